@@ -1,0 +1,14 @@
+/**
+ * All activities, built from injected dependencies. Each capability contributes a factory;
+ * the worker registers the merged object. Add a capability with one spread line.
+ */
+import type { ActivityDeps } from './deps';
+import { createSystemActivities } from './system';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSystemActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

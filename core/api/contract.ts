@@ -1,0 +1,31 @@
+/**
+ * The one contract: every verb any door can call, merged from per-capability modules.
+ * Add a capability by writing `core/api/modules/<name>.ts` and spreading it here.
+ */
+import type { z } from 'zod';
+import type { VerbDef } from './define';
+import { systemApi } from './modules/system';
+
+export const api = {
+  ...systemApi,
+} satisfies Record<string, VerbDef>;
+
+export type Api = typeof api;
+export type VerbName = keyof Api;
+export type VerbInput<K extends VerbName> = z.input<Api[K]['input']>;
+export type VerbArgs<K extends VerbName> = z.output<Api[K]['input']>;
+export type VerbResult<K extends VerbName> = z.output<Api[K]['output']>;
+
+export interface HandlerContext {
+  /** Which door the call came through; used in audit events. */
+  door: 'ipc' | 'http' | 'mcp' | 'cli' | 'agent' | 'test';
+  /** Correlation id carried into workflows and domain events. */
+  correlationId: string;
+}
+
+export type Handler<K extends VerbName> = (args: VerbArgs<K>, ctx: HandlerContext) => Promise<VerbResult<K>>;
+export type Handlers = { [K in VerbName]: Handler<K> };
+
+export function isVerb(name: string): name is VerbName {
+  return Object.prototype.hasOwnProperty.call(api, name);
+}

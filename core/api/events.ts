@@ -1,0 +1,30 @@
+/**
+ * Push events from the host to every subscriber (renderer over IPC/WebSocket, notifications,
+ * the tray). Each event has a zod schema so a subscriber can trust what it receives.
+ * Capabilities add their events here.
+ */
+import { z } from 'zod';
+import { RuntimeStatus } from './modules/system';
+
+export const events = {
+  'runtime.status': RuntimeStatus,
+  /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */
+  'domain.event': z.object({
+    id: z.string(),
+    type: z.string(),
+    at: z.string(),
+    correlationId: z.string().nullable(),
+    summary: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  /** Something the user should notice (fills, risk blocks, judge mode switches, reconcile drift). */
+  notify: z.object({
+    level: z.enum(['info', 'warning', 'error']),
+    title: z.string(),
+    body: z.string(),
+  }),
+};
+
+export type EventMap = typeof events;
+export type EventName = keyof EventMap;
+export type EventPayload<K extends EventName> = z.infer<EventMap[K]>;

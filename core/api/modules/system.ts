@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { READ, ACTION_IDEMPOTENT, verb } from '../define';
+
+export const RuntimeStatus = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'headless', 'cli', 'mcp']),
+  temporal: z.object({
+    address: z.string(),
+    namespace: z.string(),
+    uiUrl: z.string().nullable(),
+    embedded: z.boolean(),
+    state: z.enum(['starting', 'ready', 'restarting', 'failed', 'external']),
+    restarts: z.number().int(),
+  }),
+  workers: z.array(z.object({ taskQueue: z.string(), state: z.string() })),
+  dataDir: z.string(),
+  startedAt: z.string(),
+});
+export type RuntimeStatus = z.infer<typeof RuntimeStatus>;
+
+export const systemApi = {
+  get_runtime_status: verb({
+    description: 'Status of the runtime: Temporal server, workers, data dir.',
+    input: z.object({}).strict(),
+    output: RuntimeStatus,
+    annotations: READ,
+    temporal: 'none',
+    mcp: true,
+  }),
+  run_smoke_workflow: verb({
+    description: 'Run the smoke workflow end to end through Temporal and return its echo.',
+    input: z.object({ message: z.string().min(1).max(200) }).strict(),
+    output: z.object({ echoed: z.string(), workflowId: z.string(), runId: z.string() }),
+    annotations: ACTION_IDEMPOTENT,
+    temporal: 'workflow',
+    mcp: false,
+  }),
+};

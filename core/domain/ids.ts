@@ -1,0 +1,17 @@
+/** Stable workflow ids: one cockpit per data dir, so fixed ids make starts idempotent. */
+export const WORKFLOW_IDS = {
+  smoke: (key: string) => `vigil/smoke/${key}`,
+  marketStream: 'vigil/market-stream',
+  executionLedger: (portfolio = 'default') => `vigil/execution-ledger/${portfolio}`,
+  executionAgent: 'vigil/agent/execution',
+  judgeAgent: 'vigil/agent/judge',
+  brokerSession: (session: string) => `vigil/agent/broker/${session}`,
+  backtest: (id: string) => `vigil/backtest/${id}`,
+  ledgerOps: (op: string) => `vigil/ledger/${op}`,
+  reconcileSchedule: 'vigil/schedule/reconcile',
+} as const;
+
+/** A short unique id, deterministic when given a seeded source (workflows pass `uuid4`). */
+export function newId(prefix: string, random: () => string): string {
+  return `${prefix}_${random().replace(/-/g, '').slice(0, 20)}`;
+}

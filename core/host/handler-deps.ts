@@ -1,0 +1,17 @@
+/**
+ * What handlers are built from. Handlers talk to Temporal only (start/execute a workflow, send
+ * an update or signal, run a query), so the same map serves the host, the CLI and the MCP
+ * bridge, which share nothing but the Temporal client.
+ */
+import type { Client } from '@temporalio/client';
+import type { VigilConfig } from '../runtime/config';
+import type { RuntimeStatus } from '../api/modules/system';
+
+export interface HandlerDeps {
+  client: Client;
+  config: VigilConfig;
+  taskQueue: string;
+  dataDir: string;
+  /** Live runtime status; the host supplies its own, other doors read runtime.json. */
+  status: () => RuntimeStatus;
+}

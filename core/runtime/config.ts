@@ -1,0 +1,96 @@
+/**
+ * Configuration from the environment (and `.env` in the data dir / checkout), validated once at
+ * start. Every variable is documented in `.env.example`. Secrets are kept in `secrets` and are
+ * never logged: `describeConfig` prints only whether each one is set.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+const num = (def: number, min: number, max: number) =>
+  z.coerce.number().refine(Number.isFinite, 'must be a finite number').pipe(z.number().min(min).max(max)).default(def);
+const decimalStr = (def: string) => z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal like 1000 or 0.2').default(def);
+const optStr = z.string().trim().min(1).optional().catch(undefined);
+
+export const ConfigSchema = z.object({
+  VIGIL_DATA_DIR: optStr,
+  VIGIL_CACHE_DIR: optStr,
+  VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  VIGIL_HTTP_PORT: num(0, 0, 65535),
+  VIGIL_TASK_QUEUE: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('vigil'),
+
+  TEMPORAL_CLI_PATH: optStr,
+  TEMPORAL_CLI_VERSION: z.string().default('1.5.1'),
+  TEMPORAL_ADDRESS: optStr,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS_CERT_PATH: optStr,
+  TEMPORAL_TLS_KEY_PATH: optStr,
+  TEMPORAL_TLS_CA_PATH: optStr,
+  TEMPORAL_API_KEY: optStr,
+
+  MARKET_FEED: z.enum(['coinbase', 'replay', 'simulated']).default('simulated'),
+  MARKET_SYMBOLS: z.string().default('BTC-USD,ETH-USD'),
+  COINBASE_REST_URL: z.string().url().default('https://api.coinbase.com'),
+  COINBASE_WS_URL: z.string().url().default('wss://advanced-trade-ws.coinbase.com'),
+  COINBASE_USER_WS_URL: z.string().url().default('wss://advanced-trade-ws-user.coinbase.com'),
+  STREAM_CONTINUE_EVERY: num(3600, 1, 1_000_000),
+  STREAM_HISTORY_LIMIT: num(9000, 100, 50_000),
+  BACKFILL_MINUTES: num(60, 0, 60 * 24 * 30),
+
+  INITIAL_PORTFOLIO_BALANCE: decimalStr('1000'),
+  PROFIT_SCRAPE_PCT: decimalStr('0.2'),
+  ENABLE_REAL_LEDGER: bool.default(false),
+  LIVE_TRADING_ACK: bool.default(false),
+
+  EXECUTION_NUDGE_SECONDS: num(25, 1, 86_400),
+  EXECUTION_MAX_STALENESS_SECONDS: num(1800, 1, 86_400 * 7),
+  EXECUTION_MIN_PRICE_MOVE_PCT: num(0.5, 0, 100),
+  JUDGE_EVALUATION_SECONDS: num(600, 10, 86_400),
+  JUDGE_STARTUP_DELAY_SECONDS: num(120, 0, 86_400),
+  JUDGE_REPLAN_SCORE_THRESHOLD: num(45, 0, 100),
+  JUDGE_REPLAN_COOLDOWN_SECONDS: num(1800, 0, 86_400 * 7),
+
+  OPENAI_BASE_URL: optStr,
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  LANGFUSE_BASE_URL: optStr,
+  MCP_READ_ONLY: bool.default(false),
+});
+
+export const SECRET_KEYS = [
+  'OPENAI_API_KEY',
+  'LANGFUSE_PUBLIC_KEY',
+  'LANGFUSE_SECRET_KEY',
+  'COINBASE_API_KEY_NAME',
+  'COINBASE_API_PRIVATE_KEY',
+  'TEMPORAL_API_KEY',
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export type VigilConfig = z.infer<typeof ConfigSchema> & { secrets: Partial<Record<SecretKey, string>> };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  }
+  const secrets: Partial<Record<SecretKey, string>> = {};
+  for (const k of SECRET_KEYS) {
+    const v = env[k]?.trim();
+    if (v) secrets[k] = v;
+  }
+  return { ...parsed.data, secrets };
+}
+
+/** All secret values currently configured, for redaction in logs and exports. */
+export function secretValues(cfg: VigilConfig): string[] {
+  return Object.values(cfg.secrets).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}

@@ -1,0 +1,6 @@
+/**
+ * Every workflow the workers host. This file is the entry of the workflow bundle: it and what
+ * it imports must stay deterministic (no Node, no I/O, no clocks); the lint rule enforces it.
+ * Add a workflow family with one `export *` line.
+ */
+export * from './smoke';
