@@ -80,15 +80,20 @@ export class DataDirLockedError extends Error {
   }
 }
 
+const heldHere = new Set<string>();
+
 /** Take the data dir's lock; returns a release function. */
 export function acquireLock(dataDir: string): () => void {
   const file = dataPaths(dataDir).lockFile;
+  if (heldHere.has(file)) throw new DataDirLockedError(dataDir, process.pid);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o600);
       fs.writeSync(fd, String(process.pid));
       fs.closeSync(fd);
+      heldHere.add(file);
       return () => {
+        heldHere.delete(file);
         try {
           if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
         } catch {

@@ -1,0 +1,13 @@
+/**
+ * The handler map: every verb of the contract, built over a Temporal client. Add a capability
+ * with one spread line.
+ */
+import type { Handlers } from '../../api/contract';
+import type { HandlerDeps } from '../handler-deps';
+import { createSystemHandlers } from './system';
+
+export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
+  return {
+    ...createSystemHandlers(deps),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The headless cockpit: the core host plus the HTTP/WebSocket gateway serving the built renderer.
+ * `npm start` without an Electron binary, `npm run headless`, `vigil serve` and the e2e tests all
+ * come through here.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { loadConfig, secretValues, type VigilConfig } from '../runtime/config';
+import { createLogger, Redactor, type Logger } from '../runtime/log';
+import { packageRoot } from '../runtime/package-root';
+import { dataPaths, defaultDataDir } from '../runtime/paths';
+import { startGateway, type Gateway } from './gateway';
+import { startHost, type Host, type HostOptions } from './host';
+
+export interface HeadlessOptions {
+  dataDir?: string;
+  /** Extra environment (merged over process.env) — tests pass their fake servers' URLs here. */
+  env?: Record<string, string>;
+  port?: number;
+  rendererDir?: string | null;
+  workflows?: HostOptions['workflows'];
+  onProgress?: (line: string) => void;
+  /** Log to stderr as well as the log file (default true). */
+  stderr?: boolean;
+}
+
+export interface Headless {
+  host: Host;
+  gateway: Gateway;
+  /** Open this: it carries the session token in the fragment. */
+  url: string;
+  baseUrl: string;
+  token: string;
+  dataDir: string;
+  config: VigilConfig;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export function resolveDataDir(config: VigilConfig): string {
+  return path.resolve(config.VIGIL_DATA_DIR ?? defaultDataDir());
+}
+
+export async function startHeadless(opts: HeadlessOptions = {}): Promise<Headless> {
+  const env = { ...process.env, ...(opts.env ?? {}), ...(opts.dataDir ? { VIGIL_DATA_DIR: opts.dataDir } : {}) };
+  const config = loadConfig(env);
+  const dataDir = resolveDataDir(config);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const log = createLogger({
+    file: path.join(dataPaths(dataDir).logs, 'vigil.log'),
+    level: config.VIGIL_LOG_LEVEL,
+    stderr: opts.stderr ?? true,
+    redactor: new Redactor(secretValues(config)),
+  });
+  let gateway: Gateway | null = null;
+  const host = await startHost({
+    mode: 'headless',
+    config,
+    dataDir,
+    log,
+    ...(opts.workflows ? { workflows: opts.workflows } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    httpUrl: () => gateway?.baseUrl ?? null,
+  });
+  try {
+    const rendererDir = opts.rendererDir === undefined ? path.join(packageRoot().root, 'dist', 'renderer') : opts.rendererDir;
+    gateway = await startGateway({
+      call: (verb, input) => host.call(verb, input, { door: 'http' }),
+      bus: host.bus,
+      log: log.child('gateway'),
+      rendererDir,
+      port: opts.port ?? (config.VIGIL_HTTP_PORT || 0),
+    });
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
+  host.publish();
+  const gw = gateway;
+  return {
+    host,
+    gateway: gw,
+    url: gw.openUrl,
+    baseUrl: gw.baseUrl,
+    token: gw.token,
+    dataDir,
+    config,
+    log,
+    async stop() {
+      await gw.close();
+      await host.stop();
+    },
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The core host: connects to Temporal (embedded dev server or an external cluster), runs the
+ * workers from the prebuilt workflow bundle, starts host services, builds the handler map, and
+ * shuts everything down in order. Electron's main process, the headless server, `vigil worker`
+ * and the tests all start the runtime through here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { ActivityDeps } from '../activities/deps';
+import type { HandlerContext, Handlers } from '../api/contract';
+import { dispatch } from '../api/dispatch';
+import type { ApiResult } from '../api/result';
+import type { RuntimeStatus } from '../api/modules/system';
+import { EventBus } from './bus';
+import { createHandlers } from './handlers';
+import type { HandlerDeps } from './handler-deps';
+import { createServices, type HostService } from './services';
+import type { VigilConfig } from '../runtime/config';
+import { DevServer } from '../runtime/dev-server';
+import type { Logger } from '../runtime/log';
+import { packageRoot } from '../runtime/package-root';
+import { dataPaths, defaultCacheDir, ensureWritableDir } from '../runtime/paths';
+import { acquireLock, removeRuntimeInfo, writeRuntimeInfo } from '../runtime/runtime-file';
+import { resolveTemporalCli } from '../runtime/temporal-cli';
+
+export type HostMode = 'electron' | 'headless' | 'worker';
+
+export interface HostOptions {
+  mode: HostMode;
+  config: VigilConfig;
+  dataDir: string;
+  log: Logger;
+  /** Workflow code: a prebuilt bundle (production) or the source path (tests/dev). */
+  workflows?: { bundlePath: string } | { workflowsPath: string } | { bundle: { code: string } };
+  onProgress?: (line: string) => void;
+  /** Extra status fields from the gateway (its URL). */
+  httpUrl?: () => string | null;
+}
+
+export interface Host {
+  readonly client: Client;
+  readonly bus: EventBus;
+  readonly handlers: Partial<Handlers>;
+  readonly config: VigilConfig;
+  readonly dataDir: string;
+  readonly log: Logger;
+  readonly taskQueue: string;
+  status(): RuntimeStatus;
+  call(verb: string, input: unknown, ctx?: Partial<HandlerContext>): Promise<ApiResult<unknown>>;
+  /** Publish runtime.json (after the gateway is up so it can include its URL). */
+  publish(): void;
+  stop(): Promise<void>;
+  /** For tests and supervision: the embedded server, when there is one. */
+  readonly devServer: DevServer | null;
+}
+
+let runtimeInstalled = false;
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    // The host handles SIGINT/SIGTERM itself so it can shut down in order.
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  } catch {
+    // Installed already in this process (tests start several hosts).
+  }
+}
+
+export function defaultWorkflowSource(): HostOptions['workflows'] {
+  const { root } = packageRoot();
+  const bundlePath = path.join(root, 'dist', 'workflow-bundle.js');
+  if (fs.existsSync(bundlePath)) return { bundlePath };
+  return { workflowsPath: path.join(root, 'core', 'workflows', 'index.ts') };
+}
+
+function tlsOptions(cfg: VigilConfig): ConnectionOptions['tls'] {
+  if (!cfg.TEMPORAL_TLS_CERT_PATH && !cfg.TEMPORAL_TLS_CA_PATH && !cfg.secrets.TEMPORAL_API_KEY) return undefined;
+  const read = (p?: string) => (p ? fs.readFileSync(p) : undefined);
+  const cert = read(cfg.TEMPORAL_TLS_CERT_PATH);
+  const key = read(cfg.TEMPORAL_TLS_KEY_PATH);
+  const ca = read(cfg.TEMPORAL_TLS_CA_PATH);
+  return {
+    ...(ca ? { serverRootCACertificate: ca } : {}),
+    ...(cert && key ? { clientCertPair: { crt: cert, key } } : {}),
+  };
+}
+
+export async function startHost(opts: HostOptions): Promise<Host> {
+  const { config, dataDir, log } = opts;
+  const progress = opts.onProgress ?? ((l: string) => log.info(l));
+  const startedAt = new Date().toISOString();
+  const version = packageRoot().version;
+  const paths = dataPaths(dataDir);
+  ensureWritableDir(dataDir);
+  const releaseLock = opts.mode === 'worker' ? () => {} : acquireLock(dataDir);
+  const cleanups: (() => Promise<void> | void)[] = [releaseLock];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+
+  try {
+    installRuntime();
+    const namespace = config.TEMPORAL_NAMESPACE;
+    const external = config.TEMPORAL_ADDRESS;
+    let devServer: DevServer | null = null;
+    let address: string;
+    if (external) {
+      address = external;
+      progress(`Using the Temporal cluster at ${address} (namespace ${namespace}); no embedded server.`);
+    } else {
+      progress('Preparing the Temporal CLI…');
+      const cli = await resolveTemporalCli({
+        version: config.TEMPORAL_CLI_VERSION,
+        cacheDir: config.VIGIL_CACHE_DIR ?? defaultCacheDir(),
+        envPath: config.TEMPORAL_CLI_PATH,
+        onProgress: progress,
+      });
+      progress(`Starting the Temporal dev server (${cli.source}: ${cli.path})…`);
+      devServer = new DevServer({
+        cliPath: cli.path,
+        dbFile: paths.temporalDb,
+        namespace,
+        logFile: path.join(paths.logs, 'temporal.log'),
+        log: log.child('temporal'),
+      });
+      const ds = devServer;
+      cleanups.push(() => ds.stop());
+      await devServer.start();
+      address = devServer.address;
+    }
+
+    const tls = tlsOptions(config);
+    const apiKey = config.secrets.TEMPORAL_API_KEY;
+    const connection = await Connection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace });
+    const bus = new EventBus();
+    const taskQueue = config.VIGIL_TASK_QUEUE;
+
+    const built = await createServices({ config, dataDir, bus, log, client, taskQueue });
+    const services: HostService[] = built.services;
+    for (const s of services) {
+      await s.start();
+      cleanups.push(() => s.stop());
+    }
+
+    let handlers: Partial<Handlers> = {};
+    const call = (verb: string, input: unknown, ctx: Partial<HandlerContext> = {}) =>
+      dispatch(handlers, verb, input, { door: ctx.door ?? 'test', correlationId: ctx.correlationId ?? randomUUID() });
+
+    const activityDeps: ActivityDeps = {
+      config,
+      dataDir,
+      bus,
+      log: log.child('activity'),
+      ...built.activityDeps,
+      ...({ client, callVerb: (name: string, input: unknown) => call(name, input, { door: 'agent' }) } as Partial<ActivityDeps>),
+    };
+
+    // Workers: restarted with back-off if one stops on a fatal error (e.g. the server vanished for long).
+    const workflows = opts.workflows ?? defaultWorkflowSource();
+    const workerState = { state: 'starting', restarts: 0 };
+    let stopping = false;
+    let worker: Worker | null = null;
+    let workerRun: Promise<void> | null = null;
+    let nativeConn: NativeConnection | null = null;
+    const nativeOpts: NativeConnectionOptions = { address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) };
+    const startWorker = async (): Promise<void> => {
+      nativeConn = await NativeConnection.connect(nativeOpts);
+      const source =
+        workflows && 'bundlePath' in workflows
+          ? { workflowBundle: { codePath: workflows.bundlePath } }
+          : workflows && 'bundle' in workflows
+            ? { workflowBundle: workflows.bundle }
+            : { workflowsPath: (workflows as { workflowsPath: string }).workflowsPath };
+      worker = await Worker.create({
+        connection: nativeConn,
+        namespace,
+        taskQueue,
+        activities: createActivities(activityDeps),
+        ...source,
+      });
+      const w = worker;
+      workerState.state = 'running';
+      workerRun = w.run().then(
+        () => {
+          workerState.state = 'stopped';
+        },
+        (err: Error) => {
+          workerState.state = 'failed';
+          log.error('worker stopped with an error', { error: err.message });
+          if (!stopping) scheduleWorkerRestart();
+        },
+      );
+    };
+    const scheduleWorkerRestart = () => {
+      const delay = Math.min(1000 * 2 ** workerState.restarts, 30_000);
+      workerState.restarts++;
+      workerState.state = 'restarting';
+      setTimeout(() => {
+        if (stopping) return;
+        void (async () => {
+          await (nativeConn as NativeConnection | null)?.close().catch(() => {});
+          await startWorker().catch((err: Error) => {
+            log.error('worker restart failed', { error: err.message });
+            scheduleWorkerRestart();
+          });
+        })();
+      }, delay).unref();
+    };
+    progress('Starting workers…');
+    await startWorker();
+    cleanups.push(async () => {
+      stopping = true;
+      const w = worker as Worker | null;
+      if (w && w.getState() === 'RUNNING') w.shutdown();
+      await (workerRun as Promise<void> | null)?.catch(() => {});
+      await (nativeConn as NativeConnection | null)?.close().catch(() => {});
+    });
+
+    const status = (): RuntimeStatus => ({
+      version,
+      mode: opts.mode === 'worker' ? 'headless' : opts.mode,
+      temporal: {
+        address,
+        namespace,
+        uiUrl: devServer?.uiUrl ?? null,
+        embedded: devServer !== null,
+        state: devServer ? (devServer.state === 'stopped' ? 'failed' : devServer.state) : 'external',
+        restarts: devServer?.restartCount ?? 0,
+      },
+      workers: [{ taskQueue, state: workerState.state }],
+      dataDir,
+      startedAt,
+    });
+    devServer?.on('state', () => bus.emit('runtime.status', status()));
+    devServer?.on('failed', (err: Error) => bus.emit('notify', { level: 'error', title: 'Temporal server failed', body: err.message }));
+
+    const handlerDeps: HandlerDeps = { client, config, taskQueue, dataDir, status };
+    handlers = createHandlers(handlerDeps);
+
+    const publish = () => {
+      if (opts.mode === 'worker') return;
+      writeRuntimeInfo(dataDir, {
+        pid: process.pid,
+        version,
+        mode: opts.mode,
+        address,
+        namespace,
+        taskQueue,
+        uiUrl: devServer?.uiUrl ?? null,
+        httpUrl: opts.httpUrl?.() ?? null,
+        embedded: devServer !== null,
+        startedAt,
+      });
+    };
+    publish();
+    cleanups.splice(1, 0, () => removeRuntimeInfo(dataDir));
+    progress('Runtime ready.');
+
+    let stopped: Promise<void> | null = null;
+    return {
+      client,
+      bus,
+      get handlers() {
+        return handlers;
+      },
+      config,
+      dataDir,
+      log,
+      taskQueue,
+      devServer,
+      status,
+      call,
+      publish,
+      stop() {
+        stopped ??= cleanup();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
