@@ -54,6 +54,19 @@ export const ConfigSchema = z.object({
   OPENAI_BASE_URL: optStr,
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   LANGFUSE_BASE_URL: optStr,
+  /** Per-agent model overrides; `off` keeps that agent on its built-in deterministic behaviour. */
+  EXECUTION_MODEL: optStr,
+  JUDGE_MODEL: optStr,
+  BROKER_MODEL: optStr,
+  EXECUTION_BASE_URL: optStr,
+  JUDGE_BASE_URL: optStr,
+  BROKER_BASE_URL: optStr,
+  LLM_TIMEOUT_SECONDS: num(60, 1, 600),
+  LLM_MAX_RETRIES: num(2, 0, 10),
+  /** Context budget of agent conversations, in tokens. */
+  AGENT_CONTEXT_MAX_TOKENS: num(8000, 500, 1_000_000),
+  AGENT_CONTEXT_SUMMARISE_AT: num(6000, 200, 1_000_000),
+  AGENT_CONTEXT_KEEP_LAST: num(5, 1, 100),
   MCP_READ_ONLY: bool.default(false),
 });
 
