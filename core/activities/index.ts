@@ -4,10 +4,12 @@
  */
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
+import { createTradingActivities } from './trading';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createTradingActivities(deps),
   };
 }
 

@@ -5,9 +5,11 @@
 import type { z } from 'zod';
 import type { VerbDef } from './define';
 import { systemApi } from './modules/system';
+import { tradingApi } from './modules/trading';
 
 export const api = {
   ...systemApi,
+  ...tradingApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
+import { tradingEvents } from './modules/trading';
 
 export const events = {
   'runtime.status': RuntimeStatus,
+  ...tradingEvents,
   /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */
   'domain.event': z.object({
     id: z.string(),

@@ -13,7 +13,7 @@ export const positiveDecimal = z
 export const OrderAgent = z.enum(['user', 'execution-agent', 'broker', 'mcp', 'cli', 'backtest', 'test', 'bench']);
 export type OrderAgent = z.infer<typeof OrderAgent>;
 
-export const PlaceOrderSchema = z
+export const PlaceOrderFields = z
   .object({
     symbol: z.string().regex(PRODUCT_RE, 'must be a product id like BTC-USD'),
     side: z.enum(['buy', 'sell']),
@@ -27,14 +27,20 @@ export const PlaceOrderSchema = z
     agent: OrderAgent,
     correlationId: z.string().min(1).max(128),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if ((o.quantity === undefined) === (o.notional === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['quantity'], message: 'give exactly one of quantity (base units) or notional (quote currency)' });
-    }
-    if (o.type === 'limit' && o.limitPrice === undefined) ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a limit order needs limitPrice' });
-    if (o.type === 'market' && o.limitPrice !== undefined) ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a market order takes no limitPrice' });
-  });
+  .strict();
+
+type OrderShape = { quantity?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type: 'market' | 'limit' };
+
+/** Cross-field rules, shared by the ledger's validator and the API verb's input. */
+export function refineOrder(o: OrderShape, ctx: z.RefinementCtx): void {
+  if ((o.quantity === undefined) === (o.notional === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['quantity'], message: 'give exactly one of quantity (base units) or notional (quote currency)' });
+  }
+  if (o.type === 'limit' && o.limitPrice === undefined) ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a limit order needs limitPrice' });
+  if (o.type === 'market' && o.limitPrice !== undefined) ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a market order takes no limitPrice' });
+}
+
+export const PlaceOrderSchema = PlaceOrderFields.superRefine(refineOrder);
 export type PlaceOrder = z.infer<typeof PlaceOrderSchema>;
 
 /** Human-readable summary of a zod failure for validator rejections. */

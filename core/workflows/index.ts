@@ -4,3 +4,4 @@
  * Add a workflow family with one `export *` line.
  */
 export * from './smoke';
+export * from './execution-ledger';

@@ -5,9 +5,11 @@
 import type { Handlers } from '../../api/contract';
 import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
+import { createTradingHandlers } from './trading';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
     ...createSystemHandlers(deps),
+    ...createTradingHandlers(deps),
   };
 }

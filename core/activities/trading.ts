@@ -1,0 +1,33 @@
+/**
+ * Announces what the paper ledger did (fills, risk blocks, cancellations) on the host's event
+ * bus, so the UI, tray and notifications react without polling.
+ */
+import type { LedgerEvent } from '../trading/ledger';
+import type { ActivityDeps } from './deps';
+
+export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>) {
+  return {
+    async publishTradingEvents(portfolioId: string, events: LedgerEvent[]): Promise<number> {
+      for (const e of events) {
+        if (e.kind === 'fill') {
+          const f = e.fill;
+          deps.bus.emit('trading.fill', { portfolioId, fill: f });
+          deps.bus.emit('notify', { level: 'info', title: `${f.side === 'buy' ? 'Bought' : 'Sold'} ${f.quantity} ${f.symbol}`, body: `at ${f.price}, fee ${trim(f.fee)} (${f.agent})` });
+        } else if (e.kind === 'blocked') {
+          const b = e.order;
+          deps.bus.emit('trading.blocked', { portfolioId, order: b });
+          deps.bus.emit('notify', { level: 'warning', title: `Order blocked: ${b.side} ${b.symbol}`, body: b.reason });
+        } else {
+          deps.bus.emit('trading.cancelled', { portfolioId, orderId: e.orderId, symbol: e.symbol, reason: e.reason });
+        }
+      }
+      deps.log.debug('trading events published', { portfolioId, count: events.length });
+      return events.length;
+    },
+  };
+}
+
+function trim(d: string): string {
+  const [i, f = ''] = d.split('.');
+  return f.length > 6 ? `${i}.${f.slice(0, 6)}` : d;
+}

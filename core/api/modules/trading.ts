@@ -1,0 +1,254 @@
+/**
+ * Paper trading verbs: orders into the execution ledger workflow (Temporal updates), portfolio,
+ * history and analytics out of it (queries). The MCP tool names are these verb names.
+ */
+import { z } from 'zod';
+import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { OrderAgent, PlaceOrderFields, refineOrder } from '../../trading/orders';
+import { CancelOrderSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
+
+const dec = z.string();
+const num = z.number().nullable();
+const side = z.enum(['buy', 'sell']);
+const blockRule = z.enum([
+  'kill_switch',
+  'max_order_notional',
+  'max_trades_per_day',
+  'daily_loss_limit',
+  'loss_cooldown',
+  'max_position',
+  'max_exposure',
+  'no_price',
+  'invalid_size',
+  'below_minimum',
+  'invalid_price',
+  'insufficient_funds',
+]);
+
+const orderMeta = {
+  agent: OrderAgent,
+  correlationId: z.string(),
+  idempotencyKey: z.string(),
+  expectedEdgeBps: z.number().nullable(),
+  rationale: z.string().nullable(),
+};
+
+export const FillRecordSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  symbol: z.string(),
+  side,
+  quantity: dec,
+  price: dec,
+  notional: dec,
+  fee: dec,
+  liquidity: z.enum(['taker', 'maker']),
+  referencePrice: dec,
+  slippageBps: z.number(),
+  time: z.number(),
+  realizedPnl: dec,
+  scraped: dec,
+  cashAfter: dec,
+  ...orderMeta,
+});
+
+export const BlockedOrderSchema = z.object({
+  orderId: z.string(),
+  symbol: z.string(),
+  side,
+  type: z.enum(['market', 'limit']),
+  quantity: dec.nullable(),
+  notional: dec.nullable(),
+  limitPrice: dec.nullable(),
+  rule: blockRule,
+  reason: z.string(),
+  at: z.number(),
+  ...orderMeta,
+});
+
+export const OrderResultSchema = z.object({
+  orderId: z.string(),
+  idempotencyKey: z.string(),
+  status: z.enum(['filled', 'open', 'rejected', 'cancelled']),
+  symbol: z.string(),
+  side,
+  type: z.enum(['market', 'limit']),
+  fill: z
+    .object({ price: dec, quantity: dec, notional: dec, fee: dec, liquidity: z.enum(['taker', 'maker']), realizedPnl: dec, scraped: dec })
+    .nullable(),
+  rule: blockRule.nullable(),
+  reason: z.string().nullable(),
+  duplicate: z.boolean(),
+});
+
+const PositionSchema = z.object({
+  symbol: z.string(),
+  quantity: dec,
+  avgEntry: dec,
+  costBasis: dec,
+  mark: dec.nullable(),
+  marketValue: dec,
+  unrealizedPnl: dec,
+  realizedPnl: dec,
+  feesPaid: dec,
+});
+
+const OpenOrderSchema = z.object({
+  orderId: z.string(),
+  symbol: z.string(),
+  side,
+  quantity: dec,
+  limitPrice: dec,
+  placedAt: z.number(),
+  afterBatch: z.number(),
+  ...orderMeta,
+});
+
+export const PortfolioStatusSchema = z.object({
+  workflowId: z.string(),
+  valuation: z.object({
+    cash: dec,
+    scrapedProfits: dec,
+    positionsValue: dec,
+    tradingEquity: dec,
+    equity: dec,
+    unrealizedPnl: dec,
+    realizedPnl: dec,
+    feesPaid: dec,
+    positions: z.array(PositionSchema),
+  }),
+  initialCash: dec,
+  quoteCurrency: z.string(),
+  marks: z.record(z.string(), z.object({ price: dec, time: z.number() })),
+  openOrders: z.array(OpenOrderSchema),
+  recentBlocked: z.array(BlockedOrderSchema),
+  preferences: PreferencesSchema,
+  today: z.object({ orders: z.number(), pnl: dec }),
+  counts: z.object({ fills: z.number(), blocked: z.number(), closedTrades: z.number() }),
+});
+
+export const PerformanceMetricsSchema = z.object({
+  initialEquity: z.number(),
+  currentEquity: z.number(),
+  totalReturn: num,
+  annualizedReturn: num,
+  sharpe: num,
+  sortino: num,
+  maxDrawdown: z.number(),
+  maxDrawdownDurationMs: z.number(),
+  winRate: num,
+  profitFactor: num,
+  averageWin: num,
+  averageLoss: num,
+  closedTrades: z.number(),
+  timeInMarket: num,
+  averageExposure: num,
+  feesPaid: z.number(),
+  samples: z.number(),
+  samplingIntervalSeconds: num,
+  periodsPerYear: num,
+});
+
+const TailRiskSchema = z.object({ var: z.number(), cvar: z.number(), varAmount: z.number(), cvarAmount: z.number() }).nullable();
+
+export const RiskMetricsSchema = z.object({
+  equity: z.number(),
+  cash: z.number(),
+  positionsValue: z.number(),
+  exposure: num,
+  cashShare: num,
+  leverage: num,
+  concentration: z.array(z.object({ symbol: z.string(), share: z.number(), marketValue: z.number() })),
+  herfindahl: num,
+  var95: TailRiskSchema,
+  var99: TailRiskSchema,
+  returnsUsed: z.number(),
+  limits: PreferencesSchema.shape.riskLimits,
+  killSwitch: z.boolean(),
+  usage: z.object({ ordersToday: z.number(), dayPnl: dec, lossStreak: z.number(), lastLossAt: z.number().nullable() }),
+});
+
+/** What a caller sends; the handler fills in the agent (from the door) and the correlation id when absent. */
+export const PlaceMockOrderInput = PlaceOrderFields.extend({ agent: OrderAgent.optional(), correlationId: z.string().min(1).max(128).optional() }).superRefine(refineOrder);
+
+export const tradingApi = {
+  place_mock_order: verb({
+    description:
+      'Place a paper order (market or limit, buy or sell, quantity in base units or notional in quote currency) in the execution ledger. Same idempotencyKey returns the first result; risk-limit rejections come back with status "rejected" and the reason.',
+    input: PlaceMockOrderInput,
+    output: OrderResultSchema,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'update',
+    mcp: true,
+  }),
+  cancel_order: verb({
+    description: 'Cancel a resting paper limit order by orderId or idempotencyKey.',
+    input: CancelOrderSchema,
+    output: z.object({ orderId: z.string(), cancelled: z.boolean(), reason: z.string().nullable() }),
+    annotations: WRITE,
+    temporal: 'update',
+    mcp: true,
+  }),
+  get_portfolio_status: verb({
+    description: 'Cash, positions with average entry and unrealised P&L, scraped profits, fees, open orders, recent blocked orders and preferences.',
+    input: z.object({}).strict(),
+    output: PortfolioStatusSchema,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  get_transaction_history: verb({
+    description: 'Paper fills, newest first, filtered by symbol, side, time range (epoch ms), agent and limit.',
+    input: TransactionFilterSchema,
+    output: z.object({ transactions: z.array(FillRecordSchema) }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  get_performance_metrics: verb({
+    description: 'Return, annualised return, Sharpe and Sortino (annualised for 24x7 markets), max drawdown and duration, win rate, profit factor, average win/loss, exposure and fees.',
+    input: z.object({}).strict(),
+    output: PerformanceMetricsSchema,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  get_risk_metrics: verb({
+    description: 'Concentration per symbol, exposure, cash share, leverage, historical VaR/CVaR, and the risk limits with today\'s usage.',
+    input: z.object({}).strict(),
+    output: RiskMetricsSchema,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  set_user_preferences: verb({
+    description: 'Change the profit scrape share (0..1), risk limits (null turns a limit off), the kill switch or real-ledger routing.',
+    input: PreferencesPatchSchema,
+    output: PreferencesSchema,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'update',
+    mcp: true,
+  }),
+  get_user_preferences: verb({
+    description: 'Current profit scrape share, risk limits, kill switch and real-ledger routing.',
+    input: z.object({}).strict(),
+    output: PreferencesSchema,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  set_kill_switch: verb({
+    description: 'Turn the kill switch on (pause all new orders; positions stay) or off.',
+    input: z.object({ on: z.boolean() }).strict(),
+    output: PreferencesSchema,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'update',
+    mcp: true,
+  }),
+};
+
+export const tradingEvents = {
+  'trading.fill': z.object({ portfolioId: z.string(), fill: FillRecordSchema }),
+  'trading.blocked': z.object({ portfolioId: z.string(), order: BlockedOrderSchema }),
+  'trading.cancelled': z.object({ portfolioId: z.string(), orderId: z.string(), symbol: z.string(), reason: z.string() }),
+};

@@ -1,0 +1,108 @@
+/**
+ * Paper trading handlers: each verb is one update or query on the execution ledger workflow.
+ * The first call starts the ledger if it is not running (conflict policy USE_EXISTING), so the
+ * first order just works; the starting cash comes from config, nowhere else.
+ */
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { HandlerContext, Handlers } from '../../api/contract';
+import { WORKFLOW_IDS } from '../../domain/ids';
+import type { OrderAgent } from '../../trading/orders';
+import type { HandlerDeps } from '../handler-deps';
+import {
+  cancelOrderUpdate,
+  executionLedgerWorkflow,
+  performanceQuery,
+  placeOrderUpdate,
+  portfolioStatusQuery,
+  preferencesQuery,
+  riskQuery,
+  setPreferencesUpdate,
+  transactionsQuery,
+  type ExecutionLedgerInput,
+} from '../../workflows/execution-ledger';
+
+type TradingVerbs =
+  | 'place_mock_order'
+  | 'cancel_order'
+  | 'get_portfolio_status'
+  | 'get_transaction_history'
+  | 'get_performance_metrics'
+  | 'get_risk_metrics'
+  | 'set_user_preferences'
+  | 'get_user_preferences'
+  | 'set_kill_switch';
+
+const DOOR_AGENT: Record<HandlerContext['door'], OrderAgent> = { ipc: 'user', http: 'user', mcp: 'mcp', cli: 'cli', agent: 'execution-agent', test: 'test' };
+
+export function ledgerInput(deps: Pick<HandlerDeps, 'config'>, portfolioId = 'default'): ExecutionLedgerInput {
+  return { portfolioId, initialCash: deps.config.INITIAL_PORTFOLIO_BALANCE, profitScrapePct: deps.config.PROFIT_SCRAPE_PCT };
+}
+
+export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'): Pick<Handlers, TradingVerbs> {
+  const workflowId = WORKFLOW_IDS.executionLedger(portfolioId);
+  const startOptions = () => ({
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [ledgerInput(deps, portfolioId)] as [ExecutionLedgerInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  });
+  let started: Promise<unknown> | null = null;
+
+  /** A handle to the running ledger, starting it once per process if needed. */
+  async function ledger(): Promise<WorkflowHandle<typeof executionLedgerWorkflow>> {
+    started ??= deps.client.workflow.start(executionLedgerWorkflow, startOptions()).catch((err: unknown) => {
+      started = null;
+      throw err;
+    });
+    await started;
+    return deps.client.workflow.getHandle<typeof executionLedgerWorkflow>(workflowId);
+  }
+
+  /** Runs `op`; if the ledger was closed (terminated by hand), starts a fresh one and retries once. */
+  async function withLedger<T>(op: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>): Promise<T> {
+    try {
+      return await op(await ledger());
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      started = null;
+      return op(await ledger());
+    }
+  }
+
+  const update = <T>(fn: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>) => withLedger(fn);
+
+  return {
+    async place_mock_order(args, ctx) {
+      const order = { ...args, agent: args.agent ?? DOOR_AGENT[ctx.door], correlationId: args.correlationId ?? ctx.correlationId };
+      // Update-with-start: the first order of a fresh install starts the ledger in the same call.
+      const op = new WithStartWorkflowOperation(executionLedgerWorkflow, startOptions());
+      return deps.client.workflow.executeUpdateWithStart(placeOrderUpdate, { args: [order], startWorkflowOperation: op });
+    },
+    async cancel_order(args) {
+      return update((h) => h.executeUpdate(cancelOrderUpdate, { args: [args] }));
+    },
+    async get_portfolio_status() {
+      const s = await withLedger((h) => h.query(portfolioStatusQuery));
+      return { workflowId, ...s };
+    },
+    async get_transaction_history(filter) {
+      return { transactions: await withLedger((h) => h.query(transactionsQuery, filter)) };
+    },
+    async get_performance_metrics() {
+      return withLedger((h) => h.query(performanceQuery));
+    },
+    async get_risk_metrics() {
+      return withLedger((h) => h.query(riskQuery));
+    },
+    async set_user_preferences(patch) {
+      return update((h) => h.executeUpdate(setPreferencesUpdate, { args: [patch] }));
+    },
+    async get_user_preferences() {
+      return withLedger((h) => h.query(preferencesQuery));
+    },
+    async set_kill_switch({ on }) {
+      return update((h) => h.executeUpdate(setPreferencesUpdate, { args: [{ killSwitch: on }] }));
+    },
+  };
+}
+

@@ -1,0 +1,520 @@
+/**
+ * The paper execution ledger as a plain state machine: orders in, fills and rejections recorded,
+ * marks from bars, resting limit orders crossed by bars. The ExecutionLedgerWorkflow keeps one
+ * `LedgerState` and forwards each message here; tests and tools can drive it without Temporal.
+ *
+ * Mutates the state in place (it is the workflow's own object) and never reads a clock: callers
+ * pass `now`. Bounded: fills, blocked orders, idempotency keys and the equity curve are capped
+ * so that continue-as-new carries a small payload; the SQLite ledger is the permanent record.
+ */
+import { z } from 'zod';
+import { Dec } from '../domain/decimal';
+import { TIMEFRAME_MS, type Bar } from '../domain/market';
+import { performanceMetrics, type EquitySample, type PerformanceMetrics } from '../analytics/performance';
+import { riskMetrics, type RiskMetrics } from '../analytics/risk';
+import { simpleReturns } from '../analytics/stats';
+import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
+import { COINBASE_ENTRY_TIER } from './fees';
+import { DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
+import type { PlaceOrder, OrderAgent } from './orders';
+import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from './portfolio';
+import { productSpec } from './products';
+import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from './types';
+
+export const LIMITS = { fills: 500, blocked: 100, keys: 1000, equity: 1000, rationale: 280 } as const;
+const DAY_MS = 86_400_000;
+
+export const PreferencesSchema = z
+  .object({
+    profitScrapePct: z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a share between 0 and 1, like "0.2"'),
+    riskLimits: RiskLimitsSchema,
+    killSwitch: z.boolean(),
+    realLedgerRouting: z.boolean(),
+  })
+  .strict();
+export type Preferences = z.infer<typeof PreferencesSchema>;
+
+export const PreferencesPatchSchema = z
+  .object({
+    profitScrapePct: PreferencesSchema.shape.profitScrapePct.optional(),
+    riskLimits: RiskLimitsSchema.partial().optional(),
+    killSwitch: z.boolean().optional(),
+    realLedgerRouting: z.boolean().optional(),
+  })
+  .strict();
+export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
+
+export interface OrderMeta {
+  agent: OrderAgent;
+  correlationId: string;
+  idempotencyKey: string;
+  expectedEdgeBps: number | null;
+  rationale: string | null;
+}
+
+export interface FillRecord extends Fill, OrderMeta {
+  realizedPnl: string;
+  scraped: string;
+  /** Cash after this fill: lets the history be audited line by line. */
+  cashAfter: string;
+}
+
+export interface OpenOrder extends OrderMeta {
+  orderId: string;
+  symbol: string;
+  side: Side;
+  quantity: string;
+  limitPrice: string;
+  placedAt: number;
+  /** Only bars that arrive after this count of bar batches can cross the order. */
+  afterBatch: number;
+}
+
+export type BlockRule = RiskRule | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
+
+export interface BlockedOrder extends OrderMeta {
+  orderId: string;
+  symbol: string;
+  side: Side;
+  type: 'market' | 'limit';
+  quantity: string | null;
+  notional: string | null;
+  limitPrice: string | null;
+  rule: BlockRule;
+  reason: string;
+  at: number;
+}
+
+export type OrderStatus = 'filled' | 'open' | 'rejected' | 'cancelled';
+
+export interface OrderResult {
+  orderId: string;
+  idempotencyKey: string;
+  status: OrderStatus;
+  symbol: string;
+  side: Side;
+  type: 'market' | 'limit';
+  /** Present when filled at once. */
+  fill: { price: string; quantity: string; notional: string; fee: string; liquidity: 'taker' | 'maker'; realizedPnl: string; scraped: string } | null;
+  rule: BlockRule | null;
+  reason: string | null;
+  /** True when this is the stored result of an earlier call with the same key. */
+  duplicate: boolean;
+}
+
+/** What the ledger wants announced (fills, blocks); the workflow hands these to an activity. */
+export type LedgerEvent =
+  | { kind: 'fill'; fill: FillRecord }
+  | { kind: 'blocked'; order: BlockedOrder }
+  | { kind: 'cancelled'; orderId: string; symbol: string; reason: string };
+
+export interface LedgerConfig {
+  initialCash: string;
+  quoteCurrency?: string;
+  profitScrapePct?: string;
+  riskLimits?: Partial<RiskLimits>;
+  fees?: FeeSchedule;
+  slippage?: SlippageModel;
+  products?: Record<string, ProductSpec>;
+}
+
+export interface LedgerState {
+  portfolio: Portfolio;
+  prefs: Preferences;
+  fees: FeeSchedule;
+  slippage: SlippageModel;
+  products: Record<string, ProductSpec>;
+  marks: Record<string, { price: string; time: number }>;
+  openOrders: OpenOrder[];
+  fills: FillRecord[];
+  blocked: BlockedOrder[];
+  results: Record<string, OrderResult>;
+  resultKeys: string[];
+  equity: EquitySample[];
+  equityStride: number;
+  barBatches: number;
+  day: { index: number; startEquity: string; orders: number };
+  seq: number;
+  outbox: LedgerEvent[];
+}
+
+export function createLedgerState(c: LedgerConfig): LedgerState {
+  const portfolio = newPortfolio(c.initialCash, c.quoteCurrency ?? 'USD');
+  return {
+    portfolio,
+    prefs: {
+      profitScrapePct: c.profitScrapePct ?? '0.2',
+      riskLimits: { ...defaultRiskLimits(c.initialCash), ...(c.riskLimits ?? {}) },
+      killSwitch: false,
+      realLedgerRouting: false,
+    },
+    fees: c.fees ?? COINBASE_ENTRY_TIER,
+    slippage: c.slippage ?? DEFAULT_SLIPPAGE,
+    products: c.products ?? {},
+    marks: {},
+    openOrders: [],
+    fills: [],
+    blocked: [],
+    results: {},
+    resultKeys: [],
+    equity: [],
+    equityStride: 1,
+    barBatches: 0,
+    day: { index: -1, startEquity: portfolio.initialCash, orders: 0 },
+    seq: 0,
+    outbox: [],
+  };
+}
+
+function marksOf(s: LedgerState): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.marks)) m[k] = v.price;
+  return m;
+}
+
+export function valuation(s: LedgerState): Valuation {
+  return valuePortfolio(s.portfolio, marksOf(s));
+}
+
+function rollDay(s: LedgerState, now: number): void {
+  const index = Math.floor(now / DAY_MS);
+  if (index !== s.day.index) s.day = { index, startEquity: valuation(s).equity, orders: 0 };
+}
+
+function pushCapped<T>(list: T[], item: T, cap: number): void {
+  list.push(item);
+  if (list.length > cap) list.splice(0, list.length - cap);
+}
+
+function metaOf(o: PlaceOrder): OrderMeta {
+  return {
+    agent: o.agent,
+    correlationId: o.correlationId,
+    idempotencyKey: o.idempotencyKey,
+    expectedEdgeBps: o.expectedEdgeBps ?? null,
+    rationale: o.rationale ? o.rationale.slice(0, LIMITS.rationale) : null,
+  };
+}
+
+function remember(s: LedgerState, r: OrderResult): OrderResult {
+  s.results[r.idempotencyKey] = r;
+  s.resultKeys.push(r.idempotencyKey);
+  while (s.resultKeys.length > LIMITS.keys) delete s.results[s.resultKeys.shift()!];
+  return r;
+}
+
+/** Cash and base units already promised to resting limit orders. */
+function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec } {
+  let cash = Dec.ZERO;
+  let base = Dec.ZERO;
+  for (const o of s.openOrders) {
+    if (o.side === 'buy') cash = cash.add(Dec.of(o.quantity).mul(o.limitPrice).mul(Dec.ONE.add(s.fees.maker)));
+    else if (o.symbol === symbol) base = base.add(o.quantity);
+  }
+  return { cash, base };
+}
+
+function record(s: LedgerState, q: Extract<FillQuote, { ok: true }>, symbol: string, side: Side, orderId: string, meta: OrderMeta, now: number): FillRecord {
+  const fill: Fill = {
+    id: `${orderId}-f`,
+    orderId,
+    symbol,
+    side,
+    quantity: q.quantity.toString(),
+    price: q.price.toString(),
+    notional: q.notional.toString(),
+    fee: q.fee.toString(),
+    liquidity: q.liquidity,
+    referencePrice: q.referencePrice.toString(),
+    slippageBps: q.slippageBps,
+    time: now,
+  };
+  const r = applyFill(s.portfolio, fill, s.prefs.profitScrapePct);
+  s.portfolio = r.portfolio;
+  const rec: FillRecord = { ...fill, ...meta, realizedPnl: r.realizedPnl.toString(), scraped: r.scraped.toString(), cashAfter: s.portfolio.cash };
+  pushCapped(s.fills, rec, LIMITS.fills);
+  s.outbox.push({ kind: 'fill', fill: rec });
+  return rec;
+}
+
+function fillSummary(f: FillRecord): NonNullable<OrderResult['fill']> {
+  return { price: f.price, quantity: f.quantity, notional: f.notional, fee: f.fee, liquidity: f.liquidity, realizedPnl: f.realizedPnl, scraped: f.scraped };
+}
+
+/** Places one order. Never throws for a business rejection: it is recorded and returned. */
+export function placeOrder(s: LedgerState, o: PlaceOrder, now: number): OrderResult {
+  const seen = s.results[o.idempotencyKey];
+  if (seen) return { ...seen, duplicate: true };
+  rollDay(s, now);
+  const orderId = `ord-${++s.seq}`;
+  const meta = metaOf(o);
+  const base = { orderId, idempotencyKey: o.idempotencyKey, symbol: o.symbol, side: o.side, type: o.type, duplicate: false } as const;
+  const reject = (rule: BlockRule, reason: string): OrderResult => {
+    const b: BlockedOrder = {
+      ...meta,
+      orderId,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      quantity: o.quantity ?? null,
+      notional: o.notional ?? null,
+      limitPrice: o.limitPrice ?? null,
+      rule,
+      reason,
+      at: now,
+    };
+    pushCapped(s.blocked, b, LIMITS.blocked);
+    s.outbox.push({ kind: 'blocked', order: b });
+    return remember(s, { ...base, status: 'rejected', fill: null, rule, reason });
+  };
+
+  const spec = productSpec(o.symbol, s.products);
+  const mark = s.marks[o.symbol];
+  const qty = o.quantity !== undefined ? Dec.of(o.quantity) : undefined;
+  const notional = o.notional !== undefined ? Dec.of(o.notional) : undefined;
+  const model = { fees: s.fees, slippage: s.slippage };
+
+  // Price the order first: risk is judged on what it would actually cost.
+  let quote: FillQuote | null = null;
+  let limitQty: Dec | null = null;
+  let estNotional: Dec;
+  if (o.type === 'market') {
+    if (!mark) return reject('no_price', `no market price for ${o.symbol}: start a market stream`);
+    quote = quoteMarketFill({ spec, side: o.side, mid: Dec.of(mark.price), model, ...(qty ? { quantity: qty } : {}), ...(notional ? { notional } : {}) });
+    if (!quote.ok) return reject(quote.code, quote.reason);
+    estNotional = quote.notional;
+  } else {
+    const lp = Dec.of(o.limitPrice!);
+    const q = limitQuantity(spec, lp, qty, notional);
+    if (!(q instanceof Dec)) return reject(q.code, q.reason);
+    limitQty = q;
+    estNotional = q.mul(lp);
+    if (mark) quote = marketableLimitFill(spec, o.side, q, lp, Dec.of(mark.price), model);
+  }
+
+  const v = valuation(s);
+  const posValue = v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0';
+  const verdict = checkOrder({
+    limits: s.prefs.riskLimits,
+    killSwitch: s.prefs.killSwitch,
+    side: o.side,
+    symbol: o.symbol,
+    orderNotional: estNotional,
+    positionValue: Dec.of(posValue),
+    exposure: Dec.of(v.positionsValue),
+    equity: Dec.of(v.equity),
+    dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
+    tradesToday: s.day.orders,
+    lossStreak: s.portfolio.totals.lossStreak,
+    lastLossAt: s.portfolio.totals.lastLossAt,
+    now,
+  });
+  if (!verdict.ok) return reject(verdict.rule, verdict.reason);
+
+  const res = reserved(s, o.symbol);
+  if (quote && quote.ok) {
+    const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
+    const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', quote.quantity.add(res.base), quote.notional, quote.fee) : checkFillable(avail, o.symbol, 'buy', quote.quantity, quote.notional, quote.fee);
+    if (why) return reject('insufficient_funds', why);
+    s.day.orders++;
+    const f = record(s, quote, o.symbol, o.side, orderId, meta, now);
+    return remember(s, { ...base, status: 'filled', fill: fillSummary(f), rule: null, reason: null });
+  }
+
+  // A resting limit order: reserve what it will need when crossed.
+  const lp = Dec.of(o.limitPrice!);
+  const need = limitQty!.mul(lp);
+  const fee = need.mul(s.fees.maker);
+  const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
+  const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', limitQty!.add(res.base), need, fee) : checkFillable(avail, o.symbol, 'buy', limitQty!, need, fee);
+  if (why) return reject('insufficient_funds', why);
+  s.day.orders++;
+  s.openOrders.push({ ...meta, orderId, symbol: o.symbol, side: o.side, quantity: limitQty!.toString(), limitPrice: o.limitPrice!, placedAt: now, afterBatch: s.barBatches });
+  return remember(s, { ...base, status: 'open', fill: null, rule: null, reason: null });
+}
+
+export const CancelOrderSchema = z
+  .object({ orderId: z.string().min(1).max(64).optional(), idempotencyKey: z.string().min(1).max(128).optional() })
+  .strict()
+  .refine((c) => (c.orderId === undefined) !== (c.idempotencyKey === undefined), 'give exactly one of orderId or idempotencyKey');
+export type CancelOrder = z.infer<typeof CancelOrderSchema>;
+
+export interface CancelResult {
+  orderId: string;
+  cancelled: boolean;
+  reason: string | null;
+}
+
+export function cancelOrder(s: LedgerState, c: CancelOrder): CancelResult {
+  const i = s.openOrders.findIndex((o) => (c.orderId !== undefined ? o.orderId === c.orderId : o.idempotencyKey === c.idempotencyKey));
+  const ref = c.orderId ?? s.results[c.idempotencyKey ?? '']?.orderId ?? c.idempotencyKey ?? '';
+  if (i < 0) {
+    const r = c.orderId !== undefined ? Object.values(s.results).find((x) => x.orderId === c.orderId) : s.results[c.idempotencyKey!];
+    return { orderId: ref, cancelled: false, reason: r ? `order ${r.orderId} is ${r.status}, not open` : `no open order ${ref}` };
+  }
+  const [o] = s.openOrders.splice(i, 1);
+  const prev = s.results[o!.idempotencyKey];
+  if (prev) s.results[o!.idempotencyKey] = { ...prev, status: 'cancelled' };
+  s.outbox.push({ kind: 'cancelled', orderId: o!.orderId, symbol: o!.symbol, reason: 'cancelled on request' });
+  return { orderId: o!.orderId, cancelled: true, reason: null };
+}
+
+/** Marks from closed bars, then resting limit orders crossed by them, then one equity sample. */
+export function onBars(s: LedgerState, bars: readonly Bar[], now: number): void {
+  if (bars.length === 0) return;
+  s.barBatches++;
+  rollDay(s, now);
+  let sampleT = 0;
+  for (const b of bars) {
+    const closeT = b.time + (TIMEFRAME_MS[b.timeframe] ?? 60_000);
+    sampleT = Math.max(sampleT, closeT);
+    const prev = s.marks[b.symbol];
+    if (!prev || closeT >= prev.time) s.marks[b.symbol] = { price: b.close, time: closeT };
+    if (s.openOrders.length > 0) crossRestingOrders(s, b, closeT);
+  }
+  sampleEquity(s, sampleT);
+}
+
+function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
+  const model = { fees: s.fees, slippage: s.slippage };
+  const still: OpenOrder[] = [];
+  for (const o of s.openOrders) {
+    if (o.symbol !== b.symbol || o.afterBatch >= s.barBatches) {
+      still.push(o);
+      continue;
+    }
+    const spec = productSpec(o.symbol, s.products);
+    const q = limitCrossFill(spec, o.side, Dec.of(o.quantity), Dec.of(o.limitPrice), b, model);
+    if (!q || !q.ok) {
+      still.push(o);
+      continue;
+    }
+    const why = checkFillable(s.portfolio, o.symbol, o.side, q.quantity, q.notional, q.fee);
+    const prev = s.results[o.idempotencyKey];
+    if (why) {
+      // Cash or holdings moved since placement (e.g. a manual sell): cancel, never overdraw.
+      if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'cancelled', reason: why };
+      s.outbox.push({ kind: 'cancelled', orderId: o.orderId, symbol: o.symbol, reason: why });
+      continue;
+    }
+    const meta: OrderMeta = { agent: o.agent, correlationId: o.correlationId, idempotencyKey: o.idempotencyKey, expectedEdgeBps: o.expectedEdgeBps, rationale: o.rationale };
+    const f = record(s, q, o.symbol, o.side, o.orderId, meta, time);
+    if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'filled', fill: fillSummary(f) };
+  }
+  s.openOrders = still;
+}
+
+/** Appends a sample; on overflow keeps every other one and samples half as often from then on. */
+function sampleEquity(s: LedgerState, t: number): void {
+  if (s.barBatches % s.equityStride !== 0) return;
+  const v = valuation(s);
+  const sample: EquitySample = { t, equity: v.equity, exposure: v.positionsValue };
+  const last = s.equity[s.equity.length - 1];
+  if (last && last.t >= t) {
+    s.equity[s.equity.length - 1] = { ...sample, t: last.t };
+    return;
+  }
+  s.equity.push(sample);
+  if (s.equity.length > LIMITS.equity) {
+    const lastPoint = s.equity[s.equity.length - 1]!;
+    s.equity = s.equity.filter((_, i) => i % 2 === 0);
+    if (s.equity[s.equity.length - 1] !== lastPoint) s.equity.push(lastPoint);
+    s.equityStride *= 2;
+  }
+}
+
+export function setPreferences(s: LedgerState, patch: PreferencesPatch): Preferences {
+  s.prefs = {
+    profitScrapePct: patch.profitScrapePct ?? s.prefs.profitScrapePct,
+    riskLimits: { ...s.prefs.riskLimits, ...(patch.riskLimits ?? {}) },
+    killSwitch: patch.killSwitch ?? s.prefs.killSwitch,
+    realLedgerRouting: patch.realLedgerRouting ?? s.prefs.realLedgerRouting,
+  };
+  return s.prefs;
+}
+
+export const TransactionFilterSchema = z
+  .object({
+    symbol: z.string().max(30).optional(),
+    side: z.enum(['buy', 'sell']).optional(),
+    from: z.number().int().min(0).optional(),
+    to: z.number().int().min(0).optional(),
+    agent: z.string().max(40).optional(),
+    limit: z.number().int().min(1).max(LIMITS.fills).optional(),
+  })
+  .strict();
+export type TransactionFilter = z.infer<typeof TransactionFilterSchema>;
+
+/** Newest first. */
+export function transactions(s: LedgerState, f: TransactionFilter = {}): FillRecord[] {
+  const out: FillRecord[] = [];
+  const limit = f.limit ?? 100;
+  for (let i = s.fills.length - 1; i >= 0 && out.length < limit; i--) {
+    const x = s.fills[i]!;
+    if (f.symbol && x.symbol !== f.symbol) continue;
+    if (f.side && x.side !== f.side) continue;
+    if (f.from !== undefined && x.time < f.from) continue;
+    if (f.to !== undefined && x.time > f.to) continue;
+    if (f.agent && x.agent !== f.agent) continue;
+    out.push(x);
+  }
+  return out;
+}
+
+export interface PortfolioStatus {
+  valuation: Valuation;
+  initialCash: string;
+  quoteCurrency: string;
+  marks: Record<string, { price: string; time: number }>;
+  openOrders: OpenOrder[];
+  recentBlocked: BlockedOrder[];
+  preferences: Preferences;
+  today: { orders: number; pnl: string };
+  counts: { fills: number; blocked: number; closedTrades: number };
+}
+
+export function status(s: LedgerState): PortfolioStatus {
+  const v = valuation(s);
+  const t = s.portfolio.totals;
+  return {
+    valuation: v,
+    initialCash: s.portfolio.initialCash,
+    quoteCurrency: s.portfolio.quoteCurrency,
+    marks: { ...s.marks },
+    openOrders: [...s.openOrders],
+    recentBlocked: s.blocked.slice(-20).reverse(),
+    preferences: s.prefs,
+    today: { orders: s.day.orders, pnl: Dec.of(v.equity).sub(s.day.startEquity).toString() },
+    counts: { fills: s.fills.length, blocked: s.blocked.length, closedTrades: t.wins + t.losses },
+  };
+}
+
+export function performance(s: LedgerState): PerformanceMetrics {
+  const t = s.portfolio.totals;
+  return performanceMetrics(s.portfolio.initialCash, s.equity, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, valuation(s).equity);
+}
+
+export interface LedgerRisk extends RiskMetrics {
+  limits: RiskLimits;
+  killSwitch: boolean;
+  usage: { ordersToday: number; dayPnl: string; lossStreak: number; lastLossAt: number | null };
+}
+
+export function risk(s: LedgerState): LedgerRisk {
+  const v = valuation(s);
+  const m = riskMetrics({
+    equity: Number(v.equity),
+    cash: Number(v.cash),
+    tradingEquity: Number(v.tradingEquity),
+    positions: v.positions.map((p) => ({ symbol: p.symbol, marketValue: Number(p.marketValue) })),
+    returns: simpleReturns(s.equity.map((p) => Number(p.equity))),
+  });
+  const t = s.portfolio.totals;
+  return {
+    ...m,
+    limits: s.prefs.riskLimits,
+    killSwitch: s.prefs.killSwitch,
+    usage: { ordersToday: s.day.orders, dayPnl: Dec.of(v.equity).sub(s.day.startEquity).toString(), lossStreak: t.lossStreak, lastLossAt: t.lastLossAt },
+  };
+}
+

@@ -1,0 +1,181 @@
+/**
+ * ExecutionLedgerWorkflow: one long-lived paper portfolio. Orders arrive as `place_order`
+ * updates (validated, idempotent by key across continue-as-new), marks as `bars` signals from
+ * the market stream, and the UI reads through queries. The accounting lives in the pure
+ * `core/trading/ledger` state machine; this file only wires messages to it.
+ *
+ * Update handlers are synchronous, so two orders can never interleave half-way through a fill.
+ * Fills and risk blocks are announced by a batched activity from the main loop, off the update
+ * path, so a slow subscriber never delays an order.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Bar } from '../domain/market';
+import type { PerformanceMetrics } from '../analytics/performance';
+import { describeIssues, PlaceOrderSchema, type PlaceOrder } from '../trading/orders';
+import {
+  cancelOrder,
+  CancelOrderSchema,
+  createLedgerState,
+  onBars,
+  performance,
+  placeOrder,
+  PreferencesPatchSchema,
+  risk,
+  setPreferences,
+  status,
+  transactions,
+  TransactionFilterSchema,
+  type BlockedOrder,
+  type CancelOrder,
+  type CancelResult,
+  type FillRecord,
+  type LedgerConfig,
+  type LedgerEvent,
+  type LedgerRisk,
+  type LedgerState,
+  type OrderResult,
+  type PortfolioStatus,
+  type Preferences,
+  type PreferencesPatch,
+  type TransactionFilter,
+} from '../trading/ledger';
+import type { createTradingActivities } from '../activities/trading';
+
+export interface ExecutionLedgerInput extends LedgerConfig {
+  portfolioId: string;
+  /** Announce fills and blocks through the `publishTradingEvents` activity (default true). */
+  notify?: boolean;
+  /** Continue-as-new after this many handled messages (default 2000), or when Temporal suggests. */
+  continueAsNewEvery?: number;
+  /** Carried by continue-as-new: the whole ledger, idempotency keys included. */
+  state?: LedgerState;
+}
+
+export const barsSignal = defineSignal<[Bar[]]>('bars');
+export const placeOrderUpdate = defineUpdate<OrderResult, [PlaceOrder]>('place_order');
+export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrder]>('cancel_order');
+export const setPreferencesUpdate = defineUpdate<Preferences, [PreferencesPatch]>('set_user_preferences');
+/** The floor for bench/orders: an update that does nothing on the same workflow. */
+export const echoUpdate = defineUpdate<string, [string]>('echo');
+
+export const portfolioStatusQuery = defineQuery<PortfolioStatus>('portfolio_status');
+export const transactionsQuery = defineQuery<FillRecord[], [TransactionFilter?]>('transactions');
+export const performanceQuery = defineQuery<PerformanceMetrics>('performance_metrics');
+export const riskQuery = defineQuery<LedgerRisk>('risk_metrics');
+export const preferencesQuery = defineQuery<Preferences>('preferences');
+export const blockedOrdersQuery = defineQuery<BlockedOrder[]>('blocked_orders');
+
+const { publishTradingEvents } = proxyActivities<ReturnType<typeof createTradingActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Workflow time: Temporal makes `Date` deterministic inside a workflow (the task's start time). */
+const now = (): number => new Date().getTime();
+
+const MAX_BARS_PER_SIGNAL = 5000;
+
+export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Promise<void> {
+  const state: LedgerState = input.state ?? createLedgerState(input);
+  const every = input.continueAsNewEvery ?? 2000;
+  let handled = 0;
+
+  setHandler(barsSignal, (bars) => {
+    // A signal cannot be refused, so bad batches are dropped here rather than poisoning marks.
+    if (!Array.isArray(bars)) return;
+    handled++;
+    onBars(state, bars.slice(0, MAX_BARS_PER_SIGNAL).filter(isBar), now());
+  });
+
+  setHandler(
+    placeOrderUpdate,
+    (order) => {
+      handled++;
+      return placeOrder(state, PlaceOrderSchema.parse(order), now());
+    },
+    {
+      validator: (order) => {
+        const r = PlaceOrderSchema.safeParse(order);
+        if (!r.success) throw ApplicationFailure.nonRetryable(`invalid order: ${describeIssues(r.error)}`, 'InvalidOrder');
+      },
+    },
+  );
+
+  setHandler(
+    cancelOrderUpdate,
+    (c) => {
+      handled++;
+      return cancelOrder(state, c);
+    },
+    {
+      validator: (c) => {
+        const r = CancelOrderSchema.safeParse(c);
+        if (!r.success) throw ApplicationFailure.nonRetryable(`invalid cancel: ${describeIssues(r.error)}`, 'InvalidCancel');
+      },
+    },
+  );
+
+  setHandler(
+    setPreferencesUpdate,
+    (patch) => {
+      handled++;
+      return setPreferences(state, PreferencesPatchSchema.parse(patch));
+    },
+    {
+      validator: (patch) => {
+        const r = PreferencesPatchSchema.safeParse(patch);
+        if (!r.success) throw ApplicationFailure.nonRetryable(`invalid preferences: ${describeIssues(r.error)}`, 'InvalidPreferences');
+      },
+    },
+  );
+
+  setHandler(echoUpdate, (s) => s);
+
+  setHandler(portfolioStatusQuery, () => status(state));
+  setHandler(transactionsQuery, (f) => transactions(state, TransactionFilterSchema.parse(f ?? {})));
+  setHandler(performanceQuery, () => performance(state));
+  setHandler(riskQuery, () => risk(state));
+  setHandler(preferencesQuery, () => state.prefs);
+  setHandler(blockedOrdersQuery, () => [...state.blocked].reverse());
+
+  const notify = input.notify !== false;
+  const shouldContinue = () => handled >= every || workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    await condition(() => state.outbox.length > 0 || shouldContinue());
+    if (state.outbox.length > 0) {
+      const batch: LedgerEvent[] = state.outbox.splice(0, state.outbox.length);
+      if (notify) {
+        // Announcements are best effort: a failed publish must not stop the ledger.
+        await publishTradingEvents(input.portfolioId, batch).catch(() => undefined);
+      }
+      continue;
+    }
+    await condition(allHandlersFinished);
+    if (state.outbox.length > 0) continue;
+    const { state: _old, ...config } = input;
+    await continueAsNew<typeof executionLedgerWorkflow>({ ...config, state });
+  }
+}
+
+function isBar(b: unknown): b is Bar {
+  const x = b as Partial<Bar> | null;
+  return (
+    !!x &&
+    typeof x.symbol === 'string' &&
+    typeof x.time === 'number' &&
+    Number.isFinite(x.time) &&
+    [x.open, x.high, x.low, x.close].every((v) => typeof v === 'string' && /^(0|[1-9]\d*)(\.\d+)?$/.test(v)) &&
+    Number(x.close) > 0
+  );
+}
