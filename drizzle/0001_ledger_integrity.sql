@@ -6,8 +6,10 @@ BEGIN SELECT RAISE(ABORT, 'ledger: postings are append-only'); END;
 CREATE TRIGGER postings_append_only_delete BEFORE DELETE ON postings
 BEGIN SELECT RAISE(ABORT, 'ledger: postings are append-only'); END;
 --> statement-breakpoint
+-- Postings are written first and their entry last, in one transaction with foreign keys
+-- deferred to commit; once the entry row exists (sealed) nothing may be added to it.
 CREATE TRIGGER postings_open_entry_only BEFORE INSERT ON postings
-WHEN (SELECT sealed FROM journal_entries WHERE id = NEW.entry_id) IS NOT 0
+WHEN (SELECT sealed FROM journal_entries WHERE id = NEW.entry_id) = 1
 BEGIN SELECT RAISE(ABORT, 'ledger: postings may only be added to an open journal entry'); END;
 --> statement-breakpoint
 CREATE TRIGGER journal_entries_sealed_immutable BEFORE UPDATE ON journal_entries
@@ -19,6 +21,13 @@ WHEN OLD.sealed = 1
 BEGIN SELECT RAISE(ABORT, 'ledger: a sealed journal entry is immutable'); END;
 --> statement-breakpoint
 CREATE TRIGGER journal_entries_seal_balanced BEFORE UPDATE OF sealed ON journal_entries
+WHEN NEW.sealed = 1 AND (
+  (SELECT count(*) FROM postings WHERE entry_id = NEW.id) < 2
+  OR EXISTS (SELECT 1 FROM postings WHERE entry_id = NEW.id GROUP BY currency HAVING sum(units) <> 0)
+)
+BEGIN SELECT RAISE(ABORT, 'ledger: journal entry does not balance per currency'); END;
+--> statement-breakpoint
+CREATE TRIGGER journal_entries_insert_balanced AFTER INSERT ON journal_entries
 WHEN NEW.sealed = 1 AND (
   (SELECT count(*) FROM postings WHERE entry_id = NEW.id) < 2
   OR EXISTS (SELECT 1 FROM postings WHERE entry_id = NEW.id GROUP BY currency HAVING sum(units) <> 0)

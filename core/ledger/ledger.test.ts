@@ -139,6 +139,22 @@ describe('journal', () => {
       db.prepare(`UPDATE journal_entries SET sealed = 1 WHERE id = 'je_evil'`).run();
     });
     expect(() => attempt()).toThrow(/does not balance/);
+    // The same, written the way the ledger writes: postings first, then the sealed entry row.
+    expect(() =>
+      db.transaction(() => {
+        db.pragma('defer_foreign_keys = ON');
+        db.prepare(`INSERT INTO postings (entry_id, wallet_id, currency, amount, units) VALUES ('je_evil2', ?, 'USD', '5', 500000000)`).run(trading.id);
+        db.prepare(`INSERT INTO postings (entry_id, wallet_id, currency, amount, units) VALUES ('je_evil2', ?, 'USD', '-5', -400000000)`).run(funding.id);
+        db.prepare(`INSERT INTO journal_entries (id, kind, memo, at, sealed) VALUES ('je_evil2', 'x', 'evil', '2026', 1)`).run();
+      })(),
+    ).toThrow(/does not balance/);
+    // Postings whose entry never appears fail the deferred foreign key at commit.
+    expect(() =>
+      db.transaction(() => {
+        db.pragma('defer_foreign_keys = ON');
+        db.prepare(`INSERT INTO postings (entry_id, wallet_id, currency, amount, units) VALUES ('je_ghost', ?, 'USD', '5', 500000000)`).run(trading.id);
+      })(),
+    ).toThrow(/FOREIGN KEY/);
     // A single-posting entry is refused too.
     expect(() =>
       db.transaction(() => {

@@ -7,7 +7,19 @@ import { LedgerError } from './errors';
 
 const POW10: bigint[] = Array.from({ length: 19 }, (_, i) => 10n ** BigInt(i));
 
+const PLAIN = /^(-?)(\d+)(?:\.(\d+))?$/;
+
 export function toUnits(amount: string | Dec, precision: number, what = 'amount'): bigint {
+  // Fast path for canonical strings (the hot path of posting); anything else goes through Dec.
+  if (typeof amount === 'string') {
+    const m = PLAIN.exec(amount);
+    if (m && m[2]!.length <= 30) {
+      const frac = (m[3] ?? '').replace(/0+$/, '');
+      if (frac.length > precision) throw new LedgerError('invalid', `${what} ${amount} has more than ${precision} decimal places`);
+      const v = BigInt(m[2]! + frac.padEnd(precision, '0'));
+      return m[1] ? -v : v;
+    }
+  }
   const d = Dec.of(amount);
   if (d.decimalPlaces() > precision) {
     throw new LedgerError('invalid', `${what} ${d.toString()} has more than ${precision} decimal places`);
