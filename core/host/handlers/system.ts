@@ -1,11 +1,19 @@
 import type { Handlers } from '../../api/contract';
+import { ApiFailure } from '../../api/result';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { HandlerDeps } from '../handler-deps';
 
 export function createSystemHandlers(deps: HandlerDeps): Pick<Handlers, 'get_runtime_status' | 'run_smoke_workflow'> {
   return {
     async get_runtime_status() {
-      return deps.status();
+      const status = deps.status();
+      // Prove Temporal answers now, rather than repeating what was true at start.
+      try {
+        await deps.client.connection.withDeadline(Date.now() + 3000, () => deps.client.workflowService.getSystemInfo({}));
+      } catch (err) {
+        throw new ApiFailure('unavailable', `Temporal at ${status.temporal.address} does not answer: ${(err as Error).message.split('\n')[0]}`);
+      }
+      return status;
     },
     async run_smoke_workflow({ message }, ctx) {
       const workflowId = WORKFLOW_IDS.smoke(ctx.correlationId);

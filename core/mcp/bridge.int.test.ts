@@ -1,0 +1,142 @@
+/**
+ * The MCP bridge as an outside assistant sees it: the SDK's real Client over stdio, launching the
+ * built bridge (`vigil mcp`) against a real running cockpit (headless host on a real dev server).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { api, type VerbName } from '../api/contract';
+import { startHeadless, type Headless } from '../host/headless';
+import { workflowBundle } from '../../tests/support/temporal';
+import { TOOL_EXAMPLES } from './examples';
+import { toolVerbs } from './tools';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-mcp-'));
+let cockpit: Headless | null = null;
+
+async function connect(extraArgs: string[] = []): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path.join(root, 'bin/vigil.mjs'), 'mcp', ...extraArgs],
+    env: { ...(process.env as Record<string, string>), VIGIL_DATA_DIR: dataDir, VIGIL_FROM_SOURCE: '' },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'vigil-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+type ToolCall = Awaited<ReturnType<Client['callTool']>>;
+const text = (r: ToolCall) => (r.content as { type: string; text: string }[]).map((c) => c.text).join('\n');
+
+beforeAll(async () => {
+  const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--no-renderer', '--quiet'], { stdio: 'inherit' });
+  expect(b.status).toBe(0);
+  cockpit = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-mcp-it' } });
+});
+
+afterAll(async () => {
+  await cockpit?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('vigil mcp over stdio', () => {
+  it('lists every MCP verb with schemas and honest annotations', async () => {
+    const client = await connect();
+    try {
+      const { tools } = await client.listTools();
+      const names = tools.map((t) => t.name).sort();
+      expect(names).toEqual(toolVerbs(false).slice().sort());
+      for (const t of tools) {
+        const def = api[t.name as VerbName];
+        expect(t.inputSchema.type).toBe('object');
+        expect(t.outputSchema?.type).toBe('object');
+        expect(t.annotations?.readOnlyHint).toBe(def.annotations.readOnly);
+        expect(t.annotations?.destructiveHint).toBe(def.annotations.destructive);
+        expect(t.annotations?.idempotentHint).toBe(def.annotations.idempotent);
+      }
+      const { resources } = await client.listResources();
+      expect(resources.map((r) => r.uri)).toContain('vigil://portfolio');
+      const { prompts } = await client.listPrompts();
+      expect(prompts.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('calls each tool against the running cockpit and the output matches its schema', async () => {
+    const client = await connect();
+    try {
+      for (const name of toolVerbs(false)) {
+        expect(TOOL_EXAMPLES, `no example input for ${name}`).toHaveProperty(name);
+        const r = await client.callTool({ name, arguments: TOOL_EXAMPLES[name] as Record<string, unknown> });
+        expect(r.isError, `${name}: ${text(r)}`).toBeFalsy();
+        const def = api[name];
+        const structured = r.structuredContent as Record<string, unknown>;
+        const value = 'result' in structured && Object.keys(structured).length === 1 && def.output.safeParse(structured).success === false ? structured.result : structured;
+        const parsed = def.output.safeParse(value);
+        expect(parsed.success, `${name} output: ${parsed.success ? '' : parsed.error.message}`).toBe(true);
+        expect(text(r).length).toBeGreaterThan(0);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers invalid arguments, unknown tools and oversized input with error results and keeps serving', async () => {
+    const client = await connect();
+    try {
+      const bad = await client.callTool({ name: 'get_runtime_status', arguments: { unexpected: 1 } });
+      expect(bad.isError).toBe(true);
+      expect(text(bad)).toMatch(/invalid_input/);
+      const unknown = await client.callTool({ name: 'drain_the_treasury', arguments: {} });
+      expect(unknown.isError).toBe(true);
+      expect(text(unknown)).toMatch(/unknown tool/);
+      const huge = await client.callTool({ name: 'get_runtime_status', arguments: { blob: 'x'.repeat(300_000) } });
+      expect(huge.isError).toBe(true);
+      expect(text(huge)).toMatch(/too large|invalid_input/);
+      const ok = await client.callTool({ name: 'get_runtime_status', arguments: {} });
+      expect(ok.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('exposes no write tools in read-only mode', async () => {
+    const client = await connect(['--read-only']);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      const writeVerb = toolVerbs(false).find((v) => !api[v].annotations.readOnly);
+      if (writeVerb) {
+        const r = await client.callTool({ name: writeVerb, arguments: (TOOL_EXAMPLES[writeVerb] ?? {}) as Record<string, unknown> });
+        expect(r.isError).toBe(true);
+        expect(text(r)).toMatch(/read-only/);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('says how to start a cockpit when it stops, and keeps serving', async () => {
+    const client = await connect();
+    try {
+      expect((await client.callTool({ name: 'get_runtime_status', arguments: {} })).isError).toBeFalsy();
+      await cockpit!.stop();
+      cockpit = null;
+      const r = await client.callTool({ name: 'get_runtime_status', arguments: {} });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/no Vigil cockpit is running|not reachable|unavailable/);
+      const again = await client.listTools();
+      expect(again.tools.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+});
