@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentStore, PromptRejected } from './store';
+import { costNanoUsd } from './llm/pricing';
+
+const dirs: string[] = [];
+function open(): AgentStore {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-agents-'));
+  dirs.push(d);
+  return AgentStore.open(d);
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('AgentStore', () => {
+  it('sums usage and cost exactly per agent and prompt version', () => {
+    const s = open();
+    const row = (agent: 'execution' | 'judge', v: number, pt: number, ct: number, model = 'gpt-4o-mini') => ({
+      at: 1,
+      agent,
+      promptId: agent === 'execution' ? 'execution-standard' : 'judge',
+      promptVersion: v,
+      model,
+      promptTokens: pt,
+      completionTokens: ct,
+      costNanoUsd: costNanoUsd(model, { prompt: pt, completion: ct }),
+      priced: model.startsWith('gpt'),
+      ok: true,
+      errorKind: null,
+      latencyMs: 10,
+      traceId: 't',
+    });
+    for (let i = 0; i < 10; i++) s.recordUsage(row('execution', 1, 1000, 100));
+    s.recordUsage(row('execution', 2, 333, 7));
+    s.recordUsage(row('judge', 1, 10, 10, 'llama3.1'));
+    const u = s.usageSummary();
+    expect(u.totals.calls).toBe(12);
+    expect(u.totals.unpricedCalls).toBe(1);
+    // 10 * (1000*0.15 + 100*0.6)/1e6 + (333*0.15 + 7*0.6)/1e6 = 0.0021 + 0.00005415
+    expect(u.totals.costUsd).toBe('0.00215415');
+    expect(u.byPromptVersion.find((g) => g.promptVersion === 2)).toMatchObject({ calls: 1, promptTokens: 333, costUsd: '0.00005415' });
+    expect(u.byAgent.map((a) => a.agent)).toEqual(['execution', 'judge']);
+    s.close();
+  });
+
+  it('versions prompts, refuses bad templates without saving', () => {
+    const s = open();
+    const v1 = s.activePrompt('broker', 'Hello {{now}}', 100);
+    expect(v1).toMatchObject({ version: 1, author: 'vigil' });
+    const v2 = s.savePrompt({ promptId: 'broker', template: 'Hi {{now}}!', author: 'user', reason: 'friendlier', now: 200, defaultTemplate: 'Hello {{now}}' });
+    expect(v2.version).toBe(2);
+    expect(() => s.savePrompt({ promptId: 'broker', template: 'Hi {{#now}}', author: 'user', reason: 'x', now: 300, defaultTemplate: '' })).toThrow(PromptRejected);
+    expect(s.activePrompt('broker', 'Hello {{now}}', 400).template).toBe('Hi {{now}}!');
+    expect(s.promptHistory('broker').map((p) => p.version)).toEqual([2, 1]);
+    s.close();
+  });
+
+  it('logs decisions once per key and returns newest first', () => {
+    const s = open();
+    expect(s.log({ key: 'k1', at: 1, agent: 'execution', kind: 'decision', correlationId: 'c1', summary: 'hold', data: { a: 1 } })).not.toBeNull();
+    expect(s.log({ key: 'k1', at: 1, agent: 'execution', kind: 'decision', correlationId: 'c1', summary: 'hold', data: { a: 1 } })).toBeNull();
+    s.log({ at: 2, agent: 'judge', kind: 'evaluation', correlationId: null, summary: 'ok', data: {} });
+    expect(s.logs().map((l) => l.agent)).toEqual(['judge', 'execution']);
+    expect(s.logs({ agent: 'execution' })[0]!.data).toEqual({ a: 1 });
+    s.close();
+  });
+});
