@@ -1,0 +1,84 @@
+/**
+ * Determinism guard: replays a committed history of a real ExecutionLedgerWorkflow run (orders,
+ * a duplicate key, a resting limit crossed by bars, risk blocks, preference changes, the event
+ * activity) against today's workflow code. A change that would break running ledgers fails here.
+ *
+ * Re-record only for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run
+ * --project integration core/workflows/execution-ledger.replay.int.test.ts
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
+import { createTradingActivities } from '../activities/trading';
+import { EventBus } from '../host/bus';
+import { silentLogger } from '../runtime/log';
+import type { Bar } from '../domain/market';
+import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './execution-ledger';
+
+const FILE = fileURLToPath(new URL('../../tests/histories/execution-ledger.json', import.meta.url));
+const T0 = Date.UTC(2025, 0, 6, 12, 0);
+const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
+
+async function record(): Promise<void> {
+  const env = await startDevServer();
+  const w = await runWorker(env, { activities: createTradingActivities({ bus: new EventBus(), log: silentLogger }) });
+  try {
+    const h = await env.client.workflow.start(executionLedgerWorkflow, {
+      taskQueue: w.taskQueue,
+      workflowId: 'vigil/execution-ledger/replay',
+      args: [{ portfolioId: 'replay', initialCash: '1000', profitScrapePct: '0.2' }],
+    });
+    const o = (k: string, extra: Record<string, unknown>) => ({ symbol: 'BTC-USD', side: 'buy' as const, type: 'market' as const, agent: 'test' as const, correlationId: `c-${k}`, idempotencyKey: `replay-${k}`, ...extra });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('nomark', { quantity: '0.001' })] });
+    await h.signal(barsSignal, [bar('BTC-USD', 0, '50000'), bar('ETH-USD', 0, '3000')]);
+    await h.executeUpdate(placeOrderUpdate, { args: [o('b1', { quantity: '0.002' })] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('b1', { quantity: '0.002' })] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('e1', { symbol: 'ETH-USD', notional: '100' })] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('l1', { side: 'sell', type: 'limit', quantity: '0.001', limitPrice: '51000' })] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('l2', { type: 'limit', quantity: '0.001', limitPrice: '40000' })] });
+    await h.executeUpdate(cancelOrderUpdate, { args: [{ idempotencyKey: 'replay-l2' }] });
+    await h.signal(barsSignal, [bar('BTC-USD', 1, '51020', '51100', '50900')]);
+    await h.executeUpdate(setPreferencesUpdate, { args: [{ killSwitch: true, profitScrapePct: '0.5' }] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('k1', { quantity: '0.001' })] });
+    await h.executeUpdate(setPreferencesUpdate, { args: [{ killSwitch: false }] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('s1', { side: 'sell', quantity: '0.001' })] });
+    await h.executeUpdate(placeOrderUpdate, { args: [o('big', { notional: '900' })] });
+    await waitFor(async () => (await h.query(portfolioStatusQuery)).counts.fills === 4);
+    await new Promise((r) => setTimeout(r, 1500)); // let the event activity batches complete in history
+    // The CLI writes the canonical proto3 JSON that `historyFromJSON` reads back.
+    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    fs.mkdirSync(fileURLToPath(new URL('../../tests/histories/', import.meta.url)), { recursive: true });
+    fs.writeFileSync(FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    await h.terminate('recorded');
+  } finally {
+    await w.stop();
+    await env.stop({ clean: true });
+  }
+}
+
+/**
+ * proto3 JSON -> History. `historyFromJSON` from @temporalio/common fails in this install: common
+ * and proto each carry their own protobufjs copy, and protojson's `instanceof Type` check sees the
+ * other copy's class. Loading protojson through @temporalio/proto's own protobufjs avoids it.
+ */
+function loadHistory(json: unknown): unknown {
+  const req = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
+  const { fromJson } = req('protobufjs/ext/protojson') as { fromJson: (t: unknown, v: unknown, o: unknown) => unknown };
+  const { patchProtobufRoot } = req('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (r: unknown) => { lookupType(n: string): unknown } };
+  const type = patchProtobufRoot(req('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
+  return fromJson(type, json, { ignoreUnknownFields: true });
+}
+
+describe('ExecutionLedgerWorkflow replay', () => {
+  it('replays the committed history deterministically', async () => {
+    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(FILE)) await record();
+    installRuntimeOnce();
+    const history = JSON.parse(fs.readFileSync(FILE, 'utf8')) as { events: unknown[] };
+    expect(history.events.length).toBeGreaterThan(30);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'execution-ledger' }, loadHistory(history), 'vigil/execution-ledger/replay');
+  });
+});
