@@ -50,11 +50,15 @@ async function step(name, output, inputs, fn) {
 }
 
 await step('cli', path.join(dist, 'cli.mjs'), { dirs: ['core'], files: ['package.json'] }, () =>
+  fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true }) ||
   build({
     entryPoints: { cli: path.join(root, 'core/cli/main.ts') },
     outdir: dist,
     outExtension: { '.js': '.mjs' },
     bundle: true,
+    // Commands load their heavy modules on demand: `vigil doctor` must not pay for the Temporal SDK.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
     target: 'node20',
     format: 'esm',

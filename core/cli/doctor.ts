@@ -49,7 +49,7 @@ export async function runDoctor(config: VigilConfig, dataDir: string): Promise<D
   } else {
     try {
       const cli = await resolveTemporalCli({ version: config.TEMPORAL_CLI_VERSION, cacheDir, envPath: config.TEMPORAL_CLI_PATH, allowBuild: false, allowDownload: false });
-      checks.push({ name: 'temporal cli', ok: true, detail: `${cli.path} (${cli.source}; ${cli.version})` });
+      checks.push({ name: 'temporal cli', ok: true, detail: `${cli.path} (${cli.source}; ${cliVersion(cli.path) ?? cli.version})` });
     } catch {
       const go = which('go');
       checks.push({

@@ -7,18 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type NativeConnectionOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import type { Client, ConnectionOptions } from '@temporalio/client';
+import type { NativeConnection, NativeConnectionOptions, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import type { HandlerContext, Handlers } from '../api/contract';
 import { dispatch } from '../api/dispatch';
 import type { ApiResult } from '../api/result';
 import type { RuntimeStatus } from '../api/modules/system';
 import { EventBus } from './bus';
-import { createHandlers } from './handlers';
 import type { HandlerDeps } from './handler-deps';
-import { createServices, type HostService } from './services';
+import type { HostService } from './services';
 import type { VigilConfig } from '../runtime/config';
 import { DevServer } from '../runtime/dev-server';
 import type { Logger } from '../runtime/log';
@@ -59,15 +57,30 @@ export interface Host {
 }
 
 let runtimeInstalled = false;
-function installRuntime(): void {
+function installRuntime(w: typeof import('@temporalio/worker')): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
     // The host handles SIGINT/SIGTERM itself so it can shut down in order.
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    w.Runtime.install({ shutdownSignals: [], logger: new w.DefaultLogger('WARN') });
   } catch {
     // Installed already in this process (tests start several hosts).
   }
+}
+
+/**
+ * The heavy modules (Temporal SDK, activities with their clients) load while the dev server boots
+ * on the other core: this is most of what keeps Vigil's start close to the bare server's.
+ */
+async function loadModules() {
+  const [clientMod, workerMod, activitiesMod, handlersMod, servicesMod] = await Promise.all([
+    import('@temporalio/client'),
+    import('@temporalio/worker'),
+    import('../activities'),
+    import('./handlers'),
+    import('./services'),
+  ]);
+  return { clientMod, workerMod, activitiesMod, handlersMod, servicesMod };
 }
 
 export function defaultWorkflowSource(): HostOptions['workflows'] {
@@ -103,14 +116,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   };
 
   try {
-    installRuntime();
     const namespace = config.TEMPORAL_NAMESPACE;
     const external = config.TEMPORAL_ADDRESS;
     let devServer: DevServer | null = null;
     let address: string;
+    let mods: Awaited<ReturnType<typeof loadModules>>;
     if (external) {
       address = external;
       progress(`Using the Temporal cluster at ${address} (namespace ${namespace}); no embedded server.`);
+      mods = await loadModules();
     } else {
       progress('Preparing the Temporal CLI…');
       const cli = await resolveTemporalCli({
@@ -129,9 +143,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       });
       const ds = devServer;
       cleanups.push(() => ds.stop());
-      await devServer.start();
+      await devServer.launch();
+      mods = await loadModules();
+      await devServer.whenReady();
       address = devServer.address;
     }
+    const { Client, Connection } = mods.clientMod;
+    const { NativeConnection, Worker } = mods.workerMod;
+    const { createActivities } = mods.activitiesMod;
+    const { createHandlers } = mods.handlersMod;
+    const { createServices } = mods.servicesMod;
+    installRuntime(mods.workerMod);
 
     const tls = tlsOptions(config);
     const apiKey = config.secrets.TEMPORAL_API_KEY;

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { Connection } from '@temporalio/client';
 import { freePort } from './ports';
 import { RotatingFile, type Logger } from './log';
 
@@ -71,12 +70,30 @@ export class DevServer extends EventEmitter {
     return this.restarts;
   }
 
+  private pendingReady: Promise<void> | null = null;
+
   async start(): Promise<void> {
+    await this.launch();
+    await this.whenReady();
+  }
+
+  /**
+   * Spawn the server and return at once; `whenReady()` waits for it. The host loads its heavy
+   * modules in between, while the server boots on the other core.
+   */
+  async launch(): Promise<void> {
     this.stopping = false;
     this.port = this.opts.port ?? (this.port || (await freePort(this.ip)));
     if (!this.opts.headless) this.uiPort = this.opts.uiPort ?? (this.uiPort || (await freePort(this.ip)));
+    this.pendingReady = this.spawnAndWait();
+    // Observed by whenReady(); keep an early failure from being reported as unhandled meanwhile.
+    this.pendingReady.catch(() => {});
+  }
+
+  async whenReady(): Promise<void> {
+    if (!this.pendingReady) throw new Error('dev server not launched');
     try {
-      await this.spawnAndWait();
+      await this.pendingReady;
     } catch (err) {
       // A server that never came up is reported, not retried: the caller shows the error.
       this.stopping = true;
@@ -140,6 +157,7 @@ export class DevServer extends EventEmitter {
   private async waitReady(exited: () => string | null): Promise<void> {
     const deadline = Date.now() + (this.opts.readyTimeoutMs ?? 60_000);
     let lastErr = '';
+    const { Connection } = await import('@temporalio/client');
     while (Date.now() < deadline) {
       const gone = exited();
       if (gone) throw new Error(`temporal dev server ${gone} before it was ready; see ${this.opts.logFile}`);

@@ -104,10 +104,11 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
 
   const cached = cachedCliPath(opts.cacheDir, opts.version);
   if (isExecutable(cached)) {
-    const v = cliVersion(cached);
-    if (v) return { path: cached, source: 'cache', version: v };
-    attempts.push(`cache ${cached}: present but '--version' failed (remove it to rebuild)`);
-  } else attempts.push(`cache ${cached}: not present`);
+    // The cache is versioned by path and only written by an atomic rename after a good build,
+    // so a start does not pay for spawning `--version` (doctor asks for the real one).
+    return { path: cached, source: 'cache', version: `v${opts.version} (cached build)` };
+  }
+  attempts.push(`cache ${cached}: not present`);
 
   if (opts.allowBuild !== false) {
     const go = which('go', opts.searchPath);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { runStdioBridge } from '../../mcp/bridge';
 import { packageRoot } from '../../runtime/package-root';
 import { command, EXIT, type CliCommand } from '../registry';
 
@@ -10,6 +9,7 @@ const mcp = command({
   flags: { 'read-only': { type: 'boolean' }, start: { type: 'boolean' } },
   schema: z.object({ 'read-only': z.boolean().optional(), start: z.boolean().optional() }),
   async run(args, ctx) {
+    const { runStdioBridge } = await import('../../mcp/bridge');
     const bridge = await runStdioBridge({
       config: ctx.config,
       dataDir: ctx.dataDir,

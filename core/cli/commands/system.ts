@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { startHeadless } from '../../host/headless';
-import { startHost } from '../../host/host';
 import { createLogger, Redactor } from '../../runtime/log';
 import { secretValues } from '../../runtime/config';
 import { readRuntimeInfo } from '../../runtime/runtime-file';
 import { runDoctor } from '../doctor';
 import { resolveTemporalCli } from '../../runtime/temporal-cli';
 import { defaultCacheDir } from '../../runtime/paths';
-import { connectRuntime } from '../connect';
 import { command, EXIT, CliError, type CliCommand } from '../registry';
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -44,6 +41,7 @@ const serve = command({
   schema: z.object({ port: z.coerce.number().int().min(0).max(65535).optional() }),
   async run(args, ctx) {
     const started = Date.now();
+    const { startHeadless } = await import('../../host/headless');
     const hl = await startHeadless({
       dataDir: ctx.dataDir,
       ...(args.port !== undefined ? { port: args.port } : {}),
@@ -77,6 +75,7 @@ const worker = command({
       config = { ...config, TEMPORAL_ADDRESS: info.address, TEMPORAL_NAMESPACE: info.namespace, VIGIL_TASK_QUEUE: info.taskQueue };
     }
     const log = createLogger({ level: config.VIGIL_LOG_LEVEL, redactor: new Redactor(secretValues(config)) });
+    const { startHost } = await import('../../host/host');
     const host = await startHost({ mode: 'worker', config, dataDir: ctx.dataDir, log, onProgress: (l) => ctx.io.err(l) });
     ctx.io.out(`worker polling ${host.taskQueue} on ${config.TEMPORAL_ADDRESS}`);
     await untilSignal();
@@ -92,6 +91,7 @@ const status = command({
   flags: {},
   schema: z.object({}),
   async run(_args, ctx) {
+    const { connectRuntime } = await import('../connect');
     const rt = await connectRuntime(ctx.config, ctx.dataDir);
     try {
       const r = await rt.call('get_runtime_status', {});
