@@ -109,9 +109,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         size += c.length;
         if (size > MAX_BODY && !aborted) {
           aborted = true;
+          chunks.length = 0;
+          res.setHeader('connection', 'close');
           fail(res, 413, 'invalid_input', `request body larger than ${MAX_BODY} bytes`);
-          req.destroy();
         } else if (!aborted) chunks.push(c);
+        // Discard the rest of a modest overflow so the client reads our answer; cut off a flood.
+        if (aborted && size > 16 * MAX_BODY) req.destroy();
       });
       req.on('end', () => {
         if (aborted) return;

@@ -4,7 +4,8 @@
  * reconnect to the same address), readiness proven by a real RPC rather than a sleep, its output
  * captured to a rotating log, restarted with back-off if it dies, SIGTERM on shutdown.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { freePort } from './ports';
 import { RotatingFile, type Logger } from './log';
@@ -126,10 +127,41 @@ export class DevServer extends EventEmitter {
     return a;
   }
 
+  private get pidFile(): string {
+    return `${this.opts.dbFile}.pid`;
+  }
+
+  /**
+   * A host killed with SIGKILL cannot stop its server, which then keeps the SQLite file and the
+   * port. Before starting, end a server an earlier run left behind on this same database.
+   */
+  async reapOrphan(): Promise<number | null> {
+    let pid: number;
+    try {
+      pid = Number.parseInt(fs.readFileSync(this.pidFile, 'utf8'), 10);
+    } catch {
+      return null;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid) || !commandLineMentions(pid, this.opts.dbFile)) {
+      fs.rmSync(this.pidFile, { force: true });
+      return null;
+    }
+    this.opts.log.warn('stopping a Temporal server left running by an earlier run', { pid });
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+    fs.rmSync(this.pidFile, { force: true });
+    return pid;
+  }
+
   private async spawnAndWait(): Promise<void> {
     this.setState(this.restarts > 0 ? 'restarting' : 'starting');
+    await this.reapOrphan();
     const child = spawn(this.opts.cliPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    if (child.pid) fs.writeFileSync(this.pidFile, String(child.pid));
     const capture = (buf: Buffer) => {
       for (const line of buf.toString().split('\n')) if (line.trim()) this.logSink.write(line);
     };
@@ -181,6 +213,7 @@ export class DevServer extends EventEmitter {
     if (this.child !== child) return;
     this.child = null;
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    fs.rmSync(this.pidFile, { force: true });
     if (this.stopping) {
       this.setState('stopped');
       return;
@@ -236,5 +269,24 @@ export class DevServer extends EventEmitter {
     if (this.state === s) return;
     this.state = s;
     this.emit('state', s);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a pid's command line names this database: never kill an unrelated process that reused the pid. */
+function commandLineMentions(pid: number, needle: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(needle);
+  } catch {
+    const r = spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.includes(needle);
   }
 }
