@@ -1,0 +1,243 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Dec } from '../domain/decimal';
+import { CoinbaseClient } from '../exchange/coinbase/client';
+import { generateCdpKey } from '../exchange/coinbase/jwt';
+import { silentLogger } from '../runtime/log';
+import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
+import { LIVE_ARM_PHRASE, Ledger, openLedger } from './ledger';
+import { exchangeBalances, placeOrderInProcess, prepareOrder, seedFromExchange, submitOrder, syncOrder, type ExchangePort, type RouterContext } from './router';
+
+const key = generateCdpKey('EdDSA', 'organizations/test/apiKeys/router');
+let dir: string;
+let fake: FakeCoinbaseBrokerage;
+let client: CoinbaseClient;
+let ledger: Ledger;
+let ctx: RouterContext;
+let funding: string;
+let trading: string;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-router-'));
+  fake = new FakeCoinbaseBrokerage({
+    keys: [key],
+    products: [
+      {
+        id: 'BTC-USD',
+        bids: [
+          { price: '49990', size: '1' },
+          { price: '49900', size: '2' },
+        ],
+        asks: [
+          { price: '50010', size: '1' },
+          { price: '50100', size: '2' },
+        ],
+      },
+    ],
+    balances: { USD: '10000', BTC: '0.5' },
+    makerFeeRate: '0.004',
+    takerFeeRate: '0.006',
+  });
+  const urls = await fake.start();
+  client = new CoinbaseClient({ ...urls, keyName: key.name, privateKey: key.privateKey, log: silentLogger, timeoutMs: 1000 });
+  ledger = openLedger(path.join(dir, 'ledger.sqlite'), { log: silentLogger });
+  ctx = { ledger, exchange: client, log: silentLogger };
+  const seeded = await seedFromExchange(ctx);
+  expect(seeded.entries).toBe(2);
+  funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
+  trading = Ledger.walletId('coinbase', fake.portfolioId, 'trading');
+});
+afterEach(async () => {
+  ledger.close();
+  await fake.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const buy = (k: string, extra: Record<string, unknown> = {}) => ({
+  walletId: funding,
+  product: 'BTC-USD',
+  side: 'BUY' as const,
+  qty: '0.01',
+  expectedEdge: '0.02',
+  idempotencyKey: k,
+  live: true,
+  postOnly: false,
+  ...extra,
+});
+
+function arm() {
+  ledger.setTradeableFraction(funding, '0.5');
+  ledger.armLive(LIVE_ARM_PHRASE, 'test');
+}
+
+async function reconcileClean() {
+  const run = ledger.reconcile({ exchange: 'coinbase', exchangeBalances: await exchangeBalances(client), threshold: '0.00000001' });
+  return run;
+}
+
+describe('order routing', () => {
+  it('seeding twice does not double the opening balances', async () => {
+    const again = await seedFromExchange(ctx);
+    expect(again.entries).toBe(0);
+    expect(ledger.balance(funding, 'USD')).toBe('10000');
+  });
+
+  it('is a dry run unless live is armed and the wallet has a fraction; the dry run records the preview', async () => {
+    const o1 = await placeOrderInProcess(ctx, buy('dry-key-0001', { live: false }));
+    expect(o1).toMatchObject({ status: 'dry_run', mode: 'dry_run' });
+    expect((o1.preview as { order_total: string }).order_total).toBeTruthy();
+    expect(o1.gate?.decision).toBe('proceed');
+    const o2 = await placeOrderInProcess(ctx, buy('dry-key-0002'));
+    expect(o2.status).toBe('dry_run');
+    expect(o2.reason).toMatch(/fraction 0/);
+    ledger.setTradeableFraction(funding, '0.5');
+    const o3 = await placeOrderInProcess(ctx, buy('dry-key-0003'));
+    expect(o3.reason).toMatch(/not armed/);
+    expect(fake.orders.size).toBe(0);
+    expect(fake.requests.filter((r) => r.path === '/api/v3/brokerage/orders')).toHaveLength(0);
+    const acked = await placeOrderInProcess({ ...ctx, liveAck: true }, buy('ack-key-0004'));
+    expect(acked.status).toBe('filled');
+    expect(fake.orders.size).toBe(1);
+  });
+
+  it('blocks an order whose edge does not pay its cost, storing the numbers', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, buy('thin-edge-01', { expectedEdge: '0.001' }));
+    expect(o.status).toBe('blocked');
+    expect(o.gate).toMatchObject({ decision: 'blocked', feeRate: '0.006' });
+    expect(Dec.of(o.gate!.required).gt(o.gate!.expectedEdgeAmount)).toBe(true);
+    expect(fake.orders.size).toBe(0);
+    const forced = await placeOrderInProcess(ctx, buy('thin-edge-02', { expectedEdge: '0.001', override: { reason: 'manual rebalance' } }));
+    expect(forced.status).toBe('filled');
+    expect(forced.reason).toMatch(/override: manual rebalance/);
+  });
+
+  it('a live buy reserves, funds trading, fills, consumes, returns the unused part, and reconciles clean', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, buy('live-buy-001'));
+    expect(o).toMatchObject({ status: 'filled', mode: 'live', filledBase: '0.01' });
+    expect(ledger.balance(trading, 'BTC')).toBe('0.01');
+    expect(ledger.balance(trading, 'USD')).toBe('0');
+    const spent = Dec.of('500.1').add(Dec.of('500.1').mul('0.006').round(8, 'up'));
+    expect(ledger.balance(funding, 'USD')).toBe(Dec.of('10000').sub(spent).toString());
+    const r = ledger.listReservations()[0]!;
+    expect(r.status).toBe('consumed');
+    expect(r.consumed).toBe(spent.toString());
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+    const timeline = ledger.listEvents({ correlationId: 'order:live-buy-001' }).map((e) => e.type);
+    expect(timeline).toEqual(['ledger.cost_gate', 'ledger.reserved', 'order.submitting', 'order.accepted', 'order.fill', 'ledger.reservation_closed', 'order.filled']);
+  });
+
+  it('the same key placed twice, in sequence and concurrently, yields one order and one set of fills', async () => {
+    arm();
+    const a = await placeOrderInProcess(ctx, buy('same-key-01'));
+    const b = await placeOrderInProcess(ctx, buy('same-key-01'));
+    expect(b).toMatchObject({ orderId: a.orderId, replayed: true, status: 'filled' });
+    const [c, d] = await Promise.all([placeOrderInProcess(ctx, buy('same-key-02')), placeOrderInProcess(ctx, buy('same-key-02'))]);
+    expect(c.orderId).toBe(d.orderId);
+    expect(fake.ordersByClientId('same-key-02')).toHaveLength(1);
+    expect(ledger.fillsFor(c.orderId)).toHaveLength(1);
+    expect(ledger.listReservations().length).toBe(2);
+    await expect(placeOrderInProcess(ctx, buy('same-key-02', { qty: '0.02' }))).rejects.toThrow(/already used for a different order/);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('a crash between "accepted by the exchange" and "recorded" heals on retry without a second order', async () => {
+    arm();
+    // The process dies right after Coinbase accepted: nothing of the answer reaches the ledger.
+    const dying: RouterContext = {
+      ...ctx,
+      exchange: {
+        ...bind(client),
+        async createOrder(input) {
+          await client.createOrder(input);
+          throw new Error('process killed');
+        },
+      },
+    };
+    await expect(placeOrderInProcess(dying, buy('crash-key-01'))).rejects.toThrow(/process killed/);
+    expect(fake.ordersByClientId('crash-key-01')).toHaveLength(1);
+    expect(ledger.orderByClientId('crash-key-01')?.status).toBe('submitting');
+    // Restart: the same call with the same key resumes.
+    const o = await placeOrderInProcess(ctx, buy('crash-key-01'));
+    expect(o).toMatchObject({ status: 'filled', replayed: false });
+    expect(fake.ordersByClientId('crash-key-01')).toHaveLength(1);
+    expect(ledger.fillsFor(o.orderId)).toHaveLength(1);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('a timeout after the order was accepted: the client retry finds it, one order', async () => {
+    arm();
+    fake.inject({ kind: 'timeout_after_accept' });
+    const o = await placeOrderInProcess(ctx, buy('timeout-key-1'));
+    expect(o.status).toBe('filled');
+    expect(fake.ordersByClientId('timeout-key-1')).toHaveLength(1);
+    expect(ledger.fillsFor(o.orderId)).toHaveLength(1);
+  });
+
+  it('a rejected order returns the funds and releases the reservation', async () => {
+    arm();
+    fake.inject({ kind: 'reject', reason: 'Insufficient balance in source account' });
+    const o = await placeOrderInProcess(ctx, buy('reject-key-1'));
+    expect(o.status).toBe('rejected');
+    expect(o.reason).toMatch(/INSUFFICIENT_FUND/);
+    expect(ledger.balance(funding, 'USD')).toBe('10000');
+    expect(ledger.balance(trading, 'USD')).toBe('0');
+    expect(ledger.listReservations()[0]!.status).toBe('released');
+    expect(ledger.tradeable(funding, 'USD')).toBe('5000');
+    expect(ledger.verify()).toEqual([]);
+  });
+
+  it('partial fills are recorded as they come and settle when the rest fills', async () => {
+    arm();
+    fake.inject({ kind: 'partial_fill', fraction: '0.4' });
+    let o = await prepareOrder(ctx, buy('partial-key-1', { qty: '0.05' }));
+    o = await submitOrder(ctx, o.orderId);
+    o = await syncOrder(ctx, o.orderId);
+    expect(o).toMatchObject({ status: 'open', filledBase: '0.02' });
+    expect(ledger.listReservations()[0]!.status).toBe('active');
+    fake.fillRest(o.exchangeOrderId!);
+    o = await syncOrder(ctx, o.orderId);
+    expect(o).toMatchObject({ status: 'filled', filledBase: '0.05' });
+    o = await syncOrder(ctx, o.orderId);
+    expect(ledger.fillsFor(o.orderId)).toHaveLength(2);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('sells draw on the base currency', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, { ...buy('sell-key-001'), side: 'SELL', qty: '0.1' });
+    expect(o.status).toBe('filled');
+    expect(ledger.balance(funding, 'BTC')).toBe('0.4');
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('reconcile sees a deposit made outside Vigil as drift and corrects it only on approval', async () => {
+    fake.setBalance('USD', '10250');
+    const run = await reconcileClean();
+    expect(run.status).toBe('drift');
+    const d = run.drifts.find((x) => x.currency === 'USD')!;
+    expect(d.drift).toBe('250');
+    ledger.approveCorrection(d.id, 'test');
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+});
+
+function bind(c: CoinbaseClient): ExchangePort {
+  return {
+    feeTier: () => c.feeTier(),
+    getBook: (p, l) => c.getBook(p, l),
+    getProduct: (p) => c.getProduct(p),
+    previewOrder: (i) => c.previewOrder(i),
+    createOrder: (i) => c.createOrder(i),
+    getOrder: (id) => c.getOrder(id),
+    listFills: (f) => c.listFills(f),
+    listAccounts: () => c.listAccounts(),
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * Routing a real order through the ledger: reserve -> cost gate -> move funds funding->trading
+ * -> exchange order -> fills -> consume (and return what was not used). The same functions run
+ * as Temporal activities (the cockpit, agents with ENABLE_REAL_LEDGER) and in-process from the CLI
+ * when no cockpit is running.
+ *
+ * Exactly-once: the idempotency key is the order's client_order_id. Everything the ledger does
+ * before the exchange call happens in ONE SQLite transaction that also creates the order row, so a
+ * second caller with the same key finds the row and resumes instead of reserving again. The
+ * exchange call is repeated safely (the exchange answers a known client_order_id with the order it
+ * has) and fills are keyed by trade id, so a crash between "accepted" and "recorded" heals on retry.
+ */
+import { z } from 'zod';
+import { Dec } from '../domain/decimal';
+import { parseProduct } from '../domain/money';
+import type { Logger } from '../runtime/log';
+import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
+import type { FeeTier } from '../exchange/coinbase/types';
+import { evaluateCostGate, CostGateError, type CostGateResult } from './cost-gate';
+import { LedgerError } from './errors';
+import { hashRequest, Ledger, type OrderRow, type Wallet } from './ledger';
+
+/** What the router needs from an exchange; the Coinbase client implements it. */
+export interface ExchangePort {
+  feeTier(): Promise<FeeTier>;
+  getBook(productId: string, limit?: number): Promise<ProductBook['pricebook']>;
+  getProduct(productId: string): Promise<{ base_increment: string; quote_increment: string }>;
+  previewOrder(input: { productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<PreviewResponse>;
+  createOrder(input: { clientOrderId: string; productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<{
+    success: boolean;
+    success_response?: { order_id: string };
+    error_response?: { error?: string; message?: string };
+  }>;
+  getOrder(orderId: string): Promise<{ status: string; filled_size?: string }>;
+  listFills(filter: { orderIds?: string[] }): Promise<Fill[]>;
+  listAccounts(): Promise<Account[]>;
+}
+
+export const PlaceOrderInput = z
+  .object({
+    walletId: z.string().min(1).max(200),
+    product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
+    side: z.enum(['BUY', 'SELL']),
+    qty: z.string().regex(/^\d+(\.\d+)?$/, 'qty must be a positive decimal').optional(),
+    notional: z.string().regex(/^\d+(\.\d+)?$/, 'notional must be a positive decimal').optional(),
+    limitPrice: z.string().regex(/^\d+(\.\d+)?$/, 'limit price must be a positive decimal').optional(),
+    postOnly: z.boolean().default(false),
+    /** Expected edge as a fraction of notional (0.004 = 40 bps). */
+    expectedEdge: z.string().regex(/^-?\d+(\.\d+)?$/, 'expected edge must be a decimal fraction like 0.004'),
+    idempotencyKey: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'idempotency key: 8-128 characters of A-Z a-z 0-9 . _ : -'),
+    live: z.boolean().default(false),
+    safetyBuffer: z.string().regex(/^\d+(\.\d+)?$/).optional(),
+    override: z.object({ reason: z.string().min(3).max(300) }).optional(),
+    correlationId: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
+  .refine((v) => v.qty === undefined || Dec.of(v.qty).isPositive(), { message: 'qty must be positive', path: ['qty'] })
+  .refine((v) => v.notional === undefined || Dec.of(v.notional).isPositive(), { message: 'notional must be positive', path: ['notional'] })
+  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+export type PlaceOrderInput = z.output<typeof PlaceOrderInput>;
+
+export interface RouterContext {
+  ledger: Ledger;
+  exchange: ExchangePort | null;
+  log: Logger;
+  /** LIVE_TRADING_ACK=true: the CLI's stand-in for the persisted arm setting. */
+  liveAck?: boolean;
+}
+
+export interface OrderOutcome {
+  orderId: string;
+  clientOrderId: string;
+  status: OrderRow['status'];
+  mode: 'dry_run' | 'live';
+  reason: string | null;
+  gate: CostGateResult | null;
+  preview: unknown;
+  filledBase: string;
+  exchangeOrderId: string | null;
+  /** True when this call found the order already there (same idempotency key). */
+  replayed: boolean;
+  done: boolean;
+}
+
+const TERMINAL = new Set(['dry_run', 'blocked', 'filled', 'cancelled', 'rejected', 'failed']);
+const RESERVE_MARGIN = '0.02';
+
+function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutcome {
+  const cost = order.costEstimateId ? ledger.costDecision(order.costEstimateId) : null;
+  return {
+    orderId: order.id,
+    clientOrderId: order.clientOrderId,
+    status: order.status,
+    mode: order.mode,
+    reason: order.reason,
+    gate: cost ? (JSON.parse(String(cost.detail_json)) as CostGateResult) : null,
+    preview: order.preview,
+    filledBase: order.filledBase,
+    exchangeOrderId: order.exchangeOrderId,
+    replayed,
+    done: TERMINAL.has(order.status),
+  };
+}
+
+function configuration(input: PlaceOrderInput, qty: string): OrderConfiguration {
+  if (input.limitPrice) return { limit_limit_gtc: { base_size: qty, limit_price: input.limitPrice, post_only: input.postOnly } };
+  if (input.notional) return { market_market_ioc: { quote_size: input.notional } };
+  return { market_market_ioc: { base_size: qty } };
+}
+
+/** Why a live order may not go out, or null when it may. */
+export function liveBlocker(ctx: RouterContext, wallet: Wallet): string | null {
+  if (!Dec.of(wallet.tradeableFraction).isPositive()) return `wallet ${wallet.id} has tradeable fraction 0: set one with \`vigil wallet set-tradeable-fraction\``;
+  if (!ctx.ledger.liveStatus().armed && !ctx.liveAck) return 'live trading is not armed (arm it in the cockpit or with arm_live_trading; the CLI also accepts LIVE_TRADING_ACK=true)';
+  if (!ctx.exchange) return 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY)';
+  return null;
+}
+
+export interface Quote {
+  gate: CostGateResult;
+  qty: string;
+  config: OrderConfiguration;
+  preview: PreviewResponse;
+  fees: FeeTier;
+}
+
+/** Price the order and ask the exchange for a preview; records nothing. */
+export async function quoteOrder(ctx: RouterContext, input: PlaceOrderInput): Promise<Quote> {
+  if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY): the order cannot be priced');
+  const [fees, book, product] = await Promise.all([ctx.exchange.feeTier(), ctx.exchange.getBook(input.product, 100), ctx.exchange.getProduct(input.product)]);
+  let qty = input.qty;
+  if (!qty) {
+    const touch = input.side === 'BUY' ? book.asks[0] : book.bids[0];
+    if (!touch) throw new LedgerError('invalid', `no ${input.side === 'BUY' ? 'asks' : 'bids'} for ${input.product}: cannot size a notional order`);
+    qty = Dec.of(input.notional!).div(touch.price).floorTo(product.base_increment).toString();
+    if (!Dec.of(qty).isPositive()) throw new LedgerError('invalid', `notional ${input.notional} is below one base increment of ${input.product}`);
+  } else if (!Dec.of(qty).floorTo(product.base_increment).eq(qty)) {
+    throw new LedgerError('invalid', `qty ${qty} is not a multiple of ${input.product}'s base increment ${product.base_increment}`);
+  }
+  let gate: CostGateResult;
+  try {
+    gate = evaluateCostGate({
+      side: input.side,
+      orderType: input.limitPrice ? 'limit' : 'market',
+      qty,
+      limitPrice: input.limitPrice,
+      postOnly: input.postOnly,
+      bids: book.bids,
+      asks: book.asks,
+      makerFeeRate: fees.makerFeeRate,
+      takerFeeRate: fees.takerFeeRate,
+      expectedEdge: input.expectedEdge,
+      safetyBuffer: input.safetyBuffer,
+      override: input.override,
+    });
+  } catch (err) {
+    if (err instanceof CostGateError) throw new LedgerError('invalid', err.message);
+    throw err;
+  }
+  const config = configuration(input, qty);
+  const preview = await ctx.exchange.previewOrder({ productId: input.product, side: input.side, configuration: config });
+  return { gate, qty, config, preview, fees };
+}
+
+/**
+ * Step 1. Idempotent: a known key returns (and, if interrupted, resumes) the existing order.
+ * Dry run records the decision and the preview; live reserves, gates and funds the trading wallet.
+ */
+export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput): Promise<OrderOutcome> {
+  const input = PlaceOrderInput.parse(raw);
+  const { ledger } = ctx;
+  const requestHash = hashRequest({ ...input, correlationId: undefined });
+  const existing = ledger.orderByClientId(input.idempotencyKey);
+  if (existing) return replay(ledger, existing, requestHash);
+
+  const wallet = ledger.wallet(input.walletId);
+  if (wallet.kind !== 'funding' && wallet.kind !== 'trading') throw new LedgerError('invalid', `${wallet.id} is a ${wallet.kind} account; orders draw on a funding wallet`);
+  const funding = wallet.kind === 'funding' ? wallet : ledger.wallet(Ledger.walletId(wallet.exchange, wallet.exchangeAccount, 'funding'));
+  const trading = ledger.wallet(Ledger.walletId(wallet.exchange, wallet.exchangeAccount, 'trading'));
+  const live = input.live && liveBlocker(ctx, funding) === null;
+  const blockedLive = input.live && !live ? liveBlocker(ctx, funding) : null;
+
+  const q = await quoteOrder(ctx, input);
+  const { base, quote } = parseProduct(input.product);
+  const correlationId = input.correlationId ?? `order:${input.idempotencyKey}`;
+
+  return ledger.tx(() => {
+    // Re-check inside the write lock: a concurrent caller may have won the race.
+    const raced = ledger.orderByClientId(input.idempotencyKey);
+    if (raced) return replay(ledger, raced, requestHash);
+    ledger.claimKey(input.idempotencyKey, 'ledger_order', requestHash);
+    const costId = ledger.recordCostDecision({
+      clientOrderId: input.idempotencyKey,
+      product: input.product,
+      side: input.side,
+      expectedEdge: input.expectedEdge,
+      gate: q.gate,
+      overrideReason: input.override?.reason,
+    });
+    ledger.appendEventInTx({
+      type: 'ledger.cost_gate',
+      summary: `${input.side} ${q.qty} ${input.product}: ${q.gate.decision} (${q.gate.reason})`,
+      data: { clientOrderId: input.idempotencyKey, costEstimateId: costId, ...q.gate },
+      correlationId,
+    });
+    const base_ = {
+      clientOrderId: input.idempotencyKey,
+      walletId: trading.id,
+      product: input.product,
+      side: input.side,
+      orderType: input.limitPrice ? ('limit' as const) : ('market' as const),
+      baseSize: input.notional ? null : q.qty,
+      quoteSize: input.notional ?? null,
+      limitPrice: input.limitPrice ?? null,
+      postOnly: input.postOnly,
+      costEstimateId: costId,
+      preview: { ...q.preview, requestHash },
+      correlationId,
+    };
+    if (q.gate.decision === 'blocked') {
+      const { order } = ledger.createOrder({ ...base_, mode: live ? 'live' : 'dry_run', status: 'blocked', reason: q.gate.reason, reservationId: null });
+      return outcome(ledger, order, false);
+    }
+    if (!live) {
+      const why = blockedLive ? `dry run: ${blockedLive}` : 'dry run: previewed and recorded, nothing sent';
+      const { order } = ledger.createOrder({ ...base_, mode: 'dry_run', status: 'dry_run', reason: why, reservationId: null });
+      ledger.appendEventInTx({
+        type: 'order.dry_run',
+        summary: `would ${input.side} ${q.qty} ${input.product} (${why})`,
+        data: { orderId: order.id, clientOrderId: order.clientOrderId, preview: q.preview },
+        correlationId,
+      });
+      ledger.completeKey(input.idempotencyKey, { orderId: order.id });
+      return outcome(ledger, order, false);
+    }
+    // Live: reserve on funding (fraction and other holds apply), then move it to trading.
+    const need =
+      input.side === 'BUY'
+        ? ledger.roundFor(quote, Dec.of(q.gate.notional).add(q.gate.fee).mul(Dec.ONE.add(RESERVE_MARGIN)), 'up')
+        : ledger.roundFor(base, q.qty, 'up');
+    const currency = input.side === 'BUY' ? quote : base;
+    const r = ledger.reserve({ walletId: funding.id, currency, amount: need, purpose: `order ${input.idempotencyKey}`, correlationId, ttlMs: 24 * 3600_000 });
+    ledger.transferInTx({
+      from: funding.id,
+      to: trading.id,
+      currency,
+      amount: need,
+      memo: `fund order ${input.idempotencyKey}`,
+      correlationId,
+      sourceRef: `fund:${input.idempotencyKey}`,
+      reservationId: r.id,
+    });
+    const { order } = ledger.createOrder({ ...base_, mode: 'live', status: 'submitting', reason: q.gate.decision === 'override' ? q.gate.reason : null, reservationId: r.id });
+    ledger.appendEventInTx({
+      type: 'order.submitting',
+      summary: `sending ${input.side} ${q.qty} ${input.product} to Coinbase`,
+      data: { orderId: order.id, clientOrderId: order.clientOrderId, reservationId: r.id },
+      correlationId,
+    });
+    return outcome(ledger, order, false);
+  });
+}
+
+function replay(ledger: Ledger, order: OrderRow, requestHash: string): OrderOutcome {
+  const stored = (order.preview as { requestHash?: string } | null)?.requestHash;
+  if (stored && stored !== requestHash) {
+    throw new LedgerError('conflict', `idempotency key ${JSON.stringify(order.clientOrderId)} was already used for a different order (${order.side} ${order.product}, ${order.mode}); use a new key`);
+  }
+  return outcome(ledger, order, true);
+}
+
+/** Step 2: send to the exchange (safe to repeat: client_order_id dedupes there). */
+export async function submitOrder(ctx: RouterContext, orderId: string): Promise<OrderOutcome> {
+  const { ledger } = ctx;
+  const order = ledger.order(orderId);
+  if (order.status !== 'submitting') return outcome(ledger, order, true);
+  if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured');
+  const qty = order.baseSize ?? undefined;
+  const cfg: OrderConfiguration = order.limitPrice
+    ? { limit_limit_gtc: { base_size: qty!, limit_price: order.limitPrice, post_only: order.postOnly } }
+    : order.quoteSize
+      ? { market_market_ioc: { quote_size: order.quoteSize } }
+      : { market_market_ioc: { base_size: qty! } };
+  const res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg });
+  if (!res.success || !res.success_response) {
+    const reason = `rejected by Coinbase: ${res.error_response?.error ?? 'UNKNOWN'} ${res.error_response?.message ?? ''}`.trim();
+    ledger.tx(() => {
+      ledger.updateOrder(orderId, { status: 'rejected', reason });
+      finalizeInTx(ledger, orderId, reason);
+    });
+    return outcome(ledger, ledger.order(orderId), false);
+  }
+  const exchangeOrderId = res.success_response.order_id;
+  ledger.tx(() => {
+    ledger.updateOrder(orderId, { status: 'open', exchangeOrderId });
+    ledger.appendEventInTx({
+      type: 'order.accepted',
+      summary: `Coinbase accepted ${order.side} ${order.product} (${exchangeOrderId})`,
+      data: { orderId, clientOrderId: order.clientOrderId, exchangeOrderId },
+      correlationId: order.correlationId,
+    });
+  });
+  return outcome(ledger, ledger.order(orderId), false);
+}
+
+/** Step 3: pull fills and status; record new fills; finalize when the order is done. */
+export async function syncOrder(ctx: RouterContext, orderId: string): Promise<OrderOutcome> {
+  const { ledger } = ctx;
+  const order = ledger.order(orderId);
+  if (order.status !== 'open' || !order.exchangeOrderId) return outcome(ledger, order, true);
+  if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured');
+  const [fills, remote] = await Promise.all([ctx.exchange.listFills({ orderIds: [order.exchangeOrderId] }), ctx.exchange.getOrder(order.exchangeOrderId)]);
+  for (const f of fills) recordFillSafely(ctx, order, f);
+  const terminal: Record<string, OrderRow['status']> = { FILLED: 'filled', CANCELLED: 'cancelled', EXPIRED: 'cancelled', FAILED: 'failed' };
+  const next = terminal[remote.status];
+  if (next) {
+    ledger.tx(() => {
+      ledger.updateOrder(orderId, { status: next });
+      finalizeInTx(ledger, orderId, `order ${next}`);
+    });
+  }
+  return outcome(ledger, ledger.order(orderId), false);
+}
+
+function recordFillSafely(ctx: RouterContext, order: OrderRow, f: Fill): void {
+  const { ledger } = ctx;
+  const input = { tradeId: f.trade_id, orderId: order.id, size: f.size, price: f.price, fee: f.commission, at: f.trade_time, liquidity: f.liquidity_indicator === 'MAKER' ? ('MAKER' as const) : f.liquidity_indicator === 'TAKER' ? ('TAKER' as const) : ('UNKNOWN' as const) };
+  try {
+    ledger.recordFill(input);
+  } catch (err) {
+    if (!(err instanceof LedgerError) || err.code !== 'insufficient') throw err;
+    // The exchange filled more than was moved (price moved past the margin). The fill is real, so
+    // top the trading wallet up from funding for the shortfall, then record it.
+    const w = ledger.wallet(order.walletId);
+    const { base, quote } = parseProduct(order.product);
+    const cur = order.side === 'BUY' ? quote : base;
+    const need = order.side === 'BUY' ? Dec.of(f.size).mul(f.price).add(f.commission) : Dec.of(f.size);
+    const short = ledger.roundFor(cur, need.sub(ledger.balance(w.id, cur)), 'up');
+    ledger.tx(() => {
+      ledger.transferInTx({ from: Ledger.walletId(w.exchange, w.exchangeAccount, 'funding'), to: w.id, currency: cur, amount: short, memo: `cover fill ${f.trade_id}`, correlationId: order.correlationId });
+      ledger.appendEventInTx({ type: 'ledger.fill_topped_up', summary: `fill ${f.trade_id} needed ${short} ${cur} more than reserved`, data: { tradeId: f.trade_id, short }, correlationId: order.correlationId });
+    });
+    ledger.recordFill(input);
+  }
+}
+
+/** Return what the order did not use to funding and close its reservation. */
+function finalizeInTx(ledger: Ledger, orderId: string, reason: string): void {
+  const order = ledger.order(orderId);
+  if (!order.reservationId) return;
+  const r = ledger.reservation(order.reservationId);
+  const unused = Dec.of(r.amount).sub(r.consumed);
+  const w = ledger.wallet(order.walletId);
+  const funding = Ledger.walletId(w.exchange, w.exchangeAccount, 'funding');
+  const back = Dec.min(unused, ledger.balance(w.id, r.currency));
+  if (back.isPositive() && w.id !== funding) {
+    ledger.transferInTx({ from: w.id, to: funding, currency: r.currency, amount: back.toString(), memo: `return unused from ${order.clientOrderId}`, correlationId: order.correlationId, sourceRef: `return:${order.clientOrderId}` });
+  }
+  ledger.releaseInTx(r.id, reason);
+  ledger.completeKey(order.clientOrderId, { orderId });
+  ledger.appendEventInTx({
+    type: `order.${order.status}`,
+    summary: `${order.side} ${order.product} ${order.status}: filled ${order.filledBase}`,
+    data: { orderId, clientOrderId: order.clientOrderId, filledBase: order.filledBase, returned: back.toString() },
+    correlationId: order.correlationId,
+  });
+}
+
+/** Cancel an open order on the exchange and settle it. */
+export async function cancelLedgerOrder(ctx: RouterContext & { exchange: ExchangePort & { cancelOrders(ids: string[]): Promise<{ success: boolean }[]> } }, orderId: string): Promise<OrderOutcome> {
+  const order = ctx.ledger.order(orderId);
+  if (order.status === 'open' && order.exchangeOrderId) await ctx.exchange.cancelOrders([order.exchangeOrderId]);
+  return syncOrder(ctx, orderId);
+}
+
+/** The whole path in-process (the CLI with no cockpit): prepare, submit, poll fills until done. */
+export async function placeOrderInProcess(ctx: RouterContext, input: PlaceOrderInput, opts: { pollMs?: number; maxPolls?: number } = {}): Promise<OrderOutcome> {
+  let o = await prepareOrder(ctx, input);
+  if (o.status === 'submitting') o = await submitOrder(ctx, o.orderId);
+  for (let i = 0; o.status === 'open' && i < (opts.maxPolls ?? 20); i++) {
+    o = await syncOrder(ctx, o.orderId);
+    if (o.status === 'open') await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
+  return o;
+}
+
+/** Exchange balances per portfolio for reconcile (available + hold). */
+export async function exchangeBalances(exchange: ExchangePort): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const a of await exchange.listAccounts()) {
+    const pf = a.retail_portfolio_id ?? 'default';
+    const total = Dec.of(a.available_balance.value).add(a.hold?.value ?? '0');
+    const acct = (out[pf] ??= {});
+    acct[a.currency] = Dec.of(acct[a.currency] ?? '0').add(total).toString();
+  }
+  return out;
+}
+
+/** First run: create the wallets of each Coinbase portfolio and post opening balances from equity. */
+export async function seedFromExchange(ctx: RouterContext): Promise<{ wallets: string[]; entries: number; skipped: string[] }> {
+  if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY)');
+  const balances = await exchangeBalances(ctx.exchange);
+  const { ledger } = ctx;
+  const wallets: string[] = [];
+  const skipped: string[] = [];
+  let entries = 0;
+  for (const [pf, cur] of Object.entries(balances)) {
+    const { funding } = ledger.ensureAccount('coinbase', pf, `Coinbase ${pf.slice(0, 8)}`);
+    wallets.push(funding.id, Ledger.walletId('coinbase', pf, 'trading'));
+    for (const [c, amount] of Object.entries(cur)) {
+      const amt = ledger.roundFor(c, amount, 'down');
+      if (Dec.of(amt).isZero()) continue;
+      const res = ledger.post({
+        kind: 'opening',
+        memo: `opening balance from Coinbase: ${amt} ${c}`,
+        sourceRef: `seed:${pf}:${c}`,
+        postings: [
+          { walletId: funding.id, currency: c, amount: amt },
+          { walletId: Ledger.walletId('coinbase', pf, 'equity'), currency: c, amount: Dec.of(amt).neg().toString() },
+        ],
+      });
+      if (res.duplicate) skipped.push(`${pf}:${c}`);
+      else entries++;
+    }
+  }
+  ledger.appendEvent({ type: 'ledger.seeded', summary: `seeded ${entries} opening balances from Coinbase`, data: { wallets, entries, skipped } });
+  return { wallets, entries, skipped };
+}
