@@ -2,10 +2,16 @@
 import type { EventBus } from '../host/bus';
 import type { VigilConfig } from '../runtime/config';
 import type { Logger } from '../runtime/log';
+import type { Ledger } from '../ledger/ledger';
+import type { ExchangePort } from '../ledger/router';
 
 export interface ActivityDeps {
   config: VigilConfig;
   dataDir: string;
   bus: EventBus;
   log: Logger;
+  /** The production ledger (`openLedger(<dataDir>/ledger.sqlite)`), when the host opened it. */
+  ledger?: Ledger;
+  /** Exchange for the real ledger; built from COINBASE_* secrets when absent. */
+  exchange?: ExchangePort | null;
 }

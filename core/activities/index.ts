@@ -4,11 +4,13 @@
  */
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
+import { createLedgerActivities } from './ledger';
 import { createTradingActivities } from './trading';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createLedgerActivities(deps),
     ...createTradingActivities(deps),
   };
 }

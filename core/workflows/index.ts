@@ -4,4 +4,5 @@
  * Add a workflow family with one `export *` line.
  */
 export * from './smoke';
+export * from './ledger-ops';
 export * from './execution-ledger';

@@ -1,0 +1,159 @@
+/**
+ * Ledger activities: thin adapters from Temporal to the ledger module and the order router. The
+ * host injects the open ledger (`deps.ledger`) and, when Coinbase is configured, an exchange
+ * client (`deps.exchange`, or one built from the config's secrets on first use).
+ *
+ * A LedgerError is the ledger saying no (bad input, insufficient funds, a used key): it becomes a
+ * non-retryable ApplicationFailure carrying the message, so callers see it as it is and Temporal
+ * does not retry a refusal. Anything else (a network blip) is retried by the activity policy.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Dec } from '../domain/decimal';
+import { CoinbaseClient } from '../exchange/coinbase/client';
+import { LedgerError } from '../ledger/errors';
+import type { Ledger, Reservation } from '../ledger/ledger';
+import {
+  exchangeBalances,
+  prepareOrder,
+  submitOrder,
+  syncOrder,
+  type ExchangePort,
+  type OrderOutcome,
+  type PlaceOrderInput,
+  type RouterContext,
+} from '../ledger/router';
+import type { ActivityDeps } from './deps';
+
+export type LedgerOp =
+  | { op: 'list_wallets' }
+  | { op: 'set_tradeable_fraction'; walletId: string; fraction: string; door: string }
+  | { op: 'get_journal'; walletId?: string; correlationId?: string; limit?: number }
+  | { op: 'get_reservations'; status?: Reservation['status']; limit?: number }
+  | { op: 'get_ledger_events'; correlationId?: string; type?: string; limit?: number; afterSeq?: number }
+  | { op: 'get_reconcile_history'; limit?: number }
+  | { op: 'approve_correction'; driftId: string; door: string }
+  | { op: 'reject_correction'; driftId: string; door: string }
+  | { op: 'get_live_trading_status' }
+  | { op: 'arm_live_trading'; confirm: string; door: string }
+  | { op: 'disarm_live_trading'; door: string };
+
+function refusal(err: unknown): never {
+  if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
+  throw err;
+}
+
+export function exchangeFromConfig(deps: Pick<ActivityDeps, 'config' | 'log'>): ExchangePort | null {
+  const name = deps.config.secrets.COINBASE_API_KEY_NAME;
+  const key = deps.config.secrets.COINBASE_API_PRIVATE_KEY;
+  if (!name || !key) return null;
+  return new CoinbaseClient({ restUrl: deps.config.COINBASE_REST_URL, userWsUrl: deps.config.COINBASE_USER_WS_URL, keyName: name, privateKey: key, log: deps.log });
+}
+
+/** Wallets with their balances and what agents may use of each. */
+export function walletsView(ledger: Ledger) {
+  return ledger.listWallets().map((w) => ({
+    ...w,
+    balances: ledger.balances(w.id).map((b) => ({ currency: b.currency, amount: b.amount, tradeable: ledger.tradeable(w.id, b.currency) })),
+  }));
+}
+
+export function createLedgerActivities(deps: ActivityDeps) {
+  let exchange: ExchangePort | null | undefined = deps.exchange;
+  const ledger = (): Ledger => {
+    if (!deps.ledger) throw ApplicationFailure.create({ message: 'the ledger is not open in this host', type: 'LedgerUnavailable', nonRetryable: true });
+    return deps.ledger;
+  };
+  const router = (): RouterContext => {
+    if (exchange === undefined) exchange = exchangeFromConfig(deps);
+    return { ledger: ledger(), exchange, log: deps.log.child('ledger-router') };
+  };
+
+  return {
+    /** Short reads and settings changes (one activity, dispatched by op). */
+    async ledgerOp(op: LedgerOp): Promise<unknown> {
+      const l = ledger();
+      try {
+        switch (op.op) {
+          case 'list_wallets':
+            return { wallets: walletsView(l) };
+          case 'set_tradeable_fraction':
+            return l.setTradeableFraction(op.walletId, op.fraction);
+          case 'get_journal':
+            return { entries: l.journal({ walletId: op.walletId, correlationId: op.correlationId, limit: op.limit }) };
+          case 'get_reservations':
+            return { reservations: l.listReservations({ status: op.status, limit: op.limit }) };
+          case 'get_ledger_events':
+            return { events: l.listEvents({ correlationId: op.correlationId, type: op.type, limit: op.limit, afterSeq: op.afterSeq }) };
+          case 'get_reconcile_history':
+            return { runs: l.reconcileHistory(op.limit ?? 20) };
+          case 'approve_correction':
+            return l.approveCorrection(op.driftId, op.door);
+          case 'reject_correction':
+            return l.rejectCorrection(op.driftId, op.door);
+          case 'get_live_trading_status':
+            return l.liveStatus();
+          case 'arm_live_trading':
+            return l.armLive(op.confirm, op.door);
+          case 'disarm_live_trading':
+            return l.disarmLive(op.door);
+        }
+      } catch (err) {
+        refusal(err);
+      }
+    },
+
+    async ledgerPrepareOrder(input: PlaceOrderInput): Promise<OrderOutcome> {
+      try {
+        return await prepareOrder(router(), input);
+      } catch (err) {
+        refusal(err);
+      }
+    },
+
+    async ledgerSubmitOrder(orderId: string): Promise<OrderOutcome> {
+      try {
+        return await submitOrder(router(), orderId);
+      } catch (err) {
+        refusal(err);
+      }
+    },
+
+    async ledgerSyncOrder(orderId: string): Promise<OrderOutcome> {
+      try {
+        return await syncOrder(router(), orderId);
+      } catch (err) {
+        refusal(err);
+      }
+    },
+
+    /** Compare with the exchange, store drift, raise a notification above the threshold. */
+    async ledgerReconcile(threshold: string): Promise<unknown> {
+      const ctx = router();
+      if (!ctx.exchange) {
+        const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: 'Coinbase is not configured' });
+        return run;
+      }
+      let balances: Record<string, Record<string, string>>;
+      try {
+        balances = await exchangeBalances(ctx.exchange);
+      } catch (err) {
+        ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: (err as Error).message });
+        throw err;
+      }
+      try {
+        const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: balances, threshold });
+        if (run.status === 'drift') {
+          const worst = run.drifts.filter((d) => d.aboveThreshold).map((d) => `${d.drift} ${d.currency}`);
+          deps.bus.emit('notify', {
+            level: 'warning',
+            title: 'Ledger drift',
+            body: `Reconcile found drift above ${Dec.of(threshold).toString()}: ${worst.slice(0, 4).join(', ')}. Review the proposed corrections.`,
+          });
+        }
+        return run;
+      } catch (err) {
+        refusal(err);
+      }
+    },
+  };
+}
