@@ -18,6 +18,7 @@ import {
   defineUpdate,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Bar } from '../domain/market';
@@ -58,6 +59,8 @@ export interface ExecutionLedgerInput extends LedgerConfig {
   notify?: boolean;
   /** Continue-as-new after this many handled messages (default 2000), or when Temporal suggests. */
   continueAsNewEvery?: number;
+  /** Fills and blocks are announced in batches at most this often (default 250 ms). */
+  notifyEveryMs?: number;
   /** Carried by continue-as-new: the whole ledger, idempotency keys included. */
   state?: LedgerState;
 }
@@ -154,6 +157,9 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
   for (;;) {
     await condition(() => state.outbox.length > 0 || shouldContinue());
     if (state.outbox.length > 0) {
+      // Coalesce: one timer and one activity per burst instead of per order keeps the history
+      // (and the worker) free for the orders themselves.
+      if (notify && !shouldContinue()) await sleep(input.notifyEveryMs ?? 250);
       const batch: LedgerEvent[] = state.outbox.splice(0, state.outbox.length);
       if (notify) {
         // Announcements are best effort: a failed publish must not stop the ledger.
