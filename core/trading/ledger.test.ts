@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { Bar } from '../domain/market';
+import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, status } from './ledger';
+import type { PlaceOrder } from './orders';
+
+const bar = (i: number, close: string, high = close, low = close): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: i * 60_000, open: close, high, low, close, volume: '1' });
+let k = 0;
+const o = (x: Partial<PlaceOrder>): PlaceOrder => ({ symbol: 'BTC-USD', side: 'buy', type: 'market', idempotencyKey: `key-${String(++k).padStart(6, '0')}`, agent: 'test', correlationId: 'c', ...x });
+const off = { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null };
+
+describe('paper ledger state machine', () => {
+  it('reserves cash for resting buys so a later order cannot spend it twice', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    // 9 @ 100 + 0.6% maker fee = 905.4 reserved
+    expect(placeOrder(s, o({ type: 'limit', quantity: '9', limitPrice: '100' }), 1)).toMatchObject({ status: 'open' });
+    const second = placeOrder(s, o({ quantity: '1' }), 2);
+    expect(second).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
+    expect(cancelOrder(s, { orderId: 'ord-1' })).toEqual({ orderId: 'ord-1', cancelled: true, reason: null });
+    expect(placeOrder(s, o({ quantity: '1' }), 3)).toMatchObject({ status: 'filled' });
+    expect(cancelOrder(s, { orderId: 'ord-1' })).toMatchObject({ cancelled: false, reason: 'order ord-1 is cancelled, not open' });
+  });
+
+  it('fills a resting order only on bars arriving after it, at the limit, as maker', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '95' }), 1);
+    onBars(s, [bar(1, '97', '98', '96')], 2);
+    expect(s.openOrders).toHaveLength(1);
+    onBars(s, [bar(2, '96', '97', '94')], 3);
+    expect(s.openOrders).toHaveLength(0);
+    expect(s.fills[0]).toMatchObject({ price: '95', liquidity: 'maker', fee: '0.57', time: 180_000 });
+    expect(s.results[s.fills[0]!.idempotencyKey]).toMatchObject({ status: 'filled' });
+    expect(status(s).valuation.positions[0]).toMatchObject({ quantity: '1', mark: '96' });
+  });
+
+  it('bounds the equity curve by halving the sampling rate', () => {
+    const s = createLedgerState({ initialCash: '1000' });
+    for (let i = 0; i < LIMITS.equity * 3; i++) onBars(s, [bar(i, '100')], i);
+    expect(s.equity.length).toBeLessThanOrEqual(LIMITS.equity + 1);
+    expect(s.equityStride).toBeGreaterThan(1);
+    expect(s.equity[s.equity.length - 1]!.t).toBeGreaterThan(s.equity[0]!.t);
+  });
+});
