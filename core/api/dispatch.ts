@@ -16,10 +16,11 @@ export function zodIssues(err: z.ZodError): { path: string; message: string }[] 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiFailure) return { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   if (err instanceof z.ZodError) return { code: 'invalid_input', message: 'invalid input', issues: zodIssues(err) };
-  const e = err as { name?: string; message?: string; cause?: { message?: string; type?: string } } | undefined;
-  // Temporal ApplicationFailure raised on purpose by a workflow/update validator: pass its message through.
+  const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
+  // A workflow, update or activity failed: the useful words are at the bottom of the cause chain
+  // (WorkflowFailedError -> ActivityFailure -> ApplicationFailure "wallet 7 does not exist").
   if (e?.name === 'WorkflowUpdateFailedError' || e?.name === 'WorkflowFailedError') {
-    return { code: 'rejected', message: e.cause?.message ?? e.message ?? 'rejected' };
+    return { code: 'rejected', message: innermostMessage(e) ?? 'rejected' };
   }
   if (e?.name === 'ApplicationFailure') return { code: 'rejected', message: e.message ?? 'rejected' };
   if (e?.name === 'WorkflowNotFoundError') return { code: 'not_found', message: e.message ?? 'not found' };
@@ -27,6 +28,16 @@ export function toApiError(err: unknown): ApiError {
     return { code: 'unavailable', message: `Temporal is not reachable: ${e.message ?? ''}`.trim() };
   }
   return { code: 'internal', message: e?.message ? String(e.message).slice(0, 500) : 'internal error' };
+}
+
+function innermostMessage(err: unknown): string | null {
+  let cur = err as { message?: string; cause?: unknown; name?: string } | undefined;
+  let msg: string | null = null;
+  for (let depth = 0; cur && depth < 10; depth++) {
+    if (cur.message && cur.message !== 'Activity task failed' && cur.message !== 'Workflow execution failed') msg = cur.message;
+    cur = cur.cause as typeof cur;
+  }
+  return msg ? msg.slice(0, 500) : null;
 }
 
 export function inputSizeOk(raw: unknown): boolean {
@@ -50,7 +61,8 @@ export async function dispatch(
     return { ok: false, error: { code: 'invalid_input', message: `input larger than ${MAX_INPUT_BYTES} bytes` } };
   }
   const def = api[name as VerbName];
-  const parsed = def.input.safeParse(rawInput ?? {});
+  // A call without input means no arguments; an explicit null is a wrong input like any other.
+  const parsed = def.input.safeParse(rawInput === undefined ? {} : rawInput);
   if (!parsed.success) {
     return { ok: false, error: { code: 'invalid_input', message: `invalid input for ${name}`, issues: zodIssues(parsed.error) } };
   }
