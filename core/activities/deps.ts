@@ -14,4 +14,8 @@ export interface ActivityDeps {
   ledger?: Ledger;
   /** Exchange for the real ledger; built from COINBASE_* secrets when absent. */
   exchange?: ExchangePort | null;
+  /** Temporal client for activities that query or update other workflows (agents read market and ledger). */
+  client?: import('@temporalio/client').Client;
+  /** Calls a contract verb through dispatch (door 'agent'): the broker agent's tools. */
+  callVerb?: (name: string, input: unknown) => Promise<import('../api/result').ApiResult<unknown>>;
 }
