@@ -25,6 +25,10 @@ export const events = {
     title: z.string(),
     body: z.string(),
   }),
+  /** Streaming reply of the broker chat: deltas, then one `done` with the full text. */
+  'agent.chat': z.object({ sessionId: z.string(), turn: z.number().int(), delta: z.string(), done: z.boolean() }),
+  /** An agent decision, skip, evaluation or mode switch, as logged. */
+  'agent.log': z.object({ agent: z.string(), kind: z.string(), at: z.number(), correlationId: z.string().nullable(), summary: z.string(), data: z.record(z.string(), z.unknown()) }),
 };
 
 export type EventMap = typeof events;
