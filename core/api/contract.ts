@@ -5,10 +5,12 @@
 import type { z } from 'zod';
 import type { VerbDef } from './define';
 import { systemApi } from './modules/system';
+import { ledgerApi } from './modules/ledger';
 import { tradingApi } from './modules/trading';
 
 export const api = {
   ...systemApi,
+  ...ledgerApi,
   ...tradingApi,
 } satisfies Record<string, VerbDef>;
 

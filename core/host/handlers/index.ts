@@ -5,11 +5,13 @@
 import type { Handlers } from '../../api/contract';
 import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
+import { createLedgerHandlers } from './ledger';
 import { createTradingHandlers } from './trading';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
     ...createSystemHandlers(deps),
+    ...createLedgerHandlers(deps),
     ...createTradingHandlers(deps),
   };
 }

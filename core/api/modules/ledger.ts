@@ -1,0 +1,256 @@
+/**
+ * The production ledger's verbs: wallets and their tradeable fraction, the journal, reservations,
+ * the domain event log, reconcile and corrections, live-trading arming, and real orders (a dry
+ * run unless live trading is armed and the wallet has a fraction).
+ */
+import { z } from 'zod';
+import { LIVE_ARM_PHRASE } from '../../ledger/live';
+import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+
+const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
+const posDec = z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal string');
+
+
+const Wallet = z.object({
+  id: z.string(),
+  exchange: z.string(),
+  exchangeAccount: z.string(),
+  kind: z.enum(['funding', 'trading', 'equity', 'fees', 'market']),
+  name: z.string(),
+  tradeableFraction: dec,
+  createdAt: z.string(),
+});
+
+const WalletWithBalances = Wallet.extend({
+  balances: z.array(z.object({ currency: z.string(), amount: dec, tradeable: dec })),
+});
+
+const Posting = z.object({ walletId: z.string(), currency: z.string(), amount: dec });
+const JournalEntry = z.object({
+  id: z.string(),
+  kind: z.string(),
+  memo: z.string(),
+  at: z.string(),
+  correlationId: z.string().nullable(),
+  sourceRef: z.string().nullable(),
+  postings: z.array(Posting),
+});
+
+const Reservation = z.object({
+  id: z.string(),
+  walletId: z.string(),
+  currency: z.string(),
+  amount: dec,
+  consumed: dec,
+  status: z.enum(['active', 'consumed', 'released', 'expired']),
+  purpose: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  closedAt: z.string().nullable(),
+  correlationId: z.string().nullable(),
+});
+
+export const LedgerEvent = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  type: z.string(),
+  at: z.string(),
+  recordedAt: z.string(),
+  correlationId: z.string().nullable(),
+  causationId: z.string().nullable(),
+  summary: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+const Drift = z.object({
+  id: z.string(),
+  runId: z.string(),
+  walletId: z.string(),
+  currency: z.string(),
+  ledgerAmount: dec,
+  exchangeAmount: dec,
+  drift: dec,
+  aboveThreshold: z.boolean(),
+  correction: z.enum(['none', 'proposed', 'approved', 'rejected', 'superseded']),
+  correctionEntryId: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+});
+
+export const ReconcileRun = z.object({
+  id: z.string(),
+  at: z.string(),
+  threshold: dec,
+  status: z.enum(['clean', 'drift', 'failed']),
+  maxDrift: dec,
+  error: z.string().nullable(),
+  drifts: z.array(Drift),
+});
+
+const LiveStatus = z.object({ armed: z.boolean(), armedAt: z.string().nullable(), phrase: z.string() });
+
+const Gate = z.object({
+  decision: z.enum(['proceed', 'blocked', 'override']),
+  reason: z.string(),
+  marketable: z.boolean(),
+  mid: dec,
+  touch: dec,
+  vwap: dec,
+  notional: dec,
+  fee: dec,
+  feeRate: dec,
+  spread: dec,
+  slippage: dec,
+  transferFee: dec,
+  total: dec,
+  expectedEdgeAmount: dec,
+  required: dec,
+  safetyBuffer: dec,
+  levelsWalked: z.number().int(),
+});
+
+export const LedgerOrderOutcome = z.object({
+  orderId: z.string(),
+  clientOrderId: z.string(),
+  status: z.enum(['dry_run', 'blocked', 'submitting', 'open', 'filled', 'cancelled', 'rejected', 'failed']),
+  mode: z.enum(['dry_run', 'live']),
+  reason: z.string().nullable(),
+  gate: Gate.nullable(),
+  preview: z.unknown(),
+  filledBase: dec,
+  exchangeOrderId: z.string().nullable(),
+  replayed: z.boolean(),
+  done: z.boolean(),
+});
+
+export const PlaceLedgerOrderInput = z
+  .object({
+    walletId: z.string().min(1).max(200),
+    product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
+    side: z.enum(['BUY', 'SELL']),
+    qty: posDec.optional(),
+    notional: posDec.optional(),
+    limitPrice: posDec.optional(),
+    postOnly: z.boolean().default(false),
+    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
+    idempotencyKey: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'idempotency key: 8-128 characters of A-Z a-z 0-9 . _ : -'),
+    live: z.boolean().default(false),
+    safetyBuffer: posDec.optional(),
+    override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
+  })
+  .strict()
+  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] });
+
+export const ledgerApi = {
+  list_wallets: verb({
+    description: 'Funding and trading wallets of the production ledger with balances and what agents may use (available x fraction - reservations).',
+    input: z.object({}).strict(),
+    output: z.object({ wallets: z.array(WalletWithBalances) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  set_tradeable_fraction: verb({
+    description: 'Set the share (0..1) of a wallet that agents may trade; 0 means nothing is tradeable.',
+    input: z.object({ walletId: z.string().min(1).max(200), fraction: posDec.refine((v) => Number(v) <= 1, 'fraction must be between 0 and 1') }).strict(),
+    output: Wallet,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_journal: verb({
+    description: 'Recent journal entries of the production ledger, each with its balanced postings.',
+    input: z.object({ walletId: z.string().max(200).optional(), correlationId: z.string().max(200).optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    output: z.object({ entries: z.array(JournalEntry) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_reservations: verb({
+    description: 'Reservations (holds) on ledger wallets, newest first.',
+    input: z.object({ status: z.enum(['active', 'consumed', 'released', 'expired']).optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    output: z.object({ reservations: z.array(Reservation) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_ledger_events: verb({
+    description: 'The domain event log (intent, decision, gate, order, fill, judge...), filtered by correlation id or type (a trailing * matches a prefix).',
+    input: z
+      .object({
+        correlationId: z.string().max(200).optional(),
+        type: z.string().max(100).optional(),
+        limit: z.number().int().min(1).max(5000).optional(),
+        afterSeq: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: z.object({ events: z.array(LedgerEvent) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  reconcile: verb({
+    description: 'Compare ledger balances with Coinbase per currency, store the drift, and propose corrections above the threshold.',
+    input: z.object({ threshold: posDec.default('0.01') }).strict(),
+    output: ReconcileRun,
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_reconcile_history: verb({
+    description: 'Past reconcile runs with their drift per currency and the state of each proposed correction.',
+    input: z.object({ limit: z.number().int().min(1).max(500).optional() }).strict(),
+    output: z.object({ runs: z.array(ReconcileRun) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  approve_correction: verb({
+    description: 'Approve a proposed reconcile correction: posts the correcting entry (the exchange is taken as the truth).',
+    input: z.object({ driftId: z.string().min(1).max(100) }).strict(),
+    output: Drift,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  reject_correction: verb({
+    description: 'Reject a proposed reconcile correction; the ledger stays as it is.',
+    input: z.object({ driftId: z.string().min(1).max(100) }).strict(),
+    output: Drift,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_live_trading_status: verb({
+    description: 'Whether live trading is armed (off by default) and the exact phrase that arms it.',
+    input: z.object({}).strict(),
+    output: LiveStatus,
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  arm_live_trading: verb({
+    description: `Arm live trading: real orders will be sent to Coinbase. Requires confirm to be exactly "${LIVE_ARM_PHRASE}".`,
+    input: z.object({ confirm: z.string().max(200) }).strict(),
+    output: LiveStatus,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  disarm_live_trading: verb({
+    description: 'Disarm live trading: every order becomes a dry run again.',
+    input: z.object({}).strict(),
+    output: LiveStatus,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  place_ledger_order: verb({
+    description:
+      'Route an order through the production ledger: reserve, cost gate (edge vs fee + spread + slippage), fund, Coinbase order, fills. A dry run (previewed and recorded) unless live is requested, armed, and the wallet has a fraction. idempotencyKey makes retries safe.',
+    input: PlaceLedgerOrderInput,
+    output: LedgerOrderOutcome,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+};

@@ -1,0 +1,134 @@
+/**
+ * The production ledger through Temporal: verbs dispatched into the handler map, workflows on a
+ * real dev server, activities over a real SQLite ledger and the real Coinbase client talking to
+ * the local brokerage.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../api/dispatch';
+import type { HandlerContext } from '../api/contract';
+import { createLedgerActivities } from '../activities/ledger';
+import { EventBus } from '../host/bus';
+import { createLedgerHandlers, ensureReconcileSchedule } from '../host/handlers/ledger';
+import { CoinbaseClient } from '../exchange/coinbase/client';
+import { generateCdpKey } from '../exchange/coinbase/jwt';
+import { Ledger, LIVE_ARM_PHRASE, openLedger } from '../ledger/ledger';
+import { seedFromExchange } from '../ledger/router';
+import { loadConfig } from '../runtime/config';
+import { silentLogger } from '../runtime/log';
+import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
+import { runWorker, startDevServer, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+
+describe('ledger workflows on a real Temporal dev server', () => {
+  let env: TestServer;
+  let worker: RunningWorker;
+  let fake: FakeCoinbaseBrokerage;
+  let ledger: Ledger;
+  let handlers: ReturnType<typeof createLedgerHandlers>;
+  const bus = new EventBus();
+  const notes: string[] = [];
+  const ctx: HandlerContext = { door: 'test', correlationId: 'it-corr-1' };
+  const call = (name: string, input: unknown) => dispatch(handlers, name, input, ctx);
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    const key = generateCdpKey('ES256', 'organizations/it/apiKeys/ledger');
+    fake = new FakeCoinbaseBrokerage({
+      keys: [key],
+      products: [{ id: 'ETH-USD', bids: [{ price: '2999', size: '10' }], asks: [{ price: '3001', size: '10' }] }],
+      balances: { USD: '5000', ETH: '1' },
+    });
+    const urls = await fake.start();
+    const config = loadConfig({});
+    const exchange = new CoinbaseClient({ ...urls, keyName: key.name, privateKey: key.privateKey, log: silentLogger });
+    ledger = openLedger(path.join(env.dir, 'ledger.sqlite'), { log: silentLogger, onEvent: (e) => bus.emit('domain.event', { ...e }) });
+    await seedFromExchange({ ledger, exchange, log: silentLogger });
+    bus.on('notify', (n) => notes.push(n.title));
+    worker = await runWorker(env, { activities: createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange }) });
+    handlers = createLedgerHandlers({
+      client: env.client,
+      config,
+      taskQueue: worker.taskQueue,
+      dataDir: env.dir,
+      status: () => {
+        throw new Error('not used');
+      },
+    });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    ledger?.close();
+    await fake?.stop();
+    await env?.stop({ clean: true });
+  });
+
+  it('lists wallets, sets the fraction, arms live trading with the exact phrase only', async () => {
+    const wallets = await call('list_wallets', {});
+    expect(wallets.ok).toBe(true);
+    const funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
+    const list = (wallets as { ok: true; result: { wallets: { id: string; balances: { currency: string; amount: string; tradeable: string }[] }[] } }).result.wallets;
+    expect(list.find((w) => w.id === funding)?.balances).toEqual([
+      { currency: 'ETH', amount: '1', tradeable: '0' },
+      { currency: 'USD', amount: '5000', tradeable: '0' },
+    ]);
+    expect(await call('set_tradeable_fraction', { walletId: funding, fraction: '1.5' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call('set_tradeable_fraction', { walletId: 'nope', fraction: '0.5' })).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringMatching(/no wallet/) } });
+    expect(await call('set_tradeable_fraction', { walletId: funding, fraction: '0.5' })).toMatchObject({ ok: true, result: { tradeableFraction: '0.5' } });
+    expect(await call('arm_live_trading', { confirm: 'yes' })).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringMatching(/type the phrase exactly/) } });
+    expect(await call('get_live_trading_status', {})).toMatchObject({ ok: true, result: { armed: false } });
+  });
+
+  it('place_ledger_order is a dry run until armed; the same key concurrently yields one live order', async () => {
+    const funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
+    const order = { walletId: funding, product: 'ETH-USD', side: 'BUY', qty: '0.5', expectedEdge: '0.01', live: true };
+    const dry = await call('place_ledger_order', { ...order, idempotencyKey: 'it-dry-0001' });
+    expect(dry).toMatchObject({ ok: true, result: { status: 'dry_run', mode: 'dry_run', reason: expect.stringMatching(/not armed/) } });
+    expect(fake.orders.size).toBe(0);
+    expect(await call('arm_live_trading', { confirm: LIVE_ARM_PHRASE })).toMatchObject({ ok: true, result: { armed: true } });
+    const [a, b] = await Promise.all([
+      call('place_ledger_order', { ...order, idempotencyKey: 'it-live-0001' }),
+      call('place_ledger_order', { ...order, idempotencyKey: 'it-live-0001' }),
+    ]);
+    expect(a).toMatchObject({ ok: true, result: { status: 'filled', mode: 'live', filledBase: '0.5' } });
+    expect(b.ok && a.ok && (b.result as { orderId: string }).orderId === (a.result as { orderId: string }).orderId).toBe(true);
+    expect(fake.ordersByClientId('it-live-0001')).toHaveLength(1);
+    expect(fake.fills).toHaveLength(1);
+    const again = await call('place_ledger_order', { ...order, idempotencyKey: 'it-live-0001' });
+    expect(again).toMatchObject({ ok: true, result: { status: 'filled', replayed: true } });
+    expect(fake.ordersByClientId('it-live-0001')).toHaveLength(1);
+    const events = await call('get_ledger_events', { correlationId: 'it-corr-1' });
+    expect(events.ok && (events.result as { events: { type: string }[] }).events.map((e) => e.type)).toContain('order.fill');
+    expect(ledger.verify()).toEqual([]);
+  });
+
+  it('reconciles clean, then raises drift with a notification and a correction the user approves', async () => {
+    const clean = await call('reconcile', { threshold: '0.00000001' });
+    expect(clean).toMatchObject({ ok: true, result: { status: 'clean' } });
+    fake.setBalance('ETH', '2.5');
+    const drift = await call('reconcile', { threshold: '0.01' });
+    expect(drift).toMatchObject({ ok: true, result: { status: 'drift' } });
+    expect(notes).toContain('Ledger drift');
+    const d = (drift as { ok: true; result: { drifts: { id: string; currency: string; correction: string }[] } }).result.drifts.find((x) => x.currency === 'ETH')!;
+    expect(d.correction).toBe('proposed');
+    expect(await call('approve_correction', { driftId: d.id })).toMatchObject({ ok: true, result: { correction: 'approved' } });
+    expect(await call('reconcile', { threshold: '0.00000001' })).toMatchObject({ ok: true, result: { status: 'clean' } });
+    const history = await call('get_reconcile_history', { limit: 10 });
+    expect(history.ok && (history.result as { runs: unknown[] }).runs.length).toBe(3);
+  });
+
+  it('creates the reconcile schedule idempotently, and a triggered run records a reconcile', async () => {
+    const id = await ensureReconcileSchedule(env.client, worker.taskQueue, { everyMinutes: 60, threshold: '0.01' });
+    await ensureReconcileSchedule(env.client, worker.taskQueue, { everyMinutes: 30, threshold: '0.01' });
+    const handle = env.client.schedule.getHandle(id);
+    const desc = await handle.describe();
+    expect(desc.spec.intervals?.[0]?.every).toBe(30 * 60_000);
+    const before = ledger.reconcileHistory(100).length;
+    await handle.trigger();
+    const deadline = Date.now() + 60_000;
+    while (ledger.reconcileHistory(100).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(ledger.reconcileHistory(100).length).toBe(before + 1);
+    await handle.delete();
+    expect(fs.existsSync(path.join(env.dir, 'ledger.sqlite'))).toBe(true);
+  });
+});
