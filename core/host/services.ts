@@ -7,6 +7,7 @@ import type { ActivityDeps } from '../activities/deps';
 import type { EventBus } from './bus';
 import type { VigilConfig } from '../runtime/config';
 import type { Logger } from '../runtime/log';
+import { dataPaths } from '../runtime/paths';
 
 export interface HostService {
   name: string;
@@ -31,8 +32,34 @@ export interface BuiltServices {
   activityDeps: Partial<ActivityDeps>;
 }
 
-export async function createServices(_ctx: ServiceContext): Promise<BuiltServices> {
+export async function createServices(ctx: ServiceContext): Promise<BuiltServices> {
   const services: HostService[] = [];
   const activityDeps: Partial<ActivityDeps> = {};
+
+  // The production ledger: opened (and migrated) at start; a corrupt or newer file stops the
+  // start with its own message rather than being touched.
+  const { openLedger } = await import('../ledger/ledger');
+  const ledger = openLedger(dataPaths(ctx.dataDir).ledgerDb, {
+    log: ctx.log.child('ledger'),
+    onEvent: (e) =>
+      ctx.bus.emit('domain.event', {
+        id: e.id,
+        type: e.type,
+        at: e.at,
+        correlationId: e.correlationId ?? null,
+        summary: e.summary,
+        data: (e.data ?? {}) as Record<string, unknown>,
+      }),
+  });
+  activityDeps.ledger = ledger;
+  services.push({
+    name: 'ledger',
+    async start() {},
+    async stop() {
+      ledger.close();
+    },
+    health: () => ({ state: 'ok', detail: 'ledger open' }),
+  });
+
   return { services, activityDeps };
 }
