@@ -47,6 +47,14 @@ describe('opening the file', () => {
     expect(ledger.verify()).toEqual([]);
   });
 
+  it('posts in the first transaction after reopening an existing file', () => {
+    const { funding, trading } = seeded('10');
+    ledger.close();
+    ledger = openLedger(file, { log: silentLogger, now });
+    ledger.transfer({ from: funding.id, to: trading.id, currency: 'USD', amount: '1', memo: 'first after reopen' });
+    expect(ledger.balance(trading.id, 'USD')).toBe('1');
+  });
+
   it('refuses a database written by a newer version and leaves it unchanged', () => {
     ledger.close();
     const raw = new Database(file);

@@ -217,7 +217,6 @@ export class Ledger {
     const p = (s: string) => sqlite.prepare(s);
     this.st = {
       insertEntry: p(`INSERT INTO journal_entries (id, kind, memo, at, sealed, correlation_id, source_ref) VALUES (?, ?, ?, ?, 1, ?, ?)`),
-      deferForeignKeys: p(`PRAGMA defer_foreign_keys = ON`),
       entryBySource: p(`SELECT id FROM journal_entries WHERE kind = ? AND source_ref = ?`),
       insertPosting: p(`INSERT INTO postings (entry_id, wallet_id, currency, amount, units) VALUES (?, ?, ?, ?, ?)`),
       balanceUnits: p(`SELECT units FROM balances WHERE wallet_id = ? AND currency = ?`).safeIntegers(true),
@@ -265,7 +264,9 @@ export class Ledger {
     return this.sqlite.transaction(() => {
       // Postings precede their entry row (whose insert trigger checks the balance); the foreign key
       // from postings to the entry is checked at commit. Reset by SQLite when the transaction ends.
-      this.st.deferForeignKeys!.run();
+      // Not a cached prepared statement: on a freshly opened connection a prepared copy of this
+      // pragma turned out to be a no-op for the first transaction.
+      this.sqlite.exec('PRAGMA defer_foreign_keys = ON');
       this.pending = new Map();
       try {
         const out = fn();

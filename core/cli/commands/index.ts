@@ -1,9 +1,17 @@
 /** Every CLI command. Add a capability's commands with one spread line. */
 import type { CliCommand } from '../registry';
 import { systemCommands } from './system';
+import { ledgerCommands } from './ledger';
+import { walletCommands } from './wallet';
+import { tradeCommands } from './trade';
+import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 
 export const allCommands: CliCommand[] = [
   ...systemCommands,
+  ...ledgerCommands,
+  ...walletCommands,
+  ...tradeCommands,
+  ...reconcileCommands,
   ...mcpCommands,
 ];
