@@ -6,12 +6,14 @@ import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
 import { createTradingActivities } from './trading';
+import { createAgentActivities } from './agents';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
     ...createLedgerActivities(deps),
     ...createTradingActivities(deps),
+    ...createAgentActivities(deps),
   };
 }
 

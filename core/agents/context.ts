@@ -151,7 +151,7 @@ export const extractiveSummary: Summariser = async (older, maxTokens) => {
   const lines: string[] = [];
   for (const m of older) {
     if (isSummary(m)) {
-      lines.push(m.content.slice(SUMMARY_PREFIX.length));
+      lines.push((m as { content: string }).content.slice(SUMMARY_PREFIX.length));
       continue;
     }
     if (m.role === 'user') lines.push(`- user: ${oneLine(m.content, 160)}`);
@@ -159,7 +159,7 @@ export const extractiveSummary: Summariser = async (older, maxTokens) => {
       for (const c of m.toolCalls ?? []) lines.push(`- called ${c.name}(${oneLine(c.arguments, 120)})`);
       if (m.content) lines.push(`- assistant: ${oneLine(m.content, 160)}`);
     } else if (m.role === 'tool') lines.push(`  -> ${m.name}: ${oneLine(m.content, 120)}`);
-    else lines.push(`- note: ${oneLine(m.content, 160)}`);
+    else lines.push(`- note: ${oneLine((m as { content: string }).content, 160)}`);
   }
   const kept: string[] = [];
   let used = 0;

@@ -240,8 +240,14 @@ export class AgentStore {
   logs(q: { agent?: string; kind?: string; limit?: number } = {}): LogEntry[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.agent) (where.push('agent = ?'), args.push(q.agent));
-    if (q.kind) (where.push('kind = ?'), args.push(q.kind));
+    if (q.agent) {
+      where.push('agent = ?');
+      args.push(q.agent);
+    }
+    if (q.kind) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
     const rows = this.db
       .prepare(`SELECT * FROM agent_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
       .all(...args, Math.min(q.limit ?? 100, 1000)) as { id: number; at: number; agent: string; kind: string; correlation_id: string | null; summary: string; data_json: string }[];

@@ -6,3 +6,6 @@
 export * from './smoke';
 export * from './ledger-ops';
 export * from './execution-ledger';
+export * from './execution-agent';
+export * from './judge-agent';
+export * from './broker-agent';

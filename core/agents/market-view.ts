@@ -1,0 +1,148 @@
+/**
+ * How the agents see the market and the portfolio: Temporal queries on the market stream and the
+ * paper ledger, parsed defensively (zod) into the small shapes the agents use. The market stream
+ * is preferred (it carries feature vectors); when it is not running the ledger's marks — the last
+ * bar closes it was sent — still let the built-in policy work from its own price samples.
+ */
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { WORKFLOW_IDS } from '../domain/ids';
+import type { MarketPoint } from './policy';
+
+/** Query names on MarketStreamWorkflow (core/workflows/market-stream.ts). */
+export const MARKET_QUERIES = { snapshot: 'snapshot', features: 'features' } as const;
+/** Query and update names on ExecutionLedgerWorkflow (core/workflows/execution-ledger.ts). */
+export const LEDGER_MESSAGES = {
+  status: 'portfolio_status',
+  performance: 'performance_metrics',
+  risk: 'risk_metrics',
+  transactions: 'transactions',
+  placeOrder: 'place_order',
+} as const;
+
+export interface MarketRead {
+  ok: boolean;
+  source: 'market-stream' | 'ledger-marks' | 'none';
+  points: MarketPoint[];
+  /** Time of the newest price, epoch ms. */
+  asOf: number | null;
+  /** Age of the OLDEST symbol's price at read time, seconds: staleness is as bad as the worst symbol. */
+  staleSeconds: number | null;
+  readAt: number;
+  error: string | null;
+}
+
+const num = z.number().finite();
+const priceLike = z.union([z.string().regex(/^\d+(\.\d+)?$/), num.nonnegative().transform((n) => String(n))]);
+const SymbolEntry = z.looseObject({
+  price: priceLike.optional(),
+  close: priceLike.optional(),
+  last: priceLike.optional(),
+  time: num.optional(),
+  updatedAt: num.optional(),
+  features: z.record(z.string(), z.unknown()).optional(),
+});
+
+function toPoint(symbol: string, raw: unknown): MarketPoint | null {
+  const e = SymbolEntry.safeParse(raw);
+  if (!e.success) return null;
+  const price = e.data.price ?? e.data.close ?? e.data.last;
+  const time = e.data.time ?? e.data.updatedAt;
+  if (!price || time === undefined) return null;
+  const features: Record<string, number> = {};
+  for (const [k, v] of Object.entries(e.data.features ?? {})) if (typeof v === 'number' && Number.isFinite(v)) features[k] = v;
+  return { symbol, price, time, ...(Object.keys(features).length ? { features } : {}) };
+}
+
+/** Accepts `{ symbols: { SYM: {...} } }`, `{ SYM: {...} }` or `[{ symbol, ... }]`. */
+export function parseSnapshot(raw: unknown): MarketPoint[] {
+  const out: MarketPoint[] = [];
+  const src = (raw && typeof raw === 'object' && 'symbols' in raw ? (raw as { symbols: unknown }).symbols : raw) as unknown;
+  if (Array.isArray(src)) {
+    for (const x of src) {
+      const sym = (x as { symbol?: unknown })?.symbol;
+      if (typeof sym === 'string') {
+        const p = toPoint(sym, x);
+        if (p) out.push(p);
+      }
+    }
+  } else if (src && typeof src === 'object') {
+    for (const [sym, x] of Object.entries(src)) {
+      if (!/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/.test(sym)) continue;
+      const p = toPoint(sym, x);
+      if (p) out.push(p);
+    }
+  }
+  return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+}
+
+export async function readMarket(client: Client, opts: { portfolioId: string; symbols?: string[]; now: number }): Promise<MarketRead> {
+  let points: MarketPoint[] = [];
+  let source: MarketRead['source'] = 'none';
+  let error: string | null = null;
+  try {
+    const h = client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    points = parseSnapshot(await h.query(MARKET_QUERIES.snapshot));
+    if (points.length) source = 'market-stream';
+  } catch (err) {
+    error = `market stream: ${(err as Error).message}`;
+  }
+  if (points.length === 0) {
+    try {
+      const st = (await client.workflow.getHandle(WORKFLOW_IDS.executionLedger(opts.portfolioId)).query(LEDGER_MESSAGES.status)) as { marks?: unknown };
+      points = parseSnapshot(st.marks ?? {});
+      if (points.length) source = 'ledger-marks';
+    } catch (err) {
+      error = `${error ? `${error}; ` : ''}ledger: ${(err as Error).message}`;
+    }
+  }
+  if (opts.symbols?.length) points = points.filter((p) => opts.symbols!.includes(p.symbol));
+  if (points.length === 0) return { ok: false, source: 'none', points, asOf: null, staleSeconds: null, readAt: opts.now, error: error ?? 'no prices yet' };
+  const asOf = Math.max(...points.map((p) => p.time));
+  const oldest = Math.min(...points.map((p) => p.time));
+  return { ok: true, source, points, asOf, staleSeconds: Math.max(0, (opts.now - oldest) / 1000), readAt: opts.now, error: null };
+}
+
+export interface PortfolioView {
+  quote: string;
+  equity: string;
+  cash: string;
+  initialCash: string;
+  positions: { symbol: string; quantity: string; avgPrice: string; marketValue: string; unrealizedPnl: string }[];
+  limits: { name: string; value: string }[];
+  killSwitch: boolean;
+  marks: Record<string, string>;
+}
+
+const dec = z.string();
+const StatusSchema = z.looseObject({
+  initialCash: dec,
+  quoteCurrency: dec,
+  valuation: z.looseObject({
+    cash: dec,
+    equity: dec,
+    positions: z.array(z.looseObject({ symbol: z.string(), quantity: dec, avgEntry: dec, marketValue: dec, unrealizedPnl: dec })),
+  }),
+  marks: z.record(z.string(), z.looseObject({ price: dec })),
+  preferences: z.looseObject({ riskLimits: z.record(z.string(), z.unknown()), killSwitch: z.boolean() }),
+});
+
+export async function readPortfolio(client: Client, portfolioId: string): Promise<PortfolioView> {
+  const raw = await client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(LEDGER_MESSAGES.status);
+  const s = StatusSchema.parse(raw);
+  const limits = Object.entries(s.preferences.riskLimits)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([name, v]) => ({ name, value: typeof v === 'object' ? JSON.stringify(v) : String(v) }));
+  return {
+    quote: s.quoteCurrency,
+    equity: s.valuation.equity,
+    cash: s.valuation.cash,
+    initialCash: s.initialCash,
+    positions: s.valuation.positions
+      .filter((p) => p.quantity !== '0')
+      .map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgEntry, marketValue: p.marketValue, unrealizedPnl: p.unrealizedPnl })),
+    limits,
+    killSwitch: s.preferences.killSwitch,
+    marks: Object.fromEntries(Object.entries(s.marks).map(([k, v]) => [k, v.price])),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The execution agent's tools and the validation of their arguments. A model's tool arguments
+ * are untrusted input: they are parsed as JSON, checked with zod, checked against the agent's
+ * constraints, and the order still passes the ledger's own validator and risk limits.
+ */
+import { z } from 'zod';
+import { positiveDecimal } from '../trading/orders';
+import type { ToolSpec } from './llm/types';
+
+export const PlaceOrderArgs = z
+  .object({
+    symbol: z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'must be a product id like BTC-USD'),
+    side: z.enum(['buy', 'sell']),
+    quantity: positiveDecimal.optional(),
+    notional: positiveDecimal.optional(),
+    limit_price: positiveDecimal.optional(),
+    expected_edge_bps: z.number().finite().min(-10_000).max(10_000),
+    rationale: z.string().min(3).max(1000),
+  })
+  .strict()
+  .refine((a) => (a.quantity === undefined) !== (a.notional === undefined), { message: 'give exactly one of quantity or notional', path: ['quantity'] });
+export type PlaceOrderArgs = z.infer<typeof PlaceOrderArgs>;
+
+export const HoldArgs = z.object({ rationale: z.string().min(3).max(1000), symbol: z.string().max(30).optional() }).strict();
+export const ReadFeaturesArgs = z.object({ symbol: z.string().max(30).optional() }).strict();
+
+export const EXECUTION_TOOLS: ToolSpec[] = [
+  {
+    name: 'read_features',
+    description: 'Latest price and feature vector (EMA, RSI, ...) per symbol, with the time of the price.',
+    parameters: z.toJSONSchema(ReadFeaturesArgs) as Record<string, unknown>,
+  },
+  {
+    name: 'read_portfolio',
+    description: 'Cash, equity, positions with average entry and unrealised P&L, and the code-enforced risk limits.',
+    parameters: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: 'place_order',
+    description:
+      'Place one paper market order (or limit order with limit_price). Give quantity (base units) or notional (quote), the expected edge in basis points after costs, and a one-sentence rationale. Risk limits are enforced by the ledger.',
+    parameters: z.toJSONSchema(PlaceOrderArgs) as Record<string, unknown>,
+  },
+  {
+    name: 'hold',
+    description: 'Decide to do nothing this nudge, with a one-sentence rationale.',
+    parameters: z.toJSONSchema(HoldArgs) as Record<string, unknown>,
+  },
+];
+
+export function parseArgs<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = raw.trim() === '' ? {} : JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, error: `arguments are not valid JSON: ${(err as Error).message}` };
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) return { ok: false, error: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ') };
+  return { ok: true, value: r.data };
+}

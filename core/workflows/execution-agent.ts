@@ -1,0 +1,378 @@
+/**
+ * ExecutionAgentWorkflow: the trading loop. A durable timer nudges it every
+ * EXECUTION_NUDGE_SECONDS; each nudge reads the market, skips when prices are stale or have not
+ * moved enough, and otherwise decides — through the model with tools when one is configured, or
+ * through the built-in deterministic policy — and logs the decision (hold included) with its
+ * reasoning and correlation id. Orders carry an idempotency key derived from the run epoch and the
+ * nudge number, so an activity retry or a replay never places twice. Risk limits live in the
+ * ledger; nothing here can loosen them.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createAgentActivities, ExecToolResult } from '../activities/agents';
+import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
+import type { ChatMessage } from '../agents/llm/types';
+import { WORKFLOW_IDS } from '../domain/ids';
+
+type Mode = 'conservative' | 'standard' | 'aggressive';
+const MODES: readonly Mode[] = ['conservative', 'standard', 'aggressive'];
+
+const acts = proxyActivities<ReturnType<typeof createAgentActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+// The client retries model calls itself with back-off; a second layer would multiply waits.
+const llmActs = proxyActivities<ReturnType<typeof createAgentActivities>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 1 },
+});
+
+export interface DecisionRecord {
+  nudge: number;
+  at: number;
+  correlationId: string;
+  action: 'buy' | 'sell' | 'hold' | 'skip';
+  symbol: string | null;
+  rationale: string;
+  expectedEdgeBps: number | null;
+  source: 'model' | 'policy' | 'gate';
+  order: { ok: boolean; summary: string } | null;
+}
+
+export interface ExecutionAgentState {
+  epoch: string;
+  mode: Mode;
+  paused: boolean;
+  nudges: number;
+  decisions: number;
+  skips: number;
+  lastNudgeAt: number | null;
+  lastDecisionPrices: Record<string, string>;
+  history: Record<string, string[]>;
+  recent: DecisionRecord[];
+  constraints: AgentConstraints;
+  modeChanges: { at: number; from: Mode; to: Mode; by: string; reason: string }[];
+  lastModel: { configured: boolean; model: string; lastError: string | null };
+}
+
+export interface ExecutionAgentInput {
+  portfolioId?: string;
+  mode?: Mode;
+  nudgeSeconds: number;
+  maxStalenessSeconds: number;
+  minPriceMovePct: number;
+  /** Judge to alert on high drawdown (default WORKFLOW_IDS.judgeAgent). */
+  judgeWorkflowId?: string;
+  /** Drawdown from the initial cash (fraction) that asks the judge to evaluate early. */
+  drawdownAlert?: number;
+  continueAsNewEvery?: number;
+  symbols?: string[];
+  state?: ExecutionAgentState;
+}
+
+export interface ExecutionStatus {
+  mode: Mode;
+  paused: boolean;
+  nudges: number;
+  decisions: number;
+  skips: number;
+  lastNudgeAt: number | null;
+  lastDecision: DecisionRecord | null;
+  recent: DecisionRecord[];
+  constraints: AgentConstraints;
+  modeChanges: ExecutionAgentState['modeChanges'];
+  model: ExecutionAgentState['lastModel'];
+}
+
+export const executionStatusQuery = defineQuery<ExecutionStatus>('status');
+export const pauseExecutionUpdate = defineUpdate<ExecutionStatus, [{ reason?: string }]>('pause');
+export const resumeExecutionUpdate = defineUpdate<ExecutionStatus, []>('resume');
+export const setExecutionModeUpdate = defineUpdate<ExecutionStatus, [{ mode: Mode; by: string; reason: string }]>('set_mode');
+/** From the judge (workflows cannot send updates): same effect as set_mode. */
+export const judgeModeSignal = defineSignal<[{ mode: Mode; reason: string }]>('judge_mode');
+export const constraintsSignal = defineSignal<[AgentConstraints]>('constraints');
+export const nudgeNowSignal = defineSignal('nudge_now');
+export const stopExecutionSignal = defineSignal('stop');
+/** Sent to the judge when drawdown is high (defined here so the judge can import it by type). */
+export const drawdownAlertSignalName = 'drawdown_alert';
+
+const MAX_RECENT = 30;
+const MAX_HISTORY = 60;
+
+export async function executionAgentWorkflow(input: ExecutionAgentInput): Promise<void> {
+  const portfolioId = input.portfolioId ?? 'default';
+  const s: ExecutionAgentState = input.state ?? {
+    epoch: workflowInfo().runId,
+    mode: input.mode ?? 'standard',
+    paused: false,
+    nudges: 0,
+    decisions: 0,
+    skips: 0,
+    lastNudgeAt: null,
+    lastDecisionPrices: {},
+    history: {},
+    recent: [],
+    constraints: {},
+    modeChanges: [],
+    lastModel: { configured: false, model: 'deterministic', lastError: null },
+  };
+  let nudgeRequested = false;
+  let stop = false;
+  let alerted = false;
+
+  const status = (): ExecutionStatus => ({
+    mode: s.mode,
+    paused: s.paused,
+    nudges: s.nudges,
+    decisions: s.decisions,
+    skips: s.skips,
+    lastNudgeAt: s.lastNudgeAt,
+    lastDecision: s.recent.at(-1) ?? null,
+    recent: [...s.recent],
+    constraints: s.constraints,
+    modeChanges: [...s.modeChanges],
+    model: s.lastModel,
+  });
+  const changeMode = (to: Mode, by: string, reason: string) => {
+    if (to === s.mode) return;
+    s.modeChanges.push({ at: Date.parse(new Date().toISOString()), from: s.mode, to, by, reason });
+    if (s.modeChanges.length > 50) s.modeChanges.shift();
+    s.mode = to;
+  };
+
+  setHandler(executionStatusQuery, status);
+  setHandler(
+    pauseExecutionUpdate,
+    () => {
+      s.paused = true;
+      return status();
+    },
+    { validator: (a) => void (a && typeof a !== 'object' ? fail('pause takes { reason? }') : undefined) },
+  );
+  setHandler(resumeExecutionUpdate, () => {
+    s.paused = false;
+    nudgeRequested = true;
+    return status();
+  }, { validator: () => undefined });
+  setHandler(
+    setExecutionModeUpdate,
+    ({ mode, by, reason }) => {
+      changeMode(mode, by, reason);
+      return status();
+    },
+    { validator: (a) => void (!a || !MODES.includes(a.mode) ? fail(`mode must be one of ${MODES.join(', ')}`) : undefined) },
+  );
+  setHandler(judgeModeSignal, ({ mode, reason }) => {
+    if (MODES.includes(mode)) changeMode(mode, 'judge', reason);
+  });
+  setHandler(constraintsSignal, (c) => {
+    s.constraints = c;
+  });
+  setHandler(nudgeNowSignal, () => {
+    nudgeRequested = true;
+  });
+  setHandler(stopExecutionSignal, () => {
+    stop = true;
+  });
+
+  const every = input.continueAsNewEvery ?? 500;
+  let handledThisRun = 0;
+  while (!stop) {
+    await condition(() => nudgeRequested || stop, input.nudgeSeconds * 1000);
+    if (stop) break;
+    nudgeRequested = false;
+    if (!s.paused) {
+      await nudge();
+      handledThisRun++;
+    }
+    if (handledThisRun >= every || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof executionAgentWorkflow>({ ...input, mode: s.mode, state: s });
+    }
+  }
+  await condition(allHandlersFinished);
+
+  async function nudge(): Promise<void> {
+    s.nudges++;
+    const n = s.nudges;
+    const corr = `exec-${s.epoch.slice(0, 8)}-${n}`;
+    const market = await acts.readMarketForAgent({ portfolioId, ...(input.symbols ? { symbols: input.symbols } : {}) });
+    s.lastNudgeAt = market.readAt;
+    if (!market.ok) return skip(n, corr, market.readAt, `no market data (${market.error ?? 'unknown'})`);
+    // Sample every fresh price, decided on or not: the policy's own indicators need the series.
+    for (const p of market.points) {
+      const h = (s.history[p.symbol] ??= []);
+      if (h.length === 0 || h[h.length - 1] !== p.price || (market.staleSeconds ?? 0) < input.nudgeSeconds * 2) h.push(p.price);
+      if (h.length > MAX_HISTORY) h.splice(0, h.length - MAX_HISTORY);
+    }
+    if ((market.staleSeconds ?? Infinity) > input.maxStalenessSeconds) {
+      return skip(n, corr, market.readAt, `prices stale: ${Math.round(market.staleSeconds ?? 0)}s old (max ${input.maxStalenessSeconds}s)`);
+    }
+    const move = maxMovePct(market.points, s.lastDecisionPrices);
+    if (move !== null && move < input.minPriceMovePct) {
+      return skip(n, corr, market.readAt, `prices moved ${move.toFixed(3)}% since the last decision (< ${input.minPriceMovePct}%)`);
+    }
+    const portfolio = await acts.readPortfolioForAgent({ portfolioId });
+    if (!portfolio.ok) return skip(n, corr, market.readAt, `portfolio unavailable: ${portfolio.error}`);
+    maybeAlertJudge(portfolio.equity, portfolio.initialCash);
+
+    const model = await acts.agentModelInfo('execution');
+    let record: DecisionRecord | null = null;
+    let modelError: string | null = null;
+    if (model.configured) {
+      const r = await decideWithModel(n, corr, market.points, portfolio);
+      record = r.record;
+      modelError = r.error;
+    }
+    s.lastModel = { configured: model.configured, model: model.model, lastError: modelError };
+    if (!record) record = await decideWithPolicy(n, corr, market.points, portfolio, modelError, market.readAt);
+    s.lastDecisionPrices = Object.fromEntries(market.points.map((p) => [p.symbol, p.price]));
+    s.decisions++;
+    remember(record);
+    await acts.logAgentEvent({
+      key: `${corr}:decision`,
+      agent: 'execution',
+      kind: 'decision',
+      correlationId: corr,
+      summary: `${record.action}${record.symbol ? ` ${record.symbol}` : ''}: ${record.rationale}`.slice(0, 500),
+      data: { ...record, mode: s.mode, marketSource: market.source },
+    });
+  }
+
+  async function skip(n: number, corr: string, at: number, why: string): Promise<void> {
+    s.skips++;
+    remember({ nudge: n, at, correlationId: corr, action: 'skip', symbol: null, rationale: why, expectedEdgeBps: null, source: 'gate', order: null });
+    await acts.logAgentEvent({ key: `${corr}:skip`, agent: 'execution', kind: 'skip', correlationId: corr, summary: `skip: ${why}`, data: { nudge: n, mode: s.mode } });
+  }
+
+  function remember(r: DecisionRecord): void {
+    s.recent.push(r);
+    if (s.recent.length > MAX_RECENT) s.recent.splice(0, s.recent.length - MAX_RECENT);
+  }
+
+  function maybeAlertJudge(equity: string, initial: string): void {
+    const dd = 1 - Number(equity) / Number(initial);
+    const limit = input.drawdownAlert ?? 0.05;
+    if (dd >= limit && !alerted) {
+      alerted = true;
+      const judge = getExternalWorkflowHandle(input.judgeWorkflowId ?? WORKFLOW_IDS.judgeAgent);
+      // The judge may not be running; the alert is best effort and the cadence still applies.
+      void judge.signal(drawdownAlertSignalName, { drawdown: dd }).catch(() => undefined);
+    } else if (dd < limit / 2) alerted = false;
+  }
+
+  async function decideWithPolicy(
+    n: number,
+    corr: string,
+    points: MarketPoint[],
+    portfolio: { equity: string; cash: string; positions: { symbol: string; quantity: string; avgPrice: string }[] },
+    modelError: string | null,
+    at: number,
+  ): Promise<DecisionRecord> {
+    const d: PolicyDecision = decide({ mode: s.mode, markets: points, history: s.history, portfolio, constraints: s.constraints });
+    const note = modelError ? ` (model unavailable: ${modelError}; built-in policy)` : '';
+    if (d.action === 'hold') return { nudge: n, at, correlationId: corr, action: 'hold', symbol: d.symbol, rationale: d.rationale + note, expectedEdgeBps: null, source: 'policy', order: null };
+    const order = {
+      symbol: d.symbol,
+      side: d.action,
+      type: 'market',
+      ...(d.action === 'buy' ? { notional: d.notional } : { quantity: d.quantity }),
+      idempotencyKey: `exec:${s.epoch}:${n}:0`,
+      expectedEdgeBps: d.expectedEdgeBps,
+      rationale: d.rationale.slice(0, 2000),
+      agent: 'execution-agent',
+      correlationId: corr,
+    };
+    const res = await acts.placeAgentOrder({ portfolioId, order });
+    return { nudge: n, at, correlationId: corr, action: d.action, symbol: d.symbol, rationale: d.rationale + note, expectedEdgeBps: d.expectedEdgeBps, source: 'policy', order: { ok: res.ok, summary: res.summary } };
+  }
+
+  async function decideWithModel(
+    n: number,
+    corr: string,
+    points: MarketPoint[],
+    portfolio: { equity: string; cash: string; quote: string; positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[]; limits: { name: string; value: string }[] },
+  ): Promise<{ record: DecisionRecord | null; error: string | null }> {
+    const promptId = `execution-${s.mode}` as const;
+    const view = {
+      now: new Date().toISOString(),
+      mode: s.mode,
+      markets: points.map((p) => ({
+        symbol: p.symbol,
+        price: p.price,
+        changePct: s.lastDecisionPrices[p.symbol] ? (((Number(p.price) - Number(s.lastDecisionPrices[p.symbol])) / Number(s.lastDecisionPrices[p.symbol])) * 100).toFixed(3) : 'n/a',
+        features: Object.entries(p.features ?? {}).map(([name, value]) => ({ name, value: Number(value.toPrecision(6)) })),
+      })),
+      portfolio,
+      limits: portfolio.limits,
+      constraints: Object.keys(s.constraints).length ? JSON.stringify(s.constraints) : null,
+      recentDecisions: s.recent.filter((r) => r.action !== 'skip').slice(-5).map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol ?? '', rationale: r.rationale })),
+    };
+    const prompt = await acts.renderAgentPrompt({ promptId, view });
+    const messages: ChatMessage[] = [
+      { role: 'system', content: prompt.text },
+      { role: 'user', content: `Nudge ${n}: decide now with the tools (place_order or hold).` },
+    ];
+    let placed = false;
+    let decision: ExecToolResult['decision'] = null;
+    for (let step = 0; step < 5 && !decision; step++) {
+      const out = await llmActs.llmTurn({ agent: 'execution', turn: 'execution.nudge', traceId: corr, promptId, promptVersion: prompt.version, messages, tools: 'execution' });
+      if (!out.ok) return { record: null, error: `${out.error.kind}: ${out.error.message}` };
+      if (out.refusal) {
+        decision = { action: 'hold', symbol: null, rationale: `model refused: ${out.refusal.slice(0, 300)}`, expectedEdgeBps: null, order: null };
+        break;
+      }
+      messages.push({ role: 'assistant', content: out.content, ...(out.toolCalls.length ? { toolCalls: out.toolCalls } : {}) });
+      if (out.toolCalls.length === 0) {
+        decision = { action: 'hold', symbol: null, rationale: (out.content ?? 'no decision given').slice(0, 500), expectedEdgeBps: null, order: null };
+        break;
+      }
+      for (const [i, call] of out.toolCalls.entries()) {
+        const r = await acts.runExecutionTool({
+          name: call.name,
+          arguments: call.arguments,
+          portfolioId,
+          idempotencyKey: `exec:${s.epoch}:${n}:${step}${i}`,
+          correlationId: corr,
+          constraints: s.constraints,
+          markets: points,
+          orderAlreadyPlaced: placed,
+        });
+        messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: r.content });
+        if (r.decision?.order) placed = true;
+        if (r.decision && (!decision || r.decision.order)) decision = r.decision;
+      }
+    }
+    const at = Date.parse(new Date().toISOString());
+    if (!decision) decision = { action: 'hold', symbol: null, rationale: 'no decision within 5 model steps', expectedEdgeBps: null, order: null };
+    return {
+      record: {
+        nudge: n,
+        at,
+        correlationId: corr,
+        action: decision.action,
+        symbol: decision.symbol,
+        rationale: decision.rationale,
+        expectedEdgeBps: decision.expectedEdgeBps,
+        source: 'model',
+        order: decision.order ? { ok: decision.order.ok, summary: decision.order.summary } : null,
+      },
+      error: null,
+    };
+  }
+}
+
+function fail(message: string): never {
+  throw ApplicationFailure.create({ message, type: 'InvalidInput', nonRetryable: true });
+}
