@@ -70,6 +70,12 @@ describe('embedded runtime', () => {
     const ds = host.devServer!;
     const oldPid = ds.pid!;
     const addr = ds.address;
+    const waiting = await host.client.workflow.start(smokeWorkflow, {
+      taskQueue: host.taskQueue,
+      workflowId: 'waiting-through-kill',
+      args: [{ message: 'through-kill', waitForRelease: true }],
+    });
+    await waiting.signal(noteSignal, 'before-kill');
     process.kill(oldPid, 'SIGKILL');
     await waitFor(() => ds.state === 'restarting', 10_000);
     await waitFor(() => ds.state === 'ready' && ds.pid !== oldPid, 60_000);
@@ -78,6 +84,9 @@ describe('embedded runtime', () => {
 
     const r = await host.call('run_smoke_workflow', { message: 'after-kill' }, { door: 'test', correlationId: 'kill-1' });
     expect(r).toMatchObject({ ok: true, result: { echoed: 'after-kill', workflowId: 'vigil/smoke/kill-1' } });
+    // The workflow that was waiting when the server died continues from its SQLite state.
+    await waiting.signal(releaseSignal, 'after-kill');
+    expect(await waiting.result()).toEqual({ echoed: 'through-kill', notes: ['before-kill'], releasedWith: 'after-kill' });
   });
 
   it('answers bad calls with clear errors, never a crash', async () => {
