@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Dec } from '../domain/decimal';
-import { CoinbaseClient } from '../exchange/coinbase/client';
+import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
 import { LedgerError } from '../ledger/errors';
 import type { Ledger, Reservation } from '../ledger/ledger';
 import {
@@ -39,6 +39,10 @@ export type LedgerOp =
 
 function refusal(err: unknown): never {
   if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
+  // Wrong credentials or a payload the exchange refuses will not improve with retries.
+  if (err instanceof CoinbaseError && (err.kind === 'auth' || err.kind === 'rejected' || err.kind === 'bad_response')) {
+    throw ApplicationFailure.create({ message: err.message, type: `LedgerError.exchange_${err.kind}`, nonRetryable: true });
+  }
   throw err;
 }
 
@@ -129,6 +133,9 @@ export function createLedgerActivities(deps: ActivityDeps) {
     /** Compare with the exchange, store drift, raise a notification above the threshold. */
     async ledgerReconcile(threshold: string): Promise<unknown> {
       const ctx = router();
+      // Housekeeping rides on the periodic run: lapsed holds and idempotency keys past their TTL.
+      ctx.ledger.expireReservations();
+      ctx.ledger.purgeExpiredKeys();
       if (!ctx.exchange) {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: 'Coinbase is not configured' });
         return run;
@@ -138,7 +145,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
         balances = await exchangeBalances(ctx.exchange);
       } catch (err) {
         ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: (err as Error).message });
-        throw err;
+        refusal(err);
       }
       try {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: balances, threshold });

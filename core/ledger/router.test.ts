@@ -193,6 +193,17 @@ describe('order routing', () => {
     expect(ledger.verify()).toEqual([]);
   });
 
+  it('an order request the exchange refuses outright (HTTP 400) settles as rejected, funds returned', async () => {
+    arm();
+    fake.inject({ kind: 'bad_request', message: 'size below minimum' });
+    const o = await placeOrderInProcess(ctx, buy('bad-request-1'));
+    expect(o.status).toBe('rejected');
+    expect(o.reason).toMatch(/size below minimum/);
+    expect(ledger.balance(funding, 'USD')).toBe('10000');
+    expect(ledger.listReservations()[0]!.status).toBe('released');
+    expect(fake.orders.size).toBe(0);
+  });
+
   it('partial fills are recorded as they come and settle when the rest fills', async () => {
     arm();
     fake.inject({ kind: 'partial_fill', fraction: '0.4' });

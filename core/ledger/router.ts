@@ -282,7 +282,16 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
     : order.quoteSize
       ? { market_market_ioc: { quote_size: order.quoteSize } }
       : { market_market_ioc: { base_size: qty! } };
-  const res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg });
+  let res: Awaited<ReturnType<ExchangePort['createOrder']>>;
+  try {
+    res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg });
+  } catch (err) {
+    // A 4xx refusal of the request itself means no order exists: settle it as rejected. Anything
+    // else (timeout, 5xx, auth) leaves it `submitting`, to be resumed with the same key.
+    const e = err as { name?: string; kind?: string; message?: string };
+    if (e.name !== 'CoinbaseError' || e.kind !== 'rejected') throw err;
+    res = { success: false, error_response: { error: 'REQUEST_REJECTED', message: e.message } };
+  }
   if (!res.success || !res.success_response) {
     const reason = `rejected by Coinbase: ${res.error_response?.error ?? 'UNKNOWN'} ${res.error_response?.message ?? ''}`.trim();
     ledger.tx(() => {

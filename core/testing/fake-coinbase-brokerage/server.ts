@@ -31,6 +31,8 @@ export type Fault =
   | { kind: 'timeout_after_accept' }
   /** Fill only this fraction now; the rest stays open until `fillRest`. */
   | { kind: 'partial_fill'; fraction: string }
+  /** Refuse the next order request itself with HTTP 400 (no order is created). */
+  | { kind: 'bad_request'; message?: string }
   /** Answer the next `count` requests with 429. */
   | { kind: 'rate_limit'; count: number };
 
@@ -348,6 +350,7 @@ export class FakeCoinbaseBrokerage {
       return send(200, { success: true, success_response: { order_id: existing.order_id, product_id: existing.product_id, side: existing.side, client_order_id: clientOrderId } });
     }
     const fault = this.faults.shift();
+    if (fault?.kind === 'bad_request') return send(400, { error: 'INVALID_ARGUMENT', message: fault.message ?? 'invalid order request' });
     const product = this.products.get(String(body.product_id));
     const side = body.side === 'SELL' ? 'SELL' : body.side === 'BUY' ? 'BUY' : null;
     const cfg = this.parseConfig(body);
