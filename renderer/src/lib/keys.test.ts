@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { pageForKey } from './keys';
+
+describe('pageForKey', () => {
+  it('digits and g-prefixed letters, never inside fields or with modifiers', () => {
+    const s = { pendingG: false };
+    expect(pageForKey('2', s, false, false)).toBe('portfolio');
+    expect(pageForKey('g', s, false, false)).toBeNull();
+    expect(pageForKey('l', s, false, false)).toBe('ledger');
+    expect(pageForKey('l', s, false, false)).toBeNull();
+    expect(pageForKey('3', s, true, false)).toBeNull();
+    expect(pageForKey('3', s, false, true)).toBeNull();
+    expect(pageForKey('9', s, false, false)).toBeNull();
+  });
+});
