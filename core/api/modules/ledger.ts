@@ -2,6 +2,10 @@
  * The production ledger's verbs: wallets and their tradeable fraction, the journal, reservations,
  * the domain event log, reconcile and corrections, live-trading arming, and real orders (a dry
  * run unless live trading is armed and the wallet has a fraction).
+ *
+ * What moves real money or widens what agents may spend — tradeable fractions, corrections,
+ * arming, real orders — is the user's alone: those verbs are not MCP tools, so neither an outside
+ * assistant nor the broker agent (whose tools are the MCP tools) can reach them.
  */
 import { z } from 'zod';
 import { LIVE_ARM_PHRASE } from '../../ledger/live';
@@ -155,7 +159,7 @@ export const ledgerApi = {
     output: Wallet,
     annotations: WRITE_IDEMPOTENT,
     temporal: 'workflow',
-    mcp: true,
+    mcp: false,
   }),
   get_journal: verb({
     description: 'Recent journal entries of the production ledger, each with its balanced postings.',
@@ -210,7 +214,7 @@ export const ledgerApi = {
     output: Drift,
     annotations: WRITE,
     temporal: 'workflow',
-    mcp: true,
+    mcp: false,
   }),
   reject_correction: verb({
     description: 'Reject a proposed reconcile correction; the ledger stays as it is.',
@@ -218,7 +222,7 @@ export const ledgerApi = {
     output: Drift,
     annotations: WRITE,
     temporal: 'workflow',
-    mcp: true,
+    mcp: false,
   }),
   get_live_trading_status: verb({
     description: 'Whether live trading is armed (off by default) and the exact phrase that arms it.',
@@ -234,7 +238,7 @@ export const ledgerApi = {
     output: LiveStatus,
     annotations: WRITE,
     temporal: 'workflow',
-    mcp: true,
+    mcp: false,
   }),
   disarm_live_trading: verb({
     description: 'Disarm live trading: every order becomes a dry run again.',
@@ -251,6 +255,6 @@ export const ledgerApi = {
     output: LedgerOrderOutcome,
     annotations: WRITE,
     temporal: 'workflow',
-    mcp: true,
+    mcp: false,
   }),
 };
