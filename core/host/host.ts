@@ -282,6 +282,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     };
     publish();
     cleanups.splice(1, 0, () => removeRuntimeInfo(dataDir));
+    if (opts.mode !== 'worker') {
+      const { bootstrap } = await import('./bootstrap');
+      const boot = await bootstrap({ client, config, taskQueue, log, bus, call });
+      if (boot.started.length) progress(`Started: ${boot.started.join(', ')}.`);
+    }
     progress('Runtime ready.');
 
     let stopped: Promise<void> | null = null;

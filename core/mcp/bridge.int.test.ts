@@ -38,7 +38,7 @@ const text = (r: ToolCall) => (r.content as { type: string; text: string }[]).ma
 beforeAll(async () => {
   const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--no-renderer', '--quiet'], { stdio: 'inherit' });
   expect(b.status).toBe(0);
-  cockpit = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-mcp-it' } });
+  cockpit = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-mcp-it', VIGIL_AUTOSTART: 'false' } });
 });
 
 afterAll(async () => {

@@ -19,6 +19,7 @@ export const ConfigSchema = z.object({
   VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   VIGIL_HTTP_PORT: num(0, 0, 65535),
   VIGIL_TASK_QUEUE: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('vigil'),
+  VIGIL_AUTOSTART: bool.default(true),
 
   TEMPORAL_CLI_PATH: optStr,
   TEMPORAL_CLI_VERSION: z.string().default('1.5.1'),

@@ -92,7 +92,7 @@ async function snapshot(): Promise<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
-  hl = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-fuzz' } });
+  hl = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-fuzz', VIGIL_AUTOSTART: 'false' } });
 });
 afterAll(async () => {
   await hl?.stop();

@@ -30,7 +30,7 @@ export interface CockpitProcess {
 
 export async function startCockpit(dataDir: string, env: Record<string, string> = {}): Promise<CockpitProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.mjs'), 'serve', '--json'], {
-    env: { ...process.env, VIGIL_DATA_DIR: dataDir, VIGIL_CLI_ENTRY: '1', ...env },
+    env: { ...process.env, VIGIL_DATA_DIR: dataDir, VIGIL_CLI_ENTRY: '1', VIGIL_AUTOSTART: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -1,0 +1,56 @@
+/**
+ * What a cockpit starts on its own once the runtime is up, so it is alive out of the box: the
+ * reconcile schedule when Coinbase is configured, and (added by the capabilities) the market
+ * stream and the agents. Every step is idempotent — a restart attaches to what is running — and
+ * a failing step is logged and reported without stopping the others. VIGIL_AUTOSTART=false
+ * starts nothing (tests, or a user who wants a quiet cockpit).
+ */
+import type { Client } from '@temporalio/client';
+import type { VigilConfig } from '../runtime/config';
+import type { Logger } from '../runtime/log';
+import type { EventBus } from './bus';
+import type { Host } from './host';
+
+export interface BootstrapContext {
+  client: Client;
+  config: VigilConfig;
+  taskQueue: string;
+  log: Logger;
+  bus: EventBus;
+  call: Host['call'];
+}
+
+interface Step {
+  name: string;
+  when: (c: BootstrapContext) => boolean;
+  run: (c: BootstrapContext) => Promise<void>;
+}
+
+const steps: Step[] = [
+  {
+    name: 'reconcile schedule',
+    when: (c) => Boolean(c.config.secrets.COINBASE_API_KEY_NAME && c.config.secrets.COINBASE_API_PRIVATE_KEY),
+    run: async (c) => {
+      const { ensureReconcileSchedule } = await import('./handlers/ledger');
+      await ensureReconcileSchedule(c.client, c.taskQueue);
+    },
+  },
+];
+
+export async function bootstrap(c: BootstrapContext): Promise<{ started: string[]; failed: string[] }> {
+  const started: string[] = [];
+  const failed: string[] = [];
+  if (!c.config.VIGIL_AUTOSTART) return { started, failed };
+  for (const s of steps) {
+    if (!s.when(c)) continue;
+    try {
+      await s.run(c);
+      started.push(s.name);
+    } catch (err) {
+      failed.push(s.name);
+      c.log.error(`autostart: ${s.name} failed`, { error: (err as Error).message });
+      c.bus.emit('notify', { level: 'warning', title: `Could not start ${s.name}`, body: (err as Error).message });
+    }
+  }
+  return { started, failed };
+}
