@@ -412,6 +412,8 @@ export function createAgentActivities(deps: ActivityDeps) {
       } catch (err) {
         return JSON.stringify({ error: `arguments are not valid JSON: ${(err as Error).message}` });
       }
+      // Orders from the chat are the broker's, whatever the model wrote in `agent`.
+      if (input.name === 'place_mock_order' && args && typeof args === 'object') args = { ...(args as Record<string, unknown>), agent: 'broker' };
       const res = await deps.callVerb(input.name, args);
       const text = JSON.stringify(res);
       return text.length > 12_000 ? `${text.slice(0, 12_000)}… (truncated)` : text;
@@ -424,7 +426,7 @@ export function createAgentActivities(deps: ActivityDeps) {
       if (cmd.kind === 'help') return prefix + COMMAND_HELP;
       if (cmd.kind === 'unknown') return `${prefix}I did not understand "${cmd.text.slice(0, 80)}". ${COMMAND_HELP}`;
       if (!deps.callVerb) return `${prefix}I would ${cmd.describe}, but tools are not available in this runtime.`;
-      const res = await deps.callVerb(cmd.verb, cmd.input);
+      const res = await deps.callVerb(cmd.verb, cmd.verb === 'place_mock_order' ? { ...cmd.input, agent: 'broker' } : cmd.input);
       if (!res.ok) return `${prefix}Could not ${cmd.describe}: ${res.error.message}${res.error.issues ? ` (${res.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`;
       return `${prefix}Done: ${cmd.describe}.\n${summarise(res.result)}`;
     },

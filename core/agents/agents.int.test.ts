@@ -324,3 +324,42 @@ describe('broker chat', () => {
     }
   });
 });
+
+describe('agent verbs through dispatch', () => {
+  it('pause/resume/mode, prompt edits (bad template refused, nothing saved), history, chat, status, usage', async () => {
+    const s = await setup({});
+    const handlers = createHandlers({ client: env.client, config: s.config, taskQueue: s.taskQueue, dataDir: s.dataDir, status: () => { throw new Error('n/a'); } });
+    const call = (name: string, input: unknown) => dispatch(handlers, name, input, { door: 'test', correlationId: `t-${Date.now()}` });
+    started.ids.push(WORKFLOW_IDS.executionAgent, WORKFLOW_IDS.judgeAgent, WORKFLOW_IDS.brokerSession('ui-1'));
+    try {
+      const p = await call('pause_execution_agent', { reason: 'lunch' });
+      expect(p).toMatchObject({ ok: true, result: { paused: true, mode: 'standard' } });
+      expect(await call('set_execution_mode', { mode: 'reckless' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(await call('set_execution_mode', { mode: 'aggressive' })).toMatchObject({ ok: true, result: { mode: 'aggressive', modeChanges: [{ by: 'user:test' }] } });
+      expect(await call('resume_execution_agent', {})).toMatchObject({ ok: true, result: { paused: false } });
+      expect(await call('get_execution_agent_status', {})).toMatchObject({ ok: true, result: { mode: 'aggressive' } });
+
+      const bad = await call('update_prompt', { id: 'broker', template: 'Hello {{#now}} unclosed', reason: 'try' });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringMatching(/Unclosed section "now"/) } });
+      const good = await call('update_prompt', { id: 'broker', template: 'You are the broker. {{now}}', reason: 'shorter' });
+      expect(good).toMatchObject({ ok: true, result: { promptId: 'broker', version: 2, author: 'user:test' } });
+      const hist = await call('get_prompt_history', { promptId: 'broker' });
+      expect(hist.ok && (hist.result as { versions: { version: number }[] }).versions.map((v) => v.version)).toEqual([2, 1]);
+      expect(await call('get_prompt', { id: 'broker' })).toMatchObject({ ok: true, result: { version: 2, template: 'You are the broker. {{now}}' } });
+
+      const chat = await call('broker_chat', { sessionId: 'ui-1', message: 'help' });
+      expect(chat).toMatchObject({ ok: true, result: { turn: 1, source: 'commands', reply: expect.stringMatching(/buy 0.01 BTC-USD/) } });
+      expect(await call('get_chat_history', { sessionId: 'ui-1' })).toMatchObject({ ok: true, result: { messages: [{ role: 'user', content: 'help' }, { role: 'assistant' }] } });
+      expect(await call('get_chat_history', { sessionId: 'nobody' })).toMatchObject({ ok: true, result: { messages: [] } });
+
+      const st = await call('get_agent_status', {});
+      expect(st).toMatchObject({ ok: true, result: { execution: { running: true, mode: 'aggressive', paused: false }, judge: { running: false } } });
+      expect((st as { result: { models: { configured: boolean; reachable: boolean }[] } }).result.models.every((m) => !m.configured && !m.reachable)).toBe(true);
+      expect(await call('get_llm_usage', {})).toMatchObject({ ok: true, result: { totals: { calls: 0, costUsd: '0' } } });
+      const logs = await call('get_agent_logs', { agent: 'user' });
+      expect(logs).toMatchObject({ ok: true, result: { entries: [{ kind: 'prompt' }] } });
+    } finally {
+      await s.worker.stop();
+    }
+  });
+});

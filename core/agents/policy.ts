@@ -6,7 +6,7 @@
  * Indicators are floats (statistics); order sizes are exact decimals.
  */
 import { Dec } from '../domain/decimal';
-import type { ExecutionMode } from './prompts';
+import type { ExecutionMode } from './prompt-ids';
 
 export interface MarketPoint {
   symbol: string;

@@ -6,19 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { z } from 'zod';
 
-export const PROMPT_IDS = ['execution-conservative', 'execution-standard', 'execution-aggressive', 'judge', 'broker'] as const;
-export const PromptId = z.enum(PROMPT_IDS);
-export type PromptId = z.infer<typeof PromptId>;
+import { PROMPT_IDS, type PromptId } from './prompt-ids';
 
-export const EXECUTION_MODES = ['conservative', 'standard', 'aggressive'] as const;
-export const ExecutionMode = z.enum(EXECUTION_MODES);
-export type ExecutionMode = z.infer<typeof ExecutionMode>;
-
-export function executionPromptId(mode: ExecutionMode): PromptId {
-  return `execution-${mode}`;
-}
+export * from './prompt-ids';
 
 /** Root names each prompt's render context provides. */
 const EXECUTION_VARS = ['now', 'mode', 'markets', 'portfolio', 'limits', 'constraints', 'recentDecisions'];

@@ -4,7 +4,7 @@
  * workflow calls `replanDecision` directly, so a replay reproduces every mode switch.
  */
 import { z } from 'zod';
-import type { ExecutionMode } from './prompts';
+import type { ExecutionMode } from './prompt-ids';
 import type { AgentConstraints } from './policy';
 
 export interface JudgeMetrics {

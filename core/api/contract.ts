@@ -7,11 +7,13 @@ import type { VerbDef } from './define';
 import { systemApi } from './modules/system';
 import { ledgerApi } from './modules/ledger';
 import { tradingApi } from './modules/trading';
+import { agentsApi } from './modules/agents';
 
 export const api = {
   ...systemApi,
   ...ledgerApi,
   ...tradingApi,
+  ...agentsApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

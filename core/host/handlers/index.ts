@@ -7,11 +7,13 @@ import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createLedgerHandlers } from './ledger';
 import { createTradingHandlers } from './trading';
+import { createAgentHandlers } from './agents';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
     ...createSystemHandlers(deps),
     ...createLedgerHandlers(deps),
     ...createTradingHandlers(deps),
+    ...createAgentHandlers(deps),
   };
 }
