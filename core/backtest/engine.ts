@@ -1,0 +1,501 @@
+/**
+ * The backtest engine: replays recorded bars through a strategy and books every order with the
+ * SAME kernel as the paper ledger (core/trading: fill pricing, fees, spread, slippage, size rules,
+ * portfolio apply, profit scraping; core/risk: risk limits).
+ *
+ * Two speeds, by design:
+ *  - per bar: allocation-free float code over typed arrays. The strategy sees one closed bar, the
+ *    account is marked to market in floats (a statistic for the equity curve and drawdown), and
+ *    samples are taken at a fixed stride, so memory grows with the output, not the input.
+ *  - per order: the exact-decimal kernel. A target from bar i becomes an order that fills at the
+ *    open of the symbol's next bar i+1 (never the bar that produced the signal: no look-ahead).
+ *    After a fill, the float shadow of cash and quantities is re-read from the exact portfolio,
+ *    so float error never accumulates across trades.
+ *
+ * The engine runs in steps of the merged timeline and can stop after any step; `save()` returns a
+ * plain-JSON checkpoint that `createEngine(..., saved)` resumes bit-for-bit.
+ */
+import { Dec } from '../domain/decimal';
+import { applyFill, checkFillable, newPortfolio, quoteMarketFill, valuePortfolio, type FillQuote } from '../trading';
+import type { FeeSchedule, Fill, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
+import { checkOrder, type RiskLimits } from '../risk/limits';
+import type { BarSeries } from './bars';
+import type { Strategy, StrategyDef } from './strategies/types';
+
+export interface EngineConfig {
+  symbols: string[];
+  /** Share of trading equity allocated to each symbol, same order as `symbols`; sum <= 1. */
+  weights: number[];
+  initialCash: string;
+  fees: FeeSchedule;
+  slippage: SlippageModel;
+  /** Product rules per symbol (size steps, minimums, spread estimate). */
+  specs: ProductSpec[];
+  /** null: no limits. */
+  riskLimits: RiskLimits | null;
+  profitScrapePct: string;
+  strategy: StrategyDef;
+  strategyParams: unknown;
+  /** Take an equity-curve sample every this many timeline steps (plus the last one). */
+  sampleEvery: number;
+  /** Smallest change of a position worth an order, as a fraction of the symbol's allocation. */
+  rebalanceBand: number;
+  /** Keep at most this many fills / blocked orders in the result (counts stay complete). */
+  maxFillsKept?: number;
+  maxBlockedKept?: number;
+}
+
+export interface CurvePoint {
+  t: number;
+  equity: number;
+  /** Market value of positions. */
+  exposure: number;
+  /** Fall from the running peak (over every bar, not only samples), 0..1. */
+  drawdown: number;
+}
+
+export interface FillRecord {
+  id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  quantity: string;
+  price: string;
+  notional: string;
+  fee: string;
+  referencePrice: string;
+  slippageBps: number;
+  /** Fill time: open time of the bar after the signal. */
+  time: number;
+  /** Close time of the bar whose close produced the signal. */
+  signalTime: number;
+  bar: number;
+  realizedPnl: string;
+  scraped: string;
+  cashAfter: string;
+}
+
+export interface BlockedRecord {
+  symbol: string;
+  side: 'buy' | 'sell';
+  time: number;
+  rule: string;
+  reason: string;
+  notional: string | null;
+}
+
+/** A round trip: from flat to holding and back to flat. */
+export interface TradeRecord {
+  symbol: string;
+  entryTime: number;
+  entryBar: number;
+  entryPrice: string;
+  quantity: string;
+  exitTime: number | null;
+  exitBar: number | null;
+  exitPrice: string | null;
+  /** Net of both legs' fees (cost basis includes buy fees). */
+  pnl: string;
+  fees: string;
+}
+
+export interface DayReport {
+  date: string;
+  openEquity: number;
+  closeEquity: number;
+  high: number;
+  low: number;
+  pnl: number;
+  returnPct: number;
+  fills: number;
+  fees: number;
+  blocked: number;
+}
+
+interface DayAcc {
+  day: number;
+  open: number;
+  high: number;
+  low: number;
+  fills: number;
+  fees: number;
+  blocked: number;
+  /** Exact equity at the day's first mark, for the daily-loss rule. */
+  startEquity: string;
+  orders: number;
+}
+
+export interface EngineState {
+  step: number;
+  cursors: number[];
+  portfolio: Portfolio;
+  strategies: unknown[];
+  /** Target waiting for the symbol's next bar (null: none) and the time of its signal bar. */
+  pending: (number | null)[];
+  pendingSignal: number[];
+  lastClose: number[];
+  peak: number;
+  maxDrawdown: number;
+  lastEquity: number;
+  lastT: number;
+  day: DayAcc | null;
+  curve: CurvePoint[];
+  days: DayReport[];
+  fills: FillRecord[];
+  blocked: BlockedRecord[];
+  blockedByRule: Record<string, number>;
+  fillCount: number;
+  trades: TradeRecord[];
+  open: (TradeRecord | null)[];
+  barsSeen: number;
+}
+
+const DAY = 86_400_000;
+const NOT_SET = -1;
+
+function isoDate(day: number): string {
+  return new Date(day * DAY).toISOString().slice(0, 10);
+}
+
+export interface Engine {
+  readonly totalSteps: number;
+  /** Runs up to `maxSteps` more timeline steps; returns how many ran (0 when finished). */
+  run(maxSteps: number): number;
+  done(): boolean;
+  save(): EngineState;
+  state(): EngineState;
+}
+
+/** Number of distinct bar times across the series (the merged timeline's length). */
+export function countSteps(series: BarSeries[]): number {
+  if (series.length === 1) return series[0]!.length;
+  const cur = series.map(() => 0);
+  let n = 0;
+  for (;;) {
+    let t = Infinity;
+    for (let s = 0; s < series.length; s++) if (cur[s]! < series[s]!.length && series[s]!.time[cur[s]!]! < t) t = series[s]!.time[cur[s]!]!;
+    if (t === Infinity) return n;
+    n++;
+    for (let s = 0; s < series.length; s++) if (cur[s]! < series[s]!.length && series[s]!.time[cur[s]!]! === t) cur[s]!++;
+  }
+}
+
+export function initialState(cfg: EngineConfig, strategies: Strategy[]): EngineState {
+  const n = cfg.symbols.length;
+  return {
+    step: 0,
+    cursors: new Array<number>(n).fill(0),
+    portfolio: newPortfolio(cfg.initialCash),
+    strategies: strategies.map((s) => s.save()),
+    pending: new Array<number | null>(n).fill(null),
+    pendingSignal: new Array<number>(n).fill(NOT_SET),
+    lastClose: new Array<number>(n).fill(NaN),
+    peak: Number(cfg.initialCash),
+    maxDrawdown: 0,
+    lastEquity: Number(cfg.initialCash),
+    lastT: NaN,
+    day: null,
+    curve: [],
+    days: [],
+    fills: [],
+    blocked: [],
+    blockedByRule: {},
+    fillCount: 0,
+    trades: [],
+    open: new Array<TradeRecord | null>(n).fill(null),
+    barsSeen: 0,
+  };
+}
+
+export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: EngineState): Engine {
+  const S = cfg.symbols.length;
+  if (series.length !== S || cfg.weights.length !== S || cfg.specs.length !== S) throw new Error('engine: symbols, weights, specs and series must line up');
+  const strategies: Strategy[] = saved
+    ? saved.strategies.map((st) => cfg.strategy.create(cfg.strategyParams, st))
+    : series.map(() => cfg.strategy.create(cfg.strategyParams));
+  const st: EngineState = saved ? structuredClone(saved) : initialState(cfg, strategies);
+  const totalSteps = countSteps(series);
+  const maxFills = cfg.maxFillsKept ?? 20_000;
+  const maxBlocked = cfg.maxBlockedKept ?? 1_000;
+  const model = { fees: cfg.fees, slippage: cfg.slippage };
+  const takerPlusOne = Dec.ONE.add(cfg.fees.taker);
+
+  // Float shadow of the exact portfolio, re-read after every fill.
+  const qty = new Float64Array(S);
+  let cashF = 0;
+  let scrapedF = 0;
+  const syncShadow = () => {
+    cashF = Number(st.portfolio.cash);
+    scrapedF = Number(st.portfolio.totals.scrapedProfits);
+    for (let s = 0; s < S; s++) qty[s] = Number(st.portfolio.positions[cfg.symbols[s]!]?.quantity ?? '0');
+  };
+  syncShadow();
+
+  const times = series.map((x) => x.time);
+  const cursors = st.cursors;
+  const lastClose = st.lastClose;
+  const pending = st.pending;
+  const weights = cfg.weights;
+
+  function block(s: number, side: 'buy' | 'sell', time: number, rule: string, reason: string, notional: Dec | null): void {
+    st.blockedByRule[rule] = (st.blockedByRule[rule] ?? 0) + 1;
+    if (st.day) st.day.blocked++;
+    if (st.blocked.length < maxBlocked) st.blocked.push({ symbol: cfg.symbols[s]!, side, time, rule, reason, notional: notional ? notional.toString() : null });
+  }
+
+  /** The exact-decimal path: one order for symbol s at the open of its bar i. */
+  function execute(s: number, i: number, target: number, signalTime: number): void {
+    const symbol = cfg.symbols[s]!;
+    const spec = cfg.specs[s]!;
+    const bar = series[s]!;
+    const time = bar.time[i]!;
+    const open = Dec.fromMeasured(bar.open[i]!);
+    const marks: Record<string, string> = {};
+    for (let k = 0; k < S; k++) if (!Number.isNaN(lastClose[k]!)) marks[cfg.symbols[k]!] = String(lastClose[k]);
+    marks[symbol] = open.toString();
+    const v = valuePortfolio(st.portfolio, marks);
+    const held = Dec.of(st.portfolio.positions[symbol]?.quantity ?? '0');
+    const current = held.mul(open);
+    const alloc = Dec.of(v.tradingEquity).mul(Dec.fromMeasured(weights[s]!));
+    const want = alloc.mul(Dec.fromMeasured(target));
+    const delta = want.sub(current);
+    const band = alloc.mul(Dec.fromMeasured(cfg.rebalanceBand));
+    let quote: FillQuote;
+    let side: 'buy' | 'sell';
+    if (target === 0 || (delta.isNegative() && delta.neg().gt(band))) {
+      if (held.isZero()) return;
+      side = 'sell';
+      const q = target === 0 ? held : Dec.min(held, delta.neg().div(open).floorTo(spec.baseIncrement));
+      if (!q.isPositive()) return;
+      quote = quoteMarketFill({ spec, side, quantity: q, mid: open, model });
+    } else if (delta.isPositive() && (held.isZero() || delta.gt(band))) {
+      side = 'buy';
+      // Spend at most what cash can pay including the taker fee, never more than the target.
+      const affordable = Dec.of(st.portfolio.cash).div(takerPlusOne).round(10, 'down');
+      const notional = Dec.min(delta, affordable);
+      if (!notional.isPositive()) {
+        block(s, side, time, 'insufficient_funds', `no cash left to buy ${symbol}`, null);
+        return;
+      }
+      quote = quoteMarketFill({ spec, side, notional, mid: open, model });
+    } else return;
+    if (!quote.ok) {
+      block(s, side, time, quote.code, quote.reason, null);
+      return;
+    }
+    const day = st.day!;
+    if (cfg.riskLimits) {
+      const posValue = v.positions.find((p) => p.symbol === symbol)?.marketValue ?? '0';
+      const verdict = checkOrder({
+        limits: cfg.riskLimits,
+        killSwitch: false,
+        side,
+        symbol,
+        orderNotional: quote.notional,
+        positionValue: Dec.of(posValue),
+        exposure: Dec.of(v.positionsValue),
+        equity: Dec.of(v.equity),
+        dayPnl: Dec.of(v.equity).sub(day.startEquity),
+        tradesToday: day.orders,
+        lossStreak: st.portfolio.totals.lossStreak,
+        lastLossAt: st.portfolio.totals.lastLossAt,
+        now: time,
+      });
+      if (!verdict.ok) {
+        block(s, side, time, verdict.rule, verdict.reason, quote.notional);
+        return;
+      }
+    }
+    const why = checkFillable(st.portfolio, symbol, side, quote.quantity, quote.notional, quote.fee);
+    if (why) {
+      block(s, side, time, 'insufficient_funds', why, quote.notional);
+      return;
+    }
+    const n = ++st.fillCount;
+    const fill: Fill = {
+      id: `fill-${n}`,
+      orderId: `order-${n}`,
+      symbol,
+      side,
+      quantity: quote.quantity.toString(),
+      price: quote.price.toString(),
+      notional: quote.notional.toString(),
+      fee: quote.fee.toString(),
+      liquidity: quote.liquidity,
+      referencePrice: quote.referencePrice.toString(),
+      slippageBps: quote.slippageBps,
+      time,
+    };
+    const r = applyFill(st.portfolio, fill, cfg.profitScrapePct);
+    st.portfolio = r.portfolio;
+    day.orders++;
+    day.fills++;
+    day.fees += Number(fill.fee);
+    syncShadow();
+    if (st.fills.length < maxFills) {
+      st.fills.push({
+        id: fill.id,
+        symbol,
+        side,
+        quantity: fill.quantity,
+        price: fill.price,
+        notional: fill.notional,
+        fee: fill.fee,
+        referencePrice: fill.referencePrice,
+        slippageBps: fill.slippageBps,
+        time,
+        signalTime,
+        bar: i,
+        realizedPnl: r.realizedPnl.toString(),
+        scraped: r.scraped.toString(),
+        cashAfter: st.portfolio.cash,
+      });
+    }
+    trackTrade(s, i, fill, r.realizedPnl);
+  }
+
+  function trackTrade(s: number, i: number, fill: Fill, realized: Dec): void {
+    const open = st.open[s];
+    const after = Dec.of(st.portfolio.positions[fill.symbol]?.quantity ?? '0');
+    if (fill.side === 'buy') {
+      if (!open) {
+        st.open[s] = { symbol: fill.symbol, entryTime: fill.time, entryBar: i, entryPrice: fill.price, quantity: fill.quantity, exitTime: null, exitBar: null, exitPrice: null, pnl: '0', fees: fill.fee };
+      } else {
+        const q0 = Dec.of(open.quantity);
+        const q = q0.add(fill.quantity);
+        open.entryPrice = q0.mul(open.entryPrice).add(Dec.of(fill.quantity).mul(fill.price)).div(q).round(12).toString();
+        open.quantity = q.toString();
+        open.fees = Dec.of(open.fees).add(fill.fee).toString();
+      }
+      return;
+    }
+    if (!open) return;
+    open.pnl = Dec.of(open.pnl).add(realized).toString();
+    open.fees = Dec.of(open.fees).add(fill.fee).toString();
+    open.exitPrice = fill.price;
+    open.exitTime = fill.time;
+    open.exitBar = i;
+    if (after.isZero()) {
+      st.trades.push(open);
+      st.open[s] = null;
+    }
+  }
+
+  function closeDay(): void {
+    const d = st.day;
+    if (!d) return;
+    st.days.push({
+      date: isoDate(d.day),
+      openEquity: d.open,
+      closeEquity: st.lastEquity,
+      high: d.high,
+      low: d.low,
+      pnl: st.lastEquity - d.open,
+      returnPct: d.open > 0 ? (st.lastEquity / d.open - 1) * 100 : 0,
+      fills: d.fills,
+      fees: d.fees,
+      blocked: d.blocked,
+    });
+  }
+
+  function newDay(day: number): void {
+    closeDay();
+    const v = valuePortfolio(st.portfolio, marksNow());
+    st.day = { day, open: st.lastEquity, high: st.lastEquity, low: st.lastEquity, fills: 0, fees: 0, blocked: 0, startEquity: v.equity, orders: 0 };
+  }
+
+  function marksNow(): Record<string, string> {
+    const m: Record<string, string> = {};
+    for (let k = 0; k < S; k++) if (!Number.isNaN(lastClose[k]!)) m[cfg.symbols[k]!] = String(lastClose[k]);
+    return m;
+  }
+
+  function run(maxSteps: number): number {
+    const end = Math.min(totalSteps, st.step + maxSteps);
+    const startStep = st.step;
+    let nextDayAt = st.day ? (st.day.day + 1) * DAY : -Infinity;
+    const sampleEvery = cfg.sampleEvery;
+    let peak = st.peak;
+    let maxDd = st.maxDrawdown;
+    let eq = st.lastEquity;
+    while (st.step < end) {
+      // Next timeline time: the smallest pending bar time across symbols.
+      let t = Infinity;
+      for (let s = 0; s < S; s++) {
+        const c = cursors[s]!;
+        if (c < times[s]!.length) {
+          const x = times[s]![c]!;
+          if (x < t) t = x;
+        }
+      }
+      if (t >= nextDayAt) {
+        st.lastEquity = eq;
+        newDay(Math.floor(t / DAY));
+        nextDayAt = (st.day!.day + 1) * DAY;
+      }
+      // 1. Orders decided on the previous bar fill at this bar's open.
+      for (let s = 0; s < S; s++) {
+        const c = cursors[s]!;
+        if (c < times[s]!.length && times[s]![c] === t) {
+          const p = pending[s];
+          if (p !== null && p !== undefined) {
+            pending[s] = null;
+            execute(s, c, p, st.pendingSignal[s]!);
+          }
+          lastClose[s] = series[s]!.close[c]!;
+        }
+      }
+      // 2. Mark to market at the close (floats: a sampled statistic, not a booking).
+      let posValue = 0;
+      for (let s = 0; s < S; s++) {
+        const q = qty[s]!;
+        if (q !== 0) posValue += q * lastClose[s]!;
+      }
+      const trading = cashF + posValue;
+      eq = trading + scrapedF;
+      if (eq > peak) peak = eq;
+      else if (peak > 0) {
+        const dd = (peak - eq) / peak;
+        if (dd > maxDd) maxDd = dd;
+      }
+      const day = st.day!;
+      if (eq > day.high) day.high = eq;
+      if (eq < day.low) day.low = eq;
+      // 3. The strategy sees the closed bar and may set a target for the next bar.
+      for (let s = 0; s < S; s++) {
+        const c = cursors[s]!;
+        if (c < times[s]!.length && times[s]![c] === t) {
+          const bar = series[s]!;
+          const alloc = trading * weights[s]!;
+          const exposure = qty[s] !== 0 && alloc > 0 ? (qty[s]! * lastClose[s]!) / alloc : 0;
+          const target = strategies[s]!.onBar(t, bar.open[c]!, bar.high[c]!, bar.low[c]!, bar.close[c]!, bar.volume[c]!, exposure);
+          if (target === target) {
+            pending[s] = target < 0 ? 0 : target > 1 ? 1 : target;
+            st.pendingSignal[s] = t + bar.timeframeMs;
+          }
+          cursors[s] = c + 1;
+          st.barsSeen++;
+        }
+      }
+      st.step++;
+      if (st.step % sampleEvery === 0 || st.step === totalSteps) {
+        st.curve.push({ t: t + series[0]!.timeframeMs, equity: eq, exposure: posValue, drawdown: peak > 0 ? (peak - eq) / peak : 0 });
+      }
+    }
+    st.peak = peak;
+    st.maxDrawdown = maxDd;
+    st.lastEquity = eq;
+    if (st.step === totalSteps && totalSteps > 0 && startStep < totalSteps) closeDay();
+    return st.step - startStep;
+  }
+
+  return {
+    totalSteps,
+    run,
+    done: () => st.step >= totalSteps,
+    save() {
+      st.strategies = strategies.map((x) => x.save());
+      return structuredClone(st);
+    },
+    state: () => st,
+  };
+}

@@ -1,0 +1,115 @@
+/** The stored and returned shape of a finished backtest (validated on the way out of every door). */
+import { z } from 'zod';
+
+const num = z.number().nullable();
+
+export const PerformanceSchema = z.object({
+  initialEquity: z.number(),
+  currentEquity: z.number(),
+  totalReturn: num,
+  annualizedReturn: num,
+  sharpe: num,
+  sortino: num,
+  maxDrawdown: z.number(),
+  maxDrawdownDurationMs: z.number(),
+  winRate: num,
+  profitFactor: num,
+  averageWin: num,
+  averageLoss: num,
+  closedTrades: z.number(),
+  timeInMarket: num,
+  averageExposure: num,
+  feesPaid: z.number(),
+  samples: z.number(),
+  samplingIntervalSeconds: num,
+  periodsPerYear: num,
+});
+
+const Tail = z.object({ var: z.number(), cvar: z.number(), varAmount: z.number(), cvarAmount: z.number() }).nullable();
+
+export const BacktestSummarySchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  strategy: z.string(),
+  symbols: z.array(z.string()),
+  timeframe: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+  bars: z.number(),
+  from: z.number().nullable(),
+  to: z.number().nullable(),
+  initialCash: z.string(),
+  finalEquity: z.string().nullable(),
+  totalReturn: num,
+  maxDrawdown: num,
+  sharpe: num,
+  trades: z.number().nullable(),
+  fills: z.number().nullable(),
+  feesPaid: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type BacktestSummary = z.infer<typeof BacktestSummarySchema>;
+
+export const BacktestResultSchema = z.object({
+  summary: BacktestSummarySchema,
+  spec: z.record(z.string(), z.unknown()),
+  performance: PerformanceSchema,
+  risk: z.object({ var95: Tail, var99: Tail, exposure: num, cashShare: num, herfindahl: num }),
+  /** Exact end state: cash, scraped profits, positions at the last closes, realised P&L. */
+  final: z.object({
+    cash: z.string(),
+    scrapedProfits: z.string(),
+    positionsValue: z.string(),
+    equity: z.string(),
+    realizedPnl: z.string(),
+    unrealizedPnl: z.string(),
+    feesPaid: z.string(),
+    positions: z.array(z.object({ symbol: z.string(), quantity: z.string(), avgEntry: z.string(), mark: z.string().nullable(), marketValue: z.string() })),
+  }),
+  /** Max drawdown over every bar's close (the performance block's is over the sampled curve). */
+  maxDrawdownAllBars: z.number(),
+  equityCurve: z.array(z.object({ t: z.number(), equity: z.number(), exposure: z.number() })),
+  drawdownCurve: z.array(z.object({ t: z.number(), drawdown: z.number() })),
+  trades: z.array(
+    z.object({
+      symbol: z.string(),
+      entryTime: z.number(),
+      entryBar: z.number(),
+      entryPrice: z.string(),
+      quantity: z.string(),
+      exitTime: z.number().nullable(),
+      exitBar: z.number().nullable(),
+      exitPrice: z.string().nullable(),
+      pnl: z.string(),
+      fees: z.string(),
+    }),
+  ),
+  fills: z.array(
+    z.object({
+      id: z.string(),
+      symbol: z.string(),
+      side: z.enum(['buy', 'sell']),
+      quantity: z.string(),
+      price: z.string(),
+      notional: z.string(),
+      fee: z.string(),
+      referencePrice: z.string(),
+      slippageBps: z.number(),
+      time: z.number(),
+      signalTime: z.number(),
+      bar: z.number(),
+      realizedPnl: z.string(),
+      scraped: z.string(),
+      cashAfter: z.string(),
+    }),
+  ),
+  fillsTotal: z.number(),
+  days: z.array(
+    z.object({ date: z.string(), openEquity: z.number(), closeEquity: z.number(), high: z.number(), low: z.number(), pnl: z.number(), returnPct: z.number(), fills: z.number(), fees: z.number(), blocked: z.number() }),
+  ),
+  blocked: z.array(z.object({ symbol: z.string(), side: z.enum(['buy', 'sell']), time: z.number(), rule: z.string(), reason: z.string(), notional: z.string().nullable() })),
+  blockedByRule: z.record(z.string(), z.number()),
+  data: z.array(z.object({ symbol: z.string(), files: z.array(z.string()), rows: z.number(), duplicates: z.number(), gaps: z.number(), sourceTimeframeMs: z.number(), bars: z.number() })),
+});
+export type BacktestResult = z.infer<typeof BacktestResultSchema>;

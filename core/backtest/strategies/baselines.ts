@@ -1,0 +1,146 @@
+/** Classic baseline strategies: buy-and-hold, SMA cross, RSI mean reversion, breakout. */
+import { z } from 'zod';
+import { Window, type Strategy, type StrategyDef } from './types';
+
+const period = (def: number) => z.number().int().min(1).max(10_000).default(def);
+
+/** Buys its full allocation on the first bar and holds to the end. */
+export const buyAndHold: StrategyDef = {
+  name: 'buy_and_hold',
+  description: 'Buy the full allocation on the first bar, hold to the end.',
+  params: z.object({}).strict(),
+  create(_p, saved) {
+    let done = (saved as { done?: boolean } | undefined)?.done === true;
+    return {
+      onBar() {
+        if (done) return NaN;
+        done = true;
+        return 1;
+      },
+      save: () => ({ done }),
+    };
+  },
+};
+
+const SmaParams = z
+  .object({ fast: period(10), slow: period(30) })
+  .strict()
+  .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
+
+interface SmaState {
+  f: ReturnType<Window['save']>;
+  s: ReturnType<Window['save']>;
+  pf: number;
+  ps: number;
+}
+
+/**
+ * Long-only SMA crossover, the rule backtesting.py's SmaCross example uses: go long when the fast
+ * mean crosses above the slow one (previous fast < previous slow and fast > slow, both strict),
+ * go flat on the opposite cross. No signal until both windows are full.
+ */
+export const smaCross: StrategyDef<typeof SmaParams> = {
+  name: 'sma_cross',
+  description: 'Long when the fast SMA crosses above the slow SMA, flat when it crosses below.',
+  params: SmaParams,
+  create(p, saved) {
+    const st = saved as SmaState | undefined;
+    const fw = st ? Window.load(st.f) : new Window(p.fast);
+    const sw = st ? Window.load(st.s) : new Window(p.slow);
+    let pf = st ? st.pf : NaN;
+    let ps = st ? st.ps : NaN;
+    const s: Strategy = {
+      onBar(_t, _o, _h, _l, c) {
+        fw.push(c);
+        sw.push(c);
+        if (!sw.full) return NaN;
+        const f = fw.mean();
+        const sl = sw.mean();
+        let out = NaN;
+        if (pf < ps && f > sl) out = 1;
+        else if (pf > ps && f < sl) out = 0;
+        pf = f;
+        ps = sl;
+        return out;
+      },
+      save: () => ({ f: fw.save(), s: sw.save(), pf, ps }),
+    };
+    return s;
+  },
+};
+
+const RsiParams = z
+  .object({ period: period(14), low: z.number().min(0).max(100).default(30), high: z.number().min(0).max(100).default(70) })
+  .strict()
+  .refine((p) => p.low < p.high, { message: 'low must be below high', path: ['low'] });
+
+/**
+ * RSI mean reversion: buy when RSI(period) drops below `low`, sell when it rises above `high`.
+ * Wilder's smoothing (the textbook RSI), seeded with the simple average of the first `period`
+ * changes.
+ */
+export const rsiReversion: StrategyDef<typeof RsiParams> = {
+  name: 'rsi_reversion',
+  description: 'Buy when RSI falls below low (oversold), sell when it rises above high (overbought).',
+  params: RsiParams,
+  create(p, saved) {
+    const st = (saved ?? { prev: NaN, n: 0, gain: 0, loss: 0 }) as { prev: number; n: number; gain: number; loss: number };
+    let { prev, n, gain, loss } = st;
+    const N = p.period;
+    return {
+      onBar(_t, _o, _h, _l, c) {
+        if (Number.isNaN(prev)) {
+          prev = c;
+          return NaN;
+        }
+        const d = c - prev;
+        prev = c;
+        const g = d > 0 ? d : 0;
+        const l = d < 0 ? -d : 0;
+        n++;
+        if (n <= N) {
+          gain += g / N;
+          loss += l / N;
+          if (n < N) return NaN;
+        } else {
+          gain = (gain * (N - 1) + g) / N;
+          loss = (loss * (N - 1) + l) / N;
+        }
+        const rsi = loss === 0 ? (gain === 0 ? 50 : 100) : 100 - 100 / (1 + gain / loss);
+        if (rsi < p.low) return 1;
+        if (rsi > p.high) return 0;
+        return NaN;
+      },
+      save: () => ({ prev, n, gain, loss }),
+    };
+  },
+};
+
+const BreakoutParams = z.object({ lookback: period(20), exitLookback: period(10) }).strict();
+
+/**
+ * Donchian breakout: buy when the close exceeds the highest high of the previous `lookback` bars,
+ * exit when it falls below the lowest low of the previous `exitLookback` bars. "Previous" means
+ * the channel excludes the current bar, so a bar never breaks out of itself.
+ */
+export const breakout: StrategyDef<typeof BreakoutParams> = {
+  name: 'breakout',
+  description: 'Buy a close above the prior N-bar high, exit below the prior M-bar low (Donchian channel).',
+  params: BreakoutParams,
+  create(p, saved) {
+    const st = saved as { hi: ReturnType<Window['save']>; lo: ReturnType<Window['save']> } | undefined;
+    const hi = st ? Window.load(st.hi) : new Window(p.lookback);
+    const lo = st ? Window.load(st.lo) : new Window(p.exitLookback);
+    return {
+      onBar(_t, _o, h, l, c) {
+        let out = NaN;
+        if (hi.full && c > hi.max()) out = 1;
+        else if (lo.full && c < lo.min()) out = 0;
+        hi.push(h);
+        lo.push(l);
+        return out;
+      },
+      save: () => ({ hi: hi.save(), lo: lo.save() }),
+    };
+  },
+};
