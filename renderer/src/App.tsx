@@ -1,0 +1,121 @@
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { client } from './api/client';
+import { useUi } from './store';
+import { PAGES, pageForKey, type PageId } from './lib/keys';
+import { StatusBar } from './components/StatusBar';
+import { Loading } from './components/ui';
+import { MarketPage } from './pages/Market';
+
+const PortfolioPage = lazy(() => import('./pages/Portfolio').then((m) => ({ default: m.PortfolioPage })));
+const BrokerPage = lazy(() => import('./pages/Broker').then((m) => ({ default: m.BrokerPage })));
+const AgentsPage = lazy(() => import('./pages/Agents').then((m) => ({ default: m.AgentsPage })));
+const BacktestPage = lazy(() => import('./pages/Backtest').then((m) => ({ default: m.BacktestPage })));
+const LedgerPage = lazy(() => import('./pages/Ledger').then((m) => ({ default: m.LedgerPage })));
+const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
+
+function pageFromHash(): PageId {
+  const h = window.location.hash.replace(/^#\/?/, '');
+  return (PAGES.find((p) => p.id === h)?.id ?? 'market') as PageId;
+}
+
+/** Wires push events into the UI store once. */
+function useEventWiring() {
+  useEffect(() => {
+    const c = client();
+    const ui = useUi.getState();
+    const offs = [
+      c.transport.onConnection((s) => {
+        ui.setConnection(s);
+        if (s === 'open') void c.call('get_runtime_status', {}).then((r) => r.ok && ui.setStatus(r.result));
+      }),
+      c.on('runtime.status', (s) => ui.setStatus(s)),
+      c.on('market.tick', (t) => {
+        if (t && typeof t.symbol === 'string') ui.tick(t.symbol, String(t.price), typeof t.time === 'number' ? t.time : Date.now());
+      }),
+      c.on('market.health', (h) => ui.setFeedHealth(h)),
+      c.on('notify', (n) => ui.toast(n)),
+      c.on('domain.event', (e) => ui.addDomainEvent(e)),
+      c.on('agent.log', (e) => ui.addAgentLog(e)),
+      c.on('agent.chat', (e) => ui.chatDelta(e)),
+      c.on('trading.blocked', (b) => ui.toast({ level: 'warning', title: `Order blocked: ${b.order.rule}`, body: b.order.reason })),
+    ];
+    return () => offs.forEach((o) => o());
+  }, []);
+}
+
+function Toasts() {
+  const toasts = useUi((s) => s.toasts);
+  const dismiss = useUi((s) => s.dismiss);
+  useEffect(() => {
+    if (!toasts.length) return;
+    const t = setTimeout(() => dismiss(toasts[toasts.length - 1]!.id), 6000);
+    return () => clearTimeout(t);
+  }, [toasts, dismiss]);
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast ${t.level}`} onClick={() => dismiss(t.id)}>
+          <div className="t">{t.title}</div>
+          <div className="dim">{t.body}</div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function App() {
+  const [page, setPage] = useState<PageId>(pageFromHash);
+  const keyState = useRef({ pendingG: false });
+  useEventWiring();
+
+  const go = (p: PageId) => {
+    setPage(p);
+    window.history.replaceState(null, '', `#/${p}`);
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      const inField = !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+      const p = pageForKey(e.key, keyState.current, inField, e.ctrlKey || e.metaKey || e.altKey);
+      if (p) {
+        e.preventDefault();
+        go(p);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="dot" /> VIGIL
+        </div>
+        <nav className="nav" aria-label="Pages">
+          {PAGES.map((p) => (
+            <button key={p.id} className={page === p.id ? 'active' : ''} onClick={() => go(p.id)} data-testid={`nav-${p.id}`} title={`${p.key} or g ${p.letter}`}>
+              <span>{p.label}</span>
+              <kbd>{p.key}</kbd>
+            </button>
+          ))}
+        </nav>
+        <div className="foot">1–7 or g+letter to jump</div>
+      </aside>
+      <main className="main" data-testid={`page-${page}`}>
+        <Suspense fallback={<div className="page"><Loading rows={6} /></div>}>
+          {page === 'market' && <MarketPage />}
+          {page === 'portfolio' && <PortfolioPage />}
+          {page === 'broker' && <BrokerPage />}
+          {page === 'agents' && <AgentsPage />}
+          {page === 'backtest' && <BacktestPage />}
+          {page === 'ledger' && <LedgerPage />}
+          {page === 'settings' && <SettingsPage />}
+        </Suspense>
+      </main>
+      <StatusBar />
+      <Toasts />
+    </div>
+  );
+}

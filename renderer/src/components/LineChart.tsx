@@ -1,0 +1,43 @@
+/** A small line/area chart (equity, drawdown) on lightweight-charts. */
+import { useEffect, useRef } from 'react';
+import { AreaSeries, ColorType, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+
+export interface LinePoint {
+  time: number;
+  value: number;
+}
+
+export function LineChart({ series, height = 200 }: { series: { name: string; color: string; points: LinePoint[] }[]; height?: number }) {
+  const el = useRef<HTMLDivElement>(null);
+  const chart = useRef<IChartApi | null>(null);
+  const s = useRef<ISeriesApi<'Area'>[]>([]);
+  useEffect(() => {
+    const c = createChart(el.current!, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: '#131820' }, textColor: '#8591a3', fontSize: 11 },
+      grid: { vertLines: { color: '#1a212c' }, horzLines: { color: '#1a212c' } },
+      rightPriceScale: { borderColor: '#232b38' },
+      timeScale: { borderColor: '#232b38', timeVisible: true },
+    });
+    chart.current = c;
+    return () => {
+      c.remove();
+      chart.current = null;
+      s.current = [];
+    };
+  }, []);
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    for (const x of s.current) c.removeSeries(x);
+    s.current = series.map((x) => {
+      const a = c.addSeries(AreaSeries, { lineColor: x.color, topColor: `${x.color}55`, bottomColor: `${x.color}05`, lineWidth: 2, priceLineVisible: false, title: x.name });
+      const seen = new Map<number, number>();
+      for (const p of x.points) seen.set(Math.floor(p.time > 1e11 ? p.time / 1000 : p.time), p.value);
+      a.setData([...seen].sort((p, q) => p[0] - q[0]).map(([time, value]) => ({ time: time as UTCTimestamp, value })));
+      return a;
+    });
+    c.timeScale().fitContent();
+  }, [series]);
+  return <div ref={el} style={{ height, width: '100%' }} />;
+}

@@ -1,0 +1,199 @@
+import { useMemo, useState } from 'react';
+import { useAction, useVerb } from '../api/hooks';
+import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q, Seg } from '../components/ui';
+import { diffLines } from '../lib/diff';
+import { fmtDec, fmtTime } from '../lib/format';
+import { useUi } from '../store';
+
+const PROMPTS = ['execution-conservative', 'execution-standard', 'execution-aggressive', 'judge', 'broker'] as const;
+type PromptId = (typeof PROMPTS)[number];
+
+function ScoreTag({ v }: { v: number | null | undefined }) {
+  if (v === null || v === undefined) return <span className="tag">—</span>;
+  return <span className={`tag ${v >= 60 ? 'good' : v < 45 ? 'bad' : ''}`}>{v.toFixed(0)}</span>;
+}
+
+function PromptHistory() {
+  const [id, setId] = useState<PromptId>('execution-standard');
+  const q = useVerb('get_prompt_history', { promptId: id });
+  const versions = useMemo(() => (q.data?.versions ?? []).slice().sort((a, b) => b.version - a.version), [q.data]);
+  const [sel, setSel] = useState<number | null>(null);
+  const cur = versions.find((v) => v.version === sel) ?? versions[0];
+  const prev = cur ? versions.find((v) => v.version < cur.version) : undefined;
+  const diff = cur ? diffLines(prev?.template ?? '', cur.template) : [];
+  return (
+    <Panel title="Prompt history" right={<select value={id} onChange={(e) => { setId(e.target.value as PromptId); setSel(null); }} aria-label="Prompt">{PROMPTS.map((p) => <option key={p}>{p}</option>)}</select>} testId="prompt-history">
+      <Q q={q} what="Prompt history">
+        {() =>
+          versions.length === 0 ? (
+            <Empty title="No versions" />
+          ) : (
+            <div className="grid" style={{ gridTemplateColumns: '220px 1fr' }}>
+              <div className="scroll">
+                <table>
+                  <tbody>
+                    {versions.map((v) => (
+                      <tr key={v.version} onClick={() => setSel(v.version)} style={{ cursor: 'pointer', background: v.version === cur?.version ? '#1b2330' : undefined }}>
+                        <td className="mono">v{v.version}</td>
+                        <td>
+                          <div>{v.author}</div>
+                          <div className="faint">{v.reason}</div>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <div>
+                <div className="dim" style={{ marginBottom: 4 }}>
+                  {prev ? `v${prev.version} → v${cur!.version}` : `v${cur!.version} (first version)`} · {fmtTime(cur!.createdAt)}
+                </div>
+                <pre className="diff" data-testid="prompt-diff">
+                  {diff.map((l, i) => (
+                    <span key={i} className={l.op === '+' ? 'add' : l.op === '-' ? 'del' : ''}>
+                      {l.op} {l.text}
+                      {'\n'}
+                    </span>
+                  ))}
+                </pre>
+              </div>
+            </div>
+          )
+        }
+      </Q>
+    </Panel>
+  );
+}
+
+export function AgentsPage() {
+  const status = useVerb('get_agent_status', {}, { refetchInterval: 10_000 });
+  const exec = useVerb('get_execution_agent_status', {}, { refetchInterval: 10_000 });
+  const logs = useVerb('get_agent_logs', { limit: 100 }, { refetchInterval: 10_000 });
+  const judge = useVerb('get_judge_scores', { limit: 20 }, { refetchInterval: 20_000 });
+  const usage = useVerb('get_llm_usage', {}, { refetchInterval: 30_000 });
+  const inv = ['get_agent_status', 'get_execution_agent_status', 'get_agent_logs', 'get_judge_scores'] as const;
+  const pause = useAction('pause_execution_agent', [...inv]);
+  const resume = useAction('resume_execution_agent', [...inv]);
+  const trigger = useAction('trigger_performance_evaluation', [...inv]);
+  const setMode = useAction('set_execution_mode', [...inv]);
+  const liveLogs = useUi((s) => s.agentLogs);
+  const err = pause.error ?? resume.error ?? trigger.error ?? setMode.error;
+
+  const entries = useMemo(() => {
+    const seen = new Set<string>();
+    const all = [...liveLogs.map((l) => ({ ...l, id: -1 })), ...(logs.data?.entries ?? [])];
+    return all.filter((e) => {
+      const k = `${e.at}|${e.agent}|${e.kind}|${e.summary}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    }).sort((a, b) => b.at - a.at).slice(0, 150);
+  }, [liveLogs, logs.data]);
+
+  const x = exec.data;
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Agents</h1>
+        {x ? (
+          <>
+            <Seg value={x.mode} options={['conservative', 'standard', 'aggressive'] as const} onChange={(mode) => setMode.mutate({ mode, reason: 'set from the cockpit' })} label="Execution mode" />
+            {x.paused ? (
+              <button className="btn primary" onClick={() => resume.mutate({})} data-testid="agent-resume">Resume execution</button>
+            ) : (
+              <button className="btn" onClick={() => pause.mutate({ reason: 'paused from the cockpit' })} data-testid="agent-pause">Pause execution</button>
+            )}
+          </>
+        ) : null}
+        <button className="btn" disabled={trigger.isPending} onClick={() => trigger.mutate({ reason: 'requested from the cockpit' })} data-testid="agent-evaluate">
+          {trigger.isPending ? 'Evaluating…' : 'Evaluate now'}
+        </button>
+      </div>
+      <IssuesAlert error={err} />
+      {trigger.data ? (
+        <div className="ok-note">
+          Judge scored {trigger.data.scores.overall.toFixed(0)} — {trigger.data.decision.reason}
+        </div>
+      ) : null}
+      {status.isLoading ? (
+        <Loading rows={2} />
+      ) : status.error ? (
+        <ErrorState error={status.error} what="Agent status" />
+      ) : status.data ? (
+        <div className="kpis">
+          <Kpi label="Execution" value={status.data.execution.running ? (status.data.execution.paused ? 'paused' : 'running') : 'stopped'} sub={`${status.data.execution.mode ?? '—'} · ${status.data.execution.decisions} decisions`} />
+          <Kpi label="Last nudge" value={status.data.execution.lastNudgeAt ? fmtTime(status.data.execution.lastNudgeAt).slice(11) : '—'} sub={`${status.data.execution.nudges} nudges`} />
+          <Kpi label="Judge" value={<ScoreTag v={status.data.judge.lastScore} />} sub={`${status.data.judge.evaluations} evaluations`} />
+          {status.data.models.map((m) => (
+            <Kpi key={m.agent} label={`${m.agent} model`} value={m.configured ? m.model : 'built-in'} sub={m.configured ? (m.reachable ? 'reachable' : m.error ?? 'unreachable') : m.reason ?? 'no model configured'} />
+          ))}
+          {usage.data ? <Kpi label="LLM cost" value={`$${fmtDec(usage.data.totals.costUsd, 4)}`} sub={`${usage.data.totals.calls} calls`} /> : null}
+        </div>
+      ) : null}
+      <div className="grid g2">
+        <Panel title="Decision timeline" flush testId="decision-timeline">
+          {logs.isLoading ? (
+            <Loading />
+          ) : logs.error && entries.length === 0 ? (
+            <ErrorState error={logs.error} what="Agent logs" />
+          ) : entries.length === 0 ? (
+            <Empty title="No decisions yet">The execution agent decides at each nudge once a market stream is running.</Empty>
+          ) : (
+            <ul className="timeline scroll" style={{ maxHeight: 420 }}>
+              {entries.map((e, i) => (
+                <li key={i}>
+                  <span className="mono dim">{fmtTime(e.at)}</span>
+                  <span>
+                    <span className="tag">{e.agent}</span> <span className="faint">{e.kind}</span>
+                  </span>
+                  <span title={e.correlationId ?? ''}>{e.summary}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Panel>
+        <Panel title="Judge scores" flush testId="judge-scores">
+          <Q q={judge} what="Judge scores">
+            {(d) =>
+              d.scores.length === 0 ? (
+                <Empty title="No evaluations yet">Press “Evaluate now” or wait for the judge's schedule.</Empty>
+              ) : (
+                <div className="scroll" style={{ maxHeight: 420 }}>
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>Time</th>
+                        <th>Overall</th>
+                        <th>Ret</th>
+                        <th>Risk</th>
+                        <th>Dec</th>
+                        <th>Cons</th>
+                        <th>Mode</th>
+                        <th>Narrative</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.scores.map((s, i) => (
+                        <tr key={i}>
+                          <td className="mono dim">{fmtTime(s.at).slice(5)}</td>
+                          <td><ScoreTag v={s.overall} /></td>
+                          <td className="num">{s.returns.toFixed(0)}</td>
+                          <td className="num">{s.risk.toFixed(0)}</td>
+                          <td className="num">{s.decisionQuality.toFixed(0)}</td>
+                          <td className="num">{s.consistency.toFixed(0)}</td>
+                          <td>{s.mode}</td>
+                          <td className="dim">{s.narrative}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )
+            }
+          </Q>
+        </Panel>
+      </div>
+      <PromptHistory />
+    </div>
+  );
+}

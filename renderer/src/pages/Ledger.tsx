@@ -1,0 +1,202 @@
+import { useState } from 'react';
+import { useAction, useVerb } from '../api/hooks';
+import { Empty, ErrorState, IssuesAlert, Panel, Q } from '../components/ui';
+import { fmtDec, fmtQty, fmtTime, sign } from '../lib/format';
+
+function FractionEditor({ walletId, value }: { walletId: string; value: string }) {
+  const [v, setV] = useState(value);
+  const set = useAction('set_tradeable_fraction', ['list_wallets']);
+  return (
+    <span className="row" style={{ flexWrap: 'nowrap' }}>
+      <input value={v} onChange={(e) => setV(e.target.value)} style={{ width: 70 }} aria-label={`Tradeable fraction of ${walletId}`} aria-invalid={!!set.error} />
+      <button className="btn small" disabled={set.isPending || v === value} onClick={() => set.mutate({ walletId, fraction: v.trim() })}>Set</button>
+      {set.error ? <span className="down" title={set.error.error.issues?.map((i) => i.message).join('; ') ?? set.error.message}>{set.error.error.issues?.[0]?.message ?? set.error.message}</span> : null}
+    </span>
+  );
+}
+
+export function LedgerPage() {
+  const wallets = useVerb('list_wallets', {}, { refetchInterval: 15_000 });
+  const journal = useVerb('get_journal', { limit: 100 });
+  const reservations = useVerb('get_reservations', { limit: 100 });
+  const history = useVerb('get_reconcile_history', { limit: 20 });
+  const reconcile = useAction('reconcile', ['get_reconcile_history', 'list_wallets']);
+  const approve = useAction('approve_correction', ['get_reconcile_history', 'list_wallets', 'get_journal']);
+  const reject = useAction('reject_correction', ['get_reconcile_history']);
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Ledger</h1>
+        <span className="dim">Production double-entry ledger (SQLite): wallets, journal, reservations, reconcile.</span>
+        <button className="btn primary" style={{ marginLeft: 'auto' }} disabled={reconcile.isPending} onClick={() => reconcile.mutate({ threshold: '0.01' })} data-testid="reconcile">
+          {reconcile.isPending ? 'Reconciling…' : 'Reconcile now'}
+        </button>
+      </div>
+      <IssuesAlert error={reconcile.error ?? approve.error ?? reject.error} />
+      {reconcile.data ? <div className={reconcile.data.status === 'clean' ? 'ok-note' : 'alert'}>Reconcile {reconcile.data.status}: max drift {fmtDec(reconcile.data.maxDrift, 8)}{reconcile.data.error ? ` — ${reconcile.data.error}` : ''}</div> : null}
+      <Panel title="Wallets" flush testId="wallets">
+        <Q q={wallets} what="Wallets">
+          {(d) =>
+            d.wallets.length === 0 ? (
+              <Empty title="No wallets">Seed the ledger from Coinbase with <code>vigil ledger seed-from-coinbase</code>.</Empty>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Wallet</th>
+                    <th>Kind</th>
+                    <th>Balances (tradeable)</th>
+                    <th>Tradeable fraction</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.wallets.map((w) => (
+                    <tr key={w.id}>
+                      <td>
+                        <div>{w.name}</div>
+                        <div className="faint mono">{w.exchange}:{w.exchangeAccount}</div>
+                      </td>
+                      <td><span className="tag">{w.kind}</span></td>
+                      <td className="mono">
+                        {w.balances.length === 0 ? <span className="faint">empty</span> : w.balances.map((b) => (
+                          <div key={b.currency}>
+                            {fmtQty(b.amount)} {b.currency} <span className="faint">({fmtQty(b.tradeable)})</span>
+                          </div>
+                        ))}
+                      </td>
+                      <td>{w.kind === 'funding' || w.kind === 'trading' ? <FractionEditor walletId={w.id} value={w.tradeableFraction} /> : <span className="faint">—</span>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Q>
+      </Panel>
+      <Panel title="Reconcile & drift history" flush testId="reconcile-history">
+        <Q q={history} what="Reconcile history">
+          {(d) =>
+            d.runs.length === 0 ? (
+              <Empty title="No reconcile runs yet" />
+            ) : (
+              <div className="scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>Run</th>
+                      <th>Status</th>
+                      <th>Wallet / currency</th>
+                      <th className="num">Ledger</th>
+                      <th className="num">Exchange</th>
+                      <th className="num">Drift</th>
+                      <th>Correction</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.runs.flatMap((r) =>
+                      (r.drifts.length ? r.drifts : [null]).map((x, i) => (
+                        <tr key={`${r.id}-${i}`}>
+                          <td className="mono dim">{i === 0 ? fmtTime(r.at) : ''}</td>
+                          <td>{i === 0 ? <span className={`tag ${r.status === 'clean' ? 'good' : 'bad'}`}>{r.status}</span> : null}{i === 0 && r.error ? <span className="dim"> {r.error}</span> : null}</td>
+                          {x ? (
+                            <>
+                              <td>{x.walletId} · {x.currency}</td>
+                              <td className="num">{fmtQty(x.ledgerAmount)}</td>
+                              <td className="num">{fmtQty(x.exchangeAmount)}</td>
+                              <td className={`num ${x.aboveThreshold ? 'down' : ''}`}>{fmtQty(x.drift)}</td>
+                              <td>
+                                {x.correction === 'proposed' ? (
+                                  <span className="row" style={{ flexWrap: 'nowrap' }}>
+                                    <button className="btn small" onClick={() => approve.mutate({ driftId: x.id })}>Approve</button>
+                                    <button className="btn small" onClick={() => reject.mutate({ driftId: x.id })}>Reject</button>
+                                  </span>
+                                ) : (
+                                  <span className="tag">{x.correction}</span>
+                                )}
+                              </td>
+                            </>
+                          ) : (
+                            <td colSpan={5} className="faint">no drift</td>
+                          )}
+                        </tr>
+                      )),
+                    )}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Q>
+      </Panel>
+      <div className="grid g2">
+        <Panel title="Journal" flush testId="journal">
+          <Q q={journal} what="Journal">
+            {(d) =>
+              d.entries.length === 0 ? (
+                <Empty title="No journal entries" />
+              ) : (
+                <div className="scroll">
+                  <table>
+                    <tbody>
+                      {d.entries.map((e) => (
+                        <tr key={e.id}>
+                          <td className="mono dim">{fmtTime(e.at)}</td>
+                          <td>
+                            <span className="tag">{e.kind}</span> {e.memo}
+                            {e.postings.map((p, i) => (
+                              <div key={i} className="mono faint">
+                                {p.walletId} <span className={sign(p.amount) < 0 ? 'down' : 'up'}>{fmtQty(p.amount)}</span> {p.currency}
+                              </div>
+                            ))}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )
+            }
+          </Q>
+        </Panel>
+        <Panel title="Reservations" flush testId="reservations">
+          <Q q={reservations} what="Reservations">
+            {(d) =>
+              d.reservations.length === 0 ? (
+                <Empty title="No reservations" />
+              ) : (
+                <div className="scroll">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>Created</th>
+                        <th>Wallet</th>
+                        <th className="num">Amount</th>
+                        <th className="num">Consumed</th>
+                        <th>Status</th>
+                        <th>Purpose</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.reservations.map((r) => (
+                        <tr key={r.id}>
+                          <td className="mono dim">{fmtTime(r.createdAt)}</td>
+                          <td>{r.walletId}</td>
+                          <td className="num">{fmtQty(r.amount)} {r.currency}</td>
+                          <td className="num">{fmtQty(r.consumed)}</td>
+                          <td><span className="tag">{r.status}</span></td>
+                          <td className="dim">{r.purpose}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )
+            }
+          </Q>
+        </Panel>
+      </div>
+      {approve.error || reject.error ? <ErrorState error={approve.error ?? reject.error} what="Correction" /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { client, type ApiCallError } from '../api/client';
+import { useAction, useEvent, useVerb } from '../api/hooks';
+import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } from '../components/CandleChart';
+import { ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
+import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES, type Bar } from '../lib/candles';
+import { fmtNum } from '../lib/format';
+import { isRec, listOf, num, pick, str } from '../lib/shape';
+import { useUi } from '../store';
+
+const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD'];
+
+function Ticker() {
+  const ticks = useUi((s) => s.ticks);
+  const list = Object.values(ticks).sort((a, b) => a.symbol.localeCompare(b.symbol));
+  return (
+    <div className="ticker" data-testid="ticker">
+      {list.length === 0 ? <span className="faint">No ticks yet: start a stream to see live prices.</span> : null}
+      {list.map((t) => (
+        <span key={t.symbol}>
+          <span className="sym">{t.symbol}</span>
+          <span className={t.prev === null ? '' : t.price >= t.prev ? 'up' : 'down'}>{t.priceText}</span>
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string }) {
+  const q = useVerb('get_feature_vector', { symbol, timeframe }, { refetchInterval: 10_000 });
+  return (
+    <Panel title="Features" right={<span className="faint">{symbol} · {timeframe}</span>}>
+      {q.isLoading ? (
+        <Loading />
+      ) : q.error ? (
+        <ErrorState error={q.error} what="Feature vector" />
+      ) : (
+        <table>
+          <tbody>
+            {Object.entries(isRec(q.data) && isRec(q.data.features) ? q.data.features : (q.data ?? {}))
+              .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null)
+              .slice(0, 24)
+              .map(([k, v]) => (
+                <tr key={k}>
+                  <td className="dim">{k}</td>
+                  <td className="num">{typeof v === 'number' ? fmtNum(v, Math.abs(v) < 10 ? 4 : 2) : str(v)}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+export function MarketPage() {
+  const [symbol, setSymbol] = useState('BTC-USD');
+  const [tf, setTf] = useState('1m');
+  const [overlays, setOverlays] = useState<Overlays>({ sma: true, ema: true, bb: false, rsi: true, macd: true });
+  const chartRef = useRef<CandleChartHandle>(null);
+  const bars = useRef<Bar[]>([]);
+  const [barCount, setBarCount] = useState(0);
+  const [candleError, setCandleError] = useState<ApiCallError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const last = useUi((s) => s.ticks[symbol]);
+  const start = useAction('start_market_stream', ['get_market_snapshot']);
+  const stop = useAction('stop_market_stream', ['get_market_snapshot']);
+  const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 15_000 });
+
+  const load = async () => {
+    setLoading(true);
+    try {
+      const data = await client().get('get_candles', { symbol, timeframe: tf, limit: 1000 });
+      bars.current = normalizeCandles(data);
+      setCandleError(null);
+    } catch (e) {
+      bars.current = [];
+      setCandleError(e as ApiCallError);
+    }
+    chartRef.current?.setBars(bars.current);
+    setBarCount(bars.current.length);
+    setLoading(false);
+  };
+  useEffect(() => {
+    void load();
+  }, [symbol, tf]);
+
+  useEvent('market.tick', (t) => {
+    if (!t || t.symbol !== symbol) return;
+    const price = Number(t.price);
+    if (!Number.isFinite(price)) return;
+    const r = applyTick(bars.current, price, typeof t.time === 'number' ? t.time : Date.now(), tf, num(t.volume) ?? 0);
+    chartRef.current?.updateBar(r.bar, r.isNew, bars.current);
+    if (r.isNew) setBarCount(bars.current.length);
+  });
+  useEvent('market.bar', (p) => {
+    const sym = pick(p, 'symbol');
+    const t = pick(p, 'timeframe');
+    if (sym !== symbol || (t !== undefined && t !== tf)) return;
+    const [bar] = normalizeCandles([pick(p, 'bar') ?? p]);
+    if (!bar) return;
+    const lastBar = bars.current[bars.current.length - 1];
+    if (lastBar && bar.time < lastBar.time) return;
+    if (lastBar && lastBar.time === bar.time) bars.current[bars.current.length - 1] = bar;
+    else bars.current.push(bar);
+    chartRef.current?.updateBar(bar, true, bars.current);
+    setBarCount(bars.current.length);
+  });
+
+  const markers: ChartMarker[] = useMemo(() => {
+    const step = tfSeconds(tf);
+    return (fills.data?.transactions ?? []).map((f) => ({
+      time: Math.floor(f.time / 1000 / step) * step,
+      side: f.side,
+      text: `${f.side === 'buy' ? 'B' : 'S'} ${f.quantity}`,
+    }));
+  }, [fills.data, tf]);
+
+  const startErr = start.error ?? stop.error;
+  const lastBar = bars.current[bars.current.length - 1];
+  const change = lastBar && bars.current[0] ? ((lastBar.close - bars.current[0].close) / bars.current[0].close) : null;
+  const toggle = (k: keyof Overlays) => setOverlays((o) => ({ ...o, [k]: !o[k] }));
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Market</h1>
+        <select value={symbol} onChange={(e) => setSymbol(e.target.value)} aria-label="Symbol" data-testid="symbol-picker">
+          {SYMBOLS.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+        <Seg value={tf} options={TIMEFRAMES} onChange={setTf} label="Timeframe" />
+        <span className="seg" role="group" aria-label="Overlays">
+          {(['sma', 'ema', 'bb', 'rsi', 'macd'] as const).map((k) => (
+            <button key={k} className={overlays[k] ? 'on' : ''} aria-pressed={overlays[k]} onClick={() => toggle(k)}>
+              {k === 'sma' ? 'SMA20' : k === 'ema' ? 'EMA50' : k === 'bb' ? 'BB' : k.toUpperCase()}
+            </button>
+          ))}
+        </span>
+        <button className="btn primary" data-testid="stream-start" disabled={start.isPending} onClick={() => start.mutate({ symbols: [symbol] }, { onSuccess: () => setTimeout(() => void load(), 800) })}>
+          Start stream
+        </button>
+        <button className="btn" data-testid="stream-stop" disabled={stop.isPending} onClick={() => stop.mutate({ symbols: [symbol] })}>
+          Stop
+        </button>
+        <span style={{ marginLeft: 'auto' }} className="bigprice" data-testid="last-price">
+          {last ? last.priceText : lastBar ? fmtNum(lastBar.close, 2) : '—'}
+        </span>
+        {change !== null ? <span className={change >= 0 ? 'up mono' : 'down mono'}>{(change * 100).toFixed(2)}%</span> : null}
+      </div>
+      {startErr ? <IssuesAlert error={startErr} /> : null}
+      <Ticker />
+      <div className="grid g-main-side">
+        <Panel title="Chart" right={<span className="faint mono" data-testid="bar-count">{barCount} bars</span>} flush>
+          <div className="chart-wrap">
+            <CandleChart ref={chartRef} overlays={overlays} markers={markers} />
+            {loading ? (
+              <div className="chart-legend">loading candles…</div>
+            ) : candleError ? (
+              <div style={{ position: 'absolute', inset: '30% 10% auto', background: '#131820ee', border: '1px solid #232b38', borderRadius: 5 }}>
+                <ErrorState error={candleError} what="Candle history" />
+              </div>
+            ) : barCount === 0 ? (
+              <div style={{ position: 'absolute', inset: '35% 20% auto', background: '#131820ee' }} className="state">
+                <div className="title">No candles for {symbol} yet</div>
+                Start the stream: history is backfilled, then bars build live.
+              </div>
+            ) : null}
+          </div>
+        </Panel>
+        <div className="grid" style={{ alignContent: 'start' }}>
+          <FeaturePanel symbol={symbol} timeframe={tf} />
+          <Panel title="Fills on chart">
+            {fills.error ? (
+              <ErrorState error={fills.error} what="Fills" />
+            ) : (
+              <div className="dim">
+                {listOf(fills.data, 'transactions').length} fills for {symbol} marked on the chart
+              </div>
+            )}
+          </Panel>
+        </div>
+      </div>
+    </div>
+  );
+}

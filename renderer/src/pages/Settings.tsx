@@ -1,0 +1,159 @@
+import { useEffect, useState } from 'react';
+import { useAction, useVerb } from '../api/hooks';
+import { IssuesAlert, Loading, Panel, ErrorState } from '../components/ui';
+import { useUi } from '../store';
+
+type Limits = { maxPositionNotional: string; maxExposurePct: string; maxOrderNotional: string; dailyLossLimit: string; maxTradesPerDay: string; cooldownLosses: string; cooldownMinutes: string };
+const blankToNull = (s: string) => (s.trim() === '' ? null : s.trim());
+
+function LiveArming() {
+  const live = useVerb('get_live_trading_status', {});
+  const arm = useAction('arm_live_trading', ['get_live_trading_status']);
+  const disarm = useAction('disarm_live_trading', ['get_live_trading_status']);
+  const [typed, setTyped] = useState('');
+  if (live.isLoading) return <Loading />;
+  if (live.error) return <ErrorState error={live.error} what="Live trading status" />;
+  const s = live.data!;
+  return (
+    <div className="form" data-testid="live-arming">
+      <div>
+        Live trading is <b className={s.armed ? 'down' : 'up'}>{s.armed ? 'ARMED' : 'off'}</b>
+        {s.armedAt ? <span className="dim"> since {s.armedAt}</span> : null}. When off, every ledger order is a dry run (previewed and recorded).
+      </div>
+      {s.armed ? (
+        <button className="btn" onClick={() => disarm.mutate({})} disabled={disarm.isPending}>Disarm live trading</button>
+      ) : (
+        <>
+          <label className="field">
+            Type exactly “{s.phrase}” to arm
+            <input value={typed} onChange={(e) => setTyped(e.target.value)} placeholder={s.phrase} data-testid="arm-phrase" autoComplete="off" />
+          </label>
+          <button className="btn danger" disabled={typed !== s.phrase || arm.isPending} onClick={() => arm.mutate({ confirm: typed }, { onSuccess: () => setTyped('') })}>
+            Arm live trading
+          </button>
+        </>
+      )}
+      <IssuesAlert error={arm.error ?? disarm.error} />
+    </div>
+  );
+}
+
+export function SettingsPage() {
+  const prefs = useVerb('get_user_preferences', {});
+  const save = useAction('set_user_preferences', ['get_user_preferences', 'get_portfolio_status', 'get_risk_metrics']);
+  const status = useUi((s) => s.status);
+  const [scrape, setScrape] = useState('');
+  const [routing, setRouting] = useState(false);
+  const [l, setL] = useState<Limits | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    const p = prefs.data;
+    if (!p) return;
+    setScrape(p.profitScrapePct);
+    setRouting(p.realLedgerRouting);
+    const r = p.riskLimits;
+    setL({
+      maxPositionNotional: r.maxPositionNotional ?? '',
+      maxExposurePct: r.maxExposurePct ?? '',
+      maxOrderNotional: r.maxOrderNotional ?? '',
+      dailyLossLimit: r.dailyLossLimit ?? '',
+      maxTradesPerDay: r.maxTradesPerDay === null ? '' : String(r.maxTradesPerDay),
+      cooldownLosses: r.lossCooldown ? String(r.lossCooldown.losses) : '',
+      cooldownMinutes: r.lossCooldown ? String(r.lossCooldown.minutes) : '',
+    });
+  }, [prefs.data]);
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!l) return;
+    setSaved(false);
+    const trades = blankToNull(l.maxTradesPerDay);
+    save.mutate(
+      {
+        profitScrapePct: scrape.trim(),
+        realLedgerRouting: routing,
+        riskLimits: {
+          maxPositionNotional: blankToNull(l.maxPositionNotional),
+          maxExposurePct: blankToNull(l.maxExposurePct),
+          maxOrderNotional: blankToNull(l.maxOrderNotional),
+          dailyLossLimit: blankToNull(l.dailyLossLimit),
+          maxTradesPerDay: trades === null ? null : Number(trades),
+          lossCooldown: blankToNull(l.cooldownLosses) === null ? null : { losses: Number(l.cooldownLosses), minutes: Number(l.cooldownMinutes || '0') },
+        },
+      },
+      { onSuccess: () => setSaved(true) },
+    );
+  };
+  const field = (k: keyof Limits, label: string, hint: string) => (
+    <label className="field">
+      {label}
+      <input value={l?.[k] ?? ''} onChange={(e) => l && setL({ ...l, [k]: e.target.value })} placeholder="off" inputMode="decimal" data-testid={`limit-${k}`} aria-invalid={!!save.error?.error.issues?.some((i) => i.path.includes(k.replace('cooldown', 'lossCooldown')))} />
+      <span className="faint">{hint}</span>
+    </label>
+  );
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      <div className="grid g2">
+        <Panel title="Risk & profit scraping" testId="preferences">
+          {prefs.isLoading || !l ? (
+            prefs.error ? <ErrorState error={prefs.error} what="Preferences" /> : <Loading rows={5} />
+          ) : (
+            <form className="form" onSubmit={submit}>
+              <div className="row">
+                {field('maxOrderNotional', 'Max order notional', 'largest single order (quote)')}
+                {field('maxPositionNotional', 'Max position notional', 'per symbol (quote)')}
+              </div>
+              <div className="row">
+                {field('maxExposurePct', 'Max exposure', 'share of equity, e.g. 0.9')}
+                {field('dailyLossLimit', 'Daily loss limit', 'buys stop for the UTC day')}
+              </div>
+              <div className="row">
+                {field('maxTradesPerDay', 'Max trades per day', 'orders per UTC day')}
+                {field('cooldownLosses', 'Cooldown after losses', 'consecutive losing closes')}
+                {field('cooldownMinutes', 'Cooldown minutes', 'pause length')}
+              </div>
+              <label className="field">
+                Profit scrape share
+                <input value={scrape} onChange={(e) => setScrape(e.target.value)} data-testid="scrape-pct" aria-invalid={!!save.error?.error.issues?.some((i) => i.path.includes('profitScrapePct'))} />
+                <span className="faint">share of each realised gain moved out of trading, 0..1</span>
+              </label>
+              <label className="switch">
+                <input type="checkbox" checked={routing} onChange={(e) => setRouting(e.target.checked)} data-testid="real-routing" /> Route orders through the real (production) ledger
+              </label>
+              <div className="row">
+                <button className="btn primary" type="submit" disabled={save.isPending} data-testid="save-preferences">{save.isPending ? 'Saving…' : 'Save preferences'}</button>
+                {saved ? <span className="up" data-testid="saved">Saved</span> : null}
+              </div>
+              <IssuesAlert error={save.error} />
+            </form>
+          )}
+        </Panel>
+        <div className="grid" style={{ alignContent: 'start' }}>
+          <Panel title="Live trading">
+            <LiveArming />
+          </Panel>
+          <Panel title="Runtime">
+            {status ? (
+              <table>
+                <tbody>
+                  <tr><td className="dim">Temporal</td><td className="mono">{status.temporal.address} · {status.temporal.namespace} · {status.temporal.state}{status.temporal.embedded ? ' (embedded)' : ''}</td></tr>
+                  <tr><td className="dim">Temporal UI</td><td>{status.temporal.uiUrl ? <a href={status.temporal.uiUrl} target="_blank" rel="noreferrer noopener" data-testid="temporal-ui-link">{status.temporal.uiUrl}</a> : <span className="faint">not available</span>}</td></tr>
+                  <tr><td className="dim">Workers</td><td className="mono">{status.workers.map((w) => `${w.taskQueue}: ${w.state}`).join(', ') || '—'}</td></tr>
+                  <tr><td className="dim">Data dir</td><td className="mono">{status.dataDir}</td></tr>
+                  <tr><td className="dim">Started</td><td className="mono">{status.startedAt}</td></tr>
+                </tbody>
+              </table>
+            ) : (
+              <Loading />
+            )}
+          </Panel>
+        </div>
+      </div>
+    </div>
+  );
+}
