@@ -16,6 +16,8 @@ export interface ActivityDeps {
   exchange?: ExchangePort | null;
   /** Temporal client for activities that query or update other workflows (agents read market and ledger). */
   client?: import('@temporalio/client').Client;
+  /** The host's market feed manager (core/market/feed-manager.ts): live feeds and historical candles. */
+  market?: import('../market/port').MarketFeedPort;
   /** Calls a contract verb through dispatch (door 'agent'): the broker agent's tools. */
   callVerb?: (name: string, input: unknown) => Promise<import('../api/result').ApiResult<unknown>>;
 }

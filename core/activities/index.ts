@@ -7,6 +7,7 @@ import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
 import { createTradingActivities } from './trading';
 import { createAgentActivities } from './agents';
+import { createMarketActivities } from './market';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createTradingActivities(deps),
     ...createAgentActivities(deps),
+    ...createMarketActivities(deps),
   };
 }
 

@@ -153,7 +153,7 @@ describe.each(Object.entries(DATASETS))('indicators on %s', (_name, bars) => {
     const s = vwapInit();
     const ours = session.map((b) => vwapUpdate(s, b));
     const ts = new TS.VWAP();
-    const tsv = session.map((b) => ts.add({ high: b.high, low: b.low, close: b.close, volume: b.volume, open: b.open })).filter((x): x is number => x !== null);
+    const tsv = session.map((b) => ts.add({ high: b.high, low: b.low, close: b.close, volume: b.volume })).filter((x): x is number => x !== null);
     expectSeries(ours, tsv, 1e-12, 'VWAP vs TS');
   });
 

@@ -1,0 +1,58 @@
+/**
+ * Market activities: the market stream workflow asks the host's feed manager to run the feed it
+ * wants (a lease it renews), loads historical candles page by page, and reports rejected prices
+ * as domain events. The feed itself never runs inside an activity: ticks go from the feed manager
+ * to the event bus, closed bars come back to the workflow as signals.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { Bar } from '../domain/market';
+import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from '../market/port';
+import type { FeedHealthView, Rejection } from '../market/stream-state';
+import type { ActivityDeps } from './deps';
+
+export function createMarketActivities(deps: Pick<ActivityDeps, 'bus' | 'log' | 'market'>) {
+  const port = (): MarketFeedPort => {
+    if (!deps.market) throw ApplicationFailure.create({ message: 'no market feed manager in this host', type: 'MarketUnavailable', nonRetryable: true });
+    return deps.market;
+  };
+  return {
+    async marketEnsureFeed(req: EnsureFeedRequest): Promise<{ now: number; health: FeedHealthView }> {
+      return port().ensure(req);
+    },
+
+    async marketReleaseFeed(): Promise<void> {
+      await port().release();
+    },
+
+    async marketFetchCandles(req: HistoryRequest): Promise<Bar[]> {
+      const ctx = activityContext();
+      const bars = await port().history(req, (loaded) => ctx?.heartbeat({ loaded }));
+      deps.log.debug('backfill page loaded', { symbol: req.symbol, start: req.start, end: req.end, bars: bars.length });
+      return bars;
+    },
+
+    async marketReportRejections(rejections: Rejection[]): Promise<number> {
+      for (const r of rejections) {
+        deps.bus.emit('domain.event', {
+          id: `mkt_rej_${r.symbol}_${r.time}_${r.reason}`,
+          type: 'market.price_rejected',
+          at: new Date().toISOString(),
+          correlationId: null,
+          summary: `${r.symbol} bar at ${new Date(r.time).toISOString()} rejected (${r.reason}): ${r.detail}`,
+          data: { ...r },
+        });
+      }
+      deps.log.warn('market bars rejected', { count: rejections.length, first: rejections[0]?.detail });
+      return rejections.length;
+    },
+  };
+}
+
+function activityContext(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null; // called as a plain function in a unit test
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The market stream's state and the pure steps that change it. The workflow holds one
+ * `StreamState` (plain objects and arrays, carried whole across continue-as-new); tests and
+ * benchmarks drive the same functions directly.
+ *
+ * Pure and deterministic: safe to import from workflows.
+ */
+import type { Bar, Timeframe } from '../domain/market';
+import { TIMEFRAME_MS } from '../domain/market';
+import { featureInit, featureUpdate, featureVector, numericFeatures, type FeatureState, type FeatureVector } from '../indicators/features';
+import { checkPrice, guardInit, parsePrice, type GuardState, type SanityOptions } from './sanity';
+
+export const PRODUCT_RE = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
+export type FeedKind = 'coinbase' | 'replay' | 'simulated';
+
+export interface SymbolState {
+  symbol: string;
+  /** Newest last, at most `candleKeep`. */
+  candles: Bar[];
+  features: FeatureState;
+  guard: GuardState;
+  lastPrice: string | null;
+  lastBarTime: number | null;
+  accepted: number;
+  rejected: number;
+  /** Live bars waiting for this symbol's backfill to finish (applied after it, in order). */
+  held: Bar[];
+  backfilled: boolean;
+}
+
+export interface BackfillPage {
+  symbol: string;
+  start: number;
+  end: number;
+}
+
+export interface BackfillProgress {
+  state: 'idle' | 'running' | 'done';
+  pagesTotal: number;
+  pagesDone: number;
+  bars: number;
+  /** Per symbol: bars loaded and whether its backfill is complete. */
+  symbols: Record<string, { bars: number; done: boolean }>;
+  errors: string[];
+}
+
+export interface Rejection {
+  symbol: string;
+  time: number;
+  reason: string;
+  detail: string;
+}
+
+export interface StreamOptions {
+  timeframe: Timeframe;
+  candleKeep: number;
+  sanity: SanityOptions;
+}
+
+export interface StreamState {
+  options: StreamOptions;
+  feed: FeedKind;
+  /** Insertion order = display order. */
+  order: string[];
+  symbols: Record<string, SymbolState>;
+  backfillQueue: BackfillPage[];
+  backfill: BackfillProgress;
+  /** Newest time the workflow knows (bar closes, lease replies): the "now" of queries. */
+  clock: number;
+  batches: number;
+  barsAccepted: number;
+  barsRejected: number;
+  /** The latest rejections, newest last (bounded). */
+  rejections: Rejection[];
+  feedHealth: FeedHealthView | null;
+}
+
+export interface FeedHealthView {
+  state: 'ok' | 'degraded' | 'down' | 'idle';
+  detail: string;
+  at: number;
+}
+
+export function streamInit(feed: FeedKind, options: StreamOptions): StreamState {
+  return {
+    options,
+    feed,
+    order: [],
+    symbols: {},
+    backfillQueue: [],
+    backfill: { state: 'idle', pagesTotal: 0, pagesDone: 0, bars: 0, symbols: {}, errors: [] },
+    clock: 0,
+    batches: 0,
+    barsAccepted: 0,
+    barsRejected: 0,
+    rejections: [],
+    feedHealth: null,
+  };
+}
+
+export function validSymbol(s: string): boolean {
+  return PRODUCT_RE.test(s);
+}
+
+/** Adds symbols (idempotent) and queues their backfill pages; returns those that were new. */
+export function addSymbols(st: StreamState, symbols: string[], backfill: { end: number; minutes: number; pageBars: number } | null): string[] {
+  const added: string[] = [];
+  const tf = TIMEFRAME_MS[st.options.timeframe];
+  for (const symbol of symbols) {
+    if (st.symbols[symbol]) continue;
+    st.symbols[symbol] = {
+      symbol,
+      candles: [],
+      features: featureInit({ ...featureInit().params, barMs: tf }),
+      guard: guardInit(),
+      lastPrice: null,
+      lastBarTime: null,
+      accepted: 0,
+      rejected: 0,
+      held: [],
+      backfilled: !backfill || backfill.minutes === 0,
+    };
+    st.order.push(symbol);
+    added.push(symbol);
+    if (backfill && backfill.minutes > 0) {
+      const end = Math.floor(backfill.end / tf) * tf;
+      const start = end - Math.ceil((backfill.minutes * 60_000) / tf) * tf;
+      const span = backfill.pageBars * tf;
+      for (let a = start; a < end; a += span) st.backfillQueue.push({ symbol, start: a, end: Math.min(end, a + span) });
+      st.backfill.symbols[symbol] = { bars: 0, done: false };
+    }
+  }
+  st.backfill.pagesTotal = st.backfill.pagesDone + st.backfillQueue.length;
+  if (st.backfillQueue.length) st.backfill.state = 'running';
+  return added;
+}
+
+export function removeSymbols(st: StreamState, symbols: string[]): string[] {
+  const removed: string[] = [];
+  for (const s of symbols) {
+    if (!st.symbols[s]) continue;
+    delete st.symbols[s];
+    delete st.backfill.symbols[s];
+    st.order = st.order.filter((x) => x !== s);
+    removed.push(s);
+  }
+  const before = st.backfillQueue.length;
+  st.backfillQueue = st.backfillQueue.filter((p) => st.symbols[p.symbol]);
+  st.backfill.pagesTotal -= before - st.backfillQueue.length;
+  if (!st.backfillQueue.length && st.backfill.state === 'running') st.backfill.state = 'done';
+  return removed;
+}
+
+/** Records one fetched backfill page; when it was the symbol's last, releases its held live bars. */
+export function applyBackfillPage(st: StreamState, page: BackfillPage, bars: Bar[]): { accepted: Bar[]; rejected: Rejection[] } {
+  const idx = st.backfillQueue.findIndex((p) => p.symbol === page.symbol && p.start === page.start);
+  if (idx >= 0) st.backfillQueue.splice(idx, 1);
+  st.backfill.pagesDone += 1;
+  const sym = st.symbols[page.symbol];
+  if (!sym) return { accepted: [], rejected: [] };
+  const inRange = bars.filter((b) => b.symbol === page.symbol && b.time >= page.start && b.time < page.end).sort((a, b) => a.time - b.time);
+  const r = applyToSymbol(st, sym, inRange);
+  const prog = st.backfill.symbols[page.symbol];
+  if (prog) prog.bars += r.accepted.length;
+  st.backfill.bars += r.accepted.length;
+  if (!st.backfillQueue.some((p) => p.symbol === page.symbol)) {
+    sym.backfilled = true;
+    if (prog) prog.done = true;
+    const held = sym.held;
+    sym.held = [];
+    const h = applyToSymbol(st, sym, held);
+    r.accepted.push(...h.accepted);
+    r.rejected.push(...h.rejected);
+  }
+  if (!st.backfillQueue.length) st.backfill.state = 'done';
+  return r;
+}
+
+/** Live bars (one signal's batch): applied per symbol in time order; held while backfilling. */
+export function applyLiveBars(st: StreamState, bars: Bar[]): { accepted: Bar[]; rejected: Rejection[] } {
+  st.batches += 1;
+  const out = { accepted: [] as Bar[], rejected: [] as Rejection[] };
+  const bySymbol: Record<string, Bar[]> = {};
+  for (const b of bars) (bySymbol[b.symbol] ??= []).push(b);
+  for (const [symbol, list] of Object.entries(bySymbol)) {
+    const sym = st.symbols[symbol];
+    if (!sym) continue; // removed or never added: not ours to keep
+    list.sort((a, b) => a.time - b.time);
+    if (!sym.backfilled) {
+      sym.held.push(...list);
+      if (sym.held.length > st.options.candleKeep) sym.held.splice(0, sym.held.length - st.options.candleKeep);
+      continue;
+    }
+    const r = applyToSymbol(st, sym, list);
+    out.accepted.push(...r.accepted);
+    out.rejected.push(...r.rejected);
+  }
+  return out;
+}
+
+function applyToSymbol(st: StreamState, sym: SymbolState, bars: Bar[]): { accepted: Bar[]; rejected: Rejection[] } {
+  const tf = TIMEFRAME_MS[st.options.timeframe];
+  const accepted: Bar[] = [];
+  const rejected: Rejection[] = [];
+  for (const b of bars) {
+    if (sym.lastBarTime !== null && b.time <= sym.lastBarTime) continue; // already have it (overlap, redelivery)
+    const bad = badBar(sym, b, st.options.sanity);
+    if (bad) {
+      sym.rejected++;
+      st.barsRejected++;
+      const rej = { symbol: sym.symbol, time: b.time, reason: bad.reason, detail: bad.detail };
+      rejected.push(rej);
+      st.rejections.push(rej);
+      if (st.rejections.length > 50) st.rejections.shift();
+      continue;
+    }
+    featureUpdate(sym.features, { time: b.time, open: Number(b.open), high: Number(b.high), low: Number(b.low), close: Number(b.close), volume: Number(b.volume) });
+    sym.candles.push(b);
+    if (sym.candles.length > st.options.candleKeep) sym.candles.splice(0, sym.candles.length - st.options.candleKeep);
+    sym.lastBarTime = b.time;
+    sym.lastPrice = b.close;
+    sym.accepted++;
+    st.barsAccepted++;
+    st.clock = Math.max(st.clock, b.time + tf);
+    accepted.push(b);
+  }
+  return { accepted, rejected };
+}
+
+function badBar(sym: SymbolState, b: Bar, o: SanityOptions): { reason: string; detail: string } | null {
+  if (!Number.isFinite(b.time)) return { reason: 'bad-time', detail: `bar time ${String(b.time)}` };
+  for (const k of ['open', 'high', 'low'] as const) {
+    const p = parsePrice(b[k]);
+    if (!p.ok) return { reason: p.reason, detail: `${k}: ${p.detail}` };
+  }
+  if (Number(b.high) < Number(b.low)) return { reason: 'inconsistent', detail: `high ${b.high} < low ${b.low}` };
+  const vol = Number(b.volume);
+  if (!(vol >= 0) || !Number.isFinite(vol)) return { reason: 'bad-volume', detail: `volume ${String(b.volume).slice(0, 40)}` };
+  const c = checkPrice(sym.guard, b.close, o);
+  return c.ok ? null : { reason: c.reason, detail: c.detail };
+}
+
+// --- read models ------------------------------------------------------------------------------
+
+export interface SymbolSnapshot {
+  symbol: string;
+  price: string | null;
+  /** Close time of the newest bar, epoch ms (what "how fresh" is measured from). */
+  time: number | null;
+  bars: number;
+  rejected: number;
+  backfilled: boolean;
+  features: Record<string, number>;
+}
+
+export interface MarketSnapshot {
+  feed: FeedKind;
+  timeframe: Timeframe;
+  asOf: number;
+  symbols: Record<string, SymbolSnapshot>;
+  backfill: BackfillProgress;
+  barsAccepted: number;
+  barsRejected: number;
+  batches: number;
+  feedHealth: FeedHealthView | null;
+  recentRejections: Rejection[];
+}
+
+export function snapshot(st: StreamState): MarketSnapshot {
+  const tf = TIMEFRAME_MS[st.options.timeframe];
+  const symbols: Record<string, SymbolSnapshot> = {};
+  for (const s of st.order) {
+    const x = st.symbols[s]!;
+    symbols[s] = {
+      symbol: s,
+      price: x.lastPrice,
+      time: x.lastBarTime === null ? null : x.lastBarTime + tf,
+      bars: x.accepted,
+      rejected: x.rejected,
+      backfilled: x.backfilled,
+      features: numericFeatures(featureVector(s, x.features, st.clock).values),
+    };
+  }
+  return {
+    feed: st.feed,
+    timeframe: st.options.timeframe,
+    asOf: st.clock,
+    symbols,
+    backfill: st.backfill,
+    barsAccepted: st.barsAccepted,
+    barsRejected: st.barsRejected,
+    batches: st.batches,
+    feedHealth: st.feedHealth,
+    recentRejections: st.rejections.slice(-10),
+  };
+}
+
+export function symbolFeatures(st: StreamState, symbol: string): FeatureVector | null {
+  const x = st.symbols[symbol];
+  return x ? featureVector(symbol, x.features, st.clock) : null;
+}
+
+export function candles(st: StreamState, symbol: string, limit: number): Bar[] {
+  const x = st.symbols[symbol];
+  if (!x || limit <= 0) return [];
+  return x.candles.slice(-Math.min(limit, x.candles.length));
+}
