@@ -37,7 +37,6 @@ function useEventWiring() {
       c.on('domain.event', (e) => ui.addDomainEvent(e)),
       c.on('agent.log', (e) => ui.addAgentLog(e)),
       c.on('agent.chat', (e) => ui.chatDelta(e)),
-      c.on('trading.blocked', (b) => ui.toast({ level: 'warning', title: `Order blocked: ${b.order.rule}`, body: b.order.reason })),
     ];
     return () => offs.forEach((o) => o());
   }, []);
@@ -48,7 +47,7 @@ function Toasts() {
   const dismiss = useUi((s) => s.dismiss);
   useEffect(() => {
     if (!toasts.length) return;
-    const t = setTimeout(() => dismiss(toasts[toasts.length - 1]!.id), 6000);
+    const t = setTimeout(() => dismiss(toasts[toasts.length - 1]!.id), 4500);
     return () => clearTimeout(t);
   }, [toasts, dismiss]);
   return (

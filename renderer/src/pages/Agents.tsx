@@ -125,7 +125,9 @@ export function AgentsPage() {
           <Kpi label="Last nudge" value={status.data.execution.lastNudgeAt ? fmtTime(status.data.execution.lastNudgeAt).slice(11) : '—'} sub={`${status.data.execution.nudges} nudges`} />
           <Kpi label="Judge" value={<ScoreTag v={status.data.judge.lastScore} />} sub={`${status.data.judge.evaluations} evaluations`} />
           {status.data.models.map((m) => (
-            <Kpi key={m.agent} label={`${m.agent} model`} value={m.configured ? m.model : 'built-in'} sub={m.configured ? (m.reachable ? 'reachable' : m.error ?? 'unreachable') : m.reason ?? 'no model configured'} />
+            <span key={m.agent} title={m.error ?? m.reason ?? ''}>
+              <Kpi label={`${m.agent} model`} value={m.configured ? m.model : 'built-in'} sub={m.configured ? (m.reachable ? 'reachable' : 'unreachable') : 'no model configured'} tone={m.configured && !m.reachable ? 'down' : undefined} />
+            </span>
           ))}
           {usage.data ? <Kpi label="LLM cost" value={`$${fmtDec(usage.data.totals.costUsd, 4)}`} sub={`${usage.data.totals.calls} calls`} /> : null}
         </div>

@@ -13,7 +13,7 @@ function sessionId(): string {
   return id;
 }
 
-const COMMANDS = ['status', 'portfolio', 'buy 0.01 BTC-USD', 'sell $50 ETH-USD', 'pause', 'resume', 'mode conservative', 'evaluate', 'help'];
+const COMMANDS = ['status', 'risk', 'buy $100 BTC-USD', 'sell 0.01 BTC-USD at 65000', 'start stream BTC-USD', 'pause', 'resume', 'mode conservative', 'evaluate', 'kill switch on', 'help'];
 
 export function BrokerPage() {
   const [sid, setSid] = useState(sessionId);
@@ -102,7 +102,12 @@ export function BrokerPage() {
           ) : null}
           {noModel || send.data?.source === 'commands' ? (
             <div className="hint" data-testid="command-hint">
-              No model configured: the broker understands commands — {COMMANDS.join(' · ')}
+              No model configured — the broker understands commands:{' '}
+              {COMMANDS.map((c) => (
+                <button key={c} type="button" className="tag" style={{ cursor: 'pointer', margin: '2px 3px' }} onClick={() => setText(c)}>
+                  {c}
+                </button>
+              ))}
             </div>
           ) : null}
           <form onSubmit={submit}>

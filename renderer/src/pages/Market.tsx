@@ -158,11 +158,11 @@ export function MarketPage() {
             {loading ? (
               <div className="chart-legend">loading candles…</div>
             ) : candleError ? (
-              <div style={{ position: 'absolute', inset: '30% 10% auto', background: '#131820ee', border: '1px solid #232b38', borderRadius: 5 }}>
+              <div style={{ position: 'absolute', inset: '30% 15% auto', background: '#131820f2', border: '1px solid #232b38', borderRadius: 5, zIndex: 5 }} data-testid="candles-state">
                 <ErrorState error={candleError} what="Candle history" />
               </div>
             ) : barCount === 0 ? (
-              <div style={{ position: 'absolute', inset: '35% 20% auto', background: '#131820ee' }} className="state">
+              <div style={{ position: 'absolute', inset: '35% 20% auto', background: '#131820f2', zIndex: 5 }} className="state" data-testid="candles-state">
                 <div className="title">No candles for {symbol} yet</div>
                 Start the stream: history is backfilled, then bars build live.
               </div>
