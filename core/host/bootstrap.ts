@@ -35,6 +35,15 @@ const steps: Step[] = [
       await ensureReconcileSchedule(c.client, c.taskQueue);
     },
   },
+  {
+    // Without a model the execution agent trades on paper with the built-in policy.
+    name: 'agents',
+    when: () => true,
+    run: async (c) => {
+      const { ensureAgentsStarted } = await import('./handlers/agents');
+      await ensureAgentsStarted(c.client, c.config, c.taskQueue);
+    },
+  },
 ];
 
 export async function bootstrap(c: BootstrapContext): Promise<{ started: string[]; failed: string[] }> {

@@ -180,7 +180,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       bus,
       log: log.child('activity'),
       ...built.activityDeps,
-      ...({ client, callVerb: (name: string, input: unknown) => call(name, input, { door: 'agent' }) } as Partial<ActivityDeps>),
+      client,
+      // The broker's tools: model-chosen arguments go through dispatch like any user input.
+      callVerb: (name: string, input: unknown) => call(name, input, { door: 'agent' }),
     };
 
     // Workers: restarted with back-off if one stops on a fatal error (e.g. the server vanished for long).
