@@ -1,0 +1,75 @@
+/**
+ * Electron main process. Table of contents:
+ *   1. single instance            a second launch focuses the first window
+ *   2. setupWindows               start-up screen, then the sandboxed cockpit window
+ *   3. startRuntime               the core host (Temporal, workers, ledger, agents) in this process
+ *   4. setupIpc                   typed verbs and push events over IPC, sender-checked
+ *   5. setupTray                  open, kill switch, quit
+ *   6. setupNotifications         system notifications for `notify` events
+ *   7. shutdown                   stop the host (and its Temporal server) in order
+ */
+import { app, dialog, safeStorage } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setupWindows } from './windows';
+import { setupIpc } from './ipc';
+import { setupTray } from './tray';
+import { setupNotifications } from './notifications';
+import { startRuntime, type Runtime } from './runtime';
+import { createSecretStore } from './secret-store';
+import { defaultDataDir } from '../../core/runtime/paths';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.join(here, '../renderer');
+const preload = path.join(here, '../preload/index.cjs');
+const devUrl = process.env.ELECTRON_RENDERER_URL ?? null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let runtime: Runtime | null = null;
+  let quitting = false;
+
+  app.whenReady().then(async () => {
+    const windows = setupWindows({ rendererDir, preload, devUrl, version: app.getVersion() });
+    app.on('second-instance', () => windows.showMain());
+    app.on('activate', () => windows.showMain());
+
+    const dataDir = process.env.VIGIL_DATA_DIR ?? defaultDataDir();
+    const secrets = createSecretStore(dataDir, {
+      available: () => safeStorage.isEncryptionAvailable(),
+      encrypt: (t) => safeStorage.encryptString(t),
+      decrypt: (b) => safeStorage.decryptString(b),
+    });
+
+    try {
+      runtime = await startRuntime({ secrets, dataDir, onProgress: (l) => windows.progress(l) });
+    } catch (err) {
+      windows.closeSplash();
+      dialog.showErrorBox('Vigil could not start', (err as Error).message);
+      app.exit(1);
+      return;
+    }
+    const host = runtime.host;
+    setupIpc({
+      host: () => host,
+      policy: () => ({ windowIds: new Set(windows.main ? [windows.main.webContents.id] : []), devOrigin: windows.devOrigin, indexFileUrl: windows.indexFileUrl }),
+      targets: () => (windows.main ? [windows.main.webContents] : []),
+    });
+    setupTray({ iconPath: path.join(process.resourcesPath ?? '', 'resources', 'icon.png'), host: () => host, show: () => windows.showMain(), quit: () => app.quit() });
+    setupNotifications(host, () => windows.showMain());
+    windows.showMain().once('ready-to-show', () => windows.closeSplash());
+  });
+
+  app.on('window-all-closed', () => {
+    // The runtime keeps the agents going from the tray; quit explicitly to stop.
+    if (process.platform !== 'darwin' && !runtime) app.quit();
+  });
+
+  app.on('before-quit', (e) => {
+    if (quitting || !runtime) return;
+    e.preventDefault();
+    quitting = true;
+    void runtime.host.stop().finally(() => app.exit(0));
+  });
+}
