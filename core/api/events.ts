@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
 import { tradingEvents } from './modules/trading';
+import { backtestEvents } from './modules/backtest';
 
 export const events = {
   'runtime.status': RuntimeStatus,
   ...tradingEvents,
+  ...backtestEvents,
   /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */
   'domain.event': z.object({
     id: z.string(),
@@ -18,6 +20,29 @@ export const events = {
     correlationId: z.string().nullable(),
     summary: z.string(),
     data: z.record(z.string(), z.unknown()),
+  }),
+  /** Every accepted tick (trade or ticker update) at full feed rate. */
+  'market.tick': z.object({
+    symbol: z.string(),
+    time: z.number(),
+    price: z.string(),
+    size: z.string(),
+    bid: z.string().optional(),
+    ask: z.string().optional(),
+    side: z.enum(['buy', 'sell']).optional(),
+    tradeId: z.string().optional(),
+    sequence: z.number().optional(),
+  }),
+  /** A closed bar (1m), as sent to the market stream workflow. */
+  'market.bar': z.object({ symbol: z.string(), timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']), time: z.number(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string() }),
+  /** Feed health changes: connected, degraded (gap, stale, reconnecting), down, idle. */
+  'market.health': z.object({
+    feed: z.enum(['coinbase', 'replay', 'simulated']).nullable(),
+    state: z.enum(['ok', 'degraded', 'down', 'idle']),
+    detail: z.string(),
+    symbols: z.array(z.string()),
+    counters: z.record(z.string(), z.number()),
+    at: z.number(),
   }),
   /** Something the user should notice (fills, risk blocks, judge mode switches, reconcile drift). */
   notify: z.object({

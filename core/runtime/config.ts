@@ -38,6 +38,14 @@ export const ConfigSchema = z.object({
   STREAM_CONTINUE_EVERY: num(3600, 1, 1_000_000),
   STREAM_HISTORY_LIMIT: num(9000, 100, 50_000),
   BACKFILL_MINUTES: num(60, 0, 60 * 24 * 30),
+  /** A price further than this (percent) from the last accepted one is rejected as insane. */
+  MARKET_MAX_JUMP_PCT: num(20, 0.1, 1000),
+  /** Replay speed: 1 real time, N times faster, 0 as fast as possible. */
+  MARKET_REPLAY_SPEED: num(1, 0, 10_000),
+  MARKET_SIM_SEED: num(42, 0, 2 ** 31),
+  MARKET_SIM_TRADES_PER_SECOND: num(5, 0.1, 100_000),
+  /** How often the market stream renews its feed lease (a restarted host resumes within it). */
+  MARKET_LEASE_SECONDS: num(30, 1, 3600),
 
   INITIAL_PORTFOLIO_BALANCE: decimalStr('1000'),
   PROFIT_SCRAPE_PCT: decimalStr('0.2'),
