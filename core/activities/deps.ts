@@ -18,6 +18,8 @@ export interface ActivityDeps {
   client?: import('@temporalio/client').Client;
   /** The host's market feed manager (core/market/feed-manager.ts): live feeds and historical candles. */
   market?: import('../market/port').MarketFeedPort;
+  /** Recorded candles for backtests (default: resources/market in the checkout). */
+  marketDir?: string;
   /** Calls a contract verb through dispatch (door 'agent'): the broker agent's tools. */
   callVerb?: (name: string, input: unknown) => Promise<import('../api/result').ApiResult<unknown>>;
 }

@@ -7,6 +7,7 @@ import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
 import { createTradingActivities } from './trading';
 import { createAgentActivities } from './agents';
+import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createTradingActivities(deps),
     ...createAgentActivities(deps),
+    ...createBacktestActivities(deps),
     ...createMarketActivities(deps),
   };
 }

@@ -7,12 +7,14 @@ import type { VerbDef } from './define';
 import { systemApi } from './modules/system';
 import { ledgerApi } from './modules/ledger';
 import { tradingApi } from './modules/trading';
+import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 
 export const api = {
   ...systemApi,
   ...ledgerApi,
   ...tradingApi,
+  ...backtestApi,
   ...agentsApi,
 } satisfies Record<string, VerbDef>;
 

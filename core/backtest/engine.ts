@@ -248,30 +248,29 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     const spec = cfg.specs[s]!;
     const bar = series[s]!;
     const time = bar.time[i]!;
-    const open = Dec.fromMeasured(bar.open[i]!);
-    const marks: Record<string, string> = {};
-    for (let k = 0; k < S; k++) if (!Number.isNaN(lastClose[k]!)) marks[cfg.symbols[k]!] = String(lastClose[k]);
-    marks[symbol] = open.toString();
-    const v = valuePortfolio(st.portfolio, marks);
+    const openF = bar.open[i]!;
+    const open = Dec.fromMeasured(openF);
     const held = Dec.of(st.portfolio.positions[symbol]?.quantity ?? '0');
-    const current = held.mul(open);
-    const alloc = Dec.of(v.tradingEquity).mul(Dec.fromMeasured(weights[s]!));
-    const want = alloc.mul(Dec.fromMeasured(target));
-    const delta = want.sub(current);
-    const band = alloc.mul(Dec.fromMeasured(cfg.rebalanceBand));
+    // Sizing is a decision, made in floats from the shadow account (marks: this bar's open for
+    // this symbol, last closes for the others); what it books is priced and applied exactly.
+    let posF = 0;
+    for (let k = 0; k < S; k++) if (qty[k] !== 0) posF += qty[k]! * (k === s ? openF : lastClose[k]!);
+    const allocF = (cashF + posF) * weights[s]!;
+    const deltaF = allocF * target - qty[s]! * openF;
+    const bandF = allocF * cfg.rebalanceBand;
     let quote: FillQuote;
     let side: 'buy' | 'sell';
-    if (target === 0 || (delta.isNegative() && delta.neg().gt(band))) {
+    if (target === 0 || -deltaF > bandF) {
       if (held.isZero()) return;
       side = 'sell';
-      const q = target === 0 ? held : Dec.min(held, delta.neg().div(open).floorTo(spec.baseIncrement));
+      const q = target === 0 ? held : Dec.min(held, Dec.fromMeasured(-deltaF / openF).floorTo(spec.baseIncrement));
       if (!q.isPositive()) return;
       quote = quoteMarketFill({ spec, side, quantity: q, mid: open, model });
-    } else if (delta.isPositive() && (held.isZero() || delta.gt(band))) {
+    } else if (deltaF > 0 && (held.isZero() || deltaF > bandF)) {
       side = 'buy';
       // Spend at most what cash can pay including the taker fee, never more than the target.
       const affordable = Dec.of(st.portfolio.cash).div(takerPlusOne).round(10, 'down');
-      const notional = Dec.min(delta, affordable);
+      const notional = Dec.min(Dec.fromMeasured(deltaF), affordable);
       if (!notional.isPositive()) {
         block(s, side, time, 'insufficient_funds', `no cash left to buy ${symbol}`, null);
         return;
@@ -284,6 +283,9 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     }
     const day = st.day!;
     if (cfg.riskLimits) {
+      const marks: Record<string, string> = marksNow();
+      marks[symbol] = open.toString();
+      const v = valuePortfolio(st.portfolio, marks);
       const posValue = v.positions.find((p) => p.symbol === symbol)?.marketValue ?? '0';
       const verdict = checkOrder({
         limits: cfg.riskLimits,

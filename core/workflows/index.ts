@@ -9,3 +9,4 @@ export * from './execution-ledger';
 export * from './execution-agent';
 export * from './judge-agent';
 export * from './broker-agent';
+export * from './backtest';

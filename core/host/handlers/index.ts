@@ -7,6 +7,7 @@ import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createLedgerHandlers } from './ledger';
 import { createTradingHandlers } from './trading';
+import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
@@ -14,6 +15,7 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createSystemHandlers(deps),
     ...createLedgerHandlers(deps),
     ...createTradingHandlers(deps),
+    ...createBacktestHandlers(deps),
     ...createAgentHandlers(deps),
   };
 }

@@ -1,0 +1,147 @@
+/**
+ * Backtest activities. The workflow drives a backtest chunk by chunk; each chunk resumes the
+ * engine from the checkpoint the previous chunk stored in `<dataDir>/backtests.sqlite`, runs a
+ * fixed number of timeline steps (heartbeating progress) and stores a new checkpoint. A chunk
+ * that was already stored is not run again, so a retried or replayed activity is idempotent, and
+ * a restarted host resumes from the last finished chunk.
+ */
+import { heartbeat, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DataError, defaultMarketDir } from '../backtest/data';
+import { createEngine } from '../backtest/engine';
+import { ResampleError } from '../backtest/bars';
+import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';
+import type { BacktestSummary } from '../backtest/result';
+import { BacktestSpecSchema, type BacktestSpec } from '../backtest/spec';
+import { BacktestStore, rowSummary, type BacktestRow } from '../backtest/store';
+import type { ActivityDeps } from './deps';
+
+export interface BacktestStartInput {
+  id: string;
+  spec: BacktestSpec;
+  createdAt: number;
+}
+
+export interface BacktestProgress {
+  stepsDone: number;
+  totalSteps: number;
+  barsDone: number;
+  totalBars: number;
+}
+
+export type BacktestReadOp = { kind: 'get'; id: string; full: boolean } | { kind: 'list'; limit: number } | { kind: 'compare'; ids: string[] };
+
+/** Steps between heartbeats inside a chunk. */
+const HEARTBEAT_STEPS = 50_000;
+
+export function createBacktestActivities(deps: ActivityDeps) {
+  const marketDir = deps.marketDir ?? defaultMarketDir();
+  let store: BacktestStore | null = null;
+  const db = () => (store ??= BacktestStore.forDataDir(deps.dataDir));
+  // Loaded bars per backtest id for the life of the worker: chunks of one run reuse them.
+  const cache = new Map<string, Prepared>();
+
+  function prepared(id: string, spec: BacktestSpec): Prepared {
+    let p = cache.get(id);
+    if (!p) {
+      p = prepare(spec, marketDir);
+      if (cache.size >= 4) cache.delete(cache.keys().next().value!);
+      cache.set(id, p);
+    }
+    return p;
+  }
+
+  function rowOrFail(id: string): BacktestRow {
+    const r = db().get(id);
+    if (!r) throw ApplicationFailure.nonRetryable(`no backtest ${id}`, 'not_found');
+    return r;
+  }
+
+  return {
+    /** Validates the spec, loads the data and registers the run. Bad input fails at once, never retried. */
+    async backtestPrepare(input: BacktestStartInput): Promise<BacktestProgress> {
+      let spec: BacktestSpec;
+      try {
+        spec = BacktestSpecSchema.parse(input.spec);
+        const p = prepared(input.id, spec);
+        const totalBars = p.series.reduce((n, s) => n + s.length, 0);
+        db().create(input.id, spec, input.createdAt, totalBars, p.totalSteps);
+        const cp = db().checkpoint(input.id);
+        return { stepsDone: cp?.stepsDone ?? 0, totalSteps: p.totalSteps, barsDone: cp?.barsDone ?? 0, totalBars };
+      } catch (err) {
+        if (err instanceof DataError || err instanceof SpecError || err instanceof ResampleError || (err as Error).name === 'ZodError') {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'invalid_backtest');
+        }
+        throw err;
+      }
+    },
+
+    /** Runs chunk `chunk` (steps [chunk*chunkSteps, (chunk+1)*chunkSteps)) from the stored checkpoint. */
+    async backtestRunChunk(input: { id: string; chunk: number; chunkSteps: number }): Promise<BacktestProgress> {
+      const row = rowOrFail(input.id);
+      const p = prepared(input.id, row.spec);
+      const cp = db().checkpoint(input.id);
+      const done = cp?.chunk ?? -1;
+      const progress = (stepsDone: number, barsDone: number): BacktestProgress => ({ stepsDone, totalSteps: row.totalSteps, barsDone, totalBars: row.totalBars });
+      if (done >= input.chunk) return progress(cp!.stepsDone, cp!.barsDone);
+      if (done !== input.chunk - 1) throw ApplicationFailure.nonRetryable(`backtest ${input.id}: chunk ${input.chunk} requested after chunk ${done}`);
+      const engine = createEngine(p.cfg, p.series, cp?.state);
+      const ctx = Context.current();
+      let left = input.chunkSteps;
+      while (left > 0 && !engine.done()) {
+        left -= engine.run(Math.min(left, HEARTBEAT_STEPS));
+        const st = engine.state();
+        heartbeat({ chunk: input.chunk, stepsDone: st.step });
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+        deps.bus.emit('backtest.progress', { id: input.id, status: 'running', barsDone: st.barsSeen, totalBars: row.totalBars, stepsDone: st.step, totalSteps: row.totalSteps });
+        // Yield so heartbeats and cancellation are delivered between slices.
+        await new Promise((r) => setImmediate(r));
+      }
+      const state = engine.save();
+      db().saveCheckpoint(input.id, { chunk: input.chunk, stepsDone: state.step, barsDone: state.barsSeen, state });
+      return progress(state.step, state.barsSeen);
+    },
+
+    /** Builds the result (analytics included) from the final checkpoint and stores it. */
+    async backtestFinish(input: { id: string }): Promise<BacktestSummary> {
+      const row = rowOrFail(input.id);
+      if (row.status === 'completed' && row.summary) return row.summary;
+      const cp = db().checkpoint(input.id);
+      if (!cp || cp.stepsDone < row.totalSteps) throw ApplicationFailure.nonRetryable(`backtest ${input.id} is not finished (${cp?.stepsDone ?? 0}/${row.totalSteps} steps)`);
+      const p = prepared(input.id, row.spec);
+      const result = buildResult(row.spec, p, cp.state, { id: input.id, createdAt: row.createdAt, finishedAt: Date.now() });
+      db().finish(result);
+      cache.delete(input.id);
+      deps.bus.emit('backtest.progress', { id: input.id, status: 'completed', barsDone: cp.barsDone, totalBars: row.totalBars, stepsDone: cp.stepsDone, totalSteps: row.totalSteps });
+      return result.summary;
+    },
+
+    async backtestMark(input: { id: string; status: 'failed' | 'cancelled'; error: string | null }): Promise<void> {
+      db().mark(input.id, input.status, input.error, Date.now());
+      cache.delete(input.id);
+      const r = db().get(input.id);
+      if (r) deps.bus.emit('backtest.progress', { id: input.id, status: input.status, barsDone: 0, totalBars: r.totalBars, stepsDone: 0, totalSteps: r.totalSteps });
+    },
+
+    async backtestRead(op: BacktestReadOp): Promise<unknown> {
+      const s = db();
+      if (op.kind === 'list') return s.list(op.limit).map(rowSummary);
+      if (op.kind === 'get') {
+        const r = s.get(op.id);
+        if (!r) return null;
+        const cp = r.status === 'running' ? s.checkpoint(op.id) : null;
+        return {
+          summary: rowSummary(r),
+          progress: { stepsDone: r.status === 'completed' ? r.totalSteps : (cp?.stepsDone ?? 0), totalSteps: r.totalSteps, barsDone: r.status === 'completed' ? r.totalBars : (cp?.barsDone ?? 0), totalBars: r.totalBars },
+          result: op.full && r.status === 'completed' ? s.result(op.id) : null,
+        };
+      }
+      return op.ids.map((id) => {
+        const r = s.get(id);
+        if (!r) return { id, found: false };
+        const full = r.status === 'completed' ? s.result(id) : null;
+        return { id, found: true, summary: rowSummary(r), performance: full?.performance ?? null, blockedByRule: full?.blockedByRule ?? {} };
+      });
+    },
+  };
+}

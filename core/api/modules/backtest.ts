@@ -1,0 +1,82 @@
+/**
+ * Backtest verbs: each run is a Temporal workflow (chunks of engine steps as activities, progress
+ * queryable, cancellable); results are read back through a short read workflow over the host's
+ * `backtests.sqlite`, so the UI, CLI and MCP share one path.
+ */
+import { z } from 'zod';
+import { ACTION, READ, WRITE_IDEMPOTENT, verb } from '../define';
+import { BacktestResultSchema, BacktestSummarySchema, PerformanceSchema } from '../../backtest/result';
+import { BacktestSpecSchema } from '../../backtest/spec';
+
+const Id = z.string().regex(/^bt_[A-Za-z0-9]{6,40}$/, 'a backtest id looks like bt_3f9a0c1d2e4b');
+
+export const BacktestProgressSchema = z.object({
+  stepsDone: z.number(),
+  totalSteps: z.number(),
+  barsDone: z.number(),
+  totalBars: z.number(),
+});
+
+export const backtestEvents = {
+  /** Progress of a running backtest (after each slice of bars) and its end. */
+  'backtest.progress': z.object({
+    id: z.string(),
+    status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+    barsDone: z.number(),
+    totalBars: z.number(),
+    stepsDone: z.number(),
+    totalSteps: z.number(),
+  }),
+};
+
+export const backtestApi = {
+  run_backtest: verb({
+    description:
+      'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Returns the id at once; poll get_backtest_result for progress.',
+    input: BacktestSpecSchema,
+    output: z.object({ id: z.string(), workflowId: z.string(), totalBars: z.number() }),
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_backtest_result: verb({
+    description: 'Status, progress (bars done / total) and, once finished, the full result of a backtest: equity and drawdown curves, trades, fills, per-day reports, analytics, blocked orders by reason.',
+    input: z.object({ id: Id, full: z.boolean().default(true) }).strict(),
+    output: z.object({
+      id: z.string(),
+      status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+      progress: BacktestProgressSchema,
+      summary: BacktestSummarySchema,
+      result: BacktestResultSchema.nullable(),
+    }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  list_backtests: verb({
+    description: 'Backtests run so far, newest first, with their headline numbers.',
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.object({ backtests: z.array(BacktestSummarySchema) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  compare_backtests: verb({
+    description: 'Side-by-side performance of several backtests (return, drawdown, Sharpe, Sortino, win rate, profit factor, fees, blocked orders).',
+    input: z.object({ ids: z.array(Id).min(2).max(20) }).strict(),
+    output: z.object({
+      rows: z.array(z.object({ id: z.string(), summary: BacktestSummarySchema, performance: PerformanceSchema.nullable(), blockedByRule: z.record(z.string(), z.number()) })),
+    }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  cancel_backtest: verb({
+    description: 'Cancel a running backtest; the partial run is kept as cancelled.',
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ id: z.string(), cancelled: z.boolean(), status: z.string() }),
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'signal',
+    mcp: true,
+  }),
+};

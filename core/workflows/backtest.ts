@@ -1,0 +1,75 @@
+/**
+ * Backtest workflows.
+ *
+ * - backtestWorkflow: prepare (validate, load data, register) -> chunks of engine steps, each an
+ *   activity that resumes from the previous chunk's checkpoint -> finish (analytics, store).
+ *   Progress is a query; cancelling the workflow cancels the running chunk and marks the run.
+ * - backtestReadWorkflow: one read of the results store (get / list / compare).
+ */
+import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { BacktestProgress, BacktestReadOp, BacktestStartInput, createBacktestActivities } from '../activities/backtest';
+import type { BacktestSummary } from '../backtest/result';
+
+type BacktestActivities = ReturnType<typeof createBacktestActivities>;
+
+const quick = proxyActivities<BacktestActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
+// A chunk heartbeats every slice of steps; a worker that dies is noticed within the heartbeat
+// timeout and the chunk reruns from the last stored checkpoint.
+const chunks = proxyActivities<BacktestActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2 },
+});
+
+export interface BacktestWorkflowInput extends BacktestStartInput {
+  /** Engine steps per activity: the checkpoint granularity. */
+  chunkSteps?: number;
+}
+
+export interface BacktestWorkflowProgress extends BacktestProgress {
+  id: string;
+  status: 'preparing' | 'running' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+  chunk: number;
+}
+
+export const backtestProgressQuery = defineQuery<BacktestWorkflowProgress>('backtestProgress');
+
+export const DEFAULT_CHUNK_STEPS = 500_000;
+
+export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<BacktestSummary> {
+  const chunkSteps = Math.max(1000, input.chunkSteps ?? DEFAULT_CHUNK_STEPS);
+  const state: BacktestWorkflowProgress = { id: input.id, status: 'preparing', chunk: 0, stepsDone: 0, totalSteps: 0, barsDone: 0, totalBars: 0 };
+  setHandler(backtestProgressQuery, () => state);
+  try {
+    Object.assign(state, await quick.backtestPrepare(input));
+    state.status = 'running';
+    const n = Math.ceil(state.totalSteps / chunkSteps);
+    for (let c = 0; c < n; c++) {
+      state.chunk = c;
+      Object.assign(state, await chunks.backtestRunChunk({ id: input.id, chunk: c, chunkSteps }));
+    }
+    state.status = 'finishing';
+    const summary = await quick.backtestFinish({ id: input.id });
+    state.status = 'completed';
+    return summary;
+  } catch (err) {
+    if (isCancellation(err)) {
+      state.status = 'cancelled';
+      await CancellationScope.nonCancellable(() => quick.backtestMark({ id: input.id, status: 'cancelled', error: 'cancelled by the user' }));
+      throw err;
+    }
+    state.status = 'failed';
+    const cause = (err as { cause?: { message?: string } }).cause;
+    const message = cause?.message ?? (err as Error).message;
+    await quick.backtestMark({ id: input.id, status: 'failed', error: message });
+    throw ApplicationFailure.nonRetryable(message, 'backtest_failed');
+  }
+}
+
+export async function backtestReadWorkflow(op: BacktestReadOp): Promise<unknown> {
+  return quick.backtestRead(op);
+}
