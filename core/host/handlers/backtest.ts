@@ -40,9 +40,9 @@ export function createBacktestHandlers(deps: HandlerDeps): Pick<Handlers, Backte
       // Wait until the data is loaded so bad input (unknown symbol, empty range) fails this call.
       for (let i = 0; i < 600; i++) {
         const p = await handle.query(backtestProgressQuery).catch(() => null);
-        if (p && p.status !== 'preparing') return { id, workflowId, totalBars: p.totalBars };
-        const d = await handle.describe();
-        if (d.status.name !== 'RUNNING') {
+        if (p && p.status !== 'preparing' && p.status !== 'failed') return { id, workflowId, totalBars: p.totalBars };
+        const d = p?.status === 'failed' ? null : await handle.describe();
+        if (d === null || d.status.name !== 'RUNNING') {
           try {
             await handle.result();
           } catch (err) {
