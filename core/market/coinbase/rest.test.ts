@@ -55,14 +55,25 @@ describe('CoinbaseMarketRest on the fake exchange', () => {
     expect(got.map((b) => (b.time - T0) / MIN)).toEqual([11, 12, 14, 15, 16, 17, 18, 19, 20].filter((i) => btc.some((b) => b.time === T0 + i * MIN)));
   });
 
-  it('spaces its requests: 6 pages at 5 requests/s take at least a second and are never refused', async () => {
-    const rest = new CoinbaseMarketRest({ baseUrl: restUrl, maxRps: 5 });
-    const limited = fake.stats.rateLimited;
-    const t = Date.now();
-    await rest.candles('BTC-USD', '1m', T0, T0 + 1000 * MIN);
-    await rest.candles('BTC-USD', '1m', T0, T0 + 500 * MIN);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
-    expect(fake.stats.rateLimited).toBe(limited);
+  it('spaces its requests to the limit it is given: an exchange allowing 5/s never refuses a client keeping to 5/s', async () => {
+    const strict = new FakeCoinbaseMarket({ products: [{ id: 'BTC-USD', price: '50000' }], maxRps: 5 });
+    const { restUrl: url } = await strict.start();
+    try {
+      strict.setCandles('BTC-USD', btc);
+      const polite = new CoinbaseMarketRest({ baseUrl: url, maxRps: 5 });
+      expect(await polite.candles('BTC-USD', '1m', T0, T0 + 1000 * MIN)).toEqual(btc);
+      expect(await polite.candles('BTC-USD', '1m', T0, T0 + 1000 * MIN)).toEqual(btc);
+      expect(strict.stats.rateLimited).toBe(0);
+      expect(polite.stats.retries).toBe(0);
+      // The same load without spacing is refused at least once, and still completes by retrying.
+      const eager = new CoinbaseMarketRest({ baseUrl: url, maxRps: 1000 });
+      const all = await Promise.all([1, 2, 3].map(() => eager.candles('BTC-USD', '1m', T0, T0 + 1000 * MIN)));
+      for (const got of all) expect(got).toEqual(btc);
+      expect(strict.stats.rateLimited).toBeGreaterThan(0);
+      expect(eager.stats.rateLimited).toBe(strict.stats.rateLimited);
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('retries after the Retry-After of a 429 and after a 503, then succeeds', async () => {
