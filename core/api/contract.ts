@@ -9,6 +9,7 @@ import { ledgerApi } from './modules/ledger';
 import { tradingApi } from './modules/trading';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
+import { marketApi } from './modules/market';
 
 export const api = {
   ...systemApi,
@@ -16,6 +17,7 @@ export const api = {
   ...tradingApi,
   ...backtestApi,
   ...agentsApi,
+  ...marketApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

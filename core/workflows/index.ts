@@ -10,3 +10,4 @@ export * from './execution-agent';
 export * from './judge-agent';
 export * from './broker-agent';
 export * from './backtest';
+export * from './market-stream';

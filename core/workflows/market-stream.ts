@@ -86,18 +86,18 @@ export interface MarketStreamResult {
 }
 
 /** Closed bars from the feed manager (one batch per bar close). */
-export const barsSignal = defineSignal<[Bar[]]>('bars');
-export const stopSignal = defineSignal<[{ reason?: string }?]>('stop');
-export const addSymbolsUpdate = defineUpdate<SymbolsChange, [string[]]>('add_symbols');
-export const removeSymbolsUpdate = defineUpdate<SymbolsChange, [string[]]>('remove_symbols');
-export const snapshotQuery = defineQuery<MarketSnapshot>('snapshot');
+export const marketBarsSignal = defineSignal<[Bar[]]>('bars');
+export const marketStopSignal = defineSignal<[{ reason?: string }?]>('stop');
+export const marketAddSymbolsUpdate = defineUpdate<SymbolsChange, [string[]]>('add_symbols');
+export const marketRemoveSymbolsUpdate = defineUpdate<SymbolsChange, [string[]]>('remove_symbols');
+export const marketSnapshotQuery = defineQuery<MarketSnapshot>('snapshot');
 /** All feature vectors by symbol. */
-export const featuresQuery = defineQuery<Record<string, FeatureVector>>('features');
-export const featureVectorQuery = defineQuery<FeatureVector | null, [string]>('featureVector');
-export const backfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
-export const candlesQuery = defineQuery<Bar[], [string, number?]>('candles');
+export const marketFeaturesQuery = defineQuery<Record<string, FeatureVector>>('features');
+export const marketFeatureVectorQuery = defineQuery<FeatureVector | null, [string]>('featureVector');
+export const marketBackfillProgressQuery = defineQuery<BackfillProgress>('backfillProgress');
+export const marketCandlesQuery = defineQuery<Bar[], [string, number?]>('candles');
 /** Runs so far (1 + continue-as-new count) and this run's history length. */
-export const streamInfoQuery = defineQuery<{ runs: number; historyLength: number; symbols: string[]; pendingBatches: number }>('streamInfo');
+export const marketStreamInfoQuery = defineQuery<{ runs: number; historyLength: number; symbols: string[]; pendingBatches: number }>('streamInfo');
 
 const { marketEnsureFeed, marketReleaseFeed } = proxyActivities<ReturnType<typeof createMarketActivities>>({
   startToCloseTimeout: '20 seconds',
@@ -129,10 +129,10 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   let symbolsChanged = false;
   let batchesThisRun = 0;
 
-  setHandler(barsSignal, (bars) => {
+  setHandler(marketBarsSignal, (bars) => {
     if (Array.isArray(bars) && bars.length) pending.push(bars);
   });
-  setHandler(stopSignal, () => {
+  setHandler(marketStopSignal, () => {
     stopRequested = true;
   });
   const checkSymbols = (symbols: string[]) => {
@@ -141,7 +141,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
     if (bad.length) throw ApplicationFailure.create({ message: `not product ids like BTC-USD: ${bad.slice(0, 5).join(', ')}`, type: 'InvalidSymbols', nonRetryable: true });
   };
   setHandler(
-    addSymbolsUpdate,
+    marketAddSymbolsUpdate,
     (symbols) => {
       const added = addSymbols(st, symbols, { end: st.clock, minutes: input.backfillMinutes, pageBars });
       if (added.length) symbolsChanged = true;
@@ -157,7 +157,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
     },
   );
   setHandler(
-    removeSymbolsUpdate,
+    marketRemoveSymbolsUpdate,
     (symbols) => {
       const removed = removeSymbols(st, symbols);
       if (removed.length) symbolsChanged = true;
@@ -171,12 +171,12 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
       },
     },
   );
-  setHandler(snapshotQuery, () => snapshot(st));
-  setHandler(featuresQuery, () => Object.fromEntries(st.order.map((s) => [s, symbolFeatures(st, s)!])));
-  setHandler(featureVectorQuery, (symbol) => symbolFeatures(st, symbol));
-  setHandler(backfillProgressQuery, () => st.backfill);
-  setHandler(candlesQuery, (symbol, limit) => candles(st, symbol, Math.min(5000, Math.max(0, limit ?? 500))));
-  setHandler(streamInfoQuery, () => ({ runs, historyLength: workflowInfo().historyLength, symbols: [...st.order], pendingBatches: pending.length }));
+  setHandler(marketSnapshotQuery, () => snapshot(st));
+  setHandler(marketFeaturesQuery, () => Object.fromEntries(st.order.map((s) => [s, symbolFeatures(st, s)!])));
+  setHandler(marketFeatureVectorQuery, (symbol) => symbolFeatures(st, symbol));
+  setHandler(marketBackfillProgressQuery, () => st.backfill);
+  setHandler(marketCandlesQuery, (symbol, limit) => candles(st, symbol, Math.min(5000, Math.max(0, limit ?? 500))));
+  setHandler(marketStreamInfoQuery, () => ({ runs, historyLength: workflowInfo().historyLength, symbols: [...st.order], pendingBatches: pending.length }));
 
   // The lease is renewed on a workflow timer; each renewal arms a new one and older ones are ignored.
   let leaseDue = false;

@@ -9,6 +9,7 @@ import { createLedgerHandlers } from './ledger';
 import { createTradingHandlers } from './trading';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
+import { createMarketHandlers } from './market';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
@@ -17,5 +18,6 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createTradingHandlers(deps),
     ...createBacktestHandlers(deps),
     ...createAgentHandlers(deps),
+    ...createMarketHandlers(deps),
   };
 }
