@@ -43,6 +43,8 @@ export interface CandleChartHandle {
   updateBar(bar: Bar, recompute: boolean, all: Bar[]): void;
 }
 
+/** Bars covered by overlays and indicator panes. */
+export const OVERLAY_BARS = 5000;
 const UP = '#22c08a';
 const DOWN = '#ef5a5a';
 
@@ -62,7 +64,9 @@ export const CandleChart = forwardRef<CandleChartHandle, { overlays: Overlays; m
   ov.current = overlays;
 
   const computeOverlays = () => {
-    const b = bars.current;
+    // Overlays cover the most recent bars (plus warm-up): what a trader looks at, at a fraction
+    // of the cost of seven 100k-point line series.
+    const b = bars.current.length > OVERLAY_BARS ? bars.current.slice(-OVERLAY_BARS) : bars.current;
     const times = b.map((x) => x.time);
     const closes = b.map((x) => x.close);
     const o = ov.current;

@@ -10,7 +10,9 @@ function led(ok: boolean | null): string {
 export function StatusBar() {
   const status = useUi((s) => s.status);
   const connection = useUi((s) => s.connection);
-  const lastTickAt = useUi((s) => s.lastTickAt);
+  // Coarse (5 s buckets): the status bar must not re-render on every tick.
+  const tickBucket = useUi((s) => (s.lastTickAt === null ? null : Math.floor(s.lastTickAt / 5000)));
+  const lastTickAt = tickBucket === null ? null : useUi.getState().lastTickAt;
   const live = useVerb('get_live_trading_status', {}, { refetchInterval: 15_000 });
   const agent = useVerb('get_agent_status', {}, { refetchInterval: 20_000 });
   const [, force] = useState(0);

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useAction, useEvent, useVerb } from '../api/hooks';
+import type { InputOf } from '../api/client';
 import { LineChart, type LinePoint } from '../components/LineChart';
 import { Empty, ErrorState, IssuesAlert, Panel, Q } from '../components/ui';
 import { TIMEFRAMES } from '../lib/candles';
@@ -20,8 +21,8 @@ function curveOf(result: unknown): Rec[] {
 
 function metricsOf(result: unknown): [string, unknown][] {
   const inner = pick(result, 'result') ?? result;
-  const m = pick(inner, 'metrics', 'summary', 'stats');
-  return isRec(m) ? Object.entries(m).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null) : [];
+  const m = { ...(isRec(pick(inner, 'summary')) ? (pick(inner, 'summary') as Rec) : {}), ...(isRec(pick(inner, 'performance')) ? (pick(inner, 'performance') as Rec) : {}), ...(isRec(pick(inner, 'metrics')) ? (pick(inner, 'metrics') as Rec) : {}) };
+  return Object.entries(m).filter(([, v]) => typeof v === 'number');
 }
 
 function ResultView({ id }: { id: string }) {
@@ -30,10 +31,12 @@ function ResultView({ id }: { id: string }) {
   const series = useMemo(() => {
     const eq: LinePoint[] = [];
     const dd: LinePoint[] = [];
+    let peak = -Infinity;
     for (const p of curve) {
       const t = num(pick(p, 't', 'time', 'at'));
       const e = num(pick(p, 'equity', 'value'));
-      const d = num(pick(p, 'drawdown'));
+      if (e !== null) peak = Math.max(peak, e);
+      const d = num(pick(p, 'drawdown')) ?? (e !== null && peak > 0 ? (peak - e) / peak : null);
       if (t === null) continue;
       if (e !== null) eq.push({ time: t, value: e });
       if (d !== null) dd.push({ time: t, value: -d * 100 });
@@ -116,16 +119,18 @@ export function BacktestPage() {
   const compare = useAction('compare_backtests');
   useEvent('backtest.progress', (p) => {
     const id = str(pick(p, 'id', 'backtestId'), '');
-    const v = num(pick(p, 'progress', 'pct'));
+    const done = num(pick(p, 'barsDone'));
+    const total = num(pick(p, 'totalBars'));
+    const v = done !== null && total ? done / total : num(pick(p, 'progress', 'pct'));
     if (id && v !== null) setProgress((s) => ({ ...s, [id]: v > 1 ? v / 100 : v }));
-    if (pick(p, 'done')) void qc.invalidateQueries({ queryKey: ['list_backtests'] });
+    if (pick(p, 'done') || (pick(p, 'status') && pick(p, 'status') !== 'running')) void qc.invalidateQueries({ queryKey: ['list_backtests'] });
   });
   const runs = listOf(list.data, 'backtests', 'runs', 'items');
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     run.mutate(
-      { strategy: form.strategy, symbols: form.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean), timeframe: form.timeframe, from: form.from, to: form.to, initialCash: form.initialCash },
+      { strategy: form.strategy, symbols: form.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean), timeframe: form.timeframe, from: form.from, to: form.to, initialCash: form.initialCash } as InputOf<'run_backtest'>,
       { onSuccess: (r) => idOf(r) && setSelected(idOf(r)) },
     );
   };
@@ -224,20 +229,21 @@ export function BacktestPage() {
 function CompareTable({ data }: { data: unknown }) {
   const rows = listOf(data, 'runs', 'results', 'items');
   if (!rows.length) return <pre className="mono dim">{JSON.stringify(data, null, 2)}</pre>;
-  const keys = [...new Set(rows.flatMap((r) => Object.entries(isRec(r.metrics) ? r.metrics : r).filter(([, v]) => typeof v === 'number').map(([k]) => k)))].slice(0, 14);
+  const flat = rows.map((r) => ({ ...(isRec(r.summary) ? r.summary : {}), ...(isRec(r.performance) ? r.performance : {}), ...(isRec(r.metrics) ? r.metrics : {}) }) as Rec);
+  const keys = [...new Set(flat.flatMap((r) => Object.entries(r).filter(([, v]) => typeof v === 'number').map(([k]) => k)))].slice(0, 16);
   return (
     <table>
       <thead>
         <tr>
           <th>Metric</th>
-          {rows.map((r, i) => <th key={i} className="num">{str(pick(r, 'label', 'strategy', 'id'))}</th>)}
+          {rows.map((r, i) => <th key={i} className="num">{str(pick(r.summary, 'label', 'strategy') ?? r.id)}</th>)}
         </tr>
       </thead>
       <tbody>
         {keys.map((k) => (
           <tr key={k}>
             <td className="dim">{k}</td>
-            {rows.map((r, i) => <td key={i} className="num">{fmtNum(num((isRec(r.metrics) ? r.metrics : r)[k]), 4)}</td>)}
+            {flat.map((r, i) => <td key={i} className="num">{fmtNum(num(r[k]), 4)}</td>)}
           </tr>
         ))}
       </tbody>

@@ -5,7 +5,9 @@ import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } 
 import { ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
 import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES, type Bar } from '../lib/candles';
 import { fmtNum } from '../lib/format';
-import { isRec, listOf, num, pick, str } from '../lib/shape';
+import { listOf, num, pick, str } from '../lib/shape';
+
+type Timeframe = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 import { useUi } from '../store';
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD'];
@@ -26,8 +28,18 @@ function Ticker() {
   );
 }
 
+/** Subscribes to its own symbol's ticks so a tick re-renders this span, not the page. */
+function LastPrice({ symbol, fallback }: { symbol: string; fallback: string }) {
+  const last = useUi((s) => s.ticks[symbol]);
+  return (
+    <span style={{ marginLeft: 'auto' }} className={`bigprice ${last && last.prev !== null ? (last.price >= last.prev ? 'up' : 'down') : ''}`} data-testid="last-price">
+      {last ? last.priceText : fallback}
+    </span>
+  );
+}
+
 function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string }) {
-  const q = useVerb('get_feature_vector', { symbol, timeframe }, { refetchInterval: 10_000 });
+  const q = useVerb('get_feature_vector', { symbol }, { refetchInterval: 10_000 });
   return (
     <Panel title="Features" right={<span className="faint">{symbol} · {timeframe}</span>}>
       {q.isLoading ? (
@@ -37,7 +49,7 @@ function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string
       ) : (
         <table>
           <tbody>
-            {Object.entries(isRec(q.data) && isRec(q.data.features) ? q.data.features : (q.data ?? {}))
+            {Object.entries(q.data?.values ?? {})
               .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null)
               .slice(0, 24)
               .map(([k, v]) => (
@@ -62,7 +74,6 @@ export function MarketPage() {
   const [barCount, setBarCount] = useState(0);
   const [candleError, setCandleError] = useState<ApiCallError | null>(null);
   const [loading, setLoading] = useState(true);
-  const last = useUi((s) => s.ticks[symbol]);
   const start = useAction('start_market_stream', ['get_market_snapshot']);
   const stop = useAction('stop_market_stream', ['get_market_snapshot']);
   const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 15_000 });
@@ -70,7 +81,7 @@ export function MarketPage() {
   const load = async () => {
     setLoading(true);
     try {
-      const data = await client().get('get_candles', { symbol, timeframe: tf, limit: 1000 });
+      const data = await client().get('get_candles', { symbol, timeframe: tf as Timeframe, limit: 5000 });
       bars.current = normalizeCandles(data);
       setCandleError(null);
     } catch (e) {
@@ -89,7 +100,7 @@ export function MarketPage() {
     if (!t || t.symbol !== symbol) return;
     const price = Number(t.price);
     if (!Number.isFinite(price)) return;
-    const r = applyTick(bars.current, price, typeof t.time === 'number' ? t.time : Date.now(), tf, num(t.volume) ?? 0);
+    const r = applyTick(bars.current, price, typeof t.time === 'number' ? t.time : Date.now(), tf, num(t.size) ?? 0);
     chartRef.current?.updateBar(r.bar, r.isNew, bars.current);
     if (r.isNew) setBarCount(bars.current.length);
   });
@@ -141,12 +152,10 @@ export function MarketPage() {
         <button className="btn primary" data-testid="stream-start" disabled={start.isPending} onClick={() => start.mutate({ symbols: [symbol] }, { onSuccess: () => setTimeout(() => void load(), 800) })}>
           Start stream
         </button>
-        <button className="btn" data-testid="stream-stop" disabled={stop.isPending} onClick={() => stop.mutate({ symbols: [symbol] })}>
+        <button className="btn" data-testid="stream-stop" disabled={stop.isPending} onClick={() => stop.mutate({})}>
           Stop
         </button>
-        <span style={{ marginLeft: 'auto' }} className="bigprice" data-testid="last-price">
-          {last ? last.priceText : lastBar ? fmtNum(lastBar.close, 2) : '—'}
-        </span>
+        <LastPrice symbol={symbol} fallback={lastBar ? fmtNum(lastBar.close, 2) : '—'} />
         {change !== null ? <span className={change >= 0 ? 'up mono' : 'down mono'}>{(change * 100).toFixed(2)}%</span> : null}
       </div>
       {startErr ? <IssuesAlert error={startErr} /> : null}
