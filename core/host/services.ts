@@ -61,5 +61,19 @@ export async function createServices(ctx: ServiceContext): Promise<BuiltServices
     health: () => ({ state: 'ok', detail: 'ledger open' }),
   });
 
+  // Market feeds run here, in the host: the market stream workflow leases them through an activity.
+  const { FeedManager } = await import('../market/feed-manager');
+  const market = new FeedManager({ config: ctx.config, bus: ctx.bus, log: ctx.log.child('market'), client: ctx.client, taskQueue: ctx.taskQueue });
+  activityDeps.market = market;
+  services.push({
+    name: 'market',
+    start: () => market.start(),
+    stop: () => market.stop(),
+    health: () => {
+      const h = market.health();
+      return { state: h.state, detail: `feed: ${h.detail}` };
+    },
+  });
+
   return { services, activityDeps };
 }
