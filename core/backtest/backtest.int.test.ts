@@ -80,7 +80,7 @@ describe('backtest workflow on a real dev server', () => {
     const id = 'bt_cancelled01';
     const parsed = BacktestSpecSchema.parse({ ...spec, from: undefined, to: undefined });
     const h = await env.client.workflow.start(backtestWorkflow, { workflowId: WORKFLOW_IDS.backtest(id), taskQueue: worker.taskQueue, args: [{ id, spec: parsed, createdAt: 3, chunkSteps: 1000 }] });
-    await waitFor(async () => (await handlers.get_backtest_result({ id, full: false }, ctx).catch(() => null))?.progress.stepsDone! > 0, 60_000);
+    await waitFor(async () => ((await handlers.get_backtest_result({ id, full: false }, ctx).catch(() => null))?.progress.stepsDone ?? 0) > 0, 60_000);
     const c = await handlers.cancel_backtest({ id }, ctx);
     expect(c.cancelled).toBe(true);
     await expect(h.result()).rejects.toThrow();

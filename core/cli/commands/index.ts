@@ -6,6 +6,7 @@ import { walletCommands } from './wallet';
 import { tradeCommands } from './trade';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
+import { backtestCommands } from './backtest';
 
 export const allCommands: CliCommand[] = [
   ...systemCommands,
@@ -14,4 +15,5 @@ export const allCommands: CliCommand[] = [
   ...tradeCommands,
   ...reconcileCommands,
   ...mcpCommands,
+  ...backtestCommands,
 ];

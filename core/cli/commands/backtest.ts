@@ -1,0 +1,259 @@
+/**
+ * `vigil backtest run|list|show|compare|cancel`: the backtest verbs through a running cockpit
+ * (the workers that own the data and backtests.sqlite), with a progress bar on a terminal.
+ */
+import { z } from 'zod';
+import type { VerbResult } from '../../api/contract';
+import { command, CliError, EXIT, type CliCommand, type CliContext, type ExitCode } from '../registry';
+import type { RemoteRuntime } from '../connect';
+
+async function withRuntime<T>(ctx: CliContext, fn: (rt: RemoteRuntime) => Promise<T>): Promise<T> {
+  const { connectRuntime } = await import('../connect');
+  const rt = await connectRuntime(ctx.config, ctx.dataDir);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function call<T>(rt: RemoteRuntime, verb: string, input: unknown): Promise<T> {
+  const r = await rt.call(verb, input);
+  if (r.ok) return r.result as T;
+  const issues = r.error.issues?.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+  const msg = issues ? `${r.error.message}\n${issues}` : r.error.message;
+  const exit: ExitCode = r.error.code === 'invalid_input' ? EXIT.usage : r.error.code === 'rejected' || r.error.code === 'not_found' ? EXIT.rejected : r.error.code === 'unavailable' ? EXIT.unavailable : EXIT.failed;
+  throw new CliError(exit, msg);
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+const num = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? '-' : x.toFixed(d));
+const money = (s: string | null) => (s === null ? '-' : Number(s).toFixed(2));
+
+type Got = VerbResult<'get_backtest_result'>;
+type Summary = Got['summary'];
+
+function bar(done: number, total: number): string {
+  const w = 30;
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  return `[${'#'.repeat(Math.round(f * w)).padEnd(w, '.')}] ${(f * 100).toFixed(0).padStart(3)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} bars`;
+}
+
+function printSummary(ctx: CliContext, s: Summary): void {
+  ctx.io.out(`${s.id}  ${s.status}  ${s.strategy} ${s.symbols.join(',')} ${s.timeframe}${s.label ? `  "${s.label}"` : ''}`);
+  ctx.io.out(`  bars ${s.bars.toLocaleString('en-US')}  ${s.from ? new Date(s.from).toISOString().slice(0, 16) : '-'} .. ${s.to ? new Date(s.to).toISOString().slice(0, 16) : '-'}`);
+  ctx.io.out(`  equity ${money(s.initialCash)} -> ${money(s.finalEquity)}  return ${pct(s.totalReturn)}  max drawdown ${pct(s.maxDrawdown)}  sharpe ${num(s.sharpe)}`);
+  ctx.io.out(`  trades ${s.trades ?? '-'}  fills ${s.fills ?? '-'}  fees ${money(s.feesPaid)}${s.error ? `  error: ${s.error}` : ''}`);
+}
+
+function printResult(ctx: CliContext, g: Got): void {
+  printSummary(ctx, g.summary);
+  const r = g.result;
+  if (!r) return;
+  const p = r.performance;
+  ctx.io.out(`  sortino ${num(p.sortino)}  win rate ${pct(p.winRate)}  profit factor ${num(p.profitFactor)}  time in market ${pct(p.timeInMarket)}  VaR95 ${pct(r.risk.var95?.var)}`);
+  const blocked = Object.entries(r.blockedByRule);
+  if (blocked.length) ctx.io.out(`  blocked orders: ${blocked.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  ctx.io.out('  last trades:');
+  for (const t of r.trades.slice(-10)) {
+    ctx.io.out(`    ${t.symbol} ${new Date(t.entryTime).toISOString().slice(0, 16)} @ ${t.entryPrice} -> ${t.exitTime ? `${new Date(t.exitTime).toISOString().slice(0, 16)} @ ${t.exitPrice}` : 'open'}  qty ${t.quantity}  pnl ${money(t.pnl)}`);
+  }
+}
+
+const decimalFlag = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a decimal like 0.012`);
+
+const run = command({
+  name: 'backtest run',
+  summary: 'Run a backtest over recorded candles and wait for it (progress bar on a terminal).',
+  help: [
+    'Strategies: policy, buy_and_hold, sma_cross, rsi_reversion, breakout.',
+    'Data: BTC-USD / ETH-USD / LTC-USD (Coinbase, 1h and 1d) and BTC-USDT / ETH-USDT (Binance, 1m);',
+    'timeframes 1m 5m 15m 1h 4h 1d (resampled from the recording).',
+    '',
+    'Example: vigil backtest run --strategy sma_cross --symbols BTC-USD --timeframe 4h \\',
+    '           --from 2018-01-01 --to 2019-01-01 --fee 0.012 --params \'{"fast":10,"slow":30}\'',
+    '',
+    'Orders fill at the next bar’s open with the paper ledger’s fee, spread and slippage model.',
+    'Exit codes: 0 completed · 2 bad arguments · 3 rejected (no data for the range) · 4 no cockpit.',
+  ].join('\n'),
+  flags: {
+    strategy: { type: 'string' },
+    symbols: { type: 'string' },
+    weights: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    timeframe: { type: 'string' },
+    fee: { type: 'string' },
+    'maker-fee': { type: 'string' },
+    params: { type: 'string' },
+    cash: { type: 'string' },
+    'spread-bps': { type: 'string' },
+    'no-slippage': { type: 'boolean' },
+    risk: { type: 'string' },
+    scrape: { type: 'string' },
+    label: { type: 'string' },
+    detach: { type: 'boolean' },
+  },
+  schema: z.object({
+    strategy: z.string({ error: '--strategy is required (policy, buy_and_hold, sma_cross, rsi_reversion, breakout)' }),
+    symbols: z.string({ error: '--symbols is required, e.g. BTC-USD or BTC-USD,ETH-USD' }).transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
+    weights: z
+      .string()
+      .transform((s) => s.split(',').map(Number))
+      .optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    timeframe: z.string({ error: '--timeframe is required: 1m, 5m, 15m, 1h, 4h or 1d' }),
+    fee: decimalFlag('--fee').optional(),
+    'maker-fee': decimalFlag('--maker-fee').optional(),
+    params: z
+      .string()
+      .transform((s, c) => {
+        try {
+          return JSON.parse(s) as Record<string, unknown>;
+        } catch {
+          c.addIssue({ code: 'custom', message: '--params must be a JSON object like {"fast":10,"slow":30}' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    cash: z.string().optional(),
+    'spread-bps': z.coerce.number().optional(),
+    'no-slippage': z.boolean().optional(),
+    risk: z.enum(['none', 'default'], { error: '--risk must be none or default' }).optional(),
+    scrape: z.string().optional(),
+    label: z.string().optional(),
+    detach: z.boolean().optional(),
+  }),
+  async run(a, ctx) {
+    const input = {
+      strategy: a.strategy,
+      symbols: a.symbols,
+      timeframe: a.timeframe,
+      ...(a.weights ? { weights: a.weights } : {}),
+      ...(a.from ? { from: a.from } : {}),
+      ...(a.to ? { to: a.to } : {}),
+      ...(a.fee ? { fees: { taker: a.fee, maker: a['maker-fee'] ?? a.fee } } : {}),
+      ...(a.params ? { params: a.params } : {}),
+      ...(a.cash ? { initialCash: a.cash } : {}),
+      ...(a['spread-bps'] !== undefined ? { spreadBps: a['spread-bps'] } : {}),
+      ...(a['no-slippage'] ? { slippage: false } : {}),
+      ...(a.risk ? { risk: a.risk } : {}),
+      ...(a.scrape ? { profitScrapePct: a.scrape } : {}),
+      ...(a.label ? { label: a.label } : {}),
+    };
+    return withRuntime(ctx, async (rt) => {
+      const started = await call<VerbResult<'run_backtest'>>(rt, 'run_backtest', input);
+      if (a.detach) {
+        ctx.io.out(ctx.json ? JSON.stringify(started) : `started ${started.id} (${started.totalBars.toLocaleString('en-US')} bars); see \`vigil backtest show ${started.id}\``);
+        return EXIT.ok;
+      }
+      if (!ctx.json) ctx.io.err(`backtest ${started.id}: ${started.totalBars.toLocaleString('en-US')} bars`);
+      let g: Got;
+      for (;;) {
+        g = await call<Got>(rt, 'get_backtest_result', { id: started.id, full: false });
+        if (ctx.io.interactive && !ctx.json) process.stderr.write(`\r${bar(g.progress.barsDone, g.progress.totalBars)}`);
+        if (g.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (ctx.io.interactive && !ctx.json) process.stderr.write('\n');
+      g = await call<Got>(rt, 'get_backtest_result', { id: started.id, full: true });
+      if (ctx.json) ctx.io.out(JSON.stringify(g, null, 2));
+      else printResult(ctx, g);
+      return g.status === 'completed' ? EXIT.ok : EXIT.failed;
+    });
+  },
+});
+
+const list = command({
+  name: 'backtest list',
+  summary: 'Backtests run so far, newest first.',
+  help: 'One line per backtest: id, status, strategy, symbols, timeframe, return, drawdown, trades.',
+  flags: { limit: { type: 'string' } },
+  schema: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+  async run(a, ctx) {
+    return withRuntime(ctx, async (rt) => {
+      const r = await call<VerbResult<'list_backtests'>>(rt, 'list_backtests', { limit: a.limit });
+      if (ctx.json) ctx.io.out(JSON.stringify(r, null, 2));
+      else if (r.backtests.length === 0) ctx.io.out('no backtests yet: `vigil backtest run --help`');
+      else
+        for (const s of r.backtests) {
+          ctx.io.out(`${s.id}  ${s.status.padEnd(9)}  ${s.strategy.padEnd(13)}  ${s.symbols.join(',').padEnd(16)} ${s.timeframe.padEnd(3)}  return ${pct(s.totalReturn).padStart(8)}  dd ${pct(s.maxDrawdown).padStart(7)}  trades ${s.trades ?? '-'}`);
+        }
+      return EXIT.ok;
+    });
+  },
+});
+
+const show = command({
+  name: 'backtest show',
+  summary: 'Show one backtest: status, progress, analytics, blocked orders, last trades.',
+  help: 'Usage: vigil backtest show <id> [--json for the full result: curves, fills, per-day reports]',
+  flags: {},
+  positionals: ['id'],
+  schema: z.object({ id: z.string({ error: 'give the backtest id: vigil backtest show <id>' }) }),
+  async run(a, ctx) {
+    return withRuntime(ctx, async (rt) => {
+      const g = await call<Got>(rt, 'get_backtest_result', { id: a.id, full: true });
+      if (ctx.json) ctx.io.out(JSON.stringify(g, null, 2));
+      else {
+        printResult(ctx, g);
+        if (g.status === 'running') ctx.io.out(`  ${bar(g.progress.barsDone, g.progress.totalBars)}`);
+      }
+      return EXIT.ok;
+    });
+  },
+});
+
+const compare = command({
+  name: 'backtest compare',
+  summary: 'Compare backtests side by side.',
+  help: 'Usage: vigil backtest compare <id>,<id>[,<id>...]',
+  flags: {},
+  positionals: ['ids'],
+  schema: z.object({ ids: z.string({ error: 'give two or more ids separated by commas' }).transform((s) => s.split(',').map((x) => x.trim())) }),
+  async run(a, ctx) {
+    return withRuntime(ctx, async (rt) => {
+      const r = await call<VerbResult<'compare_backtests'>>(rt, 'compare_backtests', { ids: a.ids });
+      if (ctx.json) {
+        ctx.io.out(JSON.stringify(r, null, 2));
+        return EXIT.ok;
+      }
+      const rows: [string, (x: (typeof r.rows)[number]) => string][] = [
+        ['strategy', (x) => x.summary.strategy],
+        ['symbols', (x) => `${x.summary.symbols.join(',')} ${x.summary.timeframe}`],
+        ['final equity', (x) => money(x.summary.finalEquity)],
+        ['return', (x) => pct(x.performance?.totalReturn)],
+        ['max drawdown', (x) => pct(x.summary.maxDrawdown)],
+        ['sharpe', (x) => num(x.performance?.sharpe)],
+        ['sortino', (x) => num(x.performance?.sortino)],
+        ['win rate', (x) => pct(x.performance?.winRate)],
+        ['profit factor', (x) => num(x.performance?.profitFactor)],
+        ['trades', (x) => String(x.performance?.closedTrades ?? '-')],
+        ['fees', (x) => money(x.summary.feesPaid)],
+        ['blocked', (x) => String(Object.values(x.blockedByRule).reduce((s, n) => s + n, 0))],
+      ];
+      ctx.io.out(['', ...r.rows.map((x) => x.id)].map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(22))).join(''));
+      for (const [name, f] of rows) ctx.io.out([name.padEnd(14), ...r.rows.map((x) => f(x).padStart(22))].join(''));
+      return EXIT.ok;
+    });
+  },
+});
+
+const cancel = command({
+  name: 'backtest cancel',
+  summary: 'Cancel a running backtest.',
+  help: 'Usage: vigil backtest cancel <id>',
+  flags: {},
+  positionals: ['id'],
+  schema: z.object({ id: z.string({ error: 'give the backtest id' }) }),
+  async run(a, ctx) {
+    return withRuntime(ctx, async (rt) => {
+      const r = await call<VerbResult<'cancel_backtest'>>(rt, 'cancel_backtest', { id: a.id });
+      ctx.io.out(ctx.json ? JSON.stringify(r) : r.cancelled ? `${r.id}: cancelling` : `${r.id}: not running (${r.status})`);
+      return r.cancelled ? EXIT.ok : EXIT.rejected;
+    });
+  },
+});
+
+export const backtestCommands: CliCommand[] = [run, list, show, compare, cancel];
