@@ -1,7 +1,7 @@
 /**
  * Market data pipeline throughput and latency, beside the raw feed rate measured in the same run.
  *
- *   npx tsx bench/market.ts [--symbols=10] [--seconds=5] [--rate=5] [--soak-seconds=0]
+ *   npx tsx bench/market.ts [--symbols=10] [--seconds=5] [--rate=5] [--soak-seconds=0] [--temporal]
  *
  * Stages, all on the host's real code:
  *   feed      SimulatedFeed.generate: seeded GBM trades for N symbols, nothing else (the baseline);
@@ -13,14 +13,29 @@
  * fed in the chunks a live feed delivers them (one emission interval at a time), so latency
  * includes waiting for the rest of the chunk, as it does live.
  *
+ * `--temporal` adds a third stage on a real Temporal dev server: the FeedManager signals each bar
+ * batch to a running MarketStreamWorkflow (its activities served by the same FeedManager), and the
+ * latency is bar close to the workflow's `featureVector` query returning that bar. The pipeline
+ * waits for each batch to be visible before feeding on, so its ticks/s is a floor.
+ *
  * `--soak-seconds` runs the pipeline that long and prints heap (after GC) and state size every
  * few seconds: both must stay flat because candles and feature windows are bounded.
  *
  * Target: >= 5,000 ticks/s sustained for 10 symbols.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createMarketActivities } from '../core/activities/market';
+import { WORKFLOW_IDS } from '../core/domain/ids';
+import type { FeedSink, MarketFeed } from '../core/market/feeds/types';
+import { DevServer } from '../core/runtime/dev-server';
+import { marketFeatureVectorQuery, marketStreamWorkflow } from '../core/workflows/market-stream';
 import type { Bar, Tick } from '../core/domain/market';
 import { EventBus } from '../core/host/bus';
 import { FeedManager } from '../core/market/feed-manager';
@@ -41,6 +56,7 @@ const SECONDS = arg('seconds', 5);
 /** Virtual trades per second per symbol: bars close every 60 * rate trades. */
 const RATE = arg('rate', 5);
 const SOAK = arg('soak-seconds', 0);
+const TEMPORAL = process.argv.includes('--temporal');
 /** Trades per symbol per emission chunk (what a live feed hands over at once); one virtual second. */
 const PER_CHUNK = Math.max(1, Math.round(RATE));
 const CHUNK_MS = Math.round((PER_CHUNK / RATE) * 1000);
@@ -149,6 +165,105 @@ async function measurePipeline(seconds: number, sampleEverySec = 0): Promise<Pip
   return { ticks, ms, bars, vectors, latenciesMs: latencies, busTicks, maxCandles, heap };
 }
 
+/** The bench drives the trades itself; this feed only records that the workflow asked for it. */
+class DriverFeed implements MarketFeed {
+  readonly kind = 'simulated' as const;
+  started = false;
+  start(_symbols: string[], _sink: FeedSink): void {
+    this.started = true;
+  }
+  setSymbols(): void {}
+  stop(): void {}
+  health() {
+    return { state: 'ok' as const, detail: 'bench driver', counters: {} };
+  }
+  async history(): Promise<Bar[]> {
+    return [];
+  }
+}
+
+async function measureTemporal(seconds: number): Promise<{ ticks: number; ms: number; bars: number; latenciesMs: number[] }> {
+  const cfg = loadConfig(process.env);
+  const cliPath = cfg.TEMPORAL_CLI_PATH ?? path.join(os.homedir(), '.cache/vigil/temporal-cli', cfg.TEMPORAL_CLI_VERSION, 'temporal');
+  if (!fs.existsSync(cliPath)) throw new Error(`no Temporal CLI at ${cliPath} (set TEMPORAL_CLI_PATH)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-market-'));
+  try {
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already
+  }
+  const server = new DevServer({ cliPath, dbFile: path.join(dir, 'temporal.sqlite'), namespace: 'default', logFile: path.join(dir, 'temporal.log'), log: silentLogger, headless: true });
+  await server.start();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nc = await NativeConnection.connect({ address: server.address });
+  const bus = new EventBus();
+  const closedAt = new Map<string, number>();
+  bus.on('market.bar', (b) => closedAt.set(`${b.symbol}@${b.time}`, performance.now()));
+  let vt = T0;
+  const driver = new DriverFeed();
+  const mgr = new FeedManager({ config: cfg, bus, log: silentLogger, client, now: () => vt, feeds: { simulated: () => driver } });
+  const taskQueue = `bench-market-${process.pid}`;
+  const worker = await Worker.create({
+    connection: nc,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: new URL('../core/workflows/index.ts', import.meta.url).pathname, logger: new DefaultLogger('ERROR') }),
+    activities: createMarketActivities({ bus, log: silentLogger, market: mgr }),
+  });
+  const running = worker.run();
+  const latencies: number[] = [];
+  let ticks = 0;
+  let bars = 0;
+  let ms = 0;
+  try {
+    const h = await client.workflow.start(marketStreamWorkflow, {
+      taskQueue,
+      workflowId: WORKFLOW_IDS.marketStream,
+      args: [{ symbols, feed: 'simulated', backfillMinutes: 0, continueEvery: cfg.STREAM_CONTINUE_EVERY, historyLimit: cfg.STREAM_HISTORY_LIMIT, leaseSeconds: 86_400, forwardToLedger: null }],
+    });
+    const deadline = Date.now() + 30_000;
+    while (!driver.started) {
+      if (Date.now() > deadline) throw new Error('the workflow never asked for its feed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const f = feed();
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      const batch = f.generate(PER_CHUNK, vt, vt + CHUNK_MS);
+      vt += CHUNK_MS;
+      for (const t of batch) mgr.ingest(t);
+      ticks += batch.length;
+      await Promise.resolve();
+      await mgr.flush();
+      if (closedAt.size === 0) continue;
+      // Wait until the workflow's feature vector includes every bar of this batch.
+      for (const [k, at] of closedAt) {
+        const [symbol, time] = k.split('@') as [string, string];
+        for (;;) {
+          const v = await h.query(marketFeatureVectorQuery, symbol);
+          if (v && v.barTime !== null && v.barTime >= Number(time)) break;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        latencies.push(performance.now() - at);
+        bars++;
+      }
+      closedAt.clear();
+    }
+    ms = performance.now() - t0;
+    await h.terminate('bench done');
+  } finally {
+    await mgr.stop();
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await nc.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { ticks, ms, bars, latenciesMs: latencies };
+}
+
 const pct = (xs: number[], p: number): number => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -175,6 +290,14 @@ async function main(): Promise<void> {
   console.log(`bars closed and delivered: ${fmt(p.bars)}; feature vectors read: ${fmt(p.vectors)}; candles kept per symbol: max ${p.maxCandles} (bound 500)`);
   console.log(`bar close -> feature vector latency: p50 ${pct(p.latenciesMs, 50).toFixed(3)} ms, p99 ${pct(p.latenciesMs, 99).toFixed(3)} ms (${fmt(p.latenciesMs.length)} bars)`);
   console.log(`  beside the feed: one chunk of ${SYMBOLS} x ${PER_CHUNK} trades takes ${(((SYMBOLS * PER_CHUNK) / rawRate) * 1000).toFixed(3)} ms to generate`);
+  if (TEMPORAL) {
+    const t = await measureTemporal(SECONDS);
+    const tr = (t.ticks / t.ms) * 1000;
+    console.log('');
+    console.log('through a real Temporal dev server (signal per bar batch, then the featureVector query):');
+    console.log(`pipeline to workflow     ${fmt(tr).padStart(11)}    ${(tr / rawRate).toFixed(2)}   (waits for each batch to be queryable: a floor)`);
+    console.log(`bar close -> workflow feature vector: p50 ${pct(t.latenciesMs, 50).toFixed(1)} ms, p99 ${pct(t.latenciesMs, 99).toFixed(1)} ms (${fmt(t.bars)} bars)`);
+  }
   console.log(`target >= 5,000 ticks/s for 10 symbols: ${rate >= 5000 ? 'met' : 'NOT met'} (${(rate / 5000).toFixed(1)}x)`);
 
   if (SOAK > 0) {
