@@ -66,7 +66,7 @@ describe('cockpit in Chromium', () => {
 
   it('Market: streams candles, or shows the designed unavailable state', async () => {
     await open('market');
-    await page.waitForFunction("!document.querySelector('.chart-legend')", null, { timeout: 20_000 });
+    await page.waitForSelector('.chart-legend', { state: 'detached', timeout: 20_000 });
     const available = (await page.locator('[data-testid=unavailable]').count()) === 0;
     if (!available) {
       // Market verbs not in this build: the page says so instead of crashing.
@@ -124,7 +124,7 @@ describe('cockpit in Chromium', () => {
   it('every other page renders its designed states', async () => {
     for (const id of ['broker', 'agents', 'backtest', 'ledger']) {
       await open(id);
-      await page.waitForFunction("!document.querySelector('[aria-busy=true]')", null, { timeout: 30_000 }).catch(() => {});
+      await page.waitForSelector('[aria-busy=true]', { state: 'detached', timeout: 30_000 }).catch(() => {});
       await shot(id);
     }
     // Keyboard navigation: "1" back to Market, "g p" to Portfolio.
@@ -146,7 +146,7 @@ describe('broker chat without a model', () => {
     await page.fill('[data-testid=chat-input]', 'status');
     await page.press('[data-testid=chat-input]', 'Enter');
     await expect.poll(() => page.locator('.msg.assistant').count(), { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
-    await page.waitForFunction("!document.querySelector('[data-testid=chat-streaming]')", null, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=chat-streaming]', { state: 'detached', timeout: 60_000 });
     await shot('broker');
   });
 });
