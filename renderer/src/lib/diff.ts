@@ -14,7 +14,10 @@ export function diffLines(a: string, b: string): DiffLine[] {
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (x[i] === y[j]) out.push({ op: ' ', text: x[i++]! }), j++;
+    if (x[i] === y[j]) {
+      out.push({ op: ' ', text: x[i++]! });
+      j++;
+    }
     else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) out.push({ op: '-', text: x[i++]! });
     else out.push({ op: '+', text: y[j++]! });
   }

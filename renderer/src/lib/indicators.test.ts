@@ -19,7 +19,10 @@ describe('indicators', () => {
   it('rsi: 100 for a steady rise, bounded otherwise', () => {
     expect(rsi(v, 5)[9]).toBe(100);
     const zig = Array.from({ length: 40 }, (_, i) => 100 + (i % 2 ? 1 : -1) * (i % 5));
-    for (const x of rsi(zig, 14).filter((x): x is number => x !== null)) expect(x).toBeGreaterThanOrEqual(0), expect(x).toBeLessThanOrEqual(100);
+    for (const x of rsi(zig, 14).filter((x): x is number => x !== null)) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(100);
+    }
   });
   it('macd histogram = line - signal', () => {
     const series = Array.from({ length: 60 }, (_, i) => 100 + Math.sin(i / 4) * 5);
