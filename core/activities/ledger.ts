@@ -144,8 +144,12 @@ export function createLedgerActivities(deps: ActivityDeps) {
       try {
         balances = await exchangeBalances(ctx.exchange);
       } catch (err) {
-        ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: (err as Error).message });
-        refusal(err);
+        // An unreachable or refusing exchange is a result the user must see now (a failed run in
+        // the drift history and a warning), not a retry loop that leaves the button spinning; the
+        // schedule tries again on its next tick.
+        const failed = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: (err as Error).message });
+        deps.bus.emit('notify', { level: 'warning', title: 'Reconcile could not reach Coinbase', body: (err as Error).message.slice(0, 300) });
+        return failed;
       }
       try {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: balances, threshold });
