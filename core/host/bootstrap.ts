@@ -36,6 +36,15 @@ const steps: Step[] = [
     },
   },
   {
+    // The market first: the agents read its feature vectors. Symbols and feed from the config.
+    name: 'market stream',
+    when: () => true,
+    run: async (c) => {
+      const r = await c.call('start_market_stream', {}, { door: 'test', correlationId: 'autostart' });
+      if (!r.ok) throw new Error(r.error.message);
+    },
+  },
+  {
     // Without a model the execution agent trades on paper with the built-in policy.
     name: 'agents',
     when: () => true,
