@@ -128,6 +128,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   let stopRequested = false;
   let symbolsChanged = false;
   let batchesThisRun = 0;
+  let initialised = !!input.carried;
 
   setHandler(marketBarsSignal, (bars) => {
     if (Array.isArray(bars) && bars.length) pending.push(bars);
@@ -142,7 +143,9 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   };
   setHandler(
     marketAddSymbolsUpdate,
-    (symbols) => {
+    async (symbols) => {
+      // The first run adds its own symbols once the feed has told it the time: after that, not before.
+      await condition(() => initialised);
       const added = addSymbols(st, symbols, { end: st.clock, minutes: input.backfillMinutes, pageBars });
       if (added.length) symbolsChanged = true;
       return { symbols: [...st.order], added, removed: [] };
@@ -158,7 +161,8 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   );
   setHandler(
     marketRemoveSymbolsUpdate,
-    (symbols) => {
+    async (symbols) => {
+      await condition(() => initialised);
       const removed = removeSymbols(st, symbols);
       if (removed.length) symbolsChanged = true;
       return { symbols: [...st.order], added: [], removed };
@@ -181,8 +185,8 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   // The lease is renewed on a workflow timer; each renewal arms a new one and older ones are ignored.
   let leaseDue = false;
   let leaseGen = 0;
-  const renew = async () => {
-    const r = await marketEnsureFeed({ symbols: [...st.order], feed: st.feed, leaseMs: leaseMs * 3 });
+  const renew = async (symbols: string[] = st.order) => {
+    const r = await marketEnsureFeed({ symbols: [...symbols], feed: st.feed, leaseMs: leaseMs * 3 });
     st.clock = Math.max(st.clock, r.now);
     st.feedHealth = { ...r.health, at: r.now };
     leaseDue = false;
@@ -195,8 +199,9 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   if (!input.carried) {
     for (const s of input.symbols) if (!validSymbol(s)) throw ApplicationFailure.create({ message: `not a product id like BTC-USD: ${s}`, type: 'InvalidSymbols', nonRetryable: true });
     // The feed starts first so no live bar is missed; its bars are held until the backfill is in.
-    await renew();
+    await renew(input.symbols);
     addSymbols(st, input.symbols, { end: st.clock, minutes: input.backfillMinutes, pageBars });
+    initialised = true;
   } else {
     await renew();
   }

@@ -189,6 +189,13 @@ export class FakeCoinbaseMarket {
     this.conns.clear();
   }
 
+  /** Products subscribed on `channel` across open connections. */
+  subscribed(channel: string): string[] {
+    const out = new Set<string>();
+    for (const c of this.conns) for (const id of c.channels[channel] ?? []) out.add(id);
+    return [...out].sort();
+  }
+
   connectionCount(): number {
     return this.conns.size;
   }

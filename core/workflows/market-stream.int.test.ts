@@ -1,0 +1,196 @@
+/**
+ * MarketStreamWorkflow on a real Temporal dev server, fed by the real Coinbase client code talking
+ * to the local fake Coinbase (HTTP candles + WebSocket trades). Two symbols, real recorded 1m
+ * candles: 60 minutes of backfill over REST, then the following minutes replayed as trades over
+ * the WebSocket, folded into bars by the host's feed manager and signalled to the workflow. The
+ * run is forced to continue-as-new several times; at the end the feature vectors equal those
+ * computed offline from the same bars, no run's history exceeded the limit, and nothing was lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { createMarketActivities } from '../activities/market';
+import type { Bar } from '../domain/market';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { EventBus } from '../host/bus';
+import { createMarketHandlers } from '../host/handlers/market';
+import { computeFeatures } from '../indicators/features';
+import { barAt, defaultMarketDataDir, loadRecorded } from '../market/data/columns';
+import { FeedManager } from '../market/feed-manager';
+import { CoinbaseFeed } from '../market/feeds/coinbase';
+import { tradesOfBar } from '../market/feeds/replay';
+import { loadConfig } from '../runtime/config';
+import { silentLogger } from '../runtime/log';
+import { FakeCoinbaseMarket } from '../testing/fake-coinbase-market/server';
+import { marketBackfillProgressQuery, marketCandlesQuery, marketFeatureVectorQuery, marketSnapshotQuery, marketStreamInfoQuery } from './market-stream';
+
+const MIN = 60_000;
+const SYMBOLS = ['BTC-USD', 'ETH-USD'] as const;
+const SOURCES: Record<string, string> = { 'BTC-USD': 'BTC-USDT', 'ETH-USD': 'ETH-USDT' };
+const BACKFILL = 60;
+const LIVE = 36;
+const HISTORY_LIMIT = 150;
+
+describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () => {
+  let env: TestServer;
+  let w: RunningWorker;
+  let fake: FakeCoinbaseMarket;
+  let fm: FeedManager;
+  const bus = new EventBus();
+  const taskQueue = `market-it-${process.pid}`;
+  const barsOnBus: Bar[] = [];
+  bus.on('market.bar', (b) => barsOnBus.push(b));
+  const recorded: Record<string, Bar[]> = {};
+  // The recording is shifted so the backfill window ends at the current minute.
+  const nowMin = Math.floor(Date.now() / MIN) * MIN;
+  const clockSkew = Date.now() - (nowMin + 1_000);
+
+  beforeAll(async () => {
+    const dir = defaultMarketDataDir();
+    for (const s of SYMBOLS) {
+      const cols = loadRecorded(dir, SOURCES[s]!, '1m');
+      const first = 300;
+      const shift = nowMin - BACKFILL * MIN - cols.time[first]!;
+      recorded[s] = Array.from({ length: BACKFILL + LIVE + 1 }, (_, i) => barAt(cols, first + i, s, shift));
+    }
+    fake = new FakeCoinbaseMarket({ products: SYMBOLS.map((id) => ({ id, price: recorded[id]![BACKFILL - 1]!.close })), heartbeatMs: 200, maxRps: 50 });
+    for (const s of SYMBOLS) fake.setCandles(s, recorded[s]!.slice(0, BACKFILL));
+    const urls = await fake.start();
+    env = await startDevServer();
+    fm = new FeedManager({
+      config: loadConfig({}),
+      bus,
+      log: silentLogger,
+      client: env.client,
+      feeds: { coinbase: () => new CoinbaseFeed({ restUrl: urls.restUrl, wsUrl: urls.wsUrl, staleAfterMs: 2_000, backoffMs: { initial: 50, max: 500 } }) },
+      tickMs: 100,
+      // The host's clock starts 1 s into the minute the recording was aligned to, so the backfill window is exact.
+      now: () => Date.now() - clockSkew,
+    });
+    await fm.start();
+    w = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger, market: fm }), taskQueue });
+  });
+  afterAll(async () => {
+    await w?.stop();
+    await fm?.stop();
+    await env?.stop({ clean: true });
+    await fake?.stop();
+  });
+
+  it('backfills, ingests live trades across continue-as-new, and matches offline features', async () => {
+    const config = loadConfig({ STREAM_CONTINUE_EVERY: '3', STREAM_HISTORY_LIMIT: String(HISTORY_LIMIT), MARKET_LEASE_SECONDS: '2' });
+    const handlers = createMarketHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it' };
+
+    const started = await handlers.start_market_stream({ symbols: [...SYMBOLS], feed: 'coinbase', backfillMinutes: BACKFILL }, ctx);
+    expect(started).toMatchObject({ started: true, feed: 'coinbase', symbols: [...SYMBOLS] });
+    // Idempotent: a second start attaches.
+    const again = await handlers.start_market_stream({ symbols: ['BTC-USD'] }, ctx);
+    expect(again).toMatchObject({ started: false, added: [] });
+
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    await waitFor(async () => (await h.query(marketBackfillProgressQuery)).state === 'done', 30_000, 100);
+    const progress = await h.query(marketBackfillProgressQuery);
+    expect(progress).toMatchObject({ pagesDone: 2, pagesTotal: 2, bars: BACKFILL * 2, errors: [] });
+    expect(fake.stats.maxCandlesPerRequest).toBeLessThanOrEqual(350);
+
+    // The feed manager connected and subscribed for the workflow's lease.
+    await waitFor(() => fake.connectionCount() === 1 && fake.subscribed('market_trades').length === 2, 15_000);
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Live: each recorded bar as four trades; the first print of bar i+1 closes bar i.
+    for (let i = BACKFILL; i <= BACKFILL + LIVE; i++) {
+      for (const s of SYMBOLS) {
+        const prints = tradesOfBar(recorded[s]![i]!, i);
+        fake.publishTrades((i === BACKFILL + LIVE ? prints.slice(0, 1) : prints).map((t) => ({ symbol: s, price: t.price, size: t.size, time: t.time, tradeId: t.tradeId! })));
+      }
+      // One bar close per batch, so the run continues as new on a predictable count.
+      const expected = i * 2;
+      await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted >= expected, 20_000, 10);
+    }
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted === (BACKFILL + LIVE) * 2, 60_000, 200).catch(async (err: Error) => {
+      const sn = await h.query(marketSnapshotQuery);
+      const inf = await h.query(marketStreamInfoQuery);
+      throw new Error(`${err.message}: accepted ${sn.barsAccepted}, rejected ${sn.barsRejected} ${JSON.stringify(sn.recentRejections)}, runs ${inf.runs}, pending ${inf.pendingBatches}, bus bars ${barsOnBus.length}, feed ${JSON.stringify(fm.stats)} ${JSON.stringify(fm.health())}`);
+    });
+
+    const info = await h.query(marketStreamInfoQuery);
+
+    // The bars the feed manager built from trades are exactly the recorded bars.
+    for (const s of SYMBOLS) {
+      const live = barsOnBus.filter((b) => b.symbol === s);
+      expect(live).toEqual(recorded[s]!.slice(BACKFILL, BACKFILL + LIVE));
+    }
+
+    const snap = await h.query(marketSnapshotQuery);
+    for (const s of SYMBOLS) {
+      const all = recorded[s]!.slice(0, BACKFILL + LIVE);
+      const offline = computeFeatures(
+        s,
+        all.map((b) => ({ time: b.time, open: Number(b.open), high: Number(b.high), low: Number(b.low), close: Number(b.close), volume: Number(b.volume) })),
+        snap.asOf,
+      );
+      const live = await h.query(marketFeatureVectorQuery, s);
+      expect(live).toEqual(offline);
+      expect(live!.values.rsi_14).not.toBeNull();
+      expect(live!.values.macd_signal).not.toBeNull();
+      expect(snap.symbols[s]!.price).toBe(all[all.length - 1]!.close);
+      const candles = await h.query(marketCandlesQuery, s, 1000);
+      expect(candles).toEqual(all);
+    }
+
+    // Through the verbs as the UI and agents see them.
+    const fv = await handlers.get_feature_vector({ symbol: 'ETH-USD' }, ctx);
+    expect(fv.bars).toBe(BACKFILL + LIVE);
+    const c5 = await handlers.get_candles({ symbol: 'BTC-USD', timeframe: '5m', limit: 3 }, ctx);
+    expect(c5.candles).toHaveLength(3);
+    expect(c5.candles.every((c) => c.time % (5 * MIN) === 0)).toBe(true);
+
+    // No run's history passed the limit.
+    const lengths: number[] = [];
+    for await (const x of env.client.workflow.list({ query: `WorkflowId = '${WORKFLOW_IDS.marketStream}'` })) {
+      const hist = await env.client.workflow.getHandle(x.workflowId, x.runId).fetchHistory();
+      lengths.push(hist.events?.length ?? 0);
+    }
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    for (const n of lengths) expect(n).toBeLessThanOrEqual(HISTORY_LIMIT);
+
+    // Stop: the workflow completes and releases the feed.
+    const stopped = await handlers.stop_market_stream({}, ctx);
+    expect(stopped).toEqual({ stopped: true, wasRunning: true });
+    await waitFor(() => fake.connectionCount() === 0, 10_000);
+    await expect(handlers.get_market_snapshot({}, ctx)).resolves.toBeDefined(); // queries still answer on a completed run
+    const restarted = await handlers.stop_market_stream({}, ctx);
+    expect(restarted).toEqual({ stopped: true, wasRunning: false });
+  });
+
+  it('continues as new on history length alone, staying under the limit', async () => {
+    const limit = 100;
+    const config = loadConfig({ STREAM_CONTINUE_EVERY: '100000', STREAM_HISTORY_LIMIT: String(limit), MARKET_LEASE_SECONDS: '60' });
+    const handlers = createMarketHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it2' };
+    const started = await handlers.start_market_stream({ symbols: ['BTC-USD'], feed: 'coinbase', backfillMinutes: 0 }, ctx);
+    expect(started.started).toBe(true);
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    await waitFor(() => fake.subscribed('market_trades').length === 1, 15_000);
+    // Fresh trade ids and later minutes than anything the feed manager has seen.
+    const base = recorded['BTC-USD']!;
+    const t0 = base[base.length - 1]!.time + 10 * MIN;
+    let sent = 0;
+    for (let i = 0; i < 45; i++) {
+      fake.publishTrades([{ symbol: 'BTC-USD', price: base[i % base.length]!.close, size: '0.1', time: t0 + i * MIN, tradeId: `h-${i}` }]);
+      // The first trade also closes the bar left open by the previous test's last print.
+      sent++;
+      await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted >= sent, 20_000, 10);
+    }
+    const info = await h.query(marketStreamInfoQuery);
+    expect(info.runs).toBeGreaterThanOrEqual(2);
+    const runs: number[] = [];
+    for await (const x of env.client.workflow.list({ query: `WorkflowId = '${WORKFLOW_IDS.marketStream}' AND RunId != '${started.runId}'` })) {
+      if (x.startTime.getTime() < Date.now() - 120_000) continue;
+      runs.push((await env.client.workflow.getHandle(x.workflowId, x.runId).fetchHistory()).events?.length ?? 0);
+    }
+    for (const n of runs) expect(n).toBeLessThanOrEqual(limit);
+    expect((await h.query(marketSnapshotQuery)).barsAccepted).toBe(45);
+    await handlers.stop_market_stream({}, ctx);
+  });
+});
