@@ -114,6 +114,8 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
     });
 
     const info = await h.query(marketStreamInfoQuery);
+    // Continue-as-new every 3 batches: one bar close per batch over 36 closes.
+    expect(info.runs).toBeGreaterThanOrEqual(8);
 
     // The bars the feed manager built from trades are exactly the recorded bars.
     for (const s of SYMBOLS) {
