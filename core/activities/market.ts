@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Bar } from '../domain/market';
+import { MarketDataError } from '../market/coinbase/rest';
 import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from '../market/port';
 import type { FeedHealthView, Rejection } from '../market/stream-state';
 import type { ActivityDeps } from './deps';
@@ -27,7 +28,17 @@ export function createMarketActivities(deps: Pick<ActivityDeps, 'bus' | 'log' | 
 
     async marketFetchCandles(req: HistoryRequest): Promise<Bar[]> {
       const ctx = activityContext();
-      const bars = await port().history(req, (loaded) => ctx?.heartbeat({ loaded }));
+      let bars: Bar[];
+      try {
+        bars = await port().history(req, (loaded) => ctx?.heartbeat({ loaded }));
+      } catch (err) {
+        // A refusal that will not change on retry (unknown product, bad payload) fails the page at once;
+        // rate limits, 5xx and network errors were already retried by the client and may retry again here.
+        if (err instanceof MarketDataError && (err.kind === 'invalid_response' || err.kind === 'unsupported' || (err.kind === 'http' && (err.status ?? 500) < 500))) {
+          throw ApplicationFailure.create({ message: err.message, type: `MarketData.${err.kind}`, nonRetryable: true });
+        }
+        throw err;
+      }
       deps.log.debug('backfill page loaded', { symbol: req.symbol, start: req.start, end: req.end, bars: bars.length });
       return bars;
     },

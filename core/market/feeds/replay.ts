@@ -12,6 +12,7 @@ import { Dec } from '../../domain/decimal';
 import type { Bar, Tick, Timeframe } from '../../domain/market';
 import { TIMEFRAME_MS } from '../../domain/market';
 import { barAt, defaultMarketDataDir, listRecorded, loadRecorded, type Columns } from '../data/columns';
+import { MarketDataError } from '../coinbase/rest';
 import type { FeedHealth, FeedSink, MarketFeed } from './types';
 
 export interface ReplayFeedOptions {
@@ -122,11 +123,11 @@ export class ReplayFeed implements MarketFeed {
 
   /** The recorded bars before the replay cursor (shifted), as the backfill sees them. */
   async history(symbol: string, timeframe: Timeframe, start: number, end: number): Promise<Bar[]> {
-    if (timeframe !== '1m') throw new Error(`replay serves 1m bars only, not ${timeframe}`);
+    if (timeframe !== '1m') throw new MarketDataError('unsupported', `replay serves 1m bars only, not ${timeframe}`);
     let t = this.tracks.get(symbol);
     if (!t) {
       const made = this.track(symbol);
-      if (!made) throw new Error(`no 1m recording for ${symbol}`);
+      if (!made) throw new MarketDataError('unsupported', `no 1m recording for ${symbol}`);
       t = made;
     }
     const out: Bar[] = [];
