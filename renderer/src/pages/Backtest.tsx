@@ -1,208 +1,422 @@
 import { useMemo, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { useAction, useEvent, useVerb } from '../api/hooks';
-import type { InputOf } from '../api/client';
-import { LineChart, type LinePoint } from '../components/LineChart';
-import { Empty, ErrorState, IssuesAlert, Panel, Q } from '../components/ui';
+import { client, type ApiCallError, type InputOf } from '../api/client';
+import { LineChart } from '../components/LineChart';
+import { VirtualTable, type Column } from '../components/VirtualTable';
+import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q } from '../components/ui';
 import { TIMEFRAMES } from '../lib/candles';
-import { fmtNum, fmtTime } from '../lib/format';
-import { isRec, listOf, num, pick, str, type Rec } from '../lib/shape';
+import { fmtDec, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
+import {
+  METRICS,
+  OVERLAY_COLORS,
+  bestIndex,
+  curves,
+  dateToMs,
+  equityText,
+  foldProgress,
+  metricValue,
+  progressOf,
+  returnCurve,
+  returnText,
+  runLabel,
+  type BacktestResult,
+  type BacktestSummary,
+  type BacktestView,
+  type Progress,
+} from '../lib/backtest';
 
-const STRATEGIES = ['buy_and_hold', 'sma_cross', 'rsi_reversion', 'breakout', 'policy'];
+const STRATEGIES = ['sma_cross', 'buy_and_hold', 'rsi_reversion', 'breakout', 'policy'] as const;
+type Strategy = (typeof STRATEGIES)[number];
 
-function idOf(r: unknown): string {
-  return str(pick(r, 'id', 'backtestId', 'runId'), '');
+interface FormState {
+  strategy: Strategy;
+  symbols: string;
+  timeframe: string;
+  from: string;
+  to: string;
+  initialCash: string;
+  risk: 'none' | 'default';
+  label: string;
 }
 
-function curveOf(result: unknown): Rec[] {
-  const inner = pick(result, 'result') ?? result;
-  return listOf(pick(inner, 'curve', 'equityCurve', 'equity') ?? [], 'points');
-}
+// The recorded Coinbase hourly files span mid-2017 to mid-2019 (resources/market/SOURCES.md).
+const DEFAULT_FORM: FormState = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', initialCash: '10000', risk: 'none', label: '' };
 
-function metricsOf(result: unknown): [string, unknown][] {
-  const inner = pick(result, 'result') ?? result;
-  const m = { ...(isRec(pick(inner, 'summary')) ? (pick(inner, 'summary') as Rec) : {}), ...(isRec(pick(inner, 'performance')) ? (pick(inner, 'performance') as Rec) : {}), ...(isRec(pick(inner, 'metrics')) ? (pick(inner, 'metrics') as Rec) : {}) };
-  return Object.entries(m).filter(([, v]) => typeof v === 'number');
-}
-
-function ResultView({ id }: { id: string }) {
-  const q = useVerb('get_backtest_result', { id }, { refetchInterval: (query) => (str(pick(query.state.data, 'status'), '') === 'running' ? 2000 : false) });
-  const curve = useMemo(() => curveOf(q.data), [q.data]);
-  const series = useMemo(() => {
-    const eq: LinePoint[] = [];
-    const dd: LinePoint[] = [];
-    let peak = -Infinity;
-    for (const p of curve) {
-      const t = num(pick(p, 't', 'time', 'at'));
-      const e = num(pick(p, 'equity', 'value'));
-      if (e !== null) peak = Math.max(peak, e);
-      const d = num(pick(p, 'drawdown')) ?? (e !== null && peak > 0 ? (peak - e) / peak : null);
-      if (t === null) continue;
-      if (e !== null) eq.push({ time: t, value: e });
-      if (d !== null) dd.push({ time: t, value: -d * 100 });
-    }
-    return { eq: [{ name: 'equity', color: '#4c9dff', points: eq }], dd: [{ name: 'drawdown %', color: '#ef5a5a', points: dd }] };
-  }, [curve]);
-  const trades = listOf(pick(pick(q.data, 'result') ?? q.data, 'trades', 'fills'));
+function ProgressBar({ p, testId }: { p: Progress | undefined; testId?: string }) {
+  if (!p || p.status !== 'running') return null;
   return (
-    <Q q={q} what="Backtest result">
-      {(d) => (
-        <div className="grid">
-          <div className="dim">
-            {str(pick(d, 'status'), '')} {str(pick(d, 'label'), '')}
+    <div className="row" style={{ flexWrap: 'nowrap', gap: 6 }} data-testid={testId} data-ratio={p.ratio.toFixed(3)}>
+      <div className="progress" style={{ flex: 1 }} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(p.ratio * 100)}>
+        <div style={{ width: `${(p.ratio * 100).toFixed(1)}%` }} />
+      </div>
+      <span className="mono faint" style={{ flex: 'none' }}>
+        {fmtNum(p.barsDone, 0)} / {fmtNum(p.totalBars, 0)}
+      </span>
+    </div>
+  );
+}
+
+function StatusTag({ status }: { status: BacktestSummary['status'] }) {
+  const cls = status === 'completed' ? 'good' : status === 'failed' ? 'bad' : '';
+  return <span className={`tag ${cls}`}>{status}</span>;
+}
+
+type Trade = BacktestResult['trades'][number];
+const TRADE_COLUMNS: Column<Trade>[] = [
+  { key: 'symbol', header: 'Symbol', width: 80, render: (t) => t.symbol },
+  { key: 'entry', header: 'Entry', width: 150, className: 'mono dim', render: (t) => fmtTime(t.entryTime) },
+  { key: 'entryPrice', header: 'Entry px', className: 'num', render: (t) => fmtDec(t.entryPrice) },
+  { key: 'qty', header: 'Qty', className: 'num', render: (t) => fmtQty(t.quantity) },
+  { key: 'exit', header: 'Exit', width: 150, className: 'mono dim', render: (t) => (t.exitTime === null ? 'open' : fmtTime(t.exitTime)) },
+  { key: 'exitPrice', header: 'Exit px', className: 'num', render: (t) => fmtDec(t.exitPrice) },
+  { key: 'fees', header: 'Fees', className: 'num', render: (t) => fmtDec(t.fees) },
+  { key: 'pnl', header: 'P&L', className: 'num', render: (t) => <span className={sign(t.pnl) > 0 ? 'up' : sign(t.pnl) < 0 ? 'down' : ''}>{fmtSigned(t.pnl)}</span> },
+];
+
+function ResultView({ view, live }: { view: BacktestView; live: Progress | undefined }) {
+  const s = view.summary;
+  const r = view.result;
+  const progress = live ?? progressOf({ status: view.status, barsDone: view.progress.barsDone, totalBars: view.progress.totalBars });
+  const c = useMemo(() => (r ? curves(r) : null), [r]);
+  const eqSeries = useMemo(() => (c ? [{ name: 'equity', color: '#4c9dff', points: c.equity }] : []), [c]);
+  const ddSeries = useMemo(() => (c ? [{ name: 'drawdown', color: '#ef5a5a', points: c.drawdown }] : []), [c]);
+  const blocked = r ? Object.entries(r.blockedByRule).sort((a, b) => b[1] - a[1]) : [];
+
+  return (
+    <div className="grid" data-testid="backtest-result" data-status={view.status}>
+      <Panel title={runLabel(s)} right={<StatusTag status={view.status} />}>
+        <div className="grid" style={{ gap: 6 }}>
+          <div className="dim mono">
+            {s.id} · {s.symbols.join(', ')} · {s.timeframe} · {fmtTime(s.from)} → {fmtTime(s.to)} · {fmtNum(s.bars, 0)} bars
           </div>
-          {curve.length ? (
-            <div className="grid g2">
-              <Panel title="Equity" flush>
-                <LineChart series={series.eq} />
-              </Panel>
-              <Panel title="Drawdown" flush>
-                <LineChart series={series.dd} />
-              </Panel>
-            </div>
-          ) : (
-            <Empty title="No equity curve yet" />
-          )}
-          <Panel title="Metrics">
-            <div className="kpis">
-              {metricsOf(d).map(([k, v]) => (
-                <div key={k} className="kpi">
-                  <div className="k">{k}</div>
-                  <div className="v" style={{ fontSize: 13 }}>{typeof v === 'number' ? fmtNum(v, Math.abs(v) < 10 ? 4 : 2) : str(v)}</div>
-                </div>
-              ))}
-            </div>
-          </Panel>
-          <Panel title={`Trades (${trades.length})`} flush>
-            {trades.length === 0 ? (
-              <Empty title="No trades" />
-            ) : (
-              <div className="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      {Object.keys(trades[0]!).slice(0, 9).map((k) => (
-                        <th key={k}>{k}</th>
-                      ))}
+          <ProgressBar p={progress} testId="backtest-progress" />
+          {s.error ? <div className="alert" role="alert">{s.error}</div> : null}
+        </div>
+      </Panel>
+      {view.status === 'running' ? (
+        <Panel title="Running">
+          <Empty title={`${fmtPct(progress.ratio, 0)} of the bars replayed`}>Equity, drawdown, metrics and trades appear when the run finishes.</Empty>
+        </Panel>
+      ) : !r ? (
+        <Panel title="Result">
+          <Empty title={view.status === 'cancelled' ? 'Cancelled before a result was stored' : 'No result stored'}>{s.error ?? 'The run ended without a result.'}</Empty>
+        </Panel>
+      ) : (
+        <>
+          <div className="kpis" data-testid="backtest-kpis">
+            <Kpi label="Final equity" value={fmtDec(r.final.equity)} sub={`from ${fmtDec(s.initialCash)}`} />
+            <Kpi label="Return" value={returnText(s)} tone={s.totalReturn === null ? undefined : s.totalReturn >= 0 ? 'up' : 'down'} />
+            <Kpi label="Max drawdown" value={fmtPct(r.performance?.maxDrawdown ?? null)} />
+            <Kpi label="Sharpe" value={fmtNum(r.performance?.sharpe ?? null)} />
+            <Kpi label="Trades" value={fmtNum(r.trades.length, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
+            <Kpi label="Fees" value={fmtDec(r.final.feesPaid)} sub={`scraped ${fmtDec(r.final.scrapedProfits)}`} />
+          </div>
+          <div className="grid g2">
+            <Panel title="Equity" flush>
+              {c && c.equity.length ? <LineChart series={eqSeries} /> : <Empty title="No equity points" />}
+            </Panel>
+            <Panel title="Drawdown" flush>
+              {c && c.drawdown.length ? <LineChart series={ddSeries} unit="%" /> : <Empty title="No drawdown points" />}
+            </Panel>
+          </div>
+          <div className="grid g2">
+            <Panel title="Metrics" flush testId="backtest-metrics">
+              <table>
+                <tbody>
+                  {METRICS.map((m) => (
+                    <tr key={m.key}>
+                      <td className="dim">{m.label}</td>
+                      <td className="num">{m.fmt(metricValue(r.performance, m.key))}</td>
                     </tr>
-                  </thead>
+                  ))}
+                </tbody>
+              </table>
+            </Panel>
+            <Panel title="Blocked orders by rule" flush>
+              {blocked.length === 0 ? (
+                <Empty title="Nothing blocked">{s.error ? null : 'No order was refused by a risk limit in this run.'}</Empty>
+              ) : (
+                <table>
                   <tbody>
-                    {trades.slice(0, 500).map((t, i) => (
-                      <tr key={i}>
-                        {Object.keys(trades[0]!).slice(0, 9).map((k) => (
-                          <td key={k} className={typeof t[k] === 'number' || /^-?\d/.test(str(t[k], '')) ? 'num' : ''}>
-                            {k === 'time' || k === 't' ? fmtTime(t[k] as number) : str(t[k])}
-                          </td>
-                        ))}
+                    {blocked.map(([rule, n]) => (
+                      <tr key={rule}>
+                        <td className="mono">{rule}</td>
+                        <td className="num">{fmtNum(n, 0)}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
-              </div>
+              )}
+              {r.data.length ? (
+                <div className="faint" style={{ padding: '6px 10px' }}>
+                  {r.data.map((d) => `${d.symbol}: ${fmtNum(d.rows, 0)} rows, ${d.gaps} gaps, ${d.duplicates} duplicates`).join(' · ')}
+                </div>
+              ) : null}
+            </Panel>
+          </div>
+          <Panel title={`Trades (${fmtNum(r.trades.length, 0)})`} flush testId="backtest-trades">
+            {r.trades.length === 0 ? (
+              <Empty title="No trades">The strategy never entered a position over this range.</Empty>
+            ) : (
+              <VirtualTable rows={r.trades} columns={TRADE_COLUMNS} rowKey={(_, i) => i} rowHeight={24} height={340} rowTestId="trade-row" />
             )}
           </Panel>
-        </div>
+        </>
       )}
+    </div>
+  );
+}
+
+function SelectedRun({ id, live }: { id: string; live: Progress | undefined }) {
+  // Progress comes by push; the slow refetch only covers events missed during a reconnect.
+  const q = useVerb('get_backtest_result', { id, full: true }, { refetchInterval: (query) => (query.state.data?.status === 'running' ? 15_000 : false) });
+  return (
+    <Q q={q} what="Backtest result" rows={8}>
+      {(v) => <ResultView view={v} live={live} />}
     </Q>
+  );
+}
+
+/** Several runs overlaid as % return from each run's own start, with the metrics side by side. */
+function Comparison({ ids, onClose }: { ids: string[]; onClose: () => void }) {
+  const cmp = useVerb('compare_backtests', { ids });
+  const results = useQueries({
+    queries: ids.map((id) => ({ queryKey: ['get_backtest_result', { id, full: true }], queryFn: () => client().get('get_backtest_result', { id, full: true }) })),
+  });
+  const series = useMemo(
+    () =>
+      results.flatMap((q, i) => {
+        const v = q.data;
+        if (!v?.result) return [];
+        return [{ name: runLabel(v.summary), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: returnCurve(v.result) }];
+      }),
+    [results.map((q) => q.dataUpdatedAt).join(',')],
+  );
+  const loadingCurves = results.some((q) => q.isLoading);
+  const curveError = results.find((q) => q.error)?.error as ApiCallError | undefined;
+
+  return (
+    <Panel title={`Comparison of ${ids.length} runs`} testId="backtest-compare" right={<button className="btn small" onClick={onClose}>Close</button>}>
+      <div className="grid">
+        {loadingCurves ? <Loading rows={4} /> : curveError ? <ErrorState error={curveError} what="Run curves" /> : series.length ? <LineChart series={series} kind="line" unit="%" height={240} /> : <Empty title="No finished runs to overlay" />}
+        <div className="row faint" style={{ flexWrap: 'wrap' }}>
+          {series.map((s) => (
+            <span key={s.name} style={{ flex: 'none' }}>
+              <span style={{ display: 'inline-block', width: 10, height: 3, background: s.color, marginRight: 5, verticalAlign: 'middle' }} />
+              {s.name}
+            </span>
+          ))}
+        </div>
+        <Q q={cmp} what="Comparison" rows={6}>
+          {(d) => (
+            <table data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th>Metric</th>
+                  {d.rows.map((r, i) => (
+                    <th key={r.id} className="num" title={r.id}>
+                      <span style={{ color: OVERLAY_COLORS[i % OVERLAY_COLORS.length] }}>■</span> {runLabel(r.summary)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {METRICS.map((m) => {
+                  const values = d.rows.map((r) => metricValue(r.performance, m.key));
+                  const best = bestIndex(values, m.better);
+                  return (
+                    <tr key={m.key}>
+                      <td className="dim">{m.label}</td>
+                      {values.map((v, i) => (
+                        <td key={i} className="num" style={best === i ? { color: 'var(--accent)', fontWeight: 600 } : undefined}
+                          title={best === i ? 'best of the compared runs' : undefined}>
+                          {m.fmt(v)}
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                })}
+                <tr>
+                  <td className="dim">Blocked orders</td>
+                  {d.rows.map((r) => (
+                    <td key={r.id} className="num">{fmtNum(Object.values(r.blockedByRule).reduce((a, b) => a + b, 0), 0)}</td>
+                  ))}
+                </tr>
+              </tbody>
+            </table>
+          )}
+        </Q>
+      </div>
+    </Panel>
   );
 }
 
 export function BacktestPage() {
   const qc = useQueryClient();
-  const [form, setForm] = useState({ strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2024-01-01', to: '2024-06-30', initialCash: '10000' });
+  const [form, setForm] = useState<FormState>(DEFAULT_FORM);
   const [selected, setSelected] = useState<string | null>(null);
-  const [compareIds, setCompareIds] = useState<string[]>([]);
-  const [progress, setProgress] = useState<Record<string, number>>({});
-  const list = useVerb('list_backtests', { limit: 50 }, { refetchInterval: 10_000 });
+  const [checked, setChecked] = useState<string[]>([]);
+  const [comparing, setComparing] = useState<string[] | null>(null);
+  const [progress, setProgress] = useState<Record<string, Progress>>({});
+  const list = useVerb('list_backtests', { limit: 100 });
   const run = useAction('run_backtest', ['list_backtests']);
-  const cancel = useAction('cancel_backtest', ['list_backtests']);
-  const compare = useAction('compare_backtests');
-  useEvent('backtest.progress', (p) => {
-    const id = str(pick(p, 'id', 'backtestId'), '');
-    const done = num(pick(p, 'barsDone'));
-    const total = num(pick(p, 'totalBars'));
-    const v = done !== null && total ? done / total : num(pick(p, 'progress', 'pct'));
-    if (id && v !== null) setProgress((s) => ({ ...s, [id]: v > 1 ? v / 100 : v }));
-    if (pick(p, 'done') || (pick(p, 'status') && pick(p, 'status') !== 'running')) void qc.invalidateQueries({ queryKey: ['list_backtests'] });
-  });
-  const runs = listOf(list.data, 'backtests', 'runs', 'items');
+  const cancel = useAction('cancel_backtest', ['list_backtests', 'get_backtest_result']);
 
+  // Progress arrives by push; a run's end refreshes the list and its result once.
+  useEvent('backtest.progress', (e) => {
+    setProgress((s) => foldProgress(s, e));
+    if (e.status !== 'running') {
+      void qc.invalidateQueries({ queryKey: ['list_backtests'] });
+      void qc.invalidateQueries({ queryKey: ['get_backtest_result', { id: e.id }] });
+      void qc.invalidateQueries({ queryKey: ['compare_backtests'] });
+    }
+  });
+
+  const invalid = new Set((run.error?.error.issues ?? []).map((i) => String(i.path).split('.')[0]));
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    run.mutate(
-      { strategy: form.strategy, symbols: form.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean), timeframe: form.timeframe, from: form.from, to: form.to, initialCash: form.initialCash } as InputOf<'run_backtest'>,
-      { onSuccess: (r) => idOf(r) && setSelected(idOf(r)) },
-    );
+    const input: InputOf<'run_backtest'> = {
+      strategy: form.strategy,
+      symbols: form.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+      timeframe: form.timeframe as InputOf<'run_backtest'>['timeframe'],
+      initialCash: form.initialCash.trim(),
+      risk: form.risk,
+    };
+    const from = dateToMs(form.from);
+    const to = dateToMs(form.to);
+    if (from !== undefined) input.from = from;
+    if (to !== undefined) input.to = to;
+    if (form.label.trim()) input.label = form.label.trim();
+    run.mutate(input, {
+      onSuccess: (r) => {
+        setSelected(r.id);
+        setProgress((s) => ({ ...s, [r.id]: progressOf({ status: 'running', barsDone: 0, totalBars: r.totalBars }) }));
+      },
+    });
   };
-  const f = (k: keyof typeof form) => ({ value: form[k], onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm({ ...form, [k]: e.target.value }) });
+  const field = <K extends keyof FormState>(k: K) => ({
+    value: form[k],
+    'aria-invalid': invalid.has(k) || undefined,
+    'data-testid': `bt-${k}`,
+    onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+      if (run.error) run.reset();
+      setForm({ ...form, [k]: e.target.value as FormState[K] });
+    },
+  });
+  const runs = list.data?.backtests ?? [];
 
   return (
     <div className="page">
       <div className="page-head">
         <h1>Backtest</h1>
-        <span className="dim">Same strategy, fill, fee and risk code as paper and live trading.</span>
+        <span className="dim">Recorded candles through the same strategy, fill, fee and risk code as paper and live trading.</span>
       </div>
-      <div className="grid g-main-side" style={{ gridTemplateColumns: '300px minmax(0,1fr)' }}>
+      <div className="grid g-main-side" style={{ gridTemplateColumns: '320px minmax(0,1fr)' }}>
         <div className="grid" style={{ alignContent: 'start' }}>
           <Panel title="Run">
             <form className="form" onSubmit={submit} data-testid="backtest-form">
-              <label className="field">
-                Strategy
-                <select {...f('strategy')}>{STRATEGIES.map((s) => <option key={s}>{s}</option>)}</select>
-              </label>
-              <label className="field">
-                Symbols (comma separated)
-                <input {...f('symbols')} />
-              </label>
               <div className="row">
                 <label className="field">
-                  Timeframe
-                  <select {...f('timeframe')}>{TIMEFRAMES.map((s) => <option key={s}>{s}</option>)}</select>
+                  Strategy
+                  <select {...field('strategy')}>{STRATEGIES.map((s) => <option key={s}>{s}</option>)}</select>
                 </label>
                 <label className="field">
-                  Initial cash
-                  <input {...f('initialCash')} inputMode="decimal" />
+                  Timeframe
+                  <select {...field('timeframe')}>{TIMEFRAMES.map((s) => <option key={s}>{s}</option>)}</select>
                 </label>
               </div>
+              <label className="field">
+                Symbols (comma separated)
+                <input {...field('symbols')} placeholder="BTC-USD, ETH-USD" />
+              </label>
               <div className="row">
                 <label className="field">
                   From
-                  <input {...f('from')} type="date" />
+                  <input {...field('from')} type="date" />
                 </label>
                 <label className="field">
                   To
-                  <input {...f('to')} type="date" />
+                  <input {...field('to')} type="date" />
                 </label>
               </div>
-              <button className="btn primary" type="submit" disabled={run.isPending}>{run.isPending ? 'Starting…' : 'Run backtest'}</button>
+              <div className="row">
+                <label className="field">
+                  Initial cash
+                  <input {...field('initialCash')} inputMode="decimal" />
+                </label>
+                <label className="field">
+                  Risk limits
+                  <select {...field('risk')}>
+                    <option value="none">none</option>
+                    <option value="default">paper defaults</option>
+                  </select>
+                </label>
+              </div>
+              <label className="field">
+                Label (optional)
+                <input {...field('label')} placeholder="e.g. sma 20/50 2018" maxLength={120} />
+              </label>
+              <button className="btn primary" type="submit" disabled={run.isPending} data-testid="bt-run">
+                {run.isPending ? 'Loading data…' : 'Run backtest'}
+              </button>
               <IssuesAlert error={run.error} />
+              <div className="faint">Blank dates use all recorded data. Hourly data: BTC, ETH, LTC-USD 2017–2019; 1m: BTC/ETH-USDT, two days each.</div>
             </form>
           </Panel>
-          <Panel title="Runs" flush right={compareIds.length >= 2 ? <button className="btn small" onClick={() => compare.mutate({ ids: compareIds })}>Compare {compareIds.length}</button> : <span className="faint">tick 2+ to compare</span>}>
+          <Panel
+            title="Runs"
+            flush
+            testId="backtest-runs"
+            right={
+              checked.length >= 2 ? (
+                <button className="btn small primary" data-testid="bt-compare" onClick={() => setComparing([...checked])}>
+                  Compare {checked.length}
+                </button>
+              ) : (
+                <span className="faint">tick 2+ to compare</span>
+              )
+            }
+          >
             {list.isLoading || list.error ? (
               <Q q={list} what="Backtests">{() => null}</Q>
             ) : runs.length === 0 ? (
-              <Empty title="No backtests yet" />
+              <Empty title="No backtests yet">Run one above; it keeps going if you leave this page.</Empty>
             ) : (
-              <div className="scroll">
+              <div className="scroll" style={{ maxHeight: 420 }}>
                 <table>
                   <tbody>
                     {runs.map((r) => {
-                      const id = idOf(r);
-                      const p = progress[id];
-                      const running = str(pick(r, 'status'), '') === 'running';
+                      const p = progress[r.id] ?? (r.status === 'running' ? undefined : progressOf(r.status === 'completed' ? { status: r.status, barsDone: r.bars, totalBars: r.bars } : { status: r.status, barsDone: 0, totalBars: r.bars }));
+                      const status = p?.status ?? r.status;
                       return (
-                        <tr key={id} style={{ cursor: 'pointer', background: id === selected ? '#1b2330' : undefined }} onClick={() => setSelected(id)}>
-                          <td onClick={(e) => e.stopPropagation()}>
-                            <input type="checkbox" checked={compareIds.includes(id)} onChange={(e) => setCompareIds((c) => (e.target.checked ? [...c, id] : c.filter((x) => x !== id)))} />
+                        <tr key={r.id} data-testid="bt-run-row" data-status={status} style={{ cursor: 'pointer', background: r.id === selected ? '#1b2330' : undefined }} onClick={() => setSelected(r.id)}>
+                          <td style={{ width: 22 }} onClick={(e) => e.stopPropagation()}>
+                            <input
+                              type="checkbox"
+                              aria-label={`Compare ${runLabel(r)}`}
+                              disabled={status !== 'completed'}
+                              checked={checked.includes(r.id)}
+                              onChange={(e) => setChecked((c) => (e.target.checked ? [...c, r.id] : c.filter((x) => x !== r.id)))}
+                            />
                           </td>
                           <td>
-                            <div>{str(pick(r, 'label', 'strategy'), id)}</div>
-                            <div className="faint mono">{id.slice(0, 18)}</div>
-                            {running || (p !== undefined && p < 1) ? <div className="progress"><div style={{ width: `${((p ?? 0) * 100).toFixed(0)}%` }} /></div> : null}
+                            <div>{runLabel(r)}</div>
+                            <div className="faint mono">
+                              {fmtTime(r.createdAt).slice(5, 16)} · {equityText(r)}
+                            </div>
+                            <ProgressBar p={p} />
                           </td>
-                          <td className="dim">{str(pick(r, 'status'), '')}</td>
-                          <td>{running ? <button className="btn small" onClick={(e) => { e.stopPropagation(); cancel.mutate({ id }); }}>Cancel</button> : null}</td>
+                          <td className={`num ${r.totalReturn === null ? '' : r.totalReturn >= 0 ? 'up' : 'down'}`}>{returnText(r)}</td>
+                          <td style={{ width: 70 }}>
+                            {status === 'running' ? (
+                              <button className="btn small" data-testid="bt-cancel" disabled={cancel.isPending} onClick={(e) => { e.stopPropagation(); cancel.mutate({ id: r.id }); }}>
+                                Cancel
+                              </button>
+                            ) : (
+                              <StatusTag status={status} />
+                            )}
+                          </td>
                         </tr>
                       );
                     })}
@@ -210,43 +424,20 @@ export function BacktestPage() {
                 </table>
               </div>
             )}
+            {cancel.error ? <ErrorState error={cancel.error} what="Cancel" /> : null}
           </Panel>
         </div>
         <div className="grid" style={{ alignContent: 'start' }}>
-          {compare.error ? <ErrorState error={compare.error} what="Compare" /> : null}
-          {compare.data ? (
-            <Panel title="Comparison">
-              <CompareTable data={compare.data} />
+          {comparing ? <Comparison ids={comparing} onClose={() => setComparing(null)} /> : null}
+          {selected ? (
+            <SelectedRun id={selected} live={progress[selected]} />
+          ) : comparing ? null : (
+            <Panel title="Result">
+              <Empty title="Pick or run a backtest">Equity and drawdown, metrics, blocked orders and every trade appear here; tick two or more finished runs to overlay them.</Empty>
             </Panel>
-          ) : null}
-          {selected ? <ResultView id={selected} /> : <Panel title="Result"><Empty title="Pick or run a backtest">Equity, drawdown, metrics and trades appear here.</Empty></Panel>}
+          )}
         </div>
       </div>
     </div>
-  );
-}
-
-function CompareTable({ data }: { data: unknown }) {
-  const rows = listOf(data, 'runs', 'results', 'items');
-  if (!rows.length) return <pre className="mono dim">{JSON.stringify(data, null, 2)}</pre>;
-  const flat = rows.map((r) => ({ ...(isRec(r.summary) ? r.summary : {}), ...(isRec(r.performance) ? r.performance : {}), ...(isRec(r.metrics) ? r.metrics : {}) }) as Rec);
-  const keys = [...new Set(flat.flatMap((r) => Object.entries(r).filter(([, v]) => typeof v === 'number').map(([k]) => k)))].slice(0, 16);
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>Metric</th>
-          {rows.map((r, i) => <th key={i} className="num">{str(pick(r.summary, 'label', 'strategy') ?? r.id)}</th>)}
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => (
-          <tr key={k}>
-            <td className="dim">{k}</td>
-            {flat.map((r, i) => <td key={i} className="num">{fmtNum(num(r[k]), 4)}</td>)}
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
