@@ -36,6 +36,18 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
   let fake: FakeCoinbaseMarket;
   let fm: FeedManager;
   const bus = new EventBus();
+  let urls: { restUrl: string; wsUrl: string };
+  const makeFeedManager = () =>
+    new FeedManager({
+      config: loadConfig({}),
+      bus,
+      log: silentLogger,
+      client: env.client,
+      feeds: { coinbase: () => new CoinbaseFeed({ restUrl: urls.restUrl, wsUrl: urls.wsUrl, staleAfterMs: 2_000, backoffMs: { initial: 50, max: 500 } }) },
+      tickMs: 100,
+      // The host's clock starts 1 s into the minute the recording was aligned to, so the backfill window is exact.
+      now: () => Date.now() - clockSkew,
+    });
   const taskQueue = `market-it-${process.pid}`;
   const barsOnBus: Bar[] = [];
   bus.on('market.bar', (b) => barsOnBus.push(b));
@@ -54,18 +66,9 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
     }
     fake = new FakeCoinbaseMarket({ products: SYMBOLS.map((id) => ({ id, price: recorded[id]![BACKFILL - 1]!.close })), heartbeatMs: 200, maxRps: 50 });
     for (const s of SYMBOLS) fake.setCandles(s, recorded[s]!.slice(0, BACKFILL));
-    const urls = await fake.start();
+    urls = await fake.start();
     env = await startDevServer();
-    fm = new FeedManager({
-      config: loadConfig({}),
-      bus,
-      log: silentLogger,
-      client: env.client,
-      feeds: { coinbase: () => new CoinbaseFeed({ restUrl: urls.restUrl, wsUrl: urls.wsUrl, staleAfterMs: 2_000, backoffMs: { initial: 50, max: 500 } }) },
-      tickMs: 100,
-      // The host's clock starts 1 s into the minute the recording was aligned to, so the backfill window is exact.
-      now: () => Date.now() - clockSkew,
-    });
+    fm = makeFeedManager();
     await fm.start();
     w = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger, market: fm }), taskQueue });
   });
@@ -193,6 +196,49 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
     }
     for (const n of runs) expect(n).toBeLessThanOrEqual(limit);
     expect((await h.query(marketSnapshotQuery)).barsAccepted).toBe(45);
+    await handlers.stop_market_stream({}, ctx);
+  });
+
+  it('a refused backfill, a host restart and an insane bar: reported, degraded where it must be, then streaming again', async () => {
+    const config = loadConfig({ MARKET_LEASE_SECONDS: '1' });
+    const handlers = createMarketHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it3' };
+    const events: { type: string; summary: string }[] = [];
+    const off = bus.on('domain.event', (e) => events.push(e));
+    // SOL-USD is not a product of this exchange: its backfill is refused (404), not retried for minutes.
+    await handlers.start_market_stream({ symbols: ['BTC-USD', 'SOL-USD'], feed: 'coinbase', backfillMinutes: 5 }, ctx);
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    await waitFor(async () => (await h.query(marketBackfillProgressQuery)).state === 'done', 30_000, 100);
+    const progress = await h.query(marketBackfillProgressQuery);
+    expect(progress.errors.join('\n')).toMatch(/SOL-USD.*ProductID is invalid/);
+    expect(progress.symbols['SOL-USD']).toEqual({ bars: 0, done: true });
+
+    // Host restart: worker and feed manager go away; a new host comes up with a new feed manager.
+    await waitFor(() => fake.subscribed('market_trades').includes('BTC-USD'), 15_000);
+    await w.stop();
+    await fm.stop();
+    await waitFor(() => fake.connectionCount() === 0, 10_000);
+    fm = makeFeedManager();
+    await fm.start();
+    w = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger, market: fm }), taskQueue });
+    // The workflow's next lease renewal brings the feed back on the new host.
+    await waitFor(() => fake.subscribed('market_trades').includes('BTC-USD'), 20_000);
+    const before = (await h.query(marketSnapshotQuery)).barsAccepted;
+    const t0 = recorded['BTC-USD']!.at(-1)!.time + 100 * MIN;
+    const p = recorded['BTC-USD']!.at(-1)!.close;
+    fake.publishTrades([{ symbol: 'BTC-USD', price: p, size: '0.5', time: t0, tradeId: 'r-1' }]);
+    fake.publishTrades([{ symbol: 'BTC-USD', price: p, size: '0.5', time: t0 + MIN, tradeId: 'r-2' }]);
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted === before + 1, 20_000, 50);
+
+    // An insane bar signalled straight to the workflow is refused and reported as a domain event.
+    await h.signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: t0 + 5 * MIN, open: p, high: p, low: p, close: String(Number(p) * 10), volume: '1' }]);
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).barsRejected === 1, 20_000, 50);
+    await waitFor(() => events.some((e) => e.type === 'market.price_rejected'), 10_000);
+    const snap = await h.query(marketSnapshotQuery);
+    expect(snap.recentRejections[0]).toMatchObject({ symbol: 'BTC-USD', reason: 'jump' });
+    // Health reaches the workflow at lease renewals: ok again within a couple of them.
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).feedHealth?.state === 'ok', 10_000, 100);
+    off();
     await handlers.stop_market_stream({}, ctx);
   });
 });

@@ -12,6 +12,7 @@
  *   reserve, or when the server suggests it; state and unprocessed signals are carried over.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -246,7 +247,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
         bars = await marketFetchCandles({ symbol: page.symbol, feed: st.feed, timeframe: st.options.timeframe, start: page.start, end: page.end });
       } catch (err) {
         // Degraded, not dead: the symbol goes live without that history, and the progress says why.
-        st.backfill.errors.push(`${page.symbol} ${new Date(page.start).toISOString()}: ${(err as Error).message}`.slice(0, 300));
+        st.backfill.errors.push(`${page.symbol} ${new Date(page.start).toISOString()}: ${failureMessage(err)}`.slice(0, 300));
         if (st.backfill.errors.length > 20) st.backfill.errors.shift();
       }
       const r = applyBackfillPage(st, page, bars);
@@ -267,4 +268,10 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   await condition(allHandlersFinished);
   await marketReleaseFeed().catch(() => undefined);
   return { stoppedAt: st.clock, runs, snapshot: snapshot(st) };
+}
+
+/** The activity's own message rather than the wrapper's "Activity task failed". */
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
 }
