@@ -11,7 +11,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'e2e/artifacts/**', 'bench/peers/**', 'drizzle/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'e2e/artifacts/**', 'bench/peers/**', 'bench/results/**', 'drizzle/**', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {
