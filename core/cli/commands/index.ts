@@ -7,6 +7,7 @@ import { tradeCommands } from './trade';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
+import { marketCommands } from './market';
 
 export const allCommands: CliCommand[] = [
   ...systemCommands,
@@ -16,4 +17,5 @@ export const allCommands: CliCommand[] = [
   ...reconcileCommands,
   ...mcpCommands,
   ...backtestCommands,
+  ...marketCommands,
 ];
