@@ -1,9 +1,19 @@
 /**
- * A valid example input for every MCP tool: shown in docs, and used by the bridge tests to call
- * each tool for real. A tool without an example here fails the tests, so none is forgotten.
+ * A valid example input for every MCP tool, in an order that works on a fresh cockpit: shown in
+ * docs, and used by the bridge tests to call each tool for real. A tool without an example here
+ * fails the tests, so none is forgotten. `$backtest` / `$backtest2` stand for ids returned by
+ * earlier `run_backtest` calls.
  */
 export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_runtime_status: {},
+
+  // Market
+  start_market_stream: { symbols: ['BTC-USD'], feed: 'simulated', backfillMinutes: 30 },
+  add_market_symbols: { symbols: ['ETH-USD'] },
+  get_market_snapshot: {},
+  get_feature_vector: { symbol: 'BTC-USD' },
+  get_candles: { symbol: 'BTC-USD', timeframe: '1m', limit: 50 },
+  remove_market_symbols: { symbols: ['ETH-USD'] },
 
   // Paper trading
   place_mock_order: { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '25', idempotencyKey: 'example-order-0001', expectedEdgeBps: 40, rationale: 'example' },
@@ -16,6 +26,28 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_user_preferences: {},
   set_kill_switch: { on: false },
 
+  // Agents
+  pause_execution_agent: { reason: 'example: reviewing the strategy' },
+  resume_execution_agent: {},
+  set_execution_mode: { mode: 'standard', reason: 'example' },
+  get_agent_status: {},
+  get_execution_agent_status: {},
+  trigger_performance_evaluation: { reason: 'example' },
+  get_judge_scores: { limit: 10 },
+  get_agent_logs: { limit: 20 },
+  get_prompt_history: { promptId: 'execution-standard' },
+  get_prompt: { id: 'judge' },
+  broker_chat: { sessionId: 'mcp-example', message: 'status' },
+  get_chat_history: { sessionId: 'mcp-example' },
+  get_llm_usage: {},
+
+  // Backtests
+  run_backtest: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01', params: { fast: 10, slow: 30 } },
+  get_backtest_result: { id: '$backtest' },
+  list_backtests: { limit: 10 },
+  compare_backtests: { ids: ['$backtest', '$backtest2'] },
+  cancel_backtest: { id: '$backtest' },
+
   // Production ledger
   list_wallets: {},
   get_journal: { limit: 20 },
@@ -25,4 +57,14 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_reconcile_history: { limit: 10 },
   get_live_trading_status: {},
   disarm_live_trading: {},
+
+  stop_market_stream: {},
 };
+
+/** Substitute `$name` placeholders (whole string values) from earlier results. */
+export function fillPlaceholders(input: unknown, values: Record<string, string>): unknown {
+  if (typeof input === 'string' && input.startsWith('$') && values[input.slice(1)] !== undefined) return values[input.slice(1)];
+  if (Array.isArray(input)) return input.map((v) => fillPlaceholders(v, values));
+  if (input && typeof input === 'object') return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, fillPlaceholders(v, values)]));
+  return input;
+}
