@@ -21,6 +21,7 @@ describe('backtest view logic', () => {
         { t: 2_000_000, equity: 90, exposure: 0.5 },
       ],
       drawdownCurve: [{ t: 2_000_000, drawdown: 0.1089 }],
+      summary: { initialCash: '100' },
     } as unknown as BacktestResult;
     const c = curves(r);
     expect(c.equity).toEqual([{ time: 1000, value: 101 }, { time: 2000, value: 90 }]);

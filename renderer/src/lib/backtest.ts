@@ -49,11 +49,14 @@ export function curves(r: BacktestResult): { equity: Point[]; drawdown: Point[] 
   };
 }
 
-/** Each run's equity as % return from its own start, so runs of different sizes overlay. */
+/**
+ * Each run's equity as % return on its initial cash, so runs of different sizes overlay and the
+ * curve ends where the table's total return says (the first sampled point is already after fees).
+ */
 export function returnCurve(r: BacktestResult): Point[] {
-  const first = r.equityCurve[0]?.equity;
-  if (!first) return [];
-  return dedupe(r.equityCurve.map((p) => ({ time: sec(p.t), value: (p.equity / first - 1) * 100 })));
+  const base = Number(r.summary.initialCash) || r.equityCurve[0]?.equity;
+  if (!base) return [];
+  return dedupe(r.equityCurve.map((p) => ({ time: sec(p.t), value: (p.equity / base - 1) * 100 })));
 }
 
 function dedupe(points: Point[]): Point[] {

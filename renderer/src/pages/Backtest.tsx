@@ -171,6 +171,19 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
 function SelectedRun({ id, live }: { id: string; live: Progress | undefined }) {
   // Progress comes by push; the slow refetch only covers events missed during a reconnect.
   const q = useVerb('get_backtest_result', { id, full: true }, { refetchInterval: (query) => (query.state.data?.status === 'running' ? 15_000 : false) });
+  // A run keeps the worker busy, so the first read can wait until it ends; the pushed progress
+  // is shown meanwhile instead of a skeleton.
+  if (q.isLoading && live?.status === 'running') {
+    return (
+      <Panel title="Running" testId="backtest-result" right={<StatusTag status="running" />}>
+        <div className="grid" style={{ gap: 6 }} data-status="running">
+          <div className="dim mono">{id}</div>
+          <ProgressBar p={live} testId="backtest-progress" />
+          <Empty title={`${fmtPct(live.ratio, 0)} of the bars replayed`}>Equity, drawdown, metrics and trades appear when the run finishes.</Empty>
+        </div>
+      </Panel>
+    );
+  }
   return (
     <Q q={q} what="Backtest result" rows={8}>
       {(v) => <ResultView view={v} live={live} />}
@@ -387,10 +400,11 @@ export function BacktestPage() {
                 <table>
                   <tbody>
                     {runs.map((r) => {
-                      const p = progress[r.id] ?? (r.status === 'running' ? undefined : progressOf(r.status === 'completed' ? { status: r.status, barsDone: r.bars, totalBars: r.bars } : { status: r.status, barsDone: 0, totalBars: r.bars }));
+                      const pushed = progress[r.id];
+                      const p = pushed ?? (r.status === 'running' ? undefined : progressOf(r.status === 'completed' ? { status: r.status, barsDone: r.bars, totalBars: r.bars } : { status: r.status, barsDone: 0, totalBars: r.bars }));
                       const status = p?.status ?? r.status;
                       return (
-                        <tr key={r.id} data-testid="bt-run-row" data-status={status} style={{ cursor: 'pointer', background: r.id === selected ? '#1b2330' : undefined }} onClick={() => setSelected(r.id)}>
+                        <tr key={r.id} data-testid="bt-run-row" data-status={status} data-pushed-bars={pushed ? pushed.barsDone : undefined} style={{ cursor: 'pointer', background: r.id === selected ? '#1b2330' : undefined }} onClick={() => setSelected(r.id)}>
                           <td style={{ width: 22 }} onClick={(e) => e.stopPropagation()}>
                             <input
                               type="checkbox"
