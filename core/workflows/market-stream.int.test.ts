@@ -241,4 +241,25 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
     off();
     await handlers.stop_market_stream({}, ctx);
   });
+
+  it('a worker without a feed manager: the stream stays up and reports the feed down, then recovers on a proper host', async () => {
+    const tq = `${taskQueue}-nomarket`;
+    const bare = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger }), taskQueue: tq });
+    const handlers = createMarketHandlers({ client: env.client, config: loadConfig({ MARKET_LEASE_SECONDS: '1' }), taskQueue: tq, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it4' };
+    await handlers.start_market_stream({ symbols: ['BTC-USD'], feed: 'coinbase', backfillMinutes: 0 }, ctx);
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).feedHealth?.state === 'down', 20_000, 100);
+    expect((await h.query(marketSnapshotQuery)).feedHealth?.detail).toMatch(/no market feed manager/);
+    expect((await h.describe()).status.name).toBe('RUNNING');
+    await bare.stop();
+    const proper = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger, market: fm }), taskQueue: tq });
+    try {
+      await waitFor(async () => (await h.query(marketSnapshotQuery)).feedHealth?.state === 'ok', 20_000, 100);
+      await waitFor(() => fake.subscribed('market_trades').includes('BTC-USD'), 10_000);
+      expect(await handlers.stop_market_stream({}, ctx)).toEqual({ stopped: true, wasRunning: true });
+    } finally {
+      await proper.stop();
+    }
+  });
 });

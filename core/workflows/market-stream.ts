@@ -186,21 +186,36 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   // The lease is renewed on a workflow timer; each renewal arms a new one and older ones are ignored.
   let leaseDue = false;
   let leaseGen = 0;
-  const renew = async (symbols: string[] = st.order) => {
-    const r = await marketEnsureFeed({ symbols: [...symbols], feed: st.feed, leaseMs: leaseMs * 3 });
-    st.clock = Math.max(st.clock, r.now);
-    st.feedHealth = { ...r.health, at: r.now };
+  const armLease = () => {
     leaseDue = false;
     const gen = ++leaseGen;
     void sleep(leaseMs).then(() => {
       if (gen === leaseGen) leaseDue = true;
     });
   };
+  /**
+   * A host without a feed manager (or one that keeps failing) leaves the stream running and
+   * visibly down, retried at every lease period, rather than failing the workflow.
+   */
+  const renew = async (symbols: string[] = st.order): Promise<boolean> => {
+    try {
+      const r = await marketEnsureFeed({ symbols: [...symbols], feed: st.feed, leaseMs: leaseMs * 3 });
+      st.clock = Math.max(st.clock, r.now);
+      st.feedHealth = { ...r.health, at: r.now };
+      return true;
+    } catch (err) {
+      st.feedHealth = { state: 'down', detail: `feed lease failed: ${failureMessage(err)}`.slice(0, 300), at: st.clock };
+      return false;
+    } finally {
+      armLease();
+    }
+  };
 
   if (!input.carried) {
     for (const s of input.symbols) if (!validSymbol(s)) throw ApplicationFailure.create({ message: `not a product id like BTC-USD: ${s}`, type: 'InvalidSymbols', nonRetryable: true });
     // The feed starts first so no live bar is missed; its bars are held until the backfill is in.
-    await renew(input.symbols);
+    // The backfill window ends at the host's clock, so the first lease must succeed before it.
+    while (!(await renew(input.symbols)) && !stopRequested) await condition(() => leaseDue || stopRequested);
     addSymbols(st, input.symbols, { end: st.clock, minutes: input.backfillMinutes, pageBars });
     initialised = true;
   } else {

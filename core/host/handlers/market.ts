@@ -105,8 +105,9 @@ export function createMarketHandlers(deps: HandlerDeps): Pick<Handlers, MarketVe
     async stop_market_stream() {
       if (!(await running())) return { stopped: true, wasRunning: false };
       await handle().signal(marketStopSignal, { reason: 'stop_market_stream' });
-      await handle().result().catch(() => undefined);
-      return { stopped: true, wasRunning: true };
+      // The run completes once its worker processes the signal; without a worker it stays asked to stop.
+      const done = await Promise.race([handle().result().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000).unref?.())]);
+      return { stopped: done, wasRunning: true };
     },
 
     async add_market_symbols(args) {
