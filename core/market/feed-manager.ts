@@ -54,6 +54,7 @@ export interface FeedManagerStats {
 export class FeedManager implements MarketFeedPort {
   readonly name = 'market';
   private feed: MarketFeed | null = null;
+  private feedKind: FeedKind | null = null;
   private symbols: string[] = [];
   private leaseUntil = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -93,6 +94,12 @@ export class FeedManager implements MarketFeedPort {
     this.leaseUntil = this.now() + req.leaseMs;
     if (!this.feed || this.feed.kind !== req.feed) {
       this.stopFeed(`switching to ${req.feed}`);
+      // Another source's open bars and last prices must not mix into this one's.
+      if (this.feedKind && this.feedKind !== req.feed) {
+        this.agg = new BarAggregator(this.o.timeframe ?? '1m', { graceMs: this.o.barGraceMs ?? 2_000 });
+        this.guards.clear();
+      }
+      this.feedKind = req.feed;
       this.feed = this.build(req.feed);
       this.symbols = [...req.symbols];
       this.feed.start(this.symbols, { onTick: (t) => this.ingest(t), onHealth: (h) => this.onHealth(h) });
