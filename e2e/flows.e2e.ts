@@ -164,12 +164,16 @@ describe('the production ledger against a local Coinbase brokerage', () => {
     exchange.setBalance('ETH', '0.9');
     await page.click('[data-testid=reconcile]');
     await expect.poll(() => page.textContent('[data-testid=page-ledger]'), { timeout: 60_000, interval: 500 }).toMatch(/Reconcile drift/);
-    await expect.poll(() => page.locator('[data-testid=reconcile-history] button:has-text("Approve")').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('[data-testid=approve-correction]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.waitForSelector('[data-testid=drift-chart] canvas');
     await c.shot('flow-ledger-drift');
 
-    await page.locator('[data-testid=reconcile-history] button:has-text("Approve")').first().click();
+    const journalBefore = await page.locator('[data-testid=journal-row]').count();
+    await page.locator('[data-testid=approve-correction]').first().click();
     await expect.poll(() => page.textContent('[data-testid=reconcile-history]'), { timeout: 30_000 }).toContain('approved');
     await expect.poll(() => page.textContent('[data-testid=wallets]'), { timeout: 15_000 }).toContain('0.9 ETH');
+    // The correction is a balanced journal entry (two postings) on top of the opening balances.
+    await expect.poll(() => page.locator('[data-testid=journal-row]').count(), { timeout: 15_000 }).toBe(journalBefore + 2);
     await c.shot('flow-ledger-approved');
     expect(fatalConsoleErrors(c.consoleErrors)).toEqual([]);
   });

@@ -37,7 +37,7 @@ export function LineChart({ series, height = 200, kind = 'area', unit }: { serie
       const priceFormat = unit ? { type: 'custom' as const, formatter: (v: number) => `${v.toFixed(2)}${unit}` } : undefined;
       const a: ISeriesApi<'Area' | 'Line'> =
         kind === 'line'
-          ? c.addSeries(LineSeries, { color: x.color, lineWidth: 2, priceLineVisible: false, lastValueVisible: true, title: x.name, ...(priceFormat ? { priceFormat } : {}) })
+          ? c.addSeries(LineSeries, { color: x.color, lineWidth: 2, priceLineVisible: false, lastValueVisible: true, title: x.name, pointMarkersVisible: x.points.length <= 60, ...(priceFormat ? { priceFormat } : {}) })
           : c.addSeries(AreaSeries, { lineColor: x.color, topColor: `${x.color}55`, bottomColor: `${x.color}05`, lineWidth: 2, priceLineVisible: false, title: x.name, ...(priceFormat ? { priceFormat } : {}) });
       const seen = new Map<number, number>();
       for (const p of x.points) seen.set(Math.floor(p.time > 1e11 ? p.time / 1000 : p.time), p.value);

@@ -1,7 +1,33 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
+import { LineChart } from '../components/LineChart';
+import { VirtualTable, type Column } from '../components/VirtualTable';
 import { Empty, ErrorState, IssuesAlert, Panel, Q } from '../components/ui';
 import { fmtDec, fmtQty, fmtTime, sign } from '../lib/format';
+import { OVERLAY_COLORS } from '../lib/backtest';
+import { driftSeries, journalRows, type JournalRow, type ReconcileRun } from '../lib/ledger-view';
+
+const JOURNAL_COLUMNS: Column<JournalRow>[] = [
+  { key: 'at', header: 'Time', width: 118, className: 'mono dim', render: (r) => (r.head ? <span title={fmtTime(r.at)}>{fmtTime(r.at).slice(5)}</span> : '') },
+  { key: 'entry', header: 'Entry', render: (r) => (r.head ? <span title={r.correlationId ? `correlation ${r.correlationId}` : undefined}><span className="tag">{r.kind}</span> {r.memo}</span> : null) },
+  // Wallet ids are exchange:account:kind; the kind tells the postings of one entry apart.
+  { key: 'wallet', header: 'Wallet', width: 90, className: 'mono faint', render: (r) => <span title={r.walletId}>{r.walletId.split(':').pop()}</span> },
+  { key: 'amount', header: 'Amount', width: 130, className: 'num', render: (r) => <><span className={sign(r.amount) < 0 ? 'down' : 'up'}>{fmtQty(r.amount)}</span> {r.currency}</> },
+];
+
+/** Drift per wallet and currency over the reconcile runs, as % of the ledger balance. */
+function DriftChart({ runs }: { runs: readonly ReconcileRun[] }) {
+  const series = useMemo(
+    () => driftSeries(runs).map((s, i) => ({ name: s.key.replace(/^.*:/, ''), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: s.points })),
+    [runs],
+  );
+  if (series.every((s) => s.points.length === 0)) return null;
+  return (
+    <div data-testid="drift-chart" style={{ borderBottom: '1px solid var(--line)' }}>
+      <LineChart series={series} kind="line" unit="%" height={160} />
+    </div>
+  );
+}
 
 function FractionEditor({ walletId, value }: { walletId: string; value: string }) {
   const [v, setV] = useState(value);
@@ -17,9 +43,9 @@ function FractionEditor({ walletId, value }: { walletId: string; value: string }
 
 export function LedgerPage() {
   const wallets = useVerb('list_wallets', {}, { refetchInterval: 15_000 });
-  const journal = useVerb('get_journal', { limit: 100 });
+  const journal = useVerb('get_journal', { limit: 1000 });
   const reservations = useVerb('get_reservations', { limit: 100 });
-  const history = useVerb('get_reconcile_history', { limit: 20 });
+  const history = useVerb('get_reconcile_history', { limit: 50 });
   const reconcile = useAction('reconcile', ['get_reconcile_history', 'list_wallets']);
   const approve = useAction('approve_correction', ['get_reconcile_history', 'list_wallets', 'get_journal']);
   const reject = useAction('reject_correction', ['get_reconcile_history']);
@@ -78,8 +104,10 @@ export function LedgerPage() {
         <Q q={history} what="Reconcile history">
           {(d) =>
             d.runs.length === 0 ? (
-              <Empty title="No reconcile runs yet" />
+              <Empty title="No reconcile runs yet">Reconcile compares every ledger balance with Coinbase; drift above the threshold proposes a correction for you to approve or reject.</Empty>
             ) : (
+              <>
+              <DriftChart runs={d.runs} />
               <div className="scroll">
                 <table>
                   <thead>
@@ -108,8 +136,8 @@ export function LedgerPage() {
                               <td>
                                 {x.correction === 'proposed' ? (
                                   <span className="row" style={{ flexWrap: 'nowrap' }}>
-                                    <button className="btn small" onClick={() => approve.mutate({ driftId: x.id })}>Approve</button>
-                                    <button className="btn small" onClick={() => reject.mutate({ driftId: x.id })}>Reject</button>
+                                    <button className="btn small" data-testid="approve-correction" disabled={approve.isPending} onClick={() => approve.mutate({ driftId: x.id })}>Approve</button>
+                                    <button className="btn small" data-testid="reject-correction" disabled={reject.isPending} onClick={() => reject.mutate({ driftId: x.id })}>Reject</button>
                                   </span>
                                 ) : (
                                   <span className="tag">{x.correction}</span>
@@ -125,6 +153,7 @@ export function LedgerPage() {
                   </tbody>
                 </table>
               </div>
+              </>
             )
           }
         </Q>
@@ -134,27 +163,9 @@ export function LedgerPage() {
           <Q q={journal} what="Journal">
             {(d) =>
               d.entries.length === 0 ? (
-                <Empty title="No journal entries" />
+                <Empty title="No journal entries">Opening balances, fills, fees and corrections are posted here as balanced entries.</Empty>
               ) : (
-                <div className="scroll">
-                  <table>
-                    <tbody>
-                      {d.entries.map((e) => (
-                        <tr key={e.id}>
-                          <td className="mono dim">{fmtTime(e.at)}</td>
-                          <td>
-                            <span className="tag">{e.kind}</span> {e.memo}
-                            {e.postings.map((p, i) => (
-                              <div key={i} className="mono faint">
-                                {p.walletId} <span className={sign(p.amount) < 0 ? 'down' : 'up'}>{fmtQty(p.amount)}</span> {p.currency}
-                              </div>
-                            ))}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <VirtualTable rows={journalRows(d.entries)} columns={JOURNAL_COLUMNS} rowKey={(r) => r.key} rowHeight={22} height={320} rowTestId="journal-row" />
               )
             }
           </Q>
