@@ -24,6 +24,7 @@ import { COMMAND_HELP, parseCommand } from '../agents/commands';
 import type { AgentConstraints, MarketPoint } from '../agents/policy';
 import type { CalibrationPair, JudgeMetrics } from '../agents/scoring';
 import type { ActivityDeps } from './deps';
+import { realRoutingOn, routeToRealLedger, type AgentOrder } from './real-ledger-routing';
 
 export interface LlmTurnInput {
   agent: AgentName;
@@ -161,6 +162,9 @@ export function createAgentActivities(deps: ActivityDeps) {
   }
 
   async function placeOrder(portfolioId: string, order: Record<string, unknown>): Promise<OrderAttempt> {
+    if (await realRoutingOn(client(), deps.config.ENABLE_REAL_LEDGER, portfolioId)) {
+      return routeToRealLedger(client(), deps.config.VIGIL_TASK_QUEUE, deps.ledger, order as unknown as AgentOrder);
+    }
     try {
       const res = (await client().workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).executeUpdate(LEDGER_MESSAGES.placeOrder, { args: [order] })) as Record<string, unknown>;
       const status = String(res.status);
