@@ -262,4 +262,25 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
       await proper.stop();
     }
   });
+
+  it('adds and removes symbols through the verbs; the validators refuse what would break the stream', async () => {
+    const handlers = createMarketHandlers({ client: env.client, config: loadConfig({ MARKET_LEASE_SECONDS: '1' }), taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it5' };
+    await handlers.start_market_stream({ symbols: ['BTC-USD'], feed: 'coinbase', backfillMinutes: 30 }, ctx);
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+    expect(await handlers.add_market_symbols({ symbols: ['ETH-USD', 'BTC-USD'] }, ctx)).toEqual({ symbols: ['BTC-USD', 'ETH-USD'], added: ['ETH-USD'], removed: [] });
+    await waitFor(async () => (await h.query(marketBackfillProgressQuery)).symbols['ETH-USD']?.done === true, 20_000, 100);
+    await waitFor(() => fake.subscribed('market_trades').join() === 'BTC-USD,ETH-USD', 10_000);
+
+    expect(await handlers.remove_market_symbols({ symbols: ['BTC-USD'] }, ctx)).toEqual({ symbols: ['ETH-USD'], added: [], removed: ['BTC-USD'] });
+    await waitFor(() => fake.subscribed('market_trades').join() === 'ETH-USD', 10_000);
+    await expect(handlers.get_feature_vector({ symbol: 'BTC-USD' }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(handlers.remove_market_symbols({ symbols: ['ETH-USD'] }, ctx)).rejects.toMatchObject({ code: 'rejected', message: expect.stringMatching(/cannot remove every symbol/) });
+    const many = Array.from({ length: 50 }, (_, i) => `X${i}-USD`);
+    await expect(handlers.add_market_symbols({ symbols: many }, ctx)).rejects.toMatchObject({ code: 'rejected', message: expect.stringMatching(/at most 50 symbols/) });
+    await expect(handlers.start_market_stream({ feed: 'replay' }, ctx)).rejects.toMatchObject({ code: 'rejected' });
+    // Refusals changed nothing.
+    expect(Object.keys((await h.query(marketSnapshotQuery)).symbols)).toEqual(['ETH-USD']);
+    await handlers.stop_market_stream({}, ctx);
+  });
 });
