@@ -70,6 +70,11 @@ describe('a paper order chatted to the broker', () => {
     await page.waitForSelector('[data-testid=chat-streaming]', { state: 'detached', timeout: 60_000 });
     const reply = (await page.locator('.msg.assistant').last().textContent()) ?? '';
     expect(reply).toMatch(/fill|bought|BTC-USD/i);
+    // The verb's result is a collapsed card with the key fields, not raw JSON.
+    const card = page.locator('.msg.assistant').last().locator('[data-testid=chat-data-card]');
+    expect(await card.count()).toBe(1);
+    expect(await card.locator('summary').textContent()).toMatch(/status\s*filled/);
+    expect(await card.locator('pre').isVisible()).toBe(false);
     await c.shot('flow-broker-order');
 
     await c.open('portfolio');

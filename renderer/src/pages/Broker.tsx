@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useAction, useVerb } from '../api/hooks';
+import { ChatContent } from '../components/ChatContent';
 import { ErrorState, IssuesAlert, Loading, Panel } from '../components/ui';
 import { useUi } from '../store';
 
@@ -80,7 +81,7 @@ export function BrokerPage() {
             ) : null}
             {msgs.map((m) => (
               <div key={`${m.turn}-${m.role}`} className={`msg ${m.role}`}>
-                {m.content}
+                {m.role === 'assistant' ? <ChatContent text={m.content} /> : m.content}
                 {m.tools?.length ? (
                   <details className="tool-card">
                     <summary>
@@ -93,7 +94,7 @@ export function BrokerPage() {
               </div>
             ))}
             {pending ? <div className="msg user">{pending}</div> : null}
-            {pending ? <div className="msg assistant" data-testid="chat-streaming">{stream && !stream.done && stream.text ? stream.text : <span className="faint">thinking…</span>}</div> : null}
+            {pending ? <div className="msg assistant" data-testid="chat-streaming">{stream && !stream.done && stream.text ? <ChatContent text={stream.text} /> : <span className="faint">thinking…</span>}</div> : null}
           </div>
           {send.error ? (
             <div style={{ padding: '0 10px' }}>
