@@ -4,27 +4,10 @@
  */
 import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
-import { command, CliError, EXIT, type CliCommand, type CliContext, type ExitCode } from '../registry';
-import type { RemoteRuntime } from '../connect';
+import { command, EXIT, type CliCommand } from '../registry';
+import { callVerb, withRuntime } from '../remote';
 
-async function withRuntime<T>(ctx: CliContext, fn: (rt: RemoteRuntime) => Promise<T>): Promise<T> {
-  const { connectRuntime } = await import('../connect');
-  const rt = await connectRuntime(ctx.config, ctx.dataDir);
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-async function call<T>(rt: RemoteRuntime, verb: string, input: unknown): Promise<T> {
-  const r = await rt.call(verb, input);
-  if (r.ok) return r.result as T;
-  const issues = r.error.issues?.map((i) => `  ${i.path}: ${i.message}`).join('\n');
-  const msg = issues ? `${r.error.message}\n${issues}` : r.error.message;
-  const exit: ExitCode = r.error.code === 'invalid_input' ? EXIT.usage : r.error.code === 'rejected' || r.error.code === 'not_found' ? EXIT.rejected : r.error.code === 'unavailable' ? EXIT.unavailable : EXIT.failed;
-  throw new CliError(exit, msg);
-}
+const call = callVerb;
 
 const symbolList = z
   .string()
