@@ -60,6 +60,17 @@ describe('stream state', () => {
     expect(snapshot(st).symbols['BTC-USD']).toMatchObject({ price: bars[119]!.close, time: bars[119]!.time + MIN, bars: 120 });
   });
 
+  it('stays a small continue-as-new payload with 50 symbols: candles shared down, state under 1.5 MB', () => {
+    const st = streamInit('coinbase', { ...OPTS, candleKeep: 500 });
+    const symbols = Array.from({ length: 50 }, (_, i) => `S${i}-USD`);
+    addSymbols(st, symbols, null);
+    const bars = rec(0, 600);
+    for (const b of bars) applyLiveBars(st, symbols.map((symbol) => ({ ...b, symbol })));
+    expect(st.symbols['S0-USD']!.candles).toHaveLength(200);
+    expect(candles(st, 'S7-USD', 1000)).toEqual(bars.slice(-200).map((b) => ({ ...b, symbol: 'S7-USD' })));
+    expect(JSON.stringify(st).length).toBeLessThan(1_500_000);
+  });
+
   it('rejects insane bars with a reason and never feeds them to features', () => {
     const st = streamInit('coinbase', OPTS);
     addSymbols(st, ['BTC-USD'], null);

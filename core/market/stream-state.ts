@@ -15,8 +15,11 @@ export type FeedKind = 'coinbase' | 'replay' | 'simulated';
 
 export interface SymbolState {
   symbol: string;
-  /** Newest last, at most `candleKeep`. */
-  candles: Bar[];
+  /**
+   * Newest last: [open time, open, high, low, close, volume]. Compact rows because the whole state
+   * travels as one continue-as-new payload (Temporal refuses payloads over 2 MB).
+   */
+  candles: CandleRow[];
   features: FeatureState;
   guard: GuardState;
   lastPrice: string | null;
@@ -26,6 +29,16 @@ export interface SymbolState {
   /** Live bars waiting for this symbol's backfill to finish (applied after it, in order). */
   held: Bar[];
   backfilled: boolean;
+}
+
+export type CandleRow = [number, string, string, string, string, string];
+
+/** Candles kept across all symbols: about 60 bytes each, so the carried state stays well under 1 MB. */
+export const TOTAL_CANDLES = 10_000;
+
+/** Per-symbol candle bound: `candleKeep`, shared down when many symbols are streamed (at least 60). */
+export function candleBound(st: StreamState): number {
+  return Math.min(st.options.candleKeep, Math.max(60, Math.floor(TOTAL_CANDLES / Math.max(1, st.order.length))));
 }
 
 export interface BackfillPage {
@@ -215,8 +228,9 @@ function applyToSymbol(st: StreamState, sym: SymbolState, bars: Bar[]): { accept
       continue;
     }
     featureUpdate(sym.features, { time: b.time, open: Number(b.open), high: Number(b.high), low: Number(b.low), close: Number(b.close), volume: Number(b.volume) });
-    sym.candles.push(b);
-    if (sym.candles.length > st.options.candleKeep) sym.candles.splice(0, sym.candles.length - st.options.candleKeep);
+    sym.candles.push([b.time, b.open, b.high, b.low, b.close, b.volume]);
+    const keep = candleBound(st);
+    if (sym.candles.length > keep) sym.candles.splice(0, sym.candles.length - keep);
     sym.lastBarTime = b.time;
     sym.lastPrice = b.close;
     sym.accepted++;
@@ -303,5 +317,6 @@ export function symbolFeatures(st: StreamState, symbol: string): FeatureVector |
 export function candles(st: StreamState, symbol: string, limit: number): Bar[] {
   const x = st.symbols[symbol];
   if (!x || limit <= 0) return [];
-  return x.candles.slice(-Math.min(limit, x.candles.length));
+  const tf = st.options.timeframe;
+  return x.candles.slice(-Math.min(limit, x.candles.length)).map(([time, open, high, low, close, volume]) => ({ symbol, timeframe: tf, time, open, high, low, close, volume }));
 }
