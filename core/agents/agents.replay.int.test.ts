@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -28,6 +27,7 @@ import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../wo
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
+import { loadHistory } from '../../tests/support/replay';
 
 const DIR = fileURLToPath(new URL('../../tests/histories/', import.meta.url));
 const IDS = { exec: 'vigil/agent/execution/replay', judge: 'vigil/agent/judge/replay', broker: WORKFLOW_IDS.brokerSession('replay') };
@@ -103,13 +103,6 @@ async function record(): Promise<void> {
 }
 
 /** proto3 JSON -> History through @temporalio/proto's own protobufjs (see execution-ledger.replay.int.test.ts). */
-function loadHistory(json: unknown): unknown {
-  const req = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
-  const { fromJson } = req('protobufjs/ext/protojson') as { fromJson: (t: unknown, v: unknown, o: unknown) => unknown };
-  const { patchProtobufRoot } = req('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (r: unknown) => { lookupType(n: string): unknown } };
-  const type = patchProtobufRoot(req('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
-  return fromJson(type, json, { ignoreUnknownFields: true });
-}
 
 describe('agent workflows replay', () => {
   it('replay the committed histories deterministically', async () => {

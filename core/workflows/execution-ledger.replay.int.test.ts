@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
 import { createTradingActivities } from '../activities/trading';
 import { EventBus } from '../host/bus';
 import { silentLogger } from '../runtime/log';
 import type { Bar } from '../domain/market';
 import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './execution-ledger';
+import { loadHistory } from '../../tests/support/replay';
 
 const FILE = fileURLToPath(new URL('../../tests/histories/execution-ledger.json', import.meta.url));
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
@@ -60,18 +60,6 @@ async function record(): Promise<void> {
   }
 }
 
-/**
- * proto3 JSON -> History. `historyFromJSON` from @temporalio/common fails in this install: common
- * and proto each carry their own protobufjs copy, and protojson's `instanceof Type` check sees the
- * other copy's class. Loading protojson through @temporalio/proto's own protobufjs avoids it.
- */
-function loadHistory(json: unknown): unknown {
-  const req = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
-  const { fromJson } = req('protobufjs/ext/protojson') as { fromJson: (t: unknown, v: unknown, o: unknown) => unknown };
-  const { patchProtobufRoot } = req('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (r: unknown) => { lookupType(n: string): unknown } };
-  const type = patchProtobufRoot(req('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
-  return fromJson(type, json, { ignoreUnknownFields: true });
-}
 
 describe('ExecutionLedgerWorkflow replay', () => {
   it('replays the committed history deterministically', async () => {

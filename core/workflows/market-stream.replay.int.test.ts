@@ -9,7 +9,6 @@
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -23,6 +22,7 @@ import { SimulatedFeed } from '../market/feeds/simulated';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { marketAddSymbolsUpdate, marketBackfillProgressQuery, marketBarsSignal, marketRemoveSymbolsUpdate, marketSnapshotQuery, marketStopSignal, marketStreamWorkflow } from './market-stream';
+import { loadHistory } from '../../tests/support/replay';
 
 const FILE = fileURLToPath(new URL('../../tests/histories/market-stream.json', import.meta.url));
 const MIN = 60_000;
@@ -65,13 +65,6 @@ async function record(): Promise<void> {
 }
 
 /** proto3 JSON -> History through @temporalio/proto's own protobufjs (see the ledger replay test). */
-function loadHistory(json: unknown): unknown {
-  const req = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
-  const { fromJson } = req('protobufjs/ext/protojson') as { fromJson: (t: unknown, v: unknown, o: unknown) => unknown };
-  const { patchProtobufRoot } = req('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (r: unknown) => { lookupType(n: string): unknown } };
-  const type = patchProtobufRoot(req('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
-  return fromJson(type, json, { ignoreUnknownFields: true });
-}
 
 describe('MarketStreamWorkflow replay', () => {
   it('replays the committed history deterministically', async () => {
