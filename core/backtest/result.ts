@@ -1,31 +1,12 @@
 /** The stored and returned shape of a finished backtest (validated on the way out of every door). */
 import { z } from 'zod';
+import { PerformanceMetricsSchema, TailRiskSchema } from '../analytics/schema';
 
 const num = z.number().nullable();
 
-export const PerformanceSchema = z.object({
-  initialEquity: z.number(),
-  currentEquity: z.number(),
-  totalReturn: num,
-  annualizedReturn: num,
-  sharpe: num,
-  sortino: num,
-  maxDrawdown: z.number(),
-  maxDrawdownDurationMs: z.number(),
-  winRate: num,
-  profitFactor: num,
-  averageWin: num,
-  averageLoss: num,
-  closedTrades: z.number(),
-  timeInMarket: num,
-  averageExposure: num,
-  feesPaid: z.number(),
-  samples: z.number(),
-  samplingIntervalSeconds: num,
-  periodsPerYear: num,
-});
+export const PerformanceSchema = PerformanceMetricsSchema;
 
-const Tail = z.object({ var: z.number(), cvar: z.number(), varAmount: z.number(), cvarAmount: z.number() }).nullable();
+const Tail = TailRiskSchema;
 
 export const BacktestSummarySchema = z.object({
   id: z.string(),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { OrderAgent, PlaceOrderFields, refineOrder } from '../../trading/orders';
 import { CancelOrderSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
+import { PerformanceMetricsSchema, TailRiskSchema } from '../../analytics/schema';
 
 const dec = z.string();
 const num = z.number().nullable();
@@ -127,29 +128,8 @@ export const PortfolioStatusSchema = z.object({
   counts: z.object({ fills: z.number(), blocked: z.number(), closedTrades: z.number() }),
 });
 
-export const PerformanceMetricsSchema = z.object({
-  initialEquity: z.number(),
-  currentEquity: z.number(),
-  totalReturn: num,
-  annualizedReturn: num,
-  sharpe: num,
-  sortino: num,
-  maxDrawdown: z.number(),
-  maxDrawdownDurationMs: z.number(),
-  winRate: num,
-  profitFactor: num,
-  averageWin: num,
-  averageLoss: num,
-  closedTrades: z.number(),
-  timeInMarket: num,
-  averageExposure: num,
-  feesPaid: z.number(),
-  samples: z.number(),
-  samplingIntervalSeconds: num,
-  periodsPerYear: num,
-});
+export { PerformanceMetricsSchema };
 
-const TailRiskSchema = z.object({ var: z.number(), cvar: z.number(), varAmount: z.number(), cvarAmount: z.number() }).nullable();
 
 export const RiskMetricsSchema = z.object({
   equity: z.number(),
