@@ -86,6 +86,14 @@ describe('a paper order chatted to the broker', () => {
     await c.open('market');
     await expect.poll(() => page.textContent('[data-testid=page-market]'), { timeout: 30_000, interval: 1000 }).toMatch(/(^|\D)1 fills for BTC-USD marked/);
     await c.shot('flow-market-fill-marker');
+
+    // The same order on the Agents page: one chain from the risk gate to the fill, under its correlation id.
+    await c.open('agents');
+    await page.waitForSelector('[data-testid=decision-chain][data-outcome=filled]', { timeout: 30_000 });
+    expect(await page.locator('[data-testid=decision-chain][data-outcome=filled]').first().textContent()).toMatch(/fill\s*buy [\d.]+ BTC-USD @/);
+    await page.click('[data-testid=agent-evaluate]');
+    await page.waitForSelector('[data-testid=judge-chart] canvas', { timeout: 60_000 });
+    await c.shot('flow-agents');
   });
 });
 

@@ -1,9 +1,58 @@
 import { useMemo, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q, Seg } from '../components/ui';
+import { LineChart, type LineSeriesSpec } from '../components/LineChart';
+import { decisionChains, type Chain } from '../lib/decisions';
 import { diffLines } from '../lib/diff';
-import { fmtDec, fmtTime } from '../lib/format';
+import { fmtDec, fmtNum, fmtTime } from '../lib/format';
 import { useUi } from '../store';
+import './Agents.css';
+
+const STEP_LABEL = { intent: 'intent', gate: 'gate', order: 'order', fill: 'fill', note: 'note' } as const;
+
+function JudgeChart({ scores }: { scores: readonly Score[] }) {
+  const series = useMemo(() => judgeSeries(scores), [scores]);
+  return (
+    <div data-testid="judge-chart" style={{ borderBottom: '1px solid var(--line)' }}>
+      <LineChart series={series} kind="line" height={170} />
+    </div>
+  );
+}
+
+function ChainRow({ c }: { c: Chain }) {
+  return (
+    <li data-testid="decision-chain" data-outcome={c.outcome} title={c.correlationId ? `correlation ${c.correlationId}` : undefined}>
+      <div className="chain-head">
+        <span className="mono dim">{fmtTime(c.at).slice(5)}</span>
+        <span className="tag">{c.agent}</span>
+        <span className={`tag outcome-${c.outcome}`}>{c.outcome}</span>
+        {c.correlationId ? <span className="mono faint corr">{c.correlationId}</span> : null}
+      </div>
+      <ol className="chain-steps">
+        {c.steps.map((st, i) => (
+          <li key={i} className={st.ok === false ? 'bad' : st.ok ? 'good' : ''}>
+            <span className="step">{STEP_LABEL[st.kind]}</span> {st.text}
+          </li>
+        ))}
+      </ol>
+    </li>
+  );
+}
+
+type Score = { at: number; overall: number; mode: string; data: Record<string, unknown> };
+/** Judge's overall score (left axis) over the total return it saw at each evaluation (right axis). */
+function judgeSeries(scores: readonly Score[]): LineSeriesSpec[] {
+  const asc = [...scores].sort((a, b) => a.at - b.at);
+  const ret: LineSeriesSpec['points'] = [];
+  for (const s of asc) {
+    const m = s.data.metrics as { totalReturn?: unknown } | undefined;
+    if (typeof m?.totalReturn === 'number') ret.push({ time: s.at, value: m.totalReturn * 100 });
+  }
+  return [
+    { name: 'return', color: '#4c9dff', points: ret, unit: '%' },
+    { name: 'judge', color: '#e8b341', points: asc.map((s) => ({ time: s.at, value: s.overall })), scale: 'left', unit: '' },
+  ];
+}
 
 const PROMPTS = ['execution-conservative', 'execution-standard', 'execution-aggressive', 'judge', 'broker'] as const;
 type PromptId = (typeof PROMPTS)[number];
@@ -68,7 +117,9 @@ function PromptHistory() {
 export function AgentsPage() {
   const status = useVerb('get_agent_status', {}, { refetchInterval: 10_000 });
   const exec = useVerb('get_execution_agent_status', {}, { refetchInterval: 10_000 });
-  const logs = useVerb('get_agent_logs', { limit: 100 }, { refetchInterval: 10_000 });
+  const logs = useVerb('get_agent_logs', { limit: 200 }, { refetchInterval: 10_000 });
+  const fills = useVerb('get_transaction_history', { limit: 200 }, { refetchInterval: 15_000 });
+  const portfolio = useVerb('get_portfolio_status', {}, { refetchInterval: 15_000 });
   const judge = useVerb('get_judge_scores', { limit: 20 }, { refetchInterval: 20_000 });
   const usage = useVerb('get_llm_usage', {}, { refetchInterval: 30_000 });
   const inv = ['get_agent_status', 'get_execution_agent_status', 'get_agent_logs', 'get_judge_scores'] as const;
@@ -87,8 +138,12 @@ export function AgentsPage() {
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
-    }).sort((a, b) => b.at - a.at).slice(0, 150);
+    }).sort((a, b) => b.at - a.at).slice(0, 300);
   }, [liveLogs, logs.data]);
+  const chains = useMemo(
+    () => decisionChains(entries, fills.data?.transactions ?? [], portfolio.data?.recentBlocked ?? [], 120),
+    [entries, fills.data, portfolio.data],
+  );
 
   const x = exec.data;
   return (
@@ -138,18 +193,12 @@ export function AgentsPage() {
             <Loading />
           ) : logs.error && entries.length === 0 ? (
             <ErrorState error={logs.error} what="Agent logs" />
-          ) : entries.length === 0 ? (
-            <Empty title="No decisions yet">The execution agent decides at each nudge once a market stream is running.</Empty>
+          ) : chains.length === 0 ? (
+            <Empty title="No decisions yet">The execution agent decides at each nudge once a market stream is running; each decision is followed here from intent through the risk gate to the order and its fill.</Empty>
           ) : (
-            <ul className="timeline scroll" style={{ maxHeight: 420 }}>
-              {entries.map((e, i) => (
-                <li key={i}>
-                  <span className="mono dim">{fmtTime(e.at)}</span>
-                  <span>
-                    <span className="tag">{e.agent}</span> <span className="faint">{e.kind}</span>
-                  </span>
-                  <span title={e.correlationId ?? ''}>{e.summary}</span>
-                </li>
+            <ul className="chains scroll" style={{ maxHeight: 460 }}>
+              {chains.map((c, i) => (
+                <ChainRow key={c.correlationId ?? `n${i}`} c={c} />
               ))}
             </ul>
           )}
@@ -160,7 +209,9 @@ export function AgentsPage() {
               d.scores.length === 0 ? (
                 <Empty title="No evaluations yet">Press “Evaluate now” or wait for the judge's schedule.</Empty>
               ) : (
-                <div className="scroll" style={{ maxHeight: 420 }}>
+                <div>
+                <JudgeChart scores={d.scores} />
+                <div className="scroll" style={{ maxHeight: 280 }}>
                   <table>
                     <thead>
                       <tr>
@@ -190,11 +241,51 @@ export function AgentsPage() {
                     </tbody>
                   </table>
                 </div>
+                </div>
               )
             }
           </Q>
         </Panel>
       </div>
+      <Panel title="LLM usage by agent" flush testId="llm-usage">
+        <Q q={usage} what="LLM usage">
+          {(u) =>
+            u.byAgent.length === 0 ? (
+              <Empty title="No model calls yet">Without a configured model the agents use the built-in policy and the command language, which cost nothing.</Empty>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Agent</th>
+                    <th className="num">Calls</th>
+                    <th className="num">Prompt tokens</th>
+                    <th className="num">Completion tokens</th>
+                    <th className="num">Cost (USD)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {u.byAgent.map((a) => (
+                    <tr key={a.agent}>
+                      <td>{a.agent}</td>
+                      <td className="num">{fmtNum(a.calls, 0)}</td>
+                      <td className="num">{fmtNum(a.promptTokens, 0)}</td>
+                      <td className="num">{fmtNum(a.completionTokens, 0)}</td>
+                      <td className="num">{fmtDec(a.costUsd, 4)}</td>
+                    </tr>
+                  ))}
+                  <tr>
+                    <td className="dim">total{u.totals.failedCalls ? ` · ${u.totals.failedCalls} failed` : ''}{u.totals.unpricedCalls ? ` · ${u.totals.unpricedCalls} unpriced` : ''}</td>
+                    <td className="num">{fmtNum(u.totals.calls, 0)}</td>
+                    <td className="num">{fmtNum(u.totals.promptTokens, 0)}</td>
+                    <td className="num">{fmtNum(u.totals.completionTokens, 0)}</td>
+                    <td className="num">{fmtDec(u.totals.costUsd, 4)}</td>
+                  </tr>
+                </tbody>
+              </table>
+            )
+          }
+        </Q>
+      </Panel>
       <PromptHistory />
     </div>
   );
