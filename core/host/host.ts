@@ -284,10 +284,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     };
     publish();
     cleanups.splice(1, 0, () => removeRuntimeInfo(dataDir));
+    // Autostart runs behind "ready": the cockpit serves at once and the stream and agents come up
+    // a moment later (each step idempotent; failures become notifications).
+    let booting: Promise<void> = Promise.resolve();
     if (opts.mode !== 'worker') {
-      const { bootstrap } = await import('./bootstrap');
-      const boot = await bootstrap({ client, config, taskQueue, log, bus, call });
-      if (boot.started.length) progress(`Started: ${boot.started.join(', ')}.`);
+      booting = import('./bootstrap')
+        .then(({ bootstrap }) => bootstrap({ client, config, taskQueue, log, bus, call }))
+        .then((boot) => {
+          if (boot.started.length) progress(`Started: ${boot.started.join(', ')}.`);
+        })
+        .catch((err: Error) => log.error('autostart failed', { error: err.message }));
+      cleanups.push(() => booting);
     }
     progress('Runtime ready.');
 
