@@ -126,6 +126,46 @@ describe('fuzzing every door', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('answers invalid MCP tool calls with error results over stdio, changing nothing', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const { toolVerbs } = await import('../../core/mcp/tools');
+    const { repoRoot, buildOnce } = await import('../support/cockpit-process');
+    buildOnce();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [path.join(repoRoot, 'bin/vigil.mjs'), 'mcp'],
+      env: { ...(process.env as Record<string, string>), VIGIL_DATA_DIR: dataDir, VIGIL_FROM_SOURCE: '' },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'vigil-fuzz', version: '1.0.0' });
+    await client.connect(transport);
+    const before = await snapshot();
+    let tried = 0;
+    const bad: string[] = [];
+    try {
+      const tools = toolVerbs(false);
+      const perTool = Math.ceil(1000 / tools.length);
+      for (const name of tools) {
+        const samples = fc.sample(arbitraryInvalid(api[name] as VerbDef), { numRuns: perTool, seed: 99 }).filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+        for (const input of samples) {
+          const r = await client.callTool({ name, arguments: input as Record<string, unknown> });
+          tried++;
+          const t = (r.content as { text: string }[]).map((c) => c.text).join(' ');
+          if (!r.isError || !/invalid_input/.test(t)) bad.push(`${name} ${JSON.stringify(input).slice(0, 100)} -> ${t.slice(0, 120)}`);
+        }
+      }
+      const r = await client.callTool({ name: 'get_runtime_status', arguments: {} });
+      expect(r.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+    process.stderr.write(`[fuzz] MCP: ${tried} invalid tool calls over stdio\n`);
+    expect(bad.slice(0, 10)).toEqual([]);
+    expect(tried).toBeGreaterThanOrEqual(500);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('gives every CLI command a usage error for random bad arguments, never a crash', async () => {
     const io = { out: () => {}, err: () => {}, interactive: false, ask: async () => '' };
     const argArb = fc.array(fc.oneof(fc.constantFrom('--', '-', '--json', '--nope', '-x', '--qty', '--side', 'NaN', '-1', '1e999', '💥', '--help=1', '--data-dir'), fc.string({ maxLength: 20 })), { minLength: 1, maxLength: 6 });
