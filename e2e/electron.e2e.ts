@@ -1,14 +1,19 @@
 /**
  * The packaged-shape app in Electron: window opens on the start-up screen, then the cockpit with
- * `window.vigil` from the preload and no Node in the page. Needs the Electron binary (and
+ * `window.vigil` from the preload and no Node in the page; then the same scenarios as the
+ * Chromium suite (scenarios.ts) through IPC instead of HTTP. Needs the Electron binary (and
  * `npm run build:electron`); skipped with the reason where it is absent.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
-import { _electron as electron } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
+import { connectRuntime, type RemoteRuntime } from '../core/cli/connect';
+import { loadConfig } from '../core/runtime/config';
+import { buildOnce, pageDriver, startLocalBrokerage, type CockpitDriver, type LocalBrokerage } from './fixtures';
+import { backtestInvalidScenario, backtestScenario, brokerOrderScenario, ledgerReconcileScenario } from './scenarios';
 
 const root = path.resolve(__dirname, '..');
 function electronBinary(): { path: string | null; reason: string } {
@@ -46,6 +51,46 @@ describe.skipIf(!!skipReason)('Electron app', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+/** The cockpit window once the start-up screen has gone (the splash is a data: URL). */
+async function cockpitWindow(app: ElectronApplication): Promise<Page> {
+  await expect.poll(async () => app.windows().filter((w) => !w.url().startsWith('data:')).length, { timeout: 120_000 }).toBeGreaterThan(0);
+  return app.windows().find((w) => !w.url().startsWith('data:'))!;
+}
+
+describe.skipIf(!!skipReason)('Electron app: the shared scenarios over IPC', () => {
+  let app: ElectronApplication;
+  let runtime: RemoteRuntime;
+  let brokerage: LocalBrokerage;
+  let c: CockpitDriver;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-electron-flows-'));
+
+  beforeAll(async () => {
+    buildOnce();
+    brokerage = await startLocalBrokerage();
+    await brokerage.seed(dataDir);
+    const env = { ...process.env, ...brokerage.env, VIGIL_DATA_DIR: dataDir, VIGIL_AUTOSTART: 'false', MARKET_FEED: 'simulated' } as Record<string, string>;
+    app = await electron.launch({ executablePath: bin.path!, args: [path.join(root, 'out/main/index.js')], env });
+    const page = await cockpitWindow(app);
+    await page.setViewportSize({ width: 1440, height: 900 }).catch(() => {});
+    await page.waitForSelector('[data-testid=status-temporal][data-state=ready]', { timeout: 120_000 });
+    // Steps that reach behind the page (a price bar, a warm-up call) go through Temporal, as the CLI does.
+    runtime = await connectRuntime(loadConfig(env), dataDir);
+    c = pageDriver(page, { client: runtime.client, call: (verb, input) => runtime.call(verb, input, 'test') }, 'electron-');
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+    await app?.close();
+    await brokerage?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a paper order chatted to the broker', () => brokerOrderScenario(c));
+  it('a backtest with progress, results and a comparison', () => backtestScenario(c));
+  it('an invalid backtest', () => backtestInvalidScenario(c));
+  it('ledger reconcile with drift approved', () => ledgerReconcileScenario(c, brokerage.exchange));
 });
 
 describe.runIf(!!skipReason)('Electron app (skipped here)', () => {
