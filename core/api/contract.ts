@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { VerbDef } from './define';
 import { systemApi } from './modules/system';
+import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
 import { tradingApi } from './modules/trading';
 import { backtestApi } from './modules/backtest';
@@ -13,6 +14,7 @@ import { marketApi } from './modules/market';
 
 export const api = {
   ...systemApi,
+  ...settingsApi,
   ...ledgerApi,
   ...tradingApi,
   ...backtestApi,

@@ -6,6 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type { VigilConfig } from '../runtime/config';
 import type { RuntimeStatus } from '../api/modules/system';
+import type { SecretKey } from '../domain/secrets';
+import type { SecretStore } from '../runtime/secret-store';
 
 export interface HandlerDeps {
   client: Client;
@@ -14,4 +16,13 @@ export interface HandlerDeps {
   dataDir: string;
   /** Live runtime status; the host supplies its own, other doors read runtime.json. */
   status: () => RuntimeStatus;
+  /** The app's secret store (host only): Settings writes keys here. */
+  secrets?: {
+    store: SecretStore;
+    location: string;
+    /** Keys that came from the environment at start (they win over stored ones). */
+    fromEnvironment: Set<SecretKey>;
+    /** A key was stored or removed: apply it to the live config and the log redactor. */
+    applied(name: SecretKey, value: string | null): void;
+  };
 }

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadConfig, secretValues, type VigilConfig } from '../runtime/config';
+import { loadConfig, secretValues, SECRET_KEYS, type SecretKey, type VigilConfig } from '../runtime/config';
+import { createSecretStore } from '../runtime/secret-store';
 import { createLogger, Redactor, type Logger } from '../runtime/log';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultDataDir } from '../runtime/paths';
@@ -42,15 +43,25 @@ export function resolveDataDir(config: VigilConfig): string {
 }
 
 export async function startHeadless(opts: HeadlessOptions = {}): Promise<Headless> {
-  const env = { ...process.env, ...(opts.env ?? {}), ...(opts.dataDir ? { VIGIL_DATA_DIR: opts.dataDir } : {}) };
-  const config = loadConfig(env);
-  const dataDir = resolveDataDir(config);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(opts.env ?? {}), ...(opts.dataDir ? { VIGIL_DATA_DIR: opts.dataDir } : {}) };
+  const dataDir = resolveDataDir(loadConfig(env));
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Headless keeps keys entered in Settings in a 0600 file in the data dir (the UI says so);
+  // the environment wins over a stored key of the same name.
+  const secretStore = createSecretStore(dataDir, null);
+  const secretsFromEnv = new Set(SECRET_KEYS.filter((k) => Boolean(env[k]?.trim())));
+  const stored: Record<string, string> = {};
+  for (const name of secretStore.names()) {
+    const v = secretStore.get(name);
+    if (v && !secretsFromEnv.has(name as SecretKey)) stored[name] = v;
+  }
+  const config = loadConfig({ ...env, ...stored });
+  const redactor = new Redactor(secretValues(config));
   const log = createLogger({
     file: path.join(dataPaths(dataDir).logs, 'vigil.log'),
     level: config.VIGIL_LOG_LEVEL,
     stderr: opts.stderr ?? true,
-    redactor: new Redactor(secretValues(config)),
+    redactor,
   });
   let gateway: Gateway | null = null;
   const host = await startHost({
@@ -61,6 +72,9 @@ export async function startHeadless(opts: HeadlessOptions = {}): Promise<Headles
     ...(opts.workflows ? { workflows: opts.workflows } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     httpUrl: () => gateway?.baseUrl ?? null,
+    secretStore,
+    redactor,
+    secretsFromEnv,
   });
   try {
     const rendererDir = opts.rendererDir === undefined ? path.join(packageRoot().root, 'dist', 'renderer') : opts.rendererDir;

@@ -19,7 +19,9 @@ import type { HandlerDeps } from './handler-deps';
 import type { HostService } from './services';
 import type { VigilConfig } from '../runtime/config';
 import { DevServer } from '../runtime/dev-server';
-import type { Logger } from '../runtime/log';
+import type { Logger, Redactor } from '../runtime/log';
+import type { SecretStore } from '../runtime/secret-store';
+import type { SecretKey } from '../domain/secrets';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultCacheDir, ensureWritableDir } from '../runtime/paths';
 import { acquireLock, removeRuntimeInfo, writeRuntimeInfo } from '../runtime/runtime-file';
@@ -37,6 +39,11 @@ export interface HostOptions {
   onProgress?: (line: string) => void;
   /** Extra status fields from the gateway (its URL). */
   httpUrl?: () => string | null;
+  /** Where Settings stores keys; with the log's redactor so a key entered later is redacted too. */
+  secretStore?: SecretStore;
+  redactor?: Redactor;
+  /** Keys set in the environment at start (they win over stored ones). */
+  secretsFromEnv?: Set<SecretKey>;
 }
 
 export interface Host {
@@ -265,6 +272,21 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     devServer?.on('failed', (err: Error) => bus.emit('notify', { level: 'error', title: 'Temporal server failed', body: err.message }));
 
     const handlerDeps: HandlerDeps = { client, config, taskQueue, dataDir, status };
+    const store = opts.secretStore;
+    if (store) {
+      handlerDeps.secrets = {
+        store,
+        location: path.join(dataDir, store.protection === 'os-keychain' ? 'secrets.enc' : 'secrets.json'),
+        fromEnvironment: opts.secretsFromEnv ?? new Set(),
+        applied(name, value) {
+          if (opts.secretsFromEnv?.has(name)) return; // the environment still wins
+          if (value) {
+            config.secrets[name] = value;
+            opts.redactor?.add(value);
+          } else delete config.secrets[name];
+        },
+      };
+    }
     handlers = createHandlers(handlerDeps);
 
     const publish = () => {

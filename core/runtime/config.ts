@@ -4,6 +4,7 @@
  * never logged: `describeConfig` prints only whether each one is set.
  */
 import { z } from 'zod';
+import { SECRET_KEYS, type SecretKey } from '../domain/secrets';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
@@ -79,15 +80,7 @@ export const ConfigSchema = z.object({
   MCP_READ_ONLY: bool.default(false),
 });
 
-export const SECRET_KEYS = [
-  'OPENAI_API_KEY',
-  'LANGFUSE_PUBLIC_KEY',
-  'LANGFUSE_SECRET_KEY',
-  'COINBASE_API_KEY_NAME',
-  'COINBASE_API_PRIVATE_KEY',
-  'TEMPORAL_API_KEY',
-] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
+export { SECRET_KEYS, type SecretKey };
 
 export type VigilConfig = z.infer<typeof ConfigSchema> & { secrets: Partial<Record<SecretKey, string>> };
 

@@ -25,9 +25,14 @@ const PATTERNS: RegExp[] = [
 ];
 
 export class Redactor {
-  private readonly secrets: string[];
+  private secrets: string[];
   constructor(secrets: string[] = []) {
     this.secrets = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  }
+  /** A secret entered while running (Settings) is redacted from then on. */
+  add(secret: string): void {
+    if (secret.length < 4 || this.secrets.includes(secret)) return;
+    this.secrets = [...this.secrets, secret].sort((a, b) => b.length - a.length);
   }
   redact(text: string): string {
     let out = text;

@@ -16,7 +16,7 @@ import { setupIpc } from './ipc';
 import { setupTray } from './tray';
 import { setupNotifications } from './notifications';
 import { startRuntime, type Runtime } from './runtime';
-import { createSecretStore } from './secret-store';
+import { createSecretStore } from '../../core/runtime/secret-store';
 import { defaultDataDir } from '../../core/runtime/paths';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

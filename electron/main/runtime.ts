@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadConfig, secretValues } from '../../core/runtime/config';
+import { loadConfig, secretValues, SECRET_KEYS } from '../../core/runtime/config';
 import { createLogger, Redactor } from '../../core/runtime/log';
 import { dataPaths, defaultDataDir } from '../../core/runtime/paths';
 import { startHost, type Host } from '../../core/host/host';
-import type { SecretStore } from './secret-store';
+import type { SecretStore } from '../../core/runtime/secret-store';
 
 export interface Runtime {
   host: Host;
@@ -25,13 +25,24 @@ export async function startRuntime(opts: { secrets: SecretStore | null; onProgre
   const config = loadConfig({ ...process.env, ...stored });
   const dataDir = path.resolve(opts.dataDir ?? config.VIGIL_DATA_DIR ?? defaultDataDir());
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const redactor = new Redactor(secretValues(config));
   const log = createLogger({
     file: path.join(dataPaths(dataDir).logs, 'vigil.log'),
     level: config.VIGIL_LOG_LEVEL,
     stderr: !!process.env.VIGIL_DEBUG,
-    redactor: new Redactor(secretValues(config)),
+    redactor,
   });
-  const host = await startHost({ mode: 'electron', config, dataDir, log, onProgress: opts.onProgress });
+  const secretsFromEnv = new Set(SECRET_KEYS.filter((k) => Boolean(process.env[k]?.trim())));
+  const host = await startHost({
+    mode: 'electron',
+    config,
+    dataDir,
+    log,
+    onProgress: opts.onProgress,
+    ...(opts.secrets ? { secretStore: opts.secrets } : {}),
+    redactor,
+    secretsFromEnv,
+  });
   host.publish();
   return { host, dataDir };
 }

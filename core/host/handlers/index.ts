@@ -5,6 +5,7 @@
 import type { Handlers } from '../../api/contract';
 import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
+import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
 import { createTradingHandlers } from './trading';
 import { createBacktestHandlers } from './backtest';
@@ -14,6 +15,7 @@ import { createMarketHandlers } from './market';
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
     ...createSystemHandlers(deps),
+    ...createSettingsHandlers(deps),
     ...createLedgerHandlers(deps),
     ...createTradingHandlers(deps),
     ...createBacktestHandlers(deps),
