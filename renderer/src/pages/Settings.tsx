@@ -38,6 +38,66 @@ function LiveArming() {
   );
 }
 
+const KEY_LABELS: Record<string, string> = {
+  OPENAI_API_KEY: 'OpenAI-compatible API key',
+  LANGFUSE_PUBLIC_KEY: 'Langfuse public key',
+  LANGFUSE_SECRET_KEY: 'Langfuse secret key',
+  COINBASE_API_KEY_NAME: 'Coinbase CDP key name',
+  COINBASE_API_PRIVATE_KEY: 'Coinbase CDP private key (PEM)',
+  TEMPORAL_API_KEY: 'Temporal Cloud API key',
+};
+
+/** API keys: values go in, never come back; the panel says where they are kept. */
+function Keys() {
+  const keys = useVerb('get_secrets_status', {});
+  const save = useAction('set_secret', ['get_secrets_status', 'get_agent_status']);
+  const remove = useAction('delete_secret', ['get_secrets_status', 'get_agent_status']);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  if (keys.isLoading) return <Loading rows={4} />;
+  if (keys.error) return <ErrorState error={keys.error} what="Keys" />;
+  const k = keys.data!;
+  return (
+    <div className="form" data-testid="keys">
+      <div className="faint" data-testid="keys-protection">
+        {k.protection === 'os-keychain'
+          ? 'Stored encrypted with your operating system’s keychain.'
+          : k.protection === 'file-0600'
+            ? `Headless mode: stored unencrypted in ${k.location ?? 'the data dir'}, readable only by your user (0600).`
+            : 'Keys can be entered only in the running cockpit.'}
+      </div>
+      {k.secrets.map((sec) => (
+        <div className="row" key={sec.name}>
+          <label className="field" style={{ flex: 1 }}>
+            {KEY_LABELS[sec.name] ?? sec.name}
+            <input
+              type="password"
+              autoComplete="off"
+              data-testid={`key-${sec.name}`}
+              value={drafts[sec.name] ?? ''}
+              placeholder={sec.source === 'environment' ? 'set in the environment' : sec.set ? '•••••••• stored' : 'not set'}
+              disabled={sec.source === 'environment'}
+              onChange={(e) => setDrafts({ ...drafts, [sec.name]: e.target.value })}
+            />
+          </label>
+          <button
+            className="btn"
+            disabled={!drafts[sec.name]?.trim() || save.isPending}
+            onClick={() => save.mutate({ name: sec.name, value: drafts[sec.name]! }, { onSuccess: () => setDrafts({ ...drafts, [sec.name]: '' }) })}
+          >
+            Save
+          </button>
+          {sec.source === 'store' ? (
+            <button className="btn" disabled={remove.isPending} onClick={() => remove.mutate({ name: sec.name })}>
+              Remove
+            </button>
+          ) : null}
+        </div>
+      ))}
+      <IssuesAlert error={save.error ?? remove.error} />
+    </div>
+  );
+}
+
 export function SettingsPage() {
   const prefs = useVerb('get_user_preferences', {});
   const save = useAction('set_user_preferences', ['get_user_preferences', 'get_portfolio_status', 'get_risk_metrics']);
@@ -136,6 +196,9 @@ export function SettingsPage() {
         <div className="grid" style={{ alignContent: 'start' }}>
           <Panel title="Live trading">
             <LiveArming />
+          </Panel>
+          <Panel title="Keys">
+            <Keys />
           </Panel>
           <Panel title="Runtime">
             {status ? (
