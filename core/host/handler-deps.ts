@@ -8,6 +8,7 @@ import type { VigilConfig } from '../runtime/config';
 import type { RuntimeStatus } from '../api/modules/system';
 import type { SecretKey } from '../domain/secrets';
 import type { SecretStore } from '../runtime/secret-store';
+import type { SettingsStore } from '../runtime/settings-store';
 
 export interface HandlerDeps {
   client: Client;
@@ -24,5 +25,11 @@ export interface HandlerDeps {
     fromEnvironment: Set<SecretKey>;
     /** A key was stored or removed: apply it to the live config and the log redactor. */
     applied(name: SecretKey, value: string | null): void;
+  };
+  /** Non-secret settings from the app (models per agent). */
+  settings?: {
+    store: SettingsStore;
+    fromEnvironment: Set<string>;
+    applied(name: string, value: string | null): void;
   };
 }

@@ -7,6 +7,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { loadConfig, secretValues, SECRET_KEYS, type SecretKey, type VigilConfig } from '../runtime/config';
 import { createSecretStore } from '../runtime/secret-store';
+import { createSettingsStore } from '../runtime/settings-store';
+import { MODEL_SETTINGS } from '../api/modules/settings';
 import { createLogger, Redactor, type Logger } from '../runtime/log';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultDataDir } from '../runtime/paths';
@@ -55,7 +57,11 @@ export async function startHeadless(opts: HeadlessOptions = {}): Promise<Headles
     const v = secretStore.get(name);
     if (v && !secretsFromEnv.has(name as SecretKey)) stored[name] = v;
   }
-  const config = loadConfig({ ...env, ...stored });
+  // Models chosen in Settings, likewise under the environment.
+  const settingsStore = createSettingsStore(dataDir);
+  const settingsFromEnv = new Set<string>(MODEL_SETTINGS.filter((k) => Boolean(env[k]?.trim())));
+  const saved = Object.fromEntries(Object.entries(settingsStore.all()).filter(([k]) => (MODEL_SETTINGS as readonly string[]).includes(k) && !settingsFromEnv.has(k)));
+  const config = loadConfig({ ...env, ...saved, ...stored });
   const redactor = new Redactor(secretValues(config));
   const log = createLogger({
     file: path.join(dataPaths(dataDir).logs, 'vigil.log'),
@@ -75,6 +81,8 @@ export async function startHeadless(opts: HeadlessOptions = {}): Promise<Headles
     secretStore,
     redactor,
     secretsFromEnv,
+    settingsStore,
+    settingsFromEnv,
   });
   try {
     const rendererDir = opts.rendererDir === undefined ? path.join(packageRoot().root, 'dist', 'renderer') : opts.rendererDir;

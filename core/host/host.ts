@@ -21,6 +21,8 @@ import type { VigilConfig } from '../runtime/config';
 import { DevServer } from '../runtime/dev-server';
 import type { Logger, Redactor } from '../runtime/log';
 import type { SecretStore } from '../runtime/secret-store';
+import type { SettingsStore } from '../runtime/settings-store';
+import { ConfigSchema } from '../runtime/config';
 import type { SecretKey } from '../domain/secrets';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultCacheDir, ensureWritableDir } from '../runtime/paths';
@@ -44,6 +46,9 @@ export interface HostOptions {
   redactor?: Redactor;
   /** Keys set in the environment at start (they win over stored ones). */
   secretsFromEnv?: Set<SecretKey>;
+  /** Non-secret settings changed in the app (models per agent), and which the environment set. */
+  settingsStore?: SettingsStore;
+  settingsFromEnv?: Set<string>;
 }
 
 export interface Host {
@@ -272,6 +277,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     devServer?.on('failed', (err: Error) => bus.emit('notify', { level: 'error', title: 'Temporal server failed', body: err.message }));
 
     const handlerDeps: HandlerDeps = { client, config, taskQueue, dataDir, status };
+    if (opts.settingsStore) {
+      const live = config as unknown as Record<string, unknown>;
+      handlerDeps.settings = {
+        store: opts.settingsStore,
+        fromEnvironment: opts.settingsFromEnv ?? new Set(),
+        applied(name, value) {
+          if (opts.settingsFromEnv?.has(name)) return; // the environment still wins
+          const field = (ConfigSchema.shape as Record<string, { parse(v: unknown): unknown }>)[name];
+          // Cleared: back to the schema's default (e.g. OPENAI_MODEL) or unset.
+          live[name] = value ?? field?.parse(undefined);
+        },
+      };
+    }
     const store = opts.secretStore;
     if (store) {
       handlerDeps.secrets = {

@@ -62,5 +62,30 @@ describe('keys entered in Settings', () => {
     expect(h.config.secrets.OPENAI_API_KEY).toBe('sk-test-from-environment-000000');
     expect(toolVerbs(false)).not.toEqual(expect.arrayContaining(['set_secret']));
     expect(toolVerbs(false).some((v) => /secret/.test(v))).toBe(false);
+    await h.stop();
+    hl = null;
+  });
+});
+
+describe('models chosen in Settings', () => {
+  it('validates, applies at once, survives a restart, and clears back to the default', async () => {
+    const h = await boot();
+    const get = async () => (await h.host.call('get_model_settings', {}, { door: 'http' })) as { ok: true; result: { settings: { name: string; value: string | null; source: string }[] } };
+    const row = async (name: string) => (await get()).result.settings.find((s) => s.name === name);
+    expect(await row('OPENAI_MODEL')).toEqual({ name: 'OPENAI_MODEL', value: 'gpt-4o-mini', source: 'default' });
+    expect(await h.host.call('set_model_setting', { name: 'JUDGE_BASE_URL', value: 'ftp://nope' }, { door: 'http' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await h.host.call('set_model_setting', { name: 'NOT_A_SETTING', value: 'x' }, { door: 'http' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect((await h.host.call('set_model_setting', { name: 'JUDGE_BASE_URL', value: 'http://127.0.0.1:11434/v1' }, { door: 'http' })).ok).toBe(true);
+    expect((await h.host.call('set_model_setting', { name: 'JUDGE_MODEL', value: 'llama3.1:8b' }, { door: 'http' })).ok).toBe(true);
+    expect(h.config.JUDGE_MODEL).toBe('llama3.1:8b');
+    expect(await row('JUDGE_BASE_URL')).toEqual({ name: 'JUDGE_BASE_URL', value: 'http://127.0.0.1:11434/v1', source: 'app' });
+    await h.stop();
+
+    const again = await boot();
+    expect(again.config.JUDGE_BASE_URL).toBe('http://127.0.0.1:11434/v1');
+    expect((await again.host.call('set_model_setting', { name: 'JUDGE_MODEL', value: null }, { door: 'http' })).ok).toBe(true);
+    expect(again.config.JUDGE_MODEL).toBeUndefined();
+    await again.stop();
+    hl = null;
   });
 });

@@ -17,7 +17,43 @@ export const SecretsStatus = z.object({
 });
 export type SecretsStatus = z.infer<typeof SecretsStatus>;
 
+/** Which model and OpenAI-compatible server each agent uses (per-agent values override the default). */
+export const MODEL_SETTINGS = ['OPENAI_BASE_URL', 'OPENAI_MODEL', 'EXECUTION_MODEL', 'EXECUTION_BASE_URL', 'JUDGE_MODEL', 'JUDGE_BASE_URL', 'BROKER_MODEL', 'BROKER_BASE_URL'] as const;
+const ModelSettingName = z.enum(MODEL_SETTINGS);
+
+export const ModelSettings = z.object({
+  settings: z.array(z.object({ name: ModelSettingName, value: z.string().nullable(), source: z.enum(['environment', 'app', 'default']) })),
+});
+
+const modelValue = z
+  .string()
+  .trim()
+  .min(1)
+  .max(300)
+  .refine((v) => !/\s/.test(v), 'no spaces');
+
 export const settingsApi = {
+  get_model_settings: verb({
+    description: 'The model and OpenAI-compatible base URL each agent uses, and where each value comes from.',
+    input: z.object({}).strict(),
+    output: ModelSettings,
+    annotations: READ,
+    temporal: 'none',
+    mcp: false,
+  }),
+  set_model_setting: verb({
+    description: 'Set (or, with null, clear) the default or a per-agent model / base URL; it applies to the next model call. An environment variable of the same name still wins.',
+    input: z
+      .object({ name: ModelSettingName, value: modelValue.nullable() })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.value !== null && v.name.endsWith('BASE_URL') && !/^https?:\/\/[^\s/]+/.test(v.value)) ctx.addIssue({ code: 'custom', path: ['value'], message: 'a base URL starts with http:// or https://, e.g. http://127.0.0.1:11434/v1' });
+      }),
+    output: ModelSettings,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'none',
+    mcp: false,
+  }),
   get_secrets_status: verb({
     description: 'Which API keys are set (never their values), from the environment or the app’s secret store, and how the store protects them.',
     input: z.object({}).strict(),

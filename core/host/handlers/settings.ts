@@ -1,10 +1,20 @@
 import type { Handlers } from '../../api/contract';
-import type { SecretsStatus } from '../../api/modules/settings';
+import { MODEL_SETTINGS, type SecretsStatus } from '../../api/modules/settings';
 import { ApiFailure } from '../../api/result';
 import { SECRET_KEYS, type SecretKey } from '../../domain/secrets';
 import type { HandlerDeps } from '../handler-deps';
 
-export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_secrets_status' | 'set_secret' | 'delete_secret'> {
+export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_secrets_status' | 'set_secret' | 'delete_secret' | 'get_model_settings' | 'set_model_setting'> {
+  const models = () => {
+    const saved = deps.settings?.store.all() ?? {};
+    return {
+      settings: MODEL_SETTINGS.map((name) => {
+        const value = (deps.config as unknown as Record<string, unknown>)[name];
+        const source = deps.settings?.fromEnvironment.has(name) ? ('environment' as const) : saved[name] !== undefined ? ('app' as const) : ('default' as const);
+        return { name, value: typeof value === 'string' && value ? value : null, source };
+      }),
+    };
+  };
   const store = () => {
     if (!deps.secrets) throw new ApiFailure('unavailable', 'keys can be entered only in the running cockpit (Settings), not from here');
     return deps.secrets;
@@ -23,6 +33,17 @@ export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_s
     };
   };
   return {
+    async get_model_settings() {
+      return models();
+    },
+    async set_model_setting({ name, value }) {
+      const st = deps.settings;
+      if (!st) throw new ApiFailure('unavailable', 'model settings can be changed only in the running cockpit (Settings)');
+      if (value === null) st.store.delete(name);
+      else st.store.set(name, value);
+      st.applied(name, value);
+      return models();
+    },
     async get_secrets_status() {
       return status();
     },

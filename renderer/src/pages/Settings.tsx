@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { IssuesAlert, Loading, Panel, ErrorState } from '../components/ui';
 import { useUi } from '../store';
+import type { MODEL_SETTINGS } from '../../../core/api/modules/settings';
 
 type Limits = { maxPositionNotional: string; maxExposurePct: string; maxOrderNotional: string; dailyLossLimit: string; maxTradesPerDay: string; cooldownLosses: string; cooldownMinutes: string };
 const blankToNull = (s: string) => (s.trim() === '' ? null : s.trim());
@@ -94,6 +95,74 @@ function Keys() {
         </div>
       ))}
       <IssuesAlert error={save.error ?? remove.error} />
+    </div>
+  );
+}
+
+type ModelSetting = (typeof MODEL_SETTINGS)[number];
+const MODEL_ROWS: { agent: string; model: ModelSetting; baseUrl: ModelSetting }[] = [
+  { agent: 'Default', model: 'OPENAI_MODEL', baseUrl: 'OPENAI_BASE_URL' },
+  { agent: 'Execution', model: 'EXECUTION_MODEL', baseUrl: 'EXECUTION_BASE_URL' },
+  { agent: 'Judge', model: 'JUDGE_MODEL', baseUrl: 'JUDGE_BASE_URL' },
+  { agent: 'Broker', model: 'BROKER_MODEL', baseUrl: 'BROKER_BASE_URL' },
+];
+
+/** Model and OpenAI-compatible server per agent (OpenAI, Ollama, LM Studio, vLLM…). */
+function Models() {
+  const models = useVerb('get_model_settings', {});
+  const save = useAction('set_model_setting', ['get_model_settings', 'get_agent_status']);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  if (models.isLoading) return <Loading rows={4} />;
+  if (models.error) return <ErrorState error={models.error} what="Model settings" />;
+  const byName = Object.fromEntries(models.data!.settings.map((r) => [r.name, r]));
+  const input = (name: ModelSetting, placeholder: string) => {
+    const r = byName[name];
+    const fromEnv = r?.source === 'environment';
+    return (
+      <input
+        data-testid={`model-${name}`}
+        value={drafts[name] ?? r?.value ?? ''}
+        placeholder={placeholder}
+        disabled={fromEnv}
+        title={fromEnv ? 'set in the environment' : undefined}
+        onChange={(e) => setDrafts({ ...drafts, [name]: e.target.value })}
+        onBlur={() => {
+          const v = drafts[name];
+          if (v === undefined || v === (r?.value ?? '')) return;
+          save.mutate(
+            { name, value: v.trim() === '' ? null : v.trim() },
+            {
+              onSuccess: () =>
+                setDrafts((d) => {
+                  const next = { ...d };
+                  delete next[name];
+                  return next;
+                }),
+            },
+          );
+        }}
+        autoComplete="off"
+      />
+    );
+  };
+  return (
+    <div className="form" data-testid="models">
+      <table>
+        <thead>
+          <tr><th>Agent</th><th>Model</th><th>Base URL</th></tr>
+        </thead>
+        <tbody>
+          {MODEL_ROWS.map((row) => (
+            <tr key={row.agent}>
+              <td className="dim">{row.agent}</td>
+              <td>{input(row.model, row.agent === 'Default' ? 'gpt-4o-mini' : 'default')}</td>
+              <td>{input(row.baseUrl, row.agent === 'Default' ? 'https://api.openai.com/v1' : 'default')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="faint">Applies to the next model call. Leave blank to use the default; without a key and URL the agents use the built-in policy.</div>
+      <IssuesAlert error={save.error} />
     </div>
   );
 }
@@ -196,6 +265,9 @@ export function SettingsPage() {
         <div className="grid" style={{ alignContent: 'start' }}>
           <Panel title="Live trading">
             <LiveArming />
+          </Panel>
+          <Panel title="Models">
+            <Models />
           </Panel>
           <Panel title="Keys">
             <Keys />
