@@ -94,6 +94,12 @@ const JUDGE_TOOLS: ToolSpec[] = [
 /** Verbs the broker must not call on itself or that only the user may use in the cockpit. */
 const BROKER_EXCLUDED = /^(broker_chat|get_chat_history)$|live|arm/i;
 
+/** Whether the broker may call this verb: an MCP tool that is not excluded. */
+export function brokerToolAllowed(name: string): boolean {
+  if (!Object.prototype.hasOwnProperty.call(api, name)) return false;
+  return (api as Record<string, { mcp: boolean }>)[name]!.mcp && !BROKER_EXCLUDED.test(name);
+}
+
 export function brokerTools(): ToolSpec[] {
   const out: ToolSpec[] = [];
   for (const [name, def] of Object.entries(api)) {
@@ -409,7 +415,9 @@ export function createAgentActivities(deps: ActivityDeps) {
     /** One broker tool call through dispatch (door 'agent'): validated like any user input. */
     async callBrokerTool(input: { name: string; arguments: string }): Promise<string> {
       if (!deps.callVerb) return JSON.stringify({ error: 'tools are not available in this runtime' });
-      if (BROKER_EXCLUDED.test(input.name)) return JSON.stringify({ error: `${input.name} is not available to the assistant` });
+      // Only the tools the model was offered: a model talked into naming any other verb
+      // (keys, tradeable fractions, corrections, real orders) gets nowhere.
+      if (!brokerToolAllowed(input.name)) return JSON.stringify({ error: `${input.name} is not available to the assistant` });
       let args: unknown;
       try {
         args = input.arguments.trim() === '' ? {} : JSON.parse(input.arguments);
