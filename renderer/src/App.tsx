@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { client } from './api/client';
+import { useLiveInvalidation } from './api/live';
 import { useUi } from './store';
 import { PAGES, pageForKey, type PageId } from './lib/keys';
 import { StatusBar } from './components/StatusBar';
@@ -66,6 +67,7 @@ export function App() {
   const [page, setPage] = useState<PageId>(pageFromHash);
   const keyState = useRef({ pendingG: false });
   useEventWiring();
+  useLiveInvalidation();
 
   const go = (p: PageId) => {
     setPage(p);

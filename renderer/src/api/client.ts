@@ -55,6 +55,17 @@ export function takeToken(loc: Pick<Location, 'hash' | 'pathname' | 'search'>, s
   return storage.getItem(TOKEN_KEY);
 }
 
+/** One listener's exception must not keep the event from the others (a page's progress, a toast). */
+function deliver(cb: (p: unknown) => void, payload: unknown): void {
+  try {
+    cb(payload);
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
+
 function networkError(message: string): ApiResult<never> {
   return { ok: false, error: { code: 'unavailable', message } };
 }
@@ -92,9 +103,9 @@ export function httpTransport(baseUrl: string, token: string | null, WS: typeof 
       }
       if (typeof frame.event !== 'string') return;
       const set = listeners.get(frame.event);
-      if (set) for (const cb of set) cb(frame.payload);
+      if (set) for (const cb of set) deliver(cb, frame.payload);
       const all = listeners.get('*');
-      if (all) for (const cb of all) cb(frame);
+      if (all) for (const cb of all) deliver(cb, frame);
     };
     ws.onclose = () => {
       setState('closed');

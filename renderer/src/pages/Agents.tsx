@@ -115,13 +115,13 @@ function PromptHistory() {
 }
 
 export function AgentsPage() {
-  const status = useVerb('get_agent_status', {}, { refetchInterval: 10_000 });
-  const exec = useVerb('get_execution_agent_status', {}, { refetchInterval: 10_000 });
-  const logs = useVerb('get_agent_logs', { limit: 200 }, { refetchInterval: 10_000 });
-  const fills = useVerb('get_transaction_history', { limit: 200 }, { refetchInterval: 15_000 });
-  const portfolio = useVerb('get_portfolio_status', {}, { refetchInterval: 15_000 });
-  const judge = useVerb('get_judge_scores', { limit: 20 }, { refetchInterval: 20_000 });
-  const usage = useVerb('get_llm_usage', {}, { refetchInterval: 30_000 });
+  const status = useVerb('get_agent_status', {}, { refetchInterval: 60_000 });
+  const exec = useVerb('get_execution_agent_status', {}, { refetchInterval: 60_000 });
+  const logs = useVerb('get_agent_logs', { limit: 200 }, { refetchInterval: 60_000 });
+  const fills = useVerb('get_transaction_history', { limit: 200 }, { refetchInterval: 60_000 });
+  const portfolio = useVerb('get_portfolio_status', {}, { refetchInterval: 60_000 });
+  const judge = useVerb('get_judge_scores', { limit: 20 }, { refetchInterval: 60_000 });
+  const usage = useVerb('get_llm_usage', {}, { refetchInterval: 60_000 });
   const inv = ['get_agent_status', 'get_execution_agent_status', 'get_agent_logs', 'get_judge_scores'] as const;
   const pause = useAction('pause_execution_agent', [...inv]);
   const resume = useAction('resume_execution_agent', [...inv]);

@@ -42,7 +42,7 @@ function FractionEditor({ walletId, value }: { walletId: string; value: string }
 }
 
 export function LedgerPage() {
-  const wallets = useVerb('list_wallets', {}, { refetchInterval: 15_000 });
+  const wallets = useVerb('list_wallets', {}, { refetchInterval: 60_000 });
   const journal = useVerb('get_journal', { limit: 1000 });
   const reservations = useVerb('get_reservations', { limit: 100 });
   const history = useVerb('get_reconcile_history', { limit: 50 });
