@@ -12,6 +12,7 @@ describe('live invalidation', () => {
     expect(verbsToRefresh('backtest.progress', { status: 'running' })).toEqual([]);
     expect(verbsToRefresh('backtest.progress', { status: 'completed' })).toContain('list_backtests');
     expect(verbsToRefresh('market.tick', { price: '1' })).toEqual([]);
+    expect(verbsToRefresh('market.bar', { symbol: 'BTC-USD' })).toEqual(expect.arrayContaining(['get_feature_vector', 'get_portfolio_status']));
   });
 
   it('coalesces a burst into one flush per verb', () => {

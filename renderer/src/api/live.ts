@@ -39,6 +39,9 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       if (domain === 'live_trading') return ['get_live_trading_status', 'get_ledger_events'];
       return [];
     }
+    case 'market.bar':
+      // A closed bar moves the features and the paper ledger's marks (unrealised P&L, exposure).
+      return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics'];
     case 'backtest.progress':
       return p.status === 'running' ? [] : ['list_backtests', 'get_backtest_result', 'compare_backtests'];
     default:
@@ -46,7 +49,7 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
   }
 }
 
-export const LIVE_EVENTS: AnyEvent[] = ['trading.fill', 'trading.blocked', 'trading.cancelled', 'agent.log', 'domain.event', 'backtest.progress'];
+export const LIVE_EVENTS: AnyEvent[] = ['trading.fill', 'trading.blocked', 'trading.cancelled', 'agent.log', 'domain.event', 'market.bar', 'backtest.progress'];
 
 /**
  * Collects verbs and flushes them once per `delay`: a burst of fills or log lines becomes one

@@ -39,7 +39,7 @@ function LastPrice({ symbol, fallback }: { symbol: string; fallback: string }) {
 }
 
 function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string }) {
-  const q = useVerb('get_feature_vector', { symbol }, { refetchInterval: 10_000 });
+  const q = useVerb('get_feature_vector', { symbol }, { refetchInterval: 60_000 });
   return (
     <Panel title="Features" right={<span className="faint">{symbol} · {timeframe}</span>}>
       {q.isLoading ? (
@@ -76,7 +76,7 @@ export function MarketPage() {
   const [loading, setLoading] = useState(true);
   const start = useAction('start_market_stream', ['get_market_snapshot']);
   const stop = useAction('stop_market_stream', ['get_market_snapshot']);
-  const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 15_000 });
+  const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 60_000 });
 
   const load = async () => {
     setLoading(true);

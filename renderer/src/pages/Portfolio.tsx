@@ -23,7 +23,7 @@ function Gauge({ label, used, limit, text }: { label: string; used: number | nul
 }
 
 function RiskPanel() {
-  const q = useVerb('get_risk_metrics', {}, { refetchInterval: 10_000 });
+  const q = useVerb('get_risk_metrics', {}, { refetchInterval: 60_000 });
   const kill = useAction('set_kill_switch', ['get_risk_metrics', 'get_portfolio_status', 'get_user_preferences']);
   return (
     <Panel
@@ -63,9 +63,9 @@ function RiskPanel() {
 
 export function PortfolioPage() {
   const qc = useQueryClient();
-  const p = useVerb('get_portfolio_status', {}, { refetchInterval: 5_000 });
-  const fills = useVerb('get_transaction_history', { limit: 50 }, { refetchInterval: 10_000 });
-  const perf = useVerb('get_performance_metrics', {}, { refetchInterval: 15_000 });
+  const p = useVerb('get_portfolio_status', {}, { refetchInterval: 30_000 });
+  const fills = useVerb('get_transaction_history', { limit: 50 }, { refetchInterval: 60_000 });
+  const perf = useVerb('get_performance_metrics', {}, { refetchInterval: 60_000 });
   useEvent('trading.fill', () => {
     void qc.invalidateQueries({ queryKey: ['get_portfolio_status'] });
     void qc.invalidateQueries({ queryKey: ['get_transaction_history'] });
