@@ -39,6 +39,9 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       if (domain === 'live_trading') return ['get_live_trading_status', 'get_ledger_events'];
       return [];
     }
+    case 'market.health':
+      // The stream starting, stopping or recovering changes what can be read about the market.
+      return ['get_feature_vector', 'get_market_snapshot'];
     case 'market.bar':
       // A closed bar moves the features and the paper ledger's marks (unrealised P&L, exposure).
       return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics'];
@@ -49,7 +52,7 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
   }
 }
 
-export const LIVE_EVENTS: AnyEvent[] = ['trading.fill', 'trading.blocked', 'trading.cancelled', 'agent.log', 'domain.event', 'market.bar', 'backtest.progress'];
+export const LIVE_EVENTS: AnyEvent[] = ['trading.fill', 'trading.blocked', 'trading.cancelled', 'agent.log', 'domain.event', 'market.health', 'market.bar', 'backtest.progress'];
 
 /**
  * Collects verbs and flushes them once per `delay`: a burst of fills or log lines becomes one

@@ -155,6 +155,8 @@ export const CandleChart = forwardRef<CandleChartHandle, { overlays: Overlays; m
       (s.current.vol as ISeriesApi<'Histogram'>).setData(b.map((x) => ({ time: x.time as UTCTimestamp, value: x.volume, color: x.close >= x.open ? '#22c08a44' : '#ef5a5a44' })));
       computeOverlays();
       if (b.length > 200) chart.current?.timeScale().setVisibleLogicalRange({ from: b.length - 200, to: b.length + 5 });
+      // A short history (a fresh stream's backfill) spreads over the panel instead of hugging the right edge.
+      else if (b.length > 0) chart.current?.timeScale().fitContent();
     },
     updateBar(bar, recompute, all) {
       bars.current = all;

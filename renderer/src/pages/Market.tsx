@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { client, type ApiCallError } from '../api/client';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } from '../components/CandleChart';
-import { ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
+import { Empty, ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
 import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES, type Bar } from '../lib/candles';
 import { fmtNum } from '../lib/format';
 import { listOf, num, pick, str } from '../lib/shape';
@@ -44,6 +44,8 @@ function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string
     <Panel title="Features" right={<span className="faint">{symbol} · {timeframe}</span>}>
       {q.isLoading ? (
         <Loading />
+      ) : q.error?.error.code === 'not_found' ? (
+        <Empty title={`${symbol} is not streamed`}>Start the stream: features are computed from the backfilled bars, then on every bar close.</Empty>
       ) : q.error ? (
         <ErrorState error={q.error} what="Feature vector" />
       ) : (
@@ -74,8 +76,8 @@ export function MarketPage() {
   const [barCount, setBarCount] = useState(0);
   const [candleError, setCandleError] = useState<ApiCallError | null>(null);
   const [loading, setLoading] = useState(true);
-  const start = useAction('start_market_stream', ['get_market_snapshot']);
-  const stop = useAction('stop_market_stream', ['get_market_snapshot']);
+  const start = useAction('start_market_stream', ['get_market_snapshot', 'get_feature_vector']);
+  const stop = useAction('stop_market_stream', ['get_market_snapshot', 'get_feature_vector']);
   const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 60_000 });
 
   const load = async () => {
