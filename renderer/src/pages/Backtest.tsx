@@ -272,7 +272,9 @@ export function BacktestPage() {
   const [checked, setChecked] = useState<string[]>([]);
   const [comparing, setComparing] = useState<string[] | null>(null);
   const [progress, setProgress] = useState<Record<string, Progress>>({});
-  const list = useVerb('list_backtests', { limit: 100 });
+  // Progress comes by push; while a run is unfinished the list also refreshes itself, so a missed
+  // final event cannot leave a row "running".
+  const list = useVerb('list_backtests', { limit: 100 }, { refetchInterval: (query) => (query.state.data?.backtests.some((b) => b.status === 'running') ? 2_000 : false) });
   const run = useAction('run_backtest', ['list_backtests']);
   const cancel = useAction('cancel_backtest', ['list_backtests', 'get_backtest_result']);
 
@@ -402,7 +404,8 @@ export function BacktestPage() {
                     {runs.map((r) => {
                       const pushed = progress[r.id];
                       const p = pushed ?? (r.status === 'running' ? undefined : progressOf(r.status === 'completed' ? { status: r.status, barsDone: r.bars, totalBars: r.bars } : { status: r.status, barsDone: 0, totalBars: r.bars }));
-                      const status = p?.status ?? r.status;
+                      // A finished run's stored status is final; a pushed "running" may be older than it.
+                      const status = r.status !== 'running' ? r.status : (p?.status ?? r.status);
                       return (
                         <tr key={r.id} data-testid="bt-run-row" data-status={status} data-pushed-bars={pushed ? pushed.barsDone : undefined} style={{ cursor: 'pointer', background: r.id === selected ? '#1b2330' : undefined }} onClick={() => setSelected(r.id)}>
                           <td style={{ width: 22 }} onClick={(e) => e.stopPropagation()}>
