@@ -4,6 +4,7 @@
  * cadence); store reads and prompt edits run `agentStoreWorkflow`, whose activity owns
  * `<dataDir>/agents.sqlite` in the host, so the CLI and MCP bridge never open it themselves.
  */
+import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Handlers } from '../../api/contract';
 import { ApiFailure } from '../../api/result';
@@ -90,7 +91,7 @@ export function createAgentHandlers(deps: HandlerDeps): Pick<Handlers, AgentVerb
   async function store<T>(op: AgentStoreOp, correlationId: string): Promise<T> {
     return (await deps.client.workflow.execute(agentStoreWorkflow, {
       taskQueue: deps.taskQueue,
-      workflowId: `vigil/agents/store/${op.op}/${correlationId}/${Math.random().toString(36).slice(2, 10)}`,
+      workflowId: `vigil/agents/store/${op.op}/${correlationId}/${randomUUID().slice(0, 8)}`,
       args: [op],
       workflowExecutionTimeout: '2 minutes',
     })) as T;
