@@ -5,7 +5,7 @@ import { createEngine } from './engine';
 import { fromJson, toJson } from './json';
 import { buildResult, engineConfig } from './runner';
 import { BacktestSpecSchema, type BacktestSpecInput } from './spec';
-import { STRATEGY_NAMES } from './strategies';
+import { DEFER, STRATEGY_NAMES, STRATEGIES, type Strategy, type StrategyDef } from './strategies';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2022, 0, 3);
@@ -203,6 +203,64 @@ describe('engine', () => {
   it('rejects bad strategy parameters with the field named', () => {
     expect(() => run({ strategy: 'sma_cross', params: { fast: 30, slow: 10 } }, [walk('BTC-USD', 10)])).toThrow(/fast must be shorter than slow/);
     expect(() => run({ strategy: 'sma_cross', params: { fats: 3 } }, [walk('BTC-USD', 10)])).toThrow(/sma_cross params/);
+  });
+});
+
+describe('deferred decisions (a strategy answered outside the bar loop, e.g. by a model)', () => {
+  // Wraps sma_cross: every decision is deferred and held as the "question"; the driver answers
+  // with it later, as a model-backed runner would after an asynchronous call.
+  interface Asking extends Strategy {
+    question: number;
+  }
+  const inner = STRATEGIES.sma_cross!;
+  const deferring: StrategyDef = {
+    ...inner,
+    name: 'sma_cross',
+    create(params, saved) {
+      const saved2 = saved as { inner: unknown; question: number } | undefined;
+      const base = inner.create(params, saved2?.inner);
+      const self: Asking = {
+        question: saved2?.question ?? NaN,
+        onBar(...args) {
+          const target = base.onBar(...args);
+          if (target !== target) return target;
+          self.question = target;
+          return DEFER;
+        },
+        save: () => ({ inner: base.save(), question: self.question }),
+      };
+      return self;
+    },
+  };
+  const spec = BacktestSpecSchema.parse({ symbols: ['BTC-USD', 'ETH-USD'], timeframe: '1m', strategy: 'sma_cross', params: { fast: 5, slow: 20 } });
+  const data = [walk('BTC-USD', 3000, 3), walk('ETH-USD', 3000, 11, 50)];
+
+  it('stops at each deferral and, once answered, books exactly what an immediate answer books', () => {
+    const direct = createEngine(engineConfig(spec, data), data);
+    while (direct.run(Infinity) > 0);
+    const cfg = { ...engineConfig(spec, data), strategy: deferring };
+    let e = createEngine(cfg, data);
+    let stops = 0;
+    while (!e.done()) {
+      e.run(Infinity);
+      const asked = e.deferred();
+      if (asked.length === 0) continue;
+      stops++;
+      // Half of the time, checkpoint while waiting and resume from JSON before answering.
+      if (stops % 2 === 0) e = createEngine(cfg, data, fromJson(toJson(e.save())));
+      for (const s of e.deferred()) e.answer(s, (e.strategy(s) as Asking).question);
+    }
+    expect(stops).toBeGreaterThan(20);
+    expect(e.state().fills).toEqual(direct.state().fills);
+    expect(e.state().portfolio).toEqual(direct.state().portfolio);
+    expect(e.state().curve).toEqual(direct.state().curve);
+  });
+
+  it('refuses to run on while a decision is unanswered', () => {
+    const e = createEngine({ ...engineConfig(spec, data), strategy: deferring }, data);
+    while (e.deferred().length === 0) e.run(Infinity);
+    expect(() => e.run(1)).toThrow(/answer the deferred decisions/);
+    expect(() => e.answer(e.deferred()[0]! === 0 ? 1 : 0, 1)).toThrow(/no deferred decision/);
   });
 });
 

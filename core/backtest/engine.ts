@@ -20,7 +20,7 @@ import { applyFill, checkFillable, newPortfolio, quoteMarketFill, valuePortfolio
 import type { FeeSchedule, Fill, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
 import { checkOrder, type RiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';
-import type { Strategy, StrategyDef } from './strategies/types';
+import { DEFER, type Strategy, type StrategyDef } from './strategies/types';
 
 export interface EngineConfig {
   symbols: string[];
@@ -132,6 +132,11 @@ export interface EngineState {
   /** Target waiting for the symbol's next bar (null: none) and the time of its signal bar. */
   pending: (number | null)[];
   pendingSignal: number[];
+  /**
+   * Per symbol: the close time of a bar whose strategy answered DEFER and still waits for
+   * `answer()` (-1: none). Part of the checkpoint, so a run resumed while waiting asks again.
+   */
+  deferred: number[];
   lastClose: number[];
   peak: number;
   maxDrawdown: number;
@@ -158,8 +163,18 @@ function isoDate(day: number): string {
 
 export interface Engine {
   readonly totalSteps: number;
-  /** Runs up to `maxSteps` more timeline steps; returns how many ran (0 when finished). */
+  /**
+   * Runs up to `maxSteps` more timeline steps; returns how many ran (0 when finished). Stops early
+   * after a step in which a strategy answered DEFER; call `answer()` for each `deferred()` symbol
+   * before running again.
+   */
   run(maxSteps: number): number;
+  /** Symbols (indices) whose strategy deferred its decision on the last step run. */
+  deferred(): number[];
+  /** Supplies a deferred decision: the target exposure (0..1) or NaN for no change. */
+  answer(symbolIndex: number, target: number): void;
+  /** The live strategy instance of a symbol (a deferring strategy holds the question). */
+  strategy(symbolIndex: number): Strategy;
   done(): boolean;
   save(): EngineState;
   state(): EngineState;
@@ -188,6 +203,7 @@ export function initialState(cfg: EngineConfig, strategies: Strategy[]): EngineS
     strategies: strategies.map((s) => s.save()),
     pending: new Array<number | null>(n).fill(null),
     pendingSignal: new Array<number>(n).fill(NOT_SET),
+    deferred: new Array<number>(n).fill(NOT_SET),
     lastClose: new Array<number>(n).fill(NaN),
     peak: Number(cfg.initialCash),
     maxDrawdown: 0,
@@ -213,6 +229,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     ? saved.strategies.map((st) => cfg.strategy.create(cfg.strategyParams, st))
     : series.map(() => cfg.strategy.create(cfg.strategyParams));
   const st: EngineState = saved ? structuredClone(saved) : initialState(cfg, strategies);
+  // Checkpoints written before deferred decisions existed have no such field.
+  st.deferred ??= new Array<number>(S).fill(NOT_SET);
   const totalSteps = countSteps(series);
   const maxFills = cfg.maxFillsKept ?? 20_000;
   const maxBlocked = cfg.maxBlockedKept ?? 1_000;
@@ -412,6 +430,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
   }
 
   function run(maxSteps: number): number {
+    if (st.deferred.some((x) => x !== NOT_SET)) throw new Error('engine: answer the deferred decisions before running on');
+    let deferredNow = false;
     const end = Math.min(totalSteps, st.step + maxSteps);
     const startStep = st.step;
     let nextDayAt = st.day ? (st.day.day + 1) * DAY : -Infinity;
@@ -470,7 +490,10 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
           const alloc = trading * weights[s]!;
           const exposure = qty[s] !== 0 && alloc > 0 ? (qty[s]! * lastClose[s]!) / alloc : 0;
           const target = strategies[s]!.onBar(t, bar.open[c]!, bar.high[c]!, bar.low[c]!, bar.close[c]!, bar.volume[c]!, exposure);
-          if (target === target) {
+          if (target === DEFER) {
+            st.deferred[s] = t + bar.timeframeMs;
+            deferredNow = true;
+          } else if (target === target) {
             pending[s] = target < 0 ? 0 : target > 1 ? 1 : target;
             st.pendingSignal[s] = t + bar.timeframeMs;
           }
@@ -482,6 +505,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
       if (st.step % sampleEvery === 0 || st.step === totalSteps) {
         st.curve.push({ t: t + series[0]!.timeframeMs, equity: eq, exposure: posValue, drawdown: peak > 0 ? (peak - eq) / peak : 0 });
       }
+      if (deferredNow) break;
     }
     st.peak = peak;
     st.maxDrawdown = maxDd;
@@ -494,6 +518,23 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     totalSteps,
     run,
     done: () => st.step >= totalSteps,
+    deferred: () => {
+      const out: number[] = [];
+      for (let s = 0; s < S; s++) if (st.deferred[s] !== NOT_SET) out.push(s);
+      return out;
+    },
+    answer(s: number, target: number) {
+      const signal = st.deferred[s];
+      if (signal === undefined || signal === NOT_SET) throw new Error(`engine: symbol ${s} has no deferred decision`);
+      st.deferred[s] = NOT_SET;
+      if (target === target) {
+        // The bar after the signal has not been processed yet (the engine stopped at the step
+        // that produced it), so this fills at its open exactly as an immediate answer would.
+        pending[s] = target < 0 ? 0 : target > 1 ? 1 : target;
+        st.pendingSignal[s] = signal;
+      }
+    },
+    strategy: (s: number) => strategies[s]!,
     save() {
       st.strategies = strategies.map((x) => x.save());
       return structuredClone(st);

@@ -20,10 +20,17 @@ export interface StrategyBar {
   volume: number;
 }
 
+/**
+ * A strategy's answer meaning "ask me again outside the bar loop": the engine finishes the step,
+ * stops, and the runner obtains the target asynchronously (a model call) and hands it over with
+ * `engine.answer()`. The order still fills at the next bar's open, as an immediate answer would.
+ */
+export const DEFER = Number.NEGATIVE_INFINITY;
+
 export interface Strategy {
   /**
    * One closed bar. `exposure` is what is held now as a fraction of the allocation (at the bar's
-   * close). Returns the target fraction in [0, 1], or NaN to leave the position as it is.
+   * close). Returns the target fraction in [0, 1], NaN to leave the position as it is, or DEFER.
    */
   onBar(time: number, open: number, high: number, low: number, close: number, volume: number, exposure: number): number;
   /** Plain-JSON state for checkpoints. */
