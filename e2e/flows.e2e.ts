@@ -6,7 +6,7 @@
  * in scenarios.ts and run unchanged in the Electron window (electron.e2e.ts). Screenshots go to
  * e2e/artifacts/flow-*.png.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCockpit, startLocalBrokerage, type Cockpit, type LocalBrokerage } from './fixtures';
 import { backtestInvalidScenario, backtestScenario, brokerOrderScenario, ledgerReconcileScenario } from './scenarios';
 
@@ -36,4 +36,27 @@ describe('a backtest from the Backtest page', () => {
 
 describe('the production ledger against a local Coinbase brokerage', () => {
   it('shows seeded wallets, edits the tradeable fraction, reconciles clean, then shows drift and approves the correction', () => ledgerReconcileScenario(c, brokerage.exchange));
+
+  it('a live order asked for over MCP waits on the Ledger page, shows what it would do, and runs once approved', async () => {
+    const { page } = c;
+    await c.open('settings');
+    const allow = page.locator('input[aria-label="Allow live-order requests from MCP clients and the broker"]');
+    await allow.click();
+    await expect.poll(async () => c.call('get_safety_settings', {}), { timeout: 10_000 }).toMatchObject({ ok: true, result: { mcpLiveOrders: true } });
+    const wallets = (await c.call('list_wallets', {})) as { ok: true; result: { wallets: { id: string; kind: string }[] } };
+    const funding = wallets.result.wallets.find((w) => w.kind === 'funding')!.id;
+    // As an MCP client would ask (the bridge's door).
+    const asked = await c.headless.host.call('request_live_order', { walletId: funding, product: 'ETH-USD', side: 'BUY', qty: '0.1', expectedEdge: '0.01', idempotencyKey: 'e2e-live-req-0001', reason: 'ETH broke its daily high; 1% expected edge' }, { door: 'mcp' });
+    expect(asked).toMatchObject({ ok: true, result: { status: 'pending' } });
+    await c.open('ledger');
+    await expect.poll(() => page.textContent('[data-testid=live-requests]'), { timeout: 20_000 }).toContain('1 waiting for you');
+    const row = page.locator('[data-testid=live-request-row]').first();
+    await expect.poll(() => row.textContent()).toMatch(/BUY\s*0\.1 ETH-USD.*would not go live now: live trading is not armed/s);
+    await c.shot('flow-live-request-pending');
+    await row.locator('[data-testid=approve-live-request]').click();
+    // Not armed: the approved order is a dry run (previewed and recorded), never sent.
+    await expect.poll(() => page.textContent('[data-testid=live-requests]'), { timeout: 30_000 }).toMatch(/done\s*order dry_run/);
+    expect(brokerage.exchange.ordersByClientId('e2e-live-req-0001')).toHaveLength(0);
+    await c.shot('flow-live-request-approved');
+  });
 });

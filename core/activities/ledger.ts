@@ -12,14 +12,18 @@ import { Dec } from '../domain/decimal';
 import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
 import { LedgerError } from '../ledger/errors';
 import type { Ledger, Reservation } from '../ledger/ledger';
+import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../runtime/settings-store';
+import type { LiveOrderPlan } from '../workflows/live-orders';
 import {
   exchangeBalances,
+  liveBlocker,
   prepareOrder,
+  quoteOrder,
   submitOrder,
   syncOrder,
   type ExchangePort,
   type OrderOutcome,
-  type PlaceOrderInput,
+  PlaceOrderInput,
   type RouterContext,
 } from '../ledger/router';
 import type { ActivityDeps } from './deps';
@@ -44,6 +48,18 @@ function refusal(err: unknown): never {
     throw ApplicationFailure.create({ message: err.message, type: `LedgerError.exchange_${err.kind}`, nonRetryable: true });
   }
   throw err;
+}
+
+/** Doors through which the user acts directly; every other door is an outside requester. */
+const USER_DOORS = new Set(['ipc', 'http', 'cli']);
+
+export interface LiveRequestOpenInput {
+  id: string;
+  order: Omit<PlaceOrderInput, 'live' | 'override'>;
+  reason: string;
+  door: string;
+  expiresAt: number;
+  workflowId: string;
 }
 
 export function exchangeFromConfig(deps: Pick<ActivityDeps, 'config' | 'log'>): ExchangePort | null {
@@ -128,6 +144,70 @@ export function createLedgerActivities(deps: ActivityDeps) {
       } catch (err) {
         refusal(err);
       }
+    },
+
+    /**
+     * Opens a live-order request: refused unless the user enabled outside requests in Settings
+     * (read now, so switching it off takes effect for the next request); priced with the cost gate
+     * and the exchange's preview; recorded in the event log; the app is notified.
+     */
+    async liveRequestOpen(input: LiveRequestOpenInput): Promise<{ ok: true; plan: LiveOrderPlan } | { ok: false; reason: string }> {
+      const l = ledger();
+      const refuse = (reason: string) => {
+        l.appendEvent({ id: `live_order.refused:${input.id}`, type: 'live_order.refused', correlationId: `live-request:${input.id}`, summary: `live order request ${input.id} via ${input.door} refused: ${reason}`, data: { door: input.door, reason } });
+        return { ok: false as const, reason };
+      };
+      if (!USER_DOORS.has(input.door) && createSettingsStore(deps.dataDir).all()[MCP_LIVE_ORDERS_SETTING] !== 'true') {
+        return refuse('live orders from MCP clients and agents are switched off; the user can allow them in Settings → Safety (each one still waits for approval in the app)');
+      }
+      let wallet;
+      try {
+        wallet = l.wallet(input.order.walletId);
+      } catch (err) {
+        if (err instanceof LedgerError) return refuse(err.message);
+        throw err;
+      }
+      let quote;
+      try {
+        quote = await quoteOrder(router(), PlaceOrderInput.parse({ ...input.order, live: true }));
+      } catch (err) {
+        if (err instanceof LedgerError || (err as Error).name === 'ZodError') return refuse((err as Error).message);
+        if (err instanceof CoinbaseError && (err.kind === 'auth' || err.kind === 'rejected' || err.kind === 'not_found' || err.kind === 'bad_response')) return refuse(`Coinbase refused the preview: ${err.message}`);
+        throw err;
+      }
+      const g = quote.gate;
+      const plan: LiveOrderPlan = {
+        qty: quote.qty,
+        side: input.order.side,
+        product: input.order.product,
+        walletId: wallet.id,
+        orderType: input.order.limitPrice ? 'limit' : 'market',
+        limitPrice: input.order.limitPrice ?? null,
+        gate: { decision: g.decision, reason: g.reason, notional: g.notional, fee: g.fee, spread: g.spread, slippage: g.slippage, total: g.total, expectedEdgeAmount: g.expectedEdgeAmount },
+        liveBlocker: liveBlocker(router(), wallet),
+      };
+      const what = `${plan.side} ${plan.qty} ${plan.product} (≈ ${Dec.of(g.notional).round(2).toString()} notional, fee ${Dec.of(g.fee).round(2).toString()})`;
+      l.appendEvent({
+        id: `live_order.requested:${input.id}`,
+        type: 'live_order.requested',
+        correlationId: `live-request:${input.id}`,
+        summary: `live order requested via ${input.door}: ${what}; waiting for approval`,
+        data: { door: input.door, reason: input.reason, plan, expiresAt: new Date(input.expiresAt).toISOString(), workflowId: input.workflowId },
+      });
+      deps.bus.emit('notify', { level: 'warning', title: 'Live order waiting for your approval', body: `${what} requested via ${input.door}: ${input.reason.slice(0, 200)}` });
+      return { ok: true, plan };
+    },
+
+    /** Records the end of a request's wait in the event log. */
+    async liveRequestRecord(input: { id: string; kind: 'approved' | 'denied' | 'expired'; note: string | null; door: string }): Promise<void> {
+      const why = input.kind === 'expired' ? 'no decision before the deadline' : input.note ? `"${input.note.slice(0, 200)}"` : 'no note';
+      ledger().appendEvent({
+        id: `live_order.${input.kind}:${input.id}`,
+        type: `live_order.${input.kind}`,
+        correlationId: `live-request:${input.id}`,
+        summary: `live order request ${input.id} ${input.kind}${input.kind === 'expired' ? '' : ` via ${input.door}`}: ${why}`,
+        data: { door: input.door, note: input.note },
+      });
     },
 
     /** Compare with the exchange, store drift, raise a notification above the threshold. */

@@ -8,6 +8,7 @@ export const WORKFLOW_IDS = {
   brokerSession: (session: string) => `vigil/agent/broker/${session}`,
   backtest: (id: string) => `vigil/backtest/${id}`,
   ledgerOps: (op: string) => `vigil/ledger/${op}`,
+  liveOrderRequest: (key: string) => `vigil/ledger/live-request/${key}`,
   reconcileSchedule: 'vigil/schedule/reconcile',
 } as const;
 

@@ -53,6 +53,10 @@ describe('vigil mcp over stdio', () => {
       const { tools } = await client.listTools();
       const names = tools.map((t) => t.name).sort();
       expect(names).toEqual(toolVerbs(false).slice().sort());
+      // What moves real money or widens what outside callers may do is the user's alone: an
+      // assistant may ask for a live order, never approve one, arm trading or flip the setting.
+      for (const forbidden of ['place_ledger_order', 'arm_live_trading', 'set_tradeable_fraction', 'approve_correction', 'decide_live_order_request', 'set_mcp_live_orders', 'set_secret']) expect(names).not.toContain(forbidden);
+      expect(names).toContain('request_live_order');
       for (const t of tools) {
         const def = api[t.name as VerbName];
         expect(t.inputSchema.type).toBe('object');

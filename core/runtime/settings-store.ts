@@ -5,6 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** 'true': MCP clients and the broker agent may request live orders (each still approved in the app). */
+export const MCP_LIVE_ORDERS_SETTING = 'MCP_LIVE_ORDERS';
+
 export interface SettingsStore {
   all(): Record<string, string>;
   set(name: string, value: string): void;

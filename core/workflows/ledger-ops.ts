@@ -38,6 +38,11 @@ export interface LedgerOrderWorkflowInput {
 }
 
 export async function ledgerOrderWorkflow(input: LedgerOrderWorkflowInput): Promise<OrderOutcome> {
+  return runLedgerOrder(input);
+}
+
+/** The body of a ledger order (also run by an approved live-order request). */
+export async function runLedgerOrder(input: LedgerOrderWorkflowInput): Promise<OrderOutcome> {
   let o = await exchange.ledgerPrepareOrder(input.order);
   if (o.status === 'submitting') o = await exchange.ledgerSubmitOrder(o.orderId);
   const pollMs = Math.max(1, input.pollSeconds ?? 2) * 1000;

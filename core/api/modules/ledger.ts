@@ -144,6 +144,50 @@ export const PlaceLedgerOrderInput = z
   .strict()
   .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] });
 
+const LiveOrderPlan = z.object({
+  qty: dec,
+  side: z.enum(['BUY', 'SELL']),
+  product: z.string(),
+  walletId: z.string(),
+  orderType: z.enum(['market', 'limit']),
+  limitPrice: dec.nullable(),
+  gate: z.object({ decision: z.enum(['proceed', 'blocked', 'override']), reason: z.string(), notional: dec, fee: dec, spread: dec, slippage: dec, total: dec, expectedEdgeAmount: dec }),
+  liveBlocker: z.string().nullable(),
+});
+
+export const LiveOrderRequest = z.object({
+  id: z.string(),
+  status: z.enum(['opening', 'refused', 'pending', 'approved', 'denied', 'expired', 'done']),
+  order: z.record(z.string(), z.unknown()),
+  reason: z.string(),
+  door: z.string(),
+  requestedAt: z.number(),
+  expiresAt: z.number(),
+  plan: LiveOrderPlan.nullable(),
+  refusal: z.string().nullable(),
+  decision: z.object({ approve: z.boolean(), note: z.string().nullable(), door: z.string(), at: z.number() }).nullable(),
+  outcome: LedgerOrderOutcome.nullable(),
+});
+export type LiveOrderRequest = z.infer<typeof LiveOrderRequest>;
+
+export const RequestLiveOrderInput = z
+  .object({
+    walletId: PlaceLedgerOrderInput.shape.walletId,
+    product: PlaceLedgerOrderInput.shape.product,
+    side: z.enum(['BUY', 'SELL']),
+    qty: posDec.optional(),
+    notional: posDec.optional(),
+    limitPrice: posDec.optional(),
+    postOnly: z.boolean().default(false),
+    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
+    idempotencyKey: PlaceLedgerOrderInput.shape.idempotencyKey.describe('also the request id: the same key returns the same request'),
+    reason: z.string().trim().min(3).max(500).describe('why this order: shown to the user next to Approve / Deny'),
+    timeoutSeconds: z.number().int().min(30).max(3600).default(600).describe('the request is denied if not approved within this time'),
+  })
+  .strict()
+  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
+  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+
 export const ledgerApi = {
   list_wallets: verb({
     description: 'Funding and trading wallets of the production ledger with balances and what agents may use (available x fraction - reservations).',
@@ -247,6 +291,39 @@ export const ledgerApi = {
     annotations: WRITE_IDEMPOTENT,
     temporal: 'workflow',
     mcp: true,
+  }),
+  request_live_order: verb({
+    description:
+      'Ask the user to approve a live (real-money) Coinbase order. Refused unless the user allowed such requests in Settings. The order is priced now (cost gate and exchange preview) and waits for Approve or Deny in the app; it is denied when timeoutSeconds pass. Poll get_live_order_request for the decision and the order outcome.',
+    input: RequestLiveOrderInput,
+    output: LiveOrderRequest,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_live_order_request: verb({
+    description: 'One live-order request: its status (pending, approved, denied, expired, refused, done), what it would do, the decision and the order outcome.',
+    input: z.object({ id: PlaceLedgerOrderInput.shape.idempotencyKey }).strict(),
+    output: LiveOrderRequest,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  list_live_order_requests: verb({
+    description: 'Recent live-order requests, newest first; pendingOnly for those waiting for a decision.',
+    input: z.object({ pendingOnly: z.boolean().default(false), limit: z.number().int().min(1).max(100).default(20) }).strict(),
+    output: z.object({ requests: z.array(LiveOrderRequest) }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  decide_live_order_request: verb({
+    description: 'Approve or deny a pending live-order request. Only from the app itself: an approved order goes to Coinbase if live trading is armed and the wallet has a tradeable fraction.',
+    input: z.object({ id: PlaceLedgerOrderInput.shape.idempotencyKey, approve: z.boolean(), note: z.string().trim().max(300).optional() }).strict(),
+    output: LiveOrderRequest,
+    annotations: WRITE,
+    temporal: 'update',
+    mcp: false,
   }),
   place_ledger_order: verb({
     description:

@@ -32,7 +32,30 @@ const modelValue = z
   .max(300)
   .refine((v) => !/\s/.test(v), 'no spaces');
 
+export const SafetySettings = z.object({
+  /** MCP clients and the broker agent may ask for live orders; each one still waits for approval in the app. */
+  mcpLiveOrders: z.boolean(),
+  /** The MCP bridge exposes read-only tools only (MCP_READ_ONLY, environment). */
+  mcpReadOnly: z.boolean(),
+});
+
 export const settingsApi = {
+  get_safety_settings: verb({
+    description: 'Safety switches: whether MCP clients and the broker agent may request live orders (each still approved in the app), and whether the MCP bridge is read-only.',
+    input: z.object({}).strict(),
+    output: SafetySettings,
+    annotations: READ,
+    temporal: 'none',
+    mcp: false,
+  }),
+  set_mcp_live_orders: verb({
+    description: 'Allow or forbid live-order requests from MCP clients and the broker agent. Off by default; when on, every such order still waits for Approve in the app and is denied on timeout.',
+    input: z.object({ enabled: z.boolean() }).strict(),
+    output: SafetySettings,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'none',
+    mcp: false,
+  }),
   get_model_settings: verb({
     description: 'The model and OpenAI-compatible base URL each agent uses, and where each value comes from.',
     input: z.object({}).strict(),

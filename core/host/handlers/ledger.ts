@@ -4,12 +4,13 @@
  * reconcile as `ledgerReconcileWorkflow`. The same map serves the host, the CLI and MCP.
  */
 import { randomUUID } from 'node:crypto';
-import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { HandlerContext, Handlers, VerbResult } from '../../api/contract';
 import { ApiFailure } from '../../api/result';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { LedgerOp } from '../../activities/ledger';
 import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from '../../workflows/ledger-ops';
+import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from '../../workflows/live-orders';
 import type { HandlerDeps } from '../handler-deps';
 
 type LedgerVerbs =
@@ -25,7 +26,14 @@ type LedgerVerbs =
   | 'get_live_trading_status'
   | 'arm_live_trading'
   | 'disarm_live_trading'
-  | 'place_ledger_order';
+  | 'place_ledger_order'
+  | 'request_live_order'
+  | 'get_live_order_request'
+  | 'list_live_order_requests'
+  | 'decide_live_order_request';
+
+/** Doors of the app itself: only these approve or deny a live-order request. */
+const APP_DOORS = new Set<HandlerContext['door']>(['ipc', 'http', 'test']);
 
 /**
  * A ledger refusal travels as WorkflowFailed -> ActivityFailure -> ApplicationFailure
@@ -65,6 +73,15 @@ export function createLedgerHandlers(deps: HandlerDeps): Pick<Handlers, LedgerVe
   }
   const door = (ctx: HandlerContext) => ctx.door;
 
+  async function requestState(id: string): Promise<LiveOrderRequestState> {
+    try {
+      return await deps.client.workflow.getHandle(WORKFLOW_IDS.liveOrderRequest(id)).query(liveOrderRequestQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApiFailure('not_found', `no live-order request ${id}`);
+      throw err;
+    }
+  }
+
   return {
     list_wallets: () => op('list_wallets', { op: 'list_wallets' }),
     set_tradeable_fraction: (a, ctx) => op('set_tradeable_fraction', { op: 'set_tradeable_fraction', walletId: a.walletId, fraction: a.fraction, door: door(ctx) }),
@@ -86,6 +103,57 @@ export function createLedgerHandlers(deps: HandlerDeps): Pick<Handlers, LedgerVe
         }),
       );
       return result as VerbResult<'reconcile'>;
+    },
+    async request_live_order(a, ctx) {
+      const { reason, timeoutSeconds, ...order } = a;
+      const handle = await deps.client.workflow.start(liveOrderRequestWorkflow, {
+        workflowId: WORKFLOW_IDS.liveOrderRequest(a.idempotencyKey),
+        taskQueue: deps.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ order: { ...order, correlationId: ctx.correlationId }, reason, door: ctx.door, requestedAt: Date.now(), timeoutSeconds }],
+      });
+      // Answer once the order is priced (or refused), so the caller sees what will be shown.
+      let s = await handle.query(liveOrderRequestQuery);
+      for (let i = 0; s.status === 'opening' && i < 300; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        s = await handle.query(liveOrderRequestQuery);
+      }
+      const same = (['walletId', 'product', 'side', 'qty', 'notional', 'limitPrice'] as const).every((k) => (s.order as Record<string, unknown>)[k] === (order as Record<string, unknown>)[k]);
+      if (!same) throw new ApiFailure('rejected', `idempotency key ${a.idempotencyKey} already names a different request (${s.order.side} ${s.order.qty ?? s.order.notional} ${s.order.product})`);
+      return s as VerbResult<'request_live_order'>;
+    },
+    async get_live_order_request(a) {
+      return (await requestState(a.id)) as VerbResult<'get_live_order_request'>;
+    },
+    async list_live_order_requests(a) {
+      const query = `WorkflowType = 'liveOrderRequestWorkflow'${a.pendingOnly ? ` AND ExecutionStatus = 'Running'` : ''}`;
+      const requests: LiveOrderRequestState[] = [];
+      for await (const w of deps.client.workflow.list({ query })) {
+        if (requests.length >= a.limit) break;
+        const id = w.workflowId.slice(WORKFLOW_IDS.liveOrderRequest('').length);
+        try {
+          const s = await requestState(id);
+          if (!a.pendingOnly || s.status === 'pending' || s.status === 'opening') requests.push(s);
+        } catch (err) {
+          if (!(err instanceof ApiFailure)) throw err;
+        }
+      }
+      requests.sort((x, y) => y.requestedAt - x.requestedAt);
+      return { requests } as VerbResult<'list_live_order_requests'>;
+    },
+    async decide_live_order_request(a, ctx) {
+      if (!APP_DOORS.has(ctx.door)) throw new ApiFailure('rejected', 'a live order is approved or denied only in the app (Ledger → Live order requests)');
+      await requestState(a.id);
+      try {
+        const s = await deps.client.workflow
+          .getHandle(WORKFLOW_IDS.liveOrderRequest(a.id))
+          .executeUpdate(decideLiveOrderUpdate, { args: [{ approve: a.approve, note: a.note ?? null, door: ctx.door }] });
+        return s as VerbResult<'decide_live_order_request'>;
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new ApiFailure('rejected', (err.cause as Error | undefined)?.message ?? err.message);
+        if (err instanceof WorkflowNotFoundError) throw new ApiFailure('rejected', `request ${a.id} is no longer waiting for a decision`);
+        throw err;
+      }
     },
     async place_ledger_order(a, ctx) {
       // One workflow per idempotency key; concurrent callers attach to the same run.

@@ -3,8 +3,14 @@ import { MODEL_SETTINGS, type SecretsStatus } from '../../api/modules/settings';
 import { ApiFailure } from '../../api/result';
 import { SECRET_KEYS, type SecretKey } from '../../domain/secrets';
 import type { HandlerDeps } from '../handler-deps';
+import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../../runtime/settings-store';
 
-export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_secrets_status' | 'set_secret' | 'delete_secret' | 'get_model_settings' | 'set_model_setting'> {
+export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_secrets_status' | 'set_secret' | 'delete_secret' | 'get_model_settings' | 'set_model_setting' | 'get_safety_settings' | 'set_mcp_live_orders'> {
+  // Read from the data dir's settings file on every call: the live-order activity reads the same file.
+  const safety = () => ({
+    mcpLiveOrders: (deps.settings?.store ?? createSettingsStore(deps.dataDir)).all()[MCP_LIVE_ORDERS_SETTING] === 'true',
+    mcpReadOnly: deps.config.MCP_READ_ONLY,
+  });
   const models = () => {
     const saved = deps.settings?.store.all() ?? {};
     return {
@@ -33,6 +39,16 @@ export function createSettingsHandlers(deps: HandlerDeps): Pick<Handlers, 'get_s
     };
   };
   return {
+    async get_safety_settings() {
+      return safety();
+    },
+    async set_mcp_live_orders({ enabled }) {
+      const st = deps.settings;
+      if (!st) throw new ApiFailure('unavailable', 'safety settings can be changed only in the running cockpit (Settings)');
+      if (enabled) st.store.set(MCP_LIVE_ORDERS_SETTING, 'true');
+      else st.store.delete(MCP_LIVE_ORDERS_SETTING);
+      return safety();
+    },
     async get_model_settings() {
       return models();
     },

@@ -7,6 +7,7 @@ describe('live invalidation', () => {
     expect(verbsToRefresh('domain.event', { type: 'reconcile.drift' })).toEqual(expect.arrayContaining(['get_reconcile_history', 'list_wallets']));
     expect(verbsToRefresh('domain.event', { type: 'wallet.fraction_set' })).toContain('list_wallets');
     expect(verbsToRefresh('domain.event', { type: 'market.price_rejected' })).toEqual([]);
+    expect(verbsToRefresh('domain.event', { type: 'live_order.requested' })).toContain('list_live_order_requests');
     expect(verbsToRefresh('agent.log', { kind: 'evaluation' })).toContain('get_judge_scores');
     expect(verbsToRefresh('agent.log', { kind: 'decision' })).not.toContain('get_judge_scores');
     expect(verbsToRefresh('backtest.progress', { status: 'running' })).toEqual([]);

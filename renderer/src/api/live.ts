@@ -37,6 +37,7 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       if (domain === 'wallet') return ['list_wallets', 'get_ledger_events'];
       if (domain === 'ledger' || domain === 'order') return ['list_wallets', 'get_journal', 'get_reservations', 'get_ledger_events'];
       if (domain === 'live_trading') return ['get_live_trading_status', 'get_ledger_events'];
+      if (domain === 'live_order') return ['list_live_order_requests', 'get_live_order_request', 'get_ledger_events', 'list_wallets', 'get_journal'];
       return [];
     }
     case 'market.health':

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { LineChart } from '../components/LineChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
@@ -41,6 +41,93 @@ function FractionEditor({ walletId, value }: { walletId: string; value: string }
   );
 }
 
+type LiveRequest = NonNullable<ReturnType<typeof useVerb<'list_live_order_requests'>>['data']>['requests'][number];
+
+function timeLeft(expiresAt: number, now: number): string {
+  const s = Math.max(0, Math.round((expiresAt - now) / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Live orders asked for by MCP clients or the broker: what each would do, and Approve / Deny. */
+function LiveRequests() {
+  const list = useVerb('list_live_order_requests', { pendingOnly: false, limit: 20 }, { refetchInterval: 15_000 });
+  const decide = useAction('decide_live_order_request', ['list_live_order_requests', 'get_ledger_events']);
+  const [notes, setNotes] = useState<Record<string, string>>({});
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const requests = list.data?.requests ?? [];
+  if (requests.length === 0 && !list.error) return null;
+  const pending = requests.filter((r) => r.status === 'pending');
+  const tagOf = (r: LiveRequest) => (r.status === 'done' ? (r.outcome?.status === 'filled' ? 'good' : '') : r.status === 'pending' ? 'bad' : '');
+  return (
+    <Panel title={pending.length ? `Live order requests — ${pending.length} waiting for you` : 'Live order requests'} flush testId="live-requests">
+      <Q q={list} what="Live order requests">
+        {() => (
+          <div className="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th>Requested</th>
+                  <th>Order</th>
+                  <th className="num">Notional</th>
+                  <th className="num">Fee</th>
+                  <th className="num">Cost total</th>
+                  <th>Why</th>
+                  <th>Decision</th>
+                </tr>
+              </thead>
+              <tbody>
+                {requests.map((r) => (
+                  <tr key={r.id} data-testid="live-request-row">
+                    <td className="mono dim">
+                      <div>{fmtTime(new Date(r.requestedAt).toISOString())}</div>
+                      <div className="faint">via {r.door}</div>
+                    </td>
+                    <td>
+                      <b className={r.order.side === 'BUY' ? 'up' : 'down'}>{String(r.order.side)}</b> {r.plan ? `${fmtQty(r.plan.qty)} ${r.plan.product}` : `${String(r.order.qty ?? r.order.notional ?? '')} ${String(r.order.product)}`}
+                      {r.plan?.orderType === 'limit' ? <span className="dim"> limit {r.plan.limitPrice}</span> : <span className="dim"> market</span>}
+                      <div className="faint mono">{String(r.order.walletId)}</div>
+                      {r.plan?.gate.decision === 'blocked' ? <div className="down">cost gate: {r.plan.gate.reason}</div> : null}
+                      {r.status === 'pending' && r.plan?.liveBlocker ? <div className="down">would not go live now: {r.plan.liveBlocker}</div> : null}
+                    </td>
+                    <td className="num">{r.plan ? fmtDec(r.plan.gate.notional, 2) : '—'}</td>
+                    <td className="num">{r.plan ? fmtDec(r.plan.gate.fee, 2) : '—'}</td>
+                    <td className="num" title={r.plan ? `fee ${r.plan.gate.fee} + spread ${r.plan.gate.spread} + slippage ${r.plan.gate.slippage}; expected edge ${r.plan.gate.expectedEdgeAmount}` : undefined}>{r.plan ? fmtDec(r.plan.gate.total, 2) : '—'}</td>
+                    <td className="dim" style={{ maxWidth: 260 }}>{r.reason}</td>
+                    <td>
+                      {r.status === 'pending' ? (
+                        <div className="form" style={{ gap: 4 }}>
+                          <span className="dim">denied in {timeLeft(r.expiresAt, now)}</span>
+                          <input placeholder="note (optional)" value={notes[r.id] ?? ''} onChange={(e) => setNotes({ ...notes, [r.id]: e.target.value })} aria-label={`Note for ${r.id}`} style={{ width: 150 }} />
+                          <span className="row" style={{ flexWrap: 'nowrap' }}>
+                            <button className="btn small danger" data-testid="approve-live-request" disabled={decide.isPending} onClick={() => decide.mutate({ id: r.id, approve: true, ...(notes[r.id]?.trim() ? { note: notes[r.id]!.trim() } : {}) })}>Approve</button>
+                            <button className="btn small" data-testid="deny-live-request" disabled={decide.isPending} onClick={() => decide.mutate({ id: r.id, approve: false, ...(notes[r.id]?.trim() ? { note: notes[r.id]!.trim() } : {}) })}>Deny</button>
+                          </span>
+                        </div>
+                      ) : (
+                        <>
+                          <span className={`tag ${tagOf(r)}`}>{r.status}</span>
+                          {r.outcome ? <span className="dim"> order {r.outcome.status}{r.outcome.reason ? `: ${r.outcome.reason}` : ''}</span> : null}
+                          {r.refusal ? <div className="dim">{r.refusal}</div> : null}
+                          {r.decision ? <div className="faint">{r.decision.approve ? 'approved' : 'denied'} via {r.decision.door}{r.decision.note ? `: “${r.decision.note}”` : ''}</div> : null}
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Q>
+      <IssuesAlert error={decide.error} />
+    </Panel>
+  );
+}
+
 export function LedgerPage() {
   const wallets = useVerb('list_wallets', {}, { refetchInterval: 60_000 });
   const journal = useVerb('get_journal', { limit: 1000 });
@@ -60,6 +147,7 @@ export function LedgerPage() {
         </button>
       </div>
       <IssuesAlert error={reconcile.error ?? approve.error ?? reject.error} />
+      <LiveRequests />
       {reconcile.data ? <div className={reconcile.data.status === 'clean' ? 'ok-note' : 'alert'}>Reconcile {reconcile.data.status}: max drift {fmtDec(reconcile.data.maxDrift, 8)}{reconcile.data.error ? ` — ${reconcile.data.error}` : ''}</div> : null}
       <Panel title="Wallets" flush testId="wallets">
         <Q q={wallets} what="Wallets">

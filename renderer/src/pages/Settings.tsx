@@ -39,6 +39,27 @@ function LiveArming() {
   );
 }
 
+/** Whether MCP clients and the broker agent may ask for live orders (each still approved on the Ledger page). */
+function OutsideRequests() {
+  const safety = useVerb('get_safety_settings', {});
+  const set = useAction('set_mcp_live_orders', ['get_safety_settings']);
+  if (safety.isLoading) return <Loading />;
+  if (safety.error) return <ErrorState error={safety.error} what="Safety settings" />;
+  const s = safety.data!;
+  return (
+    <div className="form" data-testid="mcp-live-orders">
+      <label className="row" style={{ flexWrap: 'nowrap', gap: 8 }}>
+        <input type="checkbox" checked={s.mcpLiveOrders} disabled={set.isPending} onChange={(e) => set.mutate({ enabled: e.target.checked })} aria-label="Allow live-order requests from MCP clients and the broker" />
+        <span>
+          Let MCP clients and the broker agent <b>request</b> live orders. Each request is priced and waits on the Ledger page for your Approve or Deny; it is denied when its time runs out.
+        </span>
+      </label>
+      {s.mcpReadOnly ? <div className="dim">The MCP bridge is read-only (MCP_READ_ONLY): outside assistants see no write tools at all.</div> : null}
+      <IssuesAlert error={set.error} />
+    </div>
+  );
+}
+
 const KEY_LABELS: Record<string, string> = {
   OPENAI_API_KEY: 'OpenAI-compatible API key',
   LANGFUSE_PUBLIC_KEY: 'Langfuse public key',
@@ -265,6 +286,7 @@ export function SettingsPage() {
         <div className="grid" style={{ alignContent: 'start' }}>
           <Panel title="Live trading">
             <LiveArming />
+            <OutsideRequests />
           </Panel>
           <Panel title="Models">
             <Models />
