@@ -4,7 +4,11 @@
  * survives a worker restart and denies on timeout, and an approved order routed like every ledger
  * order. Real dev server, real SQLite ledger, the real Coinbase client against the local brokerage.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
 import type { HandlerContext } from '../api/contract';
@@ -22,7 +26,15 @@ import { silentLogger } from '../runtime/log';
 import { createSettingsStore } from '../runtime/settings-store';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
-import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { loadHistory } from '../../tests/support/replay';
+
+/**
+ * The approved request's history, committed: today's workflow code must replay it. Re-record only
+ * for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run --project integration
+ * core/workflows/live-orders.int.test.ts
+ */
+const HISTORY = fileURLToPath(new URL('../../tests/histories/live-order-request.json', import.meta.url));
 import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders';
 
 describe('live-order requests from outside the app', () => {
@@ -133,6 +145,17 @@ describe('live-order requests from outside the app', () => {
     expect(done!.outcome).toMatchObject({ status: 'filled', mode: 'live', filledBase: '0.25', clientOrderId: 'it-req-ok-0001' });
     expect(fake.ordersByClientId('it-req-ok-0001')).toHaveLength(1);
     expect(ledger.listEvents({ type: 'live_order.approved' })).toHaveLength(1);
+    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(HISTORY)) {
+      const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', WORKFLOW_IDS.liveOrderRequest('it-req-ok-0001'), '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      fs.writeFileSync(HISTORY, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    }
+  });
+
+  it('replays the committed history of an approved request deterministically', async () => {
+    installRuntimeOnce();
+    const history = JSON.parse(fs.readFileSync(HISTORY, 'utf8')) as { events: unknown[] };
+    expect(history.events.length).toBeGreaterThan(15);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'live-order-request' }, loadHistory(history), WORKFLOW_IDS.liveOrderRequest('it-req-ok-0001'));
   });
 
   it('denies on timeout when nobody decides', async () => {
