@@ -19,6 +19,7 @@ import {
   liveBlocker,
   prepareOrder,
   quoteOrder,
+  sweepOrders,
   submitOrder,
   syncOrder,
   type ExchangePort,
@@ -27,6 +28,8 @@ import {
   type RouterContext,
 } from '../ledger/router';
 import type { ActivityDeps } from './deps';
+import { WORKFLOW_IDS } from '../domain/ids';
+import type { OrderRow } from '../ledger/ledger';
 
 export type LedgerOp =
   | { op: 'list_wallets' }
@@ -86,6 +89,25 @@ export function createLedgerActivities(deps: ActivityDeps) {
   const router = (): RouterContext => {
     if (exchange === undefined) exchange = exchangeFromConfig(deps);
     return { ledger: ledger(), exchange, log: deps.log.child('ledger-router') };
+  };
+
+  /**
+   * Whether a live workflow still drives this order: its own order workflow, or the live-order
+   * request that approved it. Without a Temporal client (never in the host) only orders quiet for
+   * an hour count as abandoned.
+   */
+  const orderWatched = async (o: OrderRow): Promise<boolean> => {
+    const c = deps.client;
+    if (!c) return Date.now() - Date.parse(o.updatedAt) < 3_600_000;
+    for (const id of [WORKFLOW_IDS.ledgerOps(`order/${o.clientOrderId}`), WORKFLOW_IDS.liveOrderRequest(o.clientOrderId)]) {
+      try {
+        const d = await c.workflow.getHandle(id).describe();
+        if (d.status.name === 'RUNNING') return true;
+      } catch (err) {
+        if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+      }
+    }
+    return false;
   };
 
   return {
@@ -216,6 +238,12 @@ export function createLedgerActivities(deps: ActivityDeps) {
       // Housekeeping rides on the periodic run: lapsed holds and idempotency keys past their TTL.
       ctx.ledger.expireReservations();
       ctx.ledger.purgeExpiredKeys();
+      // Orders nothing drives any more (a process died mid-submit, a resting limit order outlived
+      // its workflow's polling): resume them first, so their fills count in the comparison.
+      const sweep = await sweepOrders(ctx, (o) => orderWatched(o));
+      if (sweep.resumed.length > 0) {
+        deps.bus.emit('notify', { level: 'info', title: 'Orders resumed', body: sweep.resumed.map((r) => `${r.clientOrderId}: ${r.from} → ${r.to}`).slice(0, 5).join('; ') });
+      }
       if (!ctx.exchange) {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: 'Coinbase is not configured' });
         return run;

@@ -8,7 +8,7 @@ import { generateCdpKey } from '../exchange/coinbase/jwt';
 import { silentLogger } from '../runtime/log';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
 import { LIVE_ARM_PHRASE, Ledger, openLedger } from './ledger';
-import { exchangeBalances, placeOrderInProcess, prepareOrder, seedFromExchange, submitOrder, syncOrder, type ExchangePort, type RouterContext } from './router';
+import { exchangeBalances, placeOrderInProcess, prepareOrder, seedFromExchange, submitOrder, syncOrder, type ExchangePort, type RouterContext, sweepOrders } from './router';
 
 const key = generateCdpKey('EdDSA', 'organizations/test/apiKeys/router');
 let dir: string;
@@ -167,6 +167,69 @@ describe('order routing', () => {
     expect(o).toMatchObject({ status: 'filled', replayed: false });
     expect(fake.ordersByClientId('crash-key-01')).toHaveLength(1);
     expect(ledger.fillsFor(o.orderId)).toHaveLength(1);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('the sweep finishes a submitting order nobody drives any more, without a second order', async () => {
+    arm();
+    const dying: RouterContext = {
+      ...ctx,
+      exchange: {
+        ...bind(client),
+        async createOrder(input) {
+          await client.createOrder(input);
+          throw new Error('process killed');
+        },
+      },
+    };
+    await expect(placeOrderInProcess(dying, buy('sweep-sub-01'))).rejects.toThrow(/process killed/);
+    expect(ledger.orderByClientId('sweep-sub-01')?.status).toBe('submitting');
+    // A live workflow still driving it: left alone.
+    expect(await sweepOrders(ctx, async () => true)).toMatchObject({ checked: 1, watched: 1, resumed: [] });
+    expect(ledger.orderByClientId('sweep-sub-01')?.status).toBe('submitting');
+    const report = await sweepOrders(ctx, async () => false);
+    expect(report).toMatchObject({ checked: 1, watched: 0, errors: [], resumed: [{ clientOrderId: 'sweep-sub-01', from: 'submitting', to: 'filled' }] });
+    expect(fake.ordersByClientId('sweep-sub-01')).toHaveLength(1);
+    const o = ledger.orderByClientId('sweep-sub-01')!;
+    expect(ledger.fillsFor(o.id)).toHaveLength(1);
+    expect(ledger.listEvents({ type: 'order.swept' })).toHaveLength(1);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+    // Nothing left to do: a second sweep checks nothing.
+    expect(await sweepOrders(ctx, async () => false)).toMatchObject({ checked: 0, resumed: [] });
+  });
+
+  it('the sweep settles a resting limit order that filled after its polling ended; an unreachable exchange is reported, not thrown', async () => {
+    arm();
+    let o = await prepareOrder(ctx, buy('sweep-lim-01', { qty: '0.02', limitPrice: '49000' }));
+    o = await submitOrder(ctx, o.orderId);
+    o = await syncOrder(ctx, o.orderId);
+    expect(o.status).toBe('open');
+    // Still resting: synced, nothing to report.
+    expect(await sweepOrders(ctx, async () => false)).toMatchObject({ checked: 1, resumed: [] });
+    fake.fillRest(o.exchangeOrderId!);
+    const offline: RouterContext = { ...ctx, exchange: { ...bind(client), listFills: async () => { throw new Error('connect ECONNREFUSED'); } } };
+    expect(await sweepOrders(offline, async () => false)).toMatchObject({ checked: 1, resumed: [], errors: [{ orderId: o.orderId, error: expect.stringMatching(/ECONNREFUSED/) }] });
+    const report = await sweepOrders(ctx, async () => false);
+    expect(report.resumed).toEqual([{ orderId: o.orderId, clientOrderId: 'sweep-lim-01', from: 'open', to: 'filled' }]);
+    expect(ledger.order(o.orderId)).toMatchObject({ status: 'filled', filledBase: '0.02' });
+    expect(ledger.listReservations()[0]!.status).not.toBe('active');
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('two callers syncing one order at once settle it once', async () => {
+    arm();
+    fake.inject({ kind: 'partial_fill', fraction: '0.5' });
+    let o = await prepareOrder(ctx, buy('sync-race-01', { qty: '0.02' }));
+    o = await submitOrder(ctx, o.orderId);
+    fake.fillRest(o.exchangeOrderId!);
+    const [a, b] = await Promise.all([syncOrder(ctx, o.orderId), syncOrder(ctx, o.orderId)]);
+    expect(a.status).toBe('filled');
+    expect(b.status).toBe('filled');
+    expect(ledger.listEvents({ type: 'order.filled' })).toHaveLength(1);
+    expect(ledger.fillsFor(o.orderId)).toHaveLength(2);
     expect(ledger.verify()).toEqual([]);
     expect((await reconcileClean()).status).toBe('clean');
   });

@@ -295,6 +295,8 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
   if (!res.success || !res.success_response) {
     const reason = `rejected by Coinbase: ${res.error_response?.error ?? 'UNKNOWN'} ${res.error_response?.message ?? ''}`.trim();
     ledger.tx(() => {
+      // Another caller (the order's workflow, a sweep) may have settled it while we waited.
+      if (ledger.order(orderId).status !== 'submitting') return;
       ledger.updateOrder(orderId, { status: 'rejected', reason });
       finalizeInTx(ledger, orderId, reason);
     });
@@ -302,6 +304,7 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
   }
   const exchangeOrderId = res.success_response.order_id;
   ledger.tx(() => {
+    if (ledger.order(orderId).status !== 'submitting') return;
     ledger.updateOrder(orderId, { status: 'open', exchangeOrderId });
     ledger.appendEventInTx({
       type: 'order.accepted',
@@ -325,6 +328,7 @@ export async function syncOrder(ctx: RouterContext, orderId: string): Promise<Or
   const next = terminal[remote.status];
   if (next) {
     ledger.tx(() => {
+      if (ledger.order(orderId).status !== 'open') return;
       ledger.updateOrder(orderId, { status: next });
       finalizeInTx(ledger, orderId, `order ${next}`);
     });
@@ -374,6 +378,52 @@ function finalizeInTx(ledger: Ledger, orderId: string, reason: string): void {
     data: { orderId, clientOrderId: order.clientOrderId, filledBase: order.filledBase, returned: back.toString() },
     correlationId: order.correlationId,
   });
+}
+
+export interface SweepReport {
+  checked: number;
+  /** Orders that were left alone because a live workflow still drives them. */
+  watched: number;
+  /** Orders moved on: `submitting` re-sent (same client order id), `open` synced. */
+  resumed: { orderId: string; clientOrderId: string; from: OrderRow['status']; to: OrderRow['status'] }[];
+  errors: { orderId: string; error: string }[];
+}
+
+/**
+ * Orders nobody is driving any more: `submitting` ones whose process died before Coinbase's answer
+ * was recorded, and `open` ones whose polling ended (a resting limit order outlives the order
+ * workflow's poll budget). Each is resumed with its own client order id — Coinbase answers a
+ * repeated id with the order it already has, so nothing is placed twice — and its fills and final
+ * status recorded. `watched(order)` says whether a live workflow still drives it (left alone).
+ * Errors (an unreachable exchange) are reported per order, never thrown: the next sweep retries.
+ */
+export async function sweepOrders(ctx: RouterContext, watched: (o: OrderRow) => Promise<boolean>): Promise<SweepReport> {
+  const report: SweepReport = { checked: 0, watched: 0, resumed: [], errors: [] };
+  if (!ctx.exchange) return report;
+  const candidates = [...ctx.ledger.listOrders({ status: 'submitting', limit: 1000 }), ...ctx.ledger.listOrders({ status: 'open', limit: 1000 })];
+  for (const o of candidates) {
+    report.checked++;
+    if (await watched(o)) {
+      report.watched++;
+      continue;
+    }
+    try {
+      let out = o.status === 'submitting' ? await submitOrder(ctx, o.id) : null;
+      if (!out || out.status === 'open') out = await syncOrder(ctx, o.id);
+      if (out.status !== o.status || o.status === 'submitting') {
+        report.resumed.push({ orderId: o.id, clientOrderId: o.clientOrderId, from: o.status, to: out.status });
+        ctx.ledger.appendEvent({
+          type: 'order.swept',
+          summary: `${o.side} ${o.product} (${o.clientOrderId}) was ${o.status} with nothing driving it; now ${out.status}`,
+          data: { orderId: o.id, clientOrderId: o.clientOrderId, from: o.status, to: out.status },
+          correlationId: o.correlationId,
+        });
+      }
+    } catch (err) {
+      report.errors.push({ orderId: o.id, error: (err as Error).message });
+    }
+  }
+  return report;
 }
 
 /** Cancel an open order on the exchange and settle it. */

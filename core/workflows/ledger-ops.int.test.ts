@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { ledgerOrderWorkflow } from './ledger-ops';
 import type { HandlerContext } from '../api/contract';
 import { createLedgerActivities } from '../activities/ledger';
 import { EventBus } from '../host/bus';
@@ -45,7 +47,7 @@ describe('ledger workflows on a real Temporal dev server', () => {
     ledger = openLedger(path.join(env.dir, 'ledger.sqlite'), { log: silentLogger, onEvent: (e) => bus.emit('domain.event', { ...e }) });
     await seedFromExchange({ ledger, exchange, log: silentLogger });
     bus.on('notify', (n) => notes.push(n.title));
-    worker = await runWorker(env, { activities: createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange }) });
+    worker = await runWorker(env, { activities: createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange, client: env.client }) });
     handlers = createLedgerHandlers({
       client: env.client,
       config,
@@ -115,6 +117,19 @@ describe('ledger workflows on a real Temporal dev server', () => {
     expect(await call('reconcile', { threshold: '0.00000001' })).toMatchObject({ ok: true, result: { status: 'clean' } });
     const history = await call('get_reconcile_history', { limit: 10 });
     expect(history.ok && (history.result as { runs: unknown[] }).runs.length).toBe(3);
+  });
+
+  it('reconcile resumes an order nothing watches any more (a resting limit order past its workflow’s polling)', async () => {
+    const funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
+    const order = { walletId: funding, product: 'ETH-USD', side: 'BUY' as const, qty: '0.1', limitPrice: '2900', expectedEdge: '0.01', idempotencyKey: 'it-resting-0001', live: true, postOnly: false };
+    const out = await env.client.workflow.execute(ledgerOrderWorkflow, { workflowId: WORKFLOW_IDS.ledgerOps('order/it-resting-0001'), taskQueue: worker.taskQueue, args: [{ order, pollSeconds: 1, maxPolls: 1 }] });
+    expect(out).toMatchObject({ status: 'open', mode: 'live' });
+    fake.fillRest(out.exchangeOrderId!);
+    expect(await call('reconcile', { threshold: '0.00000001' })).toMatchObject({ ok: true, result: { status: 'clean' } });
+    expect(ledger.order(out.orderId)).toMatchObject({ status: 'filled', filledBase: '0.1' });
+    expect(ledger.listEvents({ type: 'order.swept' })).toHaveLength(1);
+    expect(notes).toContain('Orders resumed');
+    expect(ledger.verify()).toEqual([]);
   });
 
   it('creates the reconcile schedule idempotently, and a triggered run records a reconcile', async () => {
