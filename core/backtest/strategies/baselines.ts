@@ -1,6 +1,6 @@
 /** Classic baseline strategies: buy-and-hold, SMA cross, RSI mean reversion, breakout. */
 import { z } from 'zod';
-import { Window, type Strategy, type StrategyDef } from './types';
+import { RollingMean, Window, type RollingMeanState, type Strategy, type StrategyDef } from './types';
 
 const period = (def: number) => z.number().int().min(1).max(10_000).default(def);
 
@@ -28,8 +28,9 @@ const SmaParams = z
   .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
 
 interface SmaState {
-  f: ReturnType<Window['save']>;
-  s: ReturnType<Window['save']>;
+  /** Running means; checkpoints written before running means hold bare windows. */
+  f: RollingMeanState | ReturnType<Window['save']>;
+  s: RollingMeanState | ReturnType<Window['save']>;
   pf: number;
   ps: number;
 }
@@ -37,7 +38,8 @@ interface SmaState {
 /**
  * Long-only SMA crossover, the rule backtesting.py's SmaCross example uses: go long when the fast
  * mean crosses above the slow one (previous fast < previous slow and fast > slow, both strict),
- * go flat on the opposite cross. No signal until both windows are full.
+ * go flat on the opposite cross. No signal until both windows are full. The means are pandas'
+ * rolling means bit for bit (`RollingMean`), O(1) per bar.
  */
 export const smaCross: StrategyDef<typeof SmaParams> = {
   name: 'sma_cross',
@@ -45,8 +47,8 @@ export const smaCross: StrategyDef<typeof SmaParams> = {
   params: SmaParams,
   create(p, saved) {
     const st = saved as SmaState | undefined;
-    const fw = st ? Window.load(st.f) : new Window(p.fast);
-    const sw = st ? Window.load(st.s) : new Window(p.slow);
+    const fw = st ? RollingMean.load(st.f) : RollingMean.create(p.fast);
+    const sw = st ? RollingMean.load(st.s) : RollingMean.create(p.slow);
     let pf = st ? st.pf : NaN;
     let ps = st ? st.ps : NaN;
     const s: Strategy = {

@@ -94,3 +94,90 @@ export class Window {
     return w;
   }
 }
+
+export interface RollingMeanState {
+  n: number;
+  win: ReturnType<Window['save']>;
+  sum: number;
+  compAdd: number;
+  compRemove: number;
+  same: number;
+  prev: number;
+}
+
+/**
+ * Mean of the last `n` values kept as a running, Kahan-compensated sum: O(1) per value instead of
+ * re-summing the window. It follows pandas' rolling mean (pandas/_libs/window/aggregations.pyx
+ * `roll_mean`) operation for operation: the value leaving the window is removed with its own
+ * compensation term before the new one is added with another; when the last `n` values added
+ * were all equal the mean is that value. The results are therefore bit-identical to
+ * `Series.rolling(n).mean()`, which is what the backtesting.py peer uses. (Inputs are finite
+ * prices: NaN handling and the sign checks pandas applies to negative inputs do not arise.)
+ *
+ * The running terms are part of `save()`, so a resumed run continues bit-for-bit.
+ */
+export class RollingMean {
+  private sum = 0;
+  private compAdd = 0;
+  private compRemove = 0;
+  /** Consecutive equal values added so far, and the last value added. */
+  private same = 0;
+  private prev = NaN;
+  private constructor(private readonly win: Window) {}
+
+  static create(n: number): RollingMean {
+    return new RollingMean(new Window(n));
+  }
+
+  get full(): boolean {
+    return this.win.full;
+  }
+
+  push(x: number): void {
+    const w = this.win;
+    if (w.count === w.n) {
+      // The oldest value leaves: it sits where the new one is about to be written.
+      const y = -w.buf[w.head]! - this.compRemove;
+      const t = this.sum + y;
+      this.compRemove = t - this.sum - y;
+      this.sum = t;
+    }
+    const y = x - this.compAdd;
+    const t = this.sum + y;
+    this.compAdd = t - this.sum - y;
+    this.sum = t;
+    this.same = x === this.prev ? this.same + 1 : 1;
+    this.prev = x;
+    w.push(x);
+  }
+
+  /** The mean of the values in the window (NaN while empty). */
+  mean(): number {
+    const c = this.win.count;
+    if (c === 0) return NaN;
+    if (this.same >= c) return this.prev;
+    return this.sum / c;
+  }
+
+  save(): RollingMeanState {
+    return { n: this.win.n, win: this.win.save(), sum: this.sum, compAdd: this.compAdd, compRemove: this.compRemove, same: this.same, prev: this.prev };
+  }
+
+  /** Restores a saved mean; a bare `Window` state (older checkpoints) is replayed into a new sum. */
+  static load(s: RollingMeanState | ReturnType<Window['save']>): RollingMean {
+    if ('win' in s) {
+      const m = new RollingMean(Window.load(s.win));
+      m.sum = s.sum;
+      m.compAdd = s.compAdd;
+      m.compRemove = s.compRemove;
+      m.same = s.same;
+      m.prev = s.prev;
+      return m;
+    }
+    const old = Window.load(s);
+    const m = RollingMean.create(s.n);
+    for (let k = old.count - 1; k >= 0; k--) m.push(old.back(k));
+    return m;
+  }
+}
+
