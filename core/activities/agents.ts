@@ -195,7 +195,9 @@ export function createAgentActivities(deps: ActivityDeps) {
     },
 
     async readMarketForAgent(input: { portfolioId: string; symbols?: string[] }): Promise<MarketRead> {
-      return readMarket(client(), { portfolioId: input.portfolioId, ...(input.symbols ? { symbols: input.symbols } : {}), now: Date.now() });
+      // Staleness on the market's own clock: a simulated market may run faster than the wall clock.
+      const now = deps.market?.marketNow?.() ?? Date.now();
+      return readMarket(client(), { portfolioId: input.portfolioId, ...(input.symbols ? { symbols: input.symbols } : {}), now });
     },
 
     async readPortfolioForAgent(input: { portfolioId: string }): Promise<(PortfolioView & { ok: true }) | { ok: false; error: string }> {
@@ -413,7 +415,7 @@ export function createAgentActivities(deps: ActivityDeps) {
     },
 
     /** One broker tool call through dispatch (door 'agent'): validated like any user input. */
-    async callBrokerTool(input: { name: string; arguments: string }): Promise<string> {
+    async callBrokerTool(input: { name: string; arguments: string; correlationId?: string }): Promise<string> {
       if (!deps.callVerb) return JSON.stringify({ error: 'tools are not available in this runtime' });
       // Only the tools the model was offered: a model talked into naming any other verb
       // (keys, tradeable fractions, corrections, real orders) gets nowhere.
@@ -425,20 +427,22 @@ export function createAgentActivities(deps: ActivityDeps) {
         return JSON.stringify({ error: `arguments are not valid JSON: ${(err as Error).message}` });
       }
       // Orders from the chat are the broker's, whatever the model wrote in `agent`.
-      if (input.name === 'place_mock_order' && args && typeof args === 'object') args = { ...(args as Record<string, unknown>), agent: 'broker' };
-      const res = await deps.callVerb(input.name, args);
+      // and carry the chat turn's correlation id, so the turn, the order and its fill link up.
+      if (input.name === 'place_mock_order' && args && typeof args === 'object') args = { ...(args as Record<string, unknown>), agent: 'broker', ...(input.correlationId ? { correlationId: input.correlationId } : {}) };
+      const res = await deps.callVerb(input.name, args, input.correlationId ? { correlationId: input.correlationId } : {});
       const text = JSON.stringify(res);
       return text.length > 12_000 ? `${text.slice(0, 12_000)}… (truncated)` : text;
     },
 
     /** The broker without a model: the command language, run through the same verbs. */
-    async brokerCommand(input: { text: string; orderKey: string; note: string | null }): Promise<string> {
+    async brokerCommand(input: { text: string; orderKey: string; note: string | null; correlationId?: string }): Promise<string> {
       const cmd = parseCommand(input.text, input.orderKey);
       const prefix = input.note ? `${input.note}\n` : '';
       if (cmd.kind === 'help') return prefix + COMMAND_HELP;
       if (cmd.kind === 'unknown') return `${prefix}I did not understand "${cmd.text.slice(0, 80)}". ${COMMAND_HELP}`;
       if (!deps.callVerb) return `${prefix}I would ${cmd.describe}, but tools are not available in this runtime.`;
-      const res = await deps.callVerb(cmd.verb, cmd.verb === 'place_mock_order' ? { ...cmd.input, agent: 'broker' } : cmd.input);
+      const corr = input.correlationId ? { correlationId: input.correlationId } : {};
+      const res = await deps.callVerb(cmd.verb, cmd.verb === 'place_mock_order' ? { ...cmd.input, agent: 'broker', ...corr } : cmd.input, corr);
       if (!res.ok) return `${prefix}Could not ${cmd.describe}: ${res.error.message}${res.error.issues ? ` (${res.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`;
       return `${prefix}Done: ${cmd.describe}.\n${summarise(res.result)}`;
     },

@@ -63,7 +63,11 @@ export async function createServices(ctx: ServiceContext): Promise<BuiltServices
 
   // Market feeds run here, in the host: the market stream workflow leases them through an activity.
   const { FeedManager } = await import('../market/feed-manager');
-  const market = new FeedManager({ config: ctx.config, bus: ctx.bus, log: ctx.log.child('market'), client: ctx.client, taskQueue: ctx.taskQueue });
+  // The simulated market's clock (MARKET_SIM_SPEED); its timeline is kept in the data dir across restarts.
+  const { createSimClock } = await import('../market/sim-clock');
+  const simClock = createSimClock({ speed: ctx.config.MARKET_SIM_SPEED, dataDir: ctx.dataDir });
+  if (simClock.speed !== 1) ctx.log.info('simulated market runs faster than the wall clock', { speed: simClock.speed });
+  const market = new FeedManager({ config: ctx.config, bus: ctx.bus, log: ctx.log.child('market'), client: ctx.client, taskQueue: ctx.taskQueue, simulatedNow: () => simClock.now() });
   activityDeps.market = market;
   services.push({
     name: 'market',

@@ -38,7 +38,14 @@ export interface FeedManagerOptions {
   /** How often bars are flushed and the lease checked. */
   tickMs?: number;
   barGraceMs?: number;
+  /** Wall clock (leases, events). */
   now?: () => number;
+  /**
+   * The simulated market's clock (core/market/sim-clock.ts, MARKET_SIM_SPEED): the simulated feed's
+   * trade times, bar closing and the market time reported to the stream. Default: `now`. Other
+   * feeds always read `now`.
+   */
+  simulatedNow?: () => number;
 }
 
 export interface FeedManagerStats {
@@ -72,6 +79,11 @@ export class FeedManager implements MarketFeedPort {
 
   private now(): number {
     return this.o.now ? this.o.now() : Date.now();
+  }
+
+  /** Market time of the current source: the simulated clock for the simulated feed, else the wall clock. */
+  marketNow(): number {
+    return this.feedKind === 'simulated' && this.o.simulatedNow ? this.o.simulatedNow() : this.now();
   }
 
   async start(): Promise<void> {
@@ -110,7 +122,7 @@ export class FeedManager implements MarketFeedPort {
       this.feed.setSymbols(this.symbols);
       this.o.log.info('market feed symbols changed', { symbols: this.symbols });
     }
-    return { now: this.now(), health: this.healthView() };
+    return { now: this.marketNow(), health: this.healthView() };
   }
 
   async release(): Promise<void> {
@@ -189,7 +201,7 @@ export class FeedManager implements MarketFeedPort {
       this.o.log.info('market feed lease lapsed; stopping the feed');
       this.stopFeed('lease lapsed (no market stream renewed it)');
     }
-    const closed = this.agg.flush(now);
+    const closed = this.agg.flush(this.marketNow());
     if (closed.length) this.closeBars(closed);
     else if (this.outbox.length) void this.flush();
   }
@@ -218,7 +230,7 @@ export class FeedManager implements MarketFeedPort {
 
   private healthView(): FeedHealthView {
     const h = this.health();
-    return { state: h.state, detail: h.detail, at: this.now() };
+    return { state: h.state, detail: h.detail, at: this.marketNow() };
   }
 
   private reportRejection(t: Tick, reason: string, detail: string): void {
@@ -243,7 +255,8 @@ export class FeedManager implements MarketFeedPort {
     const c = this.o.config;
     if (kind === 'coinbase') return new CoinbaseFeed({ restUrl: c.COINBASE_REST_URL, wsUrl: c.COINBASE_WS_URL });
     if (kind === 'replay') return new ReplayFeed({ speed: c.MARKET_REPLAY_SPEED });
-    return new SimulatedFeed({ seed: c.MARKET_SIM_SEED, tradesPerSecond: c.MARKET_SIM_TRADES_PER_SECOND });
+    const simNow = this.o.simulatedNow;
+    return new SimulatedFeed({ seed: c.MARKET_SIM_SEED, tradesPerSecond: c.MARKET_SIM_TRADES_PER_SECOND, ...(simNow ? { now: simNow } : {}) });
   }
 }
 

@@ -26,4 +26,6 @@ export interface MarketFeedPort {
   ensure(req: EnsureFeedRequest): Promise<{ now: number; health: FeedHealthView }>;
   release(): Promise<void>;
   history(req: HistoryRequest, onProgress?: (loaded: number) => void): Promise<Bar[]>;
+  /** Market time of the running source (the simulated market may run faster than the wall clock). */
+  marketNow?(): number;
 }

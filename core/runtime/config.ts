@@ -45,6 +45,15 @@ export const ConfigSchema = z.object({
   MARKET_REPLAY_SPEED: num(1, 0, 10_000),
   MARKET_SIM_SEED: num(42, 0, 2 ** 31),
   MARKET_SIM_TRADES_PER_SECOND: num(5, 0.1, 100_000),
+  /**
+   * The simulated market runs this many times faster than the wall clock (60: a 1m bar every
+   * second). Trades per second count market seconds. Coinbase, replay, ledgers and Temporal's
+   * timers are unaffected; compress the agents' cadence with EXECUTION_NUDGE_SECONDS / JUDGE_*.
+   */
+  MARKET_SIM_SPEED: z.coerce
+    .number()
+    .refine((n) => Number.isFinite(n) && n >= 1 && n <= 10_000, 'must be a number from 1 (real time) to 10000 (times faster than the wall clock)')
+    .default(1),
   /** How often the market stream renews its feed lease (a restarted host resumes within it). */
   MARKET_LEASE_SECONDS: num(30, 1, 3600),
 

@@ -18,6 +18,17 @@ export const RuntimeStatus = z.object({
 });
 export type RuntimeStatus = z.infer<typeof RuntimeStatus>;
 
+export const Diagnostics = z.object({
+  pid: z.number().int(),
+  uptimeSeconds: z.number(),
+  memory: z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number(), external: z.number(), arrayBuffers: z.number() }),
+  /** Live libuv resources by type (timers, sockets, file handles...). */
+  activeResources: z.record(z.string(), z.number().int()),
+  /** Open file descriptors of this process (null where /proc/self/fd is not available). */
+  openFds: z.number().int().nullable(),
+});
+export type Diagnostics = z.infer<typeof Diagnostics>;
+
 export const systemApi = {
   get_runtime_status: verb({
     description: 'Status of the runtime: Temporal server, workers, data dir.',
@@ -26,6 +37,14 @@ export const systemApi = {
     annotations: READ,
     temporal: 'none',
     mcp: true,
+  }),
+  get_diagnostics: verb({
+    description: 'Memory, live resources and open file descriptors of the process answering (the host, through its gateway). Read-only; for soak tests and support.',
+    input: z.object({}).strict(),
+    output: Diagnostics,
+    annotations: READ,
+    temporal: 'none',
+    mcp: false,
   }),
   run_smoke_workflow: verb({
     description: 'Run the smoke workflow end to end through Temporal and return its echo.',
