@@ -10,7 +10,7 @@ import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { brokerToolAllowed, brokerTools, createAgentActivities } from './agents';
 
-const FORBIDDEN = ['set_secret', 'delete_secret', 'set_model_setting', 'set_tradeable_fraction', 'approve_correction', 'reject_correction', 'arm_live_trading', 'place_ledger_order', 'update_prompt', 'run_smoke_workflow', 'broker_chat', 'constructor', '__proto__', 'toString'];
+const FORBIDDEN = ['set_secret', 'delete_secret', 'set_model_setting', 'set_tradeable_fraction', 'approve_correction', 'reject_correction', 'arm_live_trading', 'place_ledger_order', 'update_prompt', 'decide_live_order_request', 'set_mcp_live_orders', 'run_smoke_workflow', 'broker_chat', 'constructor', '__proto__', 'toString'];
 
 describe('broker tools', () => {
   it('offers no verb that moves real money, keys or limits outside the risk gates', () => {
@@ -42,5 +42,23 @@ describe('broker tools', () => {
     expect(calls).toEqual([]);
     await acts.callBrokerTool({ name: 'get_portfolio_status', arguments: '{}' });
     expect(calls).toEqual(['get_portfolio_status']);
+  });
+
+  it('links a chat-placed order to its chat turn: the order and the call carry the turn’s correlation id', async () => {
+    const seen: { name: string; input: unknown; ctx: unknown }[] = [];
+    const acts = createAgentActivities({
+      config: loadConfig({}),
+      dataDir: '/nonexistent',
+      bus: new EventBus(),
+      log: silentLogger,
+      callVerb: async (name, input, ctx) => {
+        seen.push({ name, input, ctx });
+        return { ok: true, result: {} };
+      },
+    });
+    await acts.callBrokerTool({ name: 'place_mock_order', arguments: '{"symbol":"BTC-USD","side":"buy","type":"market","notional":"10","idempotencyKey":"chat-0001","agent":"execution"}', correlationId: 'broker-s1-3' });
+    expect(seen[0]).toMatchObject({ name: 'place_mock_order', input: { agent: 'broker', correlationId: 'broker-s1-3' }, ctx: { correlationId: 'broker-s1-3' } });
+    await acts.brokerCommand({ text: 'buy 10 BTC-USD', orderKey: 'broker:s1:4', note: null, correlationId: 'broker-s1-4' });
+    expect(seen[1]).toMatchObject({ name: 'place_mock_order', input: { agent: 'broker', correlationId: 'broker-s1-4' }, ctx: { correlationId: 'broker-s1-4' } });
   });
 });

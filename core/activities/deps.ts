@@ -21,5 +21,5 @@ export interface ActivityDeps {
   /** Recorded candles for backtests (default: resources/market in the checkout). */
   marketDir?: string;
   /** Calls a contract verb through dispatch (door 'agent'): the broker agent's tools. */
-  callVerb?: (name: string, input: unknown) => Promise<import('../api/result').ApiResult<unknown>>;
+  callVerb?: (name: string, input: unknown, ctx?: { correlationId?: string }) => Promise<import('../api/result').ApiResult<unknown>>;
 }

@@ -194,7 +194,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...built.activityDeps,
       client,
       // The broker's tools: model-chosen arguments go through dispatch like any user input.
-      callVerb: (name: string, input: unknown) => call(name, input, { door: 'agent' }),
+      callVerb: (name: string, input: unknown, ctx?: { correlationId?: string }) => call(name, input, { door: 'agent', ...(ctx?.correlationId ? { correlationId: ctx.correlationId } : {}) }),
     };
 
     // Workers: restarted with back-off if one stops on a fatal error (e.g. the server vanished for long).

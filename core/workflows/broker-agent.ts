@@ -132,7 +132,7 @@ export async function brokerAgentWorkflow(input: BrokerInput): Promise<void> {
     } else note = `(No language model is configured: ${model.reason ?? 'see settings'}.)`;
     if (reply === null) {
       source = 'commands';
-      reply = await toolActs.brokerCommand({ text, orderKey: `broker:${input.sessionId}:${n}`, note });
+      reply = await toolActs.brokerCommand({ text, orderKey: `broker:${input.sessionId}:${n}`, note, correlationId: traceId });
       // Keep the model's view coherent for when a model comes back.
       s.messages.push({ role: 'user', content: text }, { role: 'assistant', content: reply });
     }
@@ -171,7 +171,7 @@ export async function brokerAgentWorkflow(input: BrokerInput): Promise<void> {
       if (out.toolCalls.length === 0) return { reply: out.content ?? '', error: null };
       for (const call of out.toolCalls) {
         tools.push(call.name);
-        const content = await toolActs.callBrokerTool({ name: call.name, arguments: call.arguments });
+        const content = await toolActs.callBrokerTool({ name: call.name, arguments: call.arguments, correlationId: traceId });
         s.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content });
       }
     }
