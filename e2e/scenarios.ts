@@ -52,10 +52,17 @@ export async function brokerOrderScenario(c: CockpitDriver): Promise<void> {
   await expect.poll(() => page.textContent('[data-testid=page-market]'), { timeout: 30_000, interval: 1000 }).toMatch(/(^|\D)2 fills for BTC-USD marked/);
   await c.shot('flow-market-fill-marker');
 
-  // The same order on the Agents page: one chain from the risk gate to the fill, under its correlation id.
+  // The same order on the Agents page: one chain from the chat turn through the risk gate to the
+  // fill, under the turn's correlation id.
   await c.open('agents');
   await page.waitForSelector('[data-testid=decision-chain][data-outcome=filled]', { timeout: 30_000 });
-  expect(await page.locator('[data-testid=decision-chain][data-outcome=filled]').first().textContent()).toMatch(/fill\s*buy [\d.]+ BTC-USD @/);
+  // (The order placed behind the page's back above is a chain of its own.)
+  const chain = page.locator('[data-testid=decision-chain][data-outcome=filled]', { hasText: 'chat:' });
+  await expect.poll(() => chain.count(), { timeout: 15_000 }).toBe(1);
+  const text = (await chain.textContent()) ?? '';
+  expect(text).toMatch(/chat: buy \$100 BTC-USD/);
+  expect(text).toMatch(/fill\s*buy [\d.]+ BTC-USD @/);
+  expect(await chain.getAttribute('title')).toMatch(/correlation broker-/);
   await page.click('[data-testid=agent-evaluate]');
   await page.waitForSelector('[data-testid=judge-chart] canvas', { timeout: 60_000 });
   await c.shot('flow-agents');

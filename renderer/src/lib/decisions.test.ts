@@ -25,4 +25,13 @@ describe('decision chains', () => {
     expect(chains.map((c) => c.outcome)).toEqual(['filled', 'note']);
     expect(chains[0]!.steps.map((s) => s.kind)).toEqual(['gate', 'fill']);
   });
+
+  it('puts a chat turn first in the chain of the order it placed', () => {
+    const logs: LogEntry[] = [{ at: 3_000, agent: 'broker', kind: 'chat', correlationId: 'broker-s-1', summary: 'buy $100 BTC-USD -> Done', data: { turn: 1 } }];
+    const chains = decisionChains(logs, [fill({ correlationId: 'broker-s-1', agent: 'broker', time: 2_500 })], []);
+    expect(chains).toHaveLength(1);
+    expect(chains[0]!.outcome).toBe('filled');
+    expect(chains[0]!.steps.map((s) => s.kind)).toEqual(['intent', 'gate', 'fill']);
+    expect(chains[0]!.steps[0]!.text).toBe('chat: buy $100 BTC-USD -> Done');
+  });
 });

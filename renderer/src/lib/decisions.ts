@@ -57,6 +57,8 @@ export function decisionChains(logs: readonly LogEntry[], fills: readonly Fill[]
   for (const e of logs) {
     const c = chainFor(e.correlationId, e.at, e.agent);
     if (e.kind === 'decision' || e.kind === 'skip') c.steps.push(...intentOf(e));
+    // A chat turn is the intent behind the orders it placed (they share its correlation id).
+    else if (e.kind === 'chat') c.steps.push({ kind: 'intent', at: e.at, ok: null, text: `chat: ${e.summary}` });
     else c.steps.push({ kind: 'note', at: e.at, ok: null, text: `${e.kind}: ${e.summary}` });
     const action = rec(e.data).action;
     if (e.kind === 'skip' || action === 'skip') c.outcome = c.outcome === 'note' ? 'skip' : c.outcome;
