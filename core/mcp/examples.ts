@@ -22,6 +22,7 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_transaction_history: { symbol: 'BTC-USD', limit: 20 },
   get_performance_metrics: {},
   get_risk_metrics: {},
+  get_equity_history: {},
   set_user_preferences: { profitScrapePct: '0.2' },
   get_user_preferences: {},
   set_kill_switch: { on: false },

@@ -15,7 +15,7 @@ import { createTradingHandlers } from '../host/handlers/trading';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import type { PlaceOrder } from '../trading/orders';
-import { barsSignal, blockedOrdersQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './execution-ledger';
+import { barsSignal, blockedOrdersQuery, equityHistoryQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './execution-ledger';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
 const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
@@ -98,6 +98,15 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(tx.find((t) => t.idempotencyKey === 'scripted-k3')).toMatchObject({ price: '52000', fee: '0.624', realizedPnl: '2.15871504', scraped: '0.431743008' });
     expect((await h.query(transactionsQuery, { symbol: 'ETH-USD', side: 'sell' })).map((t) => t.idempotencyKey)).toEqual(['scripted-k4']);
     await waitFor(() => seen.filter((n) => n === 'trading.fill').length >= 5, 20_000);
+
+    // One equity sample per bar batch, kept across continue-as-new and the worker restart: the
+    // first, before any order, is exactly the starting cash.
+    const eq = await h.query(equityHistoryQuery);
+    expect(eq.initialCash).toBe('1000');
+    expect(eq.points).toHaveLength(3);
+    expect(eq.points[0]).toMatchObject({ equity: '1000', exposure: '0' });
+    expect(eq.points.map((p) => p.t)).toEqual([...eq.points.map((p) => p.t)].sort((a, b) => a - b));
+    expect(Number(eq.points[1]!.exposure)).toBeGreaterThan(0);
   });
 
   it('refuses malformed orders in the validator and loses nothing', async () => {

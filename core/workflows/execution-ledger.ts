@@ -22,7 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Bar } from '../domain/market';
-import type { PerformanceMetrics } from '../analytics/performance';
+import type { EquitySample, PerformanceMetrics } from '../analytics/performance';
 import { describeIssues, PlaceOrderSchema, type PlaceOrder } from '../trading/orders';
 import {
   cancelOrder,
@@ -78,6 +78,15 @@ export const performanceQuery = defineQuery<PerformanceMetrics>('performance_met
 export const riskQuery = defineQuery<LedgerRisk>('risk_metrics');
 export const preferencesQuery = defineQuery<Preferences>('preferences');
 export const blockedOrdersQuery = defineQuery<BlockedOrder[]>('blocked_orders');
+/** The equity curve sampled at bar closes (bounded: thinned by halves past 1,000 points). */
+export const equityHistoryQuery = defineQuery<EquityHistory>('equity_history');
+
+export interface EquityHistory {
+  initialCash: string;
+  /** Bar batches per sample now (doubles each time the curve is thinned). */
+  stride: number;
+  points: EquitySample[];
+}
 
 const { publishTradingEvents } = proxyActivities<ReturnType<typeof createTradingActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -151,6 +160,7 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
   setHandler(riskQuery, () => risk(state));
   setHandler(preferencesQuery, () => state.prefs);
   setHandler(blockedOrdersQuery, () => [...state.blocked].reverse());
+  setHandler(equityHistoryQuery, () => ({ initialCash: state.portfolio.initialCash, stride: state.equityStride, points: state.equity }));
 
   const notify = input.notify !== false;
   const shouldContinue = () => handled >= every || workflowInfo().continueAsNewSuggested;

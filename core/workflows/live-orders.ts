@@ -71,6 +71,9 @@ export interface LiveOrderDecision {
   door: string;
 }
 
+/** Workflow time (deterministic inside a workflow: the task's start time). */
+const now = (): number => new Date().getTime();
+
 export const liveOrderRequestQuery = defineQuery<LiveOrderRequestState>('liveOrderRequest');
 export const decideLiveOrderUpdate = defineUpdate<LiveOrderRequestState, [LiveOrderDecision]>('decideLiveOrder');
 
@@ -93,7 +96,7 @@ export async function liveOrderRequestWorkflow(input: LiveOrderRequestInput): Pr
   setHandler(
     decideLiveOrderUpdate,
     (d) => {
-      s.decision = { approve: d.approve, note: d.note, door: d.door, at: Date.now() };
+      s.decision = { approve: d.approve, note: d.note, door: d.door, at: now() };
       s.status = d.approve ? 'approved' : 'denied';
       return s;
     },
@@ -115,7 +118,7 @@ export async function liveOrderRequestWorkflow(input: LiveOrderRequestInput): Pr
   s.plan = opening.plan;
   s.status = 'pending';
 
-  const decided = await condition(() => s.status !== 'pending', Math.max(0, s.expiresAt - Date.now()));
+  const decided = await condition(() => s.status !== 'pending', Math.max(0, s.expiresAt - now()));
   if (!decided) {
     s.status = 'expired';
     await quick.liveRequestRecord({ id, kind: 'expired', note: null, door: 'timer' });

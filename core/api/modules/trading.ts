@@ -193,6 +193,14 @@ export const tradingApi = {
     temporal: 'query',
     mcp: true,
   }),
+  get_equity_history: verb({
+    description: 'The paper portfolio\'s equity over time, sampled at bar closes (equity and the market value of positions), oldest first; thinned evenly as it grows, so it spans the whole life of the portfolio.',
+    input: z.object({ since: z.number().int().min(0).optional().describe('only points at or after this time (ms since epoch)') }).strict(),
+    output: z.object({ initialCash: dec, points: z.array(z.object({ t: z.number(), equity: dec, exposure: dec })) }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
   get_risk_metrics: verb({
     description: 'Concentration per symbol, exposure, cash share, leverage, historical VaR/CVaR, and the risk limits with today\'s usage.',
     input: z.object({}).strict(),

@@ -12,6 +12,7 @@ import {
   cancelOrderUpdate,
   executionLedgerWorkflow,
   performanceQuery,
+  equityHistoryQuery,
   placeOrderUpdate,
   portfolioStatusQuery,
   preferencesQuery,
@@ -28,6 +29,7 @@ type TradingVerbs =
   | 'get_transaction_history'
   | 'get_performance_metrics'
   | 'get_risk_metrics'
+  | 'get_equity_history'
   | 'set_user_preferences'
   | 'get_user_preferences'
   | 'set_kill_switch';
@@ -90,6 +92,10 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
     },
     async get_performance_metrics() {
       return withLedger((h) => h.query(performanceQuery));
+    },
+    async get_equity_history({ since }) {
+      const h = await withLedger((x) => x.query(equityHistoryQuery));
+      return { initialCash: h.initialCash, points: since === undefined ? h.points : h.points.filter((p) => p.t >= since) };
     },
     async get_risk_metrics() {
       return withLedger((h) => h.query(riskQuery));

@@ -11,7 +11,8 @@ import './Agents.css';
 const STEP_LABEL = { intent: 'intent', gate: 'gate', order: 'order', fill: 'fill', note: 'note' } as const;
 
 function JudgeChart({ scores }: { scores: readonly Score[] }) {
-  const series = useMemo(() => judgeSeries(scores), [scores]);
+  const equity = useVerb('get_equity_history', {}, { refetchInterval: 60_000 });
+  const series = useMemo(() => judgeSeries(scores, equity.data ?? null), [scores, equity.data]);
   return (
     <div data-testid="judge-chart" style={{ borderBottom: '1px solid var(--line)' }}>
       <LineChart series={series} kind="line" height={170} />
@@ -40,13 +41,22 @@ function ChainRow({ c }: { c: Chain }) {
 }
 
 type Score = { at: number; overall: number; mode: string; data: Record<string, unknown> };
-/** Judge's overall score (left axis) over the total return it saw at each evaluation (right axis). */
-function judgeSeries(scores: readonly Score[]): LineSeriesSpec[] {
+type EquityHistory = { initialCash: string; points: readonly { t: number; equity: string }[] };
+/**
+ * Judge's overall score (left axis) over the paper portfolio's total return (right axis): from the
+ * ledger's equity curve when it has one, else the return the judge saw at each evaluation.
+ */
+function judgeSeries(scores: readonly Score[], equity: EquityHistory | null): LineSeriesSpec[] {
   const asc = [...scores].sort((a, b) => a.at - b.at);
   const ret: LineSeriesSpec['points'] = [];
-  for (const s of asc) {
-    const m = s.data.metrics as { totalReturn?: unknown } | undefined;
-    if (typeof m?.totalReturn === 'number') ret.push({ time: s.at, value: m.totalReturn * 100 });
+  const start = equity ? Number(equity.initialCash) : 0;
+  if (equity && equity.points.length >= 2 && start > 0) {
+    for (const p of equity.points) ret.push({ time: p.t, value: (Number(p.equity) / start - 1) * 100 });
+  } else {
+    for (const s of asc) {
+      const m = s.data.metrics as { totalReturn?: unknown } | undefined;
+      if (typeof m?.totalReturn === 'number') ret.push({ time: s.at, value: m.totalReturn * 100 });
+    }
   }
   return [
     { name: 'return', color: '#4c9dff', points: ret, unit: '%' },

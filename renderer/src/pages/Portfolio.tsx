@@ -1,5 +1,7 @@
+import { useMemo } from 'react';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { OrderTicket } from '../components/OrderTicket';
+import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
 import { fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
 import { useQueryClient } from '@tanstack/react-query';
@@ -61,6 +63,31 @@ function RiskPanel() {
   );
 }
 
+/** Equity and the market value of positions over time, from the paper ledger's own samples. */
+function EquityPanel() {
+  const h = useVerb('get_equity_history', {}, { refetchInterval: 60_000 });
+  const series = useMemo(() => {
+    const pts = h.data?.points ?? [];
+    return [
+      { name: 'equity', color: '#4c9dff', points: pts.map((p) => ({ time: p.t, value: Number(p.equity) })) },
+      { name: 'positions', color: '#e8b341', points: pts.map((p) => ({ time: p.t, value: Number(p.exposure) })) },
+    ];
+  }, [h.data]);
+  return (
+    <Panel title="Equity" flush testId="equity-history">
+      <Q q={h} what="Equity history">
+        {(d) =>
+          d.points.length < 2 ? (
+            <Empty title="No equity history yet">The paper ledger samples its equity at every closed bar once the market stream runs.</Empty>
+          ) : (
+            <LineChart series={series} height={190} />
+          )
+        }
+      </Q>
+    </Panel>
+  );
+}
+
 export function PortfolioPage() {
   const qc = useQueryClient();
   const p = useVerb('get_portfolio_status', {}, { refetchInterval: 30_000 });
@@ -100,6 +127,7 @@ export function PortfolioPage() {
       ) : null}
       <div className="grid g-main-side">
         <div className="grid" style={{ alignContent: 'start' }}>
+          <EquityPanel />
           <Panel title="Positions" flush testId="positions">
             {v && v.positions.length === 0 ? (
               <Empty title="No open positions">Place an order from the ticket, or let the execution agent trade.</Empty>
