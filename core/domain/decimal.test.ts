@@ -1,5 +1,6 @@
+import DecimalJs from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { Dec, dec } from './decimal';
+import { Dec, dec, type Rounding } from './decimal';
 import { Money, parseProduct } from './money';
 
 describe('Dec', () => {
@@ -33,6 +34,111 @@ describe('Dec', () => {
   it('builds from measured floats by shortest representation', () => {
     expect(Dec.fromMeasured(0.1 + 0.2).toString()).toBe('0.30000000000000004');
     expect(() => Dec.fromMeasured(Number.NaN)).toThrow();
+  });
+});
+
+/** The reference semantics: decimal.js at 60 significant digits, half-even (Dec's contract). */
+const R = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 60 });
+type RD = InstanceType<typeof R>;
+const RMODE: Record<Rounding, DecimalJs.Rounding> = { down: DecimalJs.ROUND_DOWN, up: DecimalJs.ROUND_UP, 'half-even': DecimalJs.ROUND_HALF_EVEN, 'half-up': DecimalJs.ROUND_HALF_UP };
+const canon = (d: RD): string => (d.isZero() ? '0' : d.toFixed());
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/** Random decimal strings: money-like sizes, long fractions, up to 60 digits, ties and zeros. */
+function randomDecimal(r: () => number): string {
+  const kind = r();
+  if (kind < 0.05) return ['0', '1', '-1', '0.5', '-0.5', '2.5', '0.00000001', '100000000'][Math.floor(r() * 8)]!;
+  const total = kind < 0.7 ? 1 + Math.floor(r() * 20) : 1 + Math.floor(r() * 60);
+  const places = Math.floor(r() * Math.min(total, kind < 0.7 ? 12 : 60));
+  let digits = '';
+  for (let i = 0; i < total; i++) digits += String(Math.floor(r() * 10));
+  if (r() < 0.2) digits = digits.slice(0, Math.max(1, digits.length - 3)) + '500'.slice(0, Math.min(3, digits.length - 1));
+  let int = digits.slice(0, total - places).replace(/^0+/, '') || '0';
+  let frac = digits.slice(total - places);
+  if (r() < 0.3) frac = frac.replace(/0+$/, '');
+  if (r() < 0.1) int = '0';
+  const s = frac ? `${int}.${frac}` : int;
+  return r() < 0.4 && /[1-9]/.test(s) ? `-${s}` : s;
+}
+
+describe('Dec matches decimal.js at precision 60 (its contract)', () => {
+  it('on every operation over random and edge inputs', () => {
+    const r = rng(20261128);
+    const modes: Rounding[] = ['down', 'up', 'half-even', 'half-up'];
+    for (let i = 0; i < 5_000; i++) {
+      const a = randomDecimal(r);
+      const b = randomDecimal(r);
+      const x = Dec.of(a);
+      const y = Dec.of(b);
+      const ra = new R(a);
+      const rb = new R(b);
+      const ctx = `${a} ${b}`;
+      expect(x.toString(), ctx).toBe(canon(ra));
+      expect(x.add(y).toString(), `add ${ctx}`).toBe(canon(ra.plus(rb)));
+      expect(x.sub(y).toString(), `sub ${ctx}`).toBe(canon(ra.minus(rb)));
+      expect(x.mul(y).toString(), `mul ${ctx}`).toBe(canon(ra.times(rb)));
+      if (!rb.isZero()) expect(x.div(y).toString(), `div ${ctx}`).toBe(canon(ra.dividedBy(rb).toSignificantDigits(40, DecimalJs.ROUND_HALF_EVEN)));
+      expect(x.cmp(y), `cmp ${ctx}`).toBe(ra.comparedTo(rb));
+      const places = Math.floor(r() * 14);
+      const mode = modes[Math.floor(r() * 4)]!;
+      expect(x.round(places, mode).toString(), `round ${a} ${places} ${mode}`).toBe(canon(ra.toDecimalPlaces(places, RMODE[mode])));
+      const fixed = ra.toFixed(places, RMODE[mode]);
+      expect(x.toFixed(places, mode), `toFixed ${a} ${places} ${mode}`).toBe(/^-0(\.0+)?$/.test(fixed) ? fixed.slice(1) : fixed);
+      expect(x.decimalPlaces(), `dp ${a}`).toBe(ra.decimalPlaces());
+      expect(x.toNumber(), `toNumber ${a}`).toBe(ra.isZero() ? 0 : ra.toNumber());
+      expect([x.isZero(), x.isNegative(), x.isPositive()], a).toEqual([ra.isZero(), ra.isNegative() && !ra.isZero(), ra.isPositive() && !ra.isZero()]);
+      const inc = ['0.00000001', '0.01', '0.1', '1', '5', '0.25', '0.0001'][Math.floor(r() * 7)]!;
+      expect(x.floorTo(inc).toString(), `floorTo ${a} ${inc}`).toBe(canon(ra.dividedToIntegerBy(inc).times(inc)));
+      const f = (r() - 0.5) * 10 ** Math.floor(r() * 40 - 20);
+      expect(Dec.fromMeasured(f).toString(), `fromMeasured ${f}`).toBe(canon(new R(String(f))));
+    }
+  });
+
+  it('rounds results longer than 60 digits and division ties as decimal.js does', () => {
+    const big = '9'.repeat(60);
+    const cases: [string, string][] = [
+      [big, '1'],
+      [big, big],
+      ['0.' + '1'.repeat(59), '1' + '0'.repeat(40)],
+      ['1' + '0'.repeat(59), '0.' + '0'.repeat(30) + '1'],
+      ['1' + '2'.repeat(59), '3'],
+      ['2' + '0'.repeat(58) + '5', '2'],
+      ['1' + '0'.repeat(39) + '5', '1'],
+      ['1' + '0'.repeat(38) + '15', '10'],
+      ['123456789012345678901234567890123456789012345', '0.001'],
+    ];
+    for (const [a, b] of cases) {
+      for (const [p, q] of [[a, b], [b, a], [`-${a}`, b]] as const) {
+        const x = Dec.of(p);
+        const ra = new R(p);
+        const rb = new R(q);
+        expect(x.add(q).toString(), `add ${p} ${q}`).toBe(canon(ra.plus(rb)));
+        expect(x.sub(q).toString(), `sub ${p} ${q}`).toBe(canon(ra.minus(rb)));
+        expect(x.mul(q).toString(), `mul ${p} ${q}`).toBe(canon(ra.times(rb)));
+        expect(x.div(q).toString(), `div ${p} ${q}`).toBe(canon(ra.dividedBy(rb).toSignificantDigits(40, DecimalJs.ROUND_HALF_EVEN)));
+        expect(x.floorTo(q.replace('-', '')).toString(), `floorTo ${p} ${q}`).toBe(canon(ra.dividedToIntegerBy(rb.abs()).times(rb.abs())));
+      }
+    }
+    expect(Dec.fromMeasured(1e300).add('1').toString()).toBe(canon(new R('1e300').plus(1)));
+  });
+
+  it('keeps the accepted input forms and canonical output', () => {
+    expect(Dec.of('-.5').toString()).toBe('-0.5');
+    expect(Dec.of('5.').toString()).toBe('5');
+    expect(Dec.of(' 1.2500 ').toString()).toBe('1.25');
+    expect(Dec.of('-0').toString()).toBe('0');
+    expect(Dec.of('-0.000').isNegative()).toBe(false);
+    expect(Dec.of('0.5').neg().toJSON()).toBe('-0.5');
+    expect(Dec.fromMeasured(1e21).toString()).toBe('1000000000000000000000');
+    expect(Dec.fromMeasured(-1.5e-7).toString()).toBe('-0.00000015');
+    expect(() => Dec.of('1').round(-1)).toThrow(/decimal places/);
   });
 });
 

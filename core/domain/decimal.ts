@@ -6,12 +6,17 @@
  * a `Dec` from a JS number is refused unless the caller states it is a measured quantity
  * (`Dec.fromMeasured`), e.g. an indicator value.
  *
+ * Representation: a scaled integer (`m / 10^e`, BigInt mantissa, e >= 0). The semantics are
+ * those of decimal.js at 60 significant digits, half-even, which this class wrapped before:
+ * add/sub/mul are exact whenever the exact result fits 60 digits (always, for money) and fall
+ * back to decimal.js otherwise; division is rounded to 60 significant digits and then to 40,
+ * half-even, as before; canonical strings are byte-identical.
+ *
  * Pure and deterministic: safe to import from Temporal workflows.
  */
 import DecimalJs from 'decimal.js';
 
 const D = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 60 });
-type DInstance = InstanceType<typeof D>;
 
 /** A canonical decimal string: optional minus, digits, optional fraction. No exponent. */
 export const DECIMAL_RE = /^-?(0|[1-9]\d*)(\.\d+)?$/;
@@ -21,13 +26,6 @@ export type DecimalString = string;
 
 export type Rounding = 'down' | 'up' | 'half-even' | 'half-up';
 
-const ROUNDING: Record<Rounding, DecimalJs.Rounding> = {
-  down: DecimalJs.ROUND_DOWN,
-  up: DecimalJs.ROUND_UP,
-  'half-even': DecimalJs.ROUND_HALF_EVEN,
-  'half-up': DecimalJs.ROUND_HALF_UP,
-};
-
 export class DecimalError extends Error {
   constructor(message: string) {
     super(message);
@@ -35,28 +33,87 @@ export class DecimalError extends Error {
   }
 }
 
-export class Dec {
-  private constructor(private readonly v: DInstance) {}
+const POW10: bigint[] = [1n];
+/** 10^k as a BigInt (cached). */
+function pow10(k: number): bigint {
+  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[k]!;
+}
+/** Mantissas below this have at most 60 digits: decimal.js at precision 60 keeps them exactly. */
+const LIMIT = pow10(MAX_DIGITS);
+const NEG_LIMIT = -LIMIT;
+const DIV_DIGITS = 40;
 
-  static readonly ZERO = new Dec(new D(0));
-  static readonly ONE = new Dec(new D(1));
+const absB = (a: bigint): bigint => (a < 0n ? -a : a);
+const digitsOf = (a: bigint): number => (a < 0n ? -a : a).toString().length;
+
+/**
+ * Rounds the integer quotient `q` (remainder `r`, divisor `d` > 0, all of q's sign) to an integer
+ * after dividing out nothing further: the fraction r/d decides. Returns q adjusted by one unit
+ * away from zero when the rounding mode says so.
+ */
+function roundQuotient(q: bigint, r: bigint, d: bigint, mode: Rounding, negative: boolean): bigint {
+  if (r === 0n) return q;
+  let up: boolean;
+  if (mode === 'down') up = false;
+  else if (mode === 'up') up = true;
+  else {
+    const twice = absB(r) * 2n;
+    if (twice > d) up = true;
+    else if (twice < d) up = false;
+    else up = mode === 'half-up' || (absB(q) & 1n) === 1n;
+  }
+  if (!up) return q;
+  return negative ? q - 1n : q + 1n;
+}
+
+function checkPlaces(places: number): void {
+  if (!Number.isInteger(places) || places < 0 || places > 1e9) throw new DecimalError(`invalid number of decimal places: ${places}`);
+}
+
+export class Dec {
+  /** Canonical string, computed on first use. */
+  private str: string | undefined;
+  /** The value is `m / 10^e`; e >= 0, trailing zeros allowed (canonical form strips them). */
+  private constructor(
+    private readonly m: bigint,
+    private readonly e: number,
+  ) {}
+
+  static readonly ZERO = new Dec(0n, 0);
+  static readonly ONE = new Dec(1n, 0);
 
   /** Parse a decimal string such as "1234.5600". Rejects exponents, NaN, Infinity, blanks. */
   static of(value: string | Dec): Dec {
     if (value instanceof Dec) return value;
     if (typeof value !== 'string') throw new DecimalError(`expected a decimal string, got ${typeof value}`);
     const s = value.trim();
-    if (!DECIMAL_RE.test(s) && !/^-?\.\d+$/.test(s) && !/^-?\d+\.$/.test(s)) {
+    const canonical = DECIMAL_RE.test(s);
+    if (!canonical && !/^-?\.\d+$/.test(s) && !/^-?\d+\.$/.test(s)) {
       throw new DecimalError(`not a decimal number: ${JSON.stringify(value.slice(0, 40))}`);
     }
-    if (s.replace(/[-.]/g, '').length > MAX_DIGITS) throw new DecimalError(`too many digits: ${s.slice(0, 40)}…`);
-    return new Dec(new D(s));
+    const neg = s.charCodeAt(0) === 45; // '-'
+    const dot = s.indexOf('.');
+    if (s.length - (neg ? 1 : 0) - (dot >= 0 ? 1 : 0) > MAX_DIGITS) throw new DecimalError(`too many digits: ${s.slice(0, 40)}…`);
+    const d = Dec.parse(s, neg, dot);
+    // A canonical input is its own canonical string unless it carries trailing zeros or is "-0".
+    if (canonical && (dot < 0 || s.charCodeAt(s.length - 1) !== 48) && d.m !== 0n) d.str = s;
+    return d;
+  }
+
+  /** A checked decimal string (sign, digits, at most one point) to a value, any length. */
+  private static parse(s: string, neg: boolean, dot: number): Dec {
+    if (dot < 0) return new Dec(BigInt(s), 0);
+    const int = s.slice(neg ? 1 : 0, dot);
+    const frac = s.slice(dot + 1);
+    const m = BigInt((int || '0') + frac);
+    return new Dec(neg ? -m : m, frac.length);
   }
 
   /** Integer constructor for counts and small constants. */
   static int(n: number): Dec {
     if (!Number.isSafeInteger(n)) throw new DecimalError(`not a safe integer: ${n}`);
-    return new Dec(new D(n));
+    return new Dec(BigInt(n), 0);
   }
 
   /**
@@ -65,7 +122,20 @@ export class Dec {
    */
   static fromMeasured(n: number): Dec {
     if (!Number.isFinite(n)) throw new DecimalError(`not a finite number: ${n}`);
-    return new Dec(new D(String(n)));
+    const s = String(n);
+    const x = s.indexOf('e');
+    const mant = x < 0 ? s : s.slice(0, x);
+    const exp = x < 0 ? 0 : Number(s.slice(x + 1));
+    const neg = mant.charCodeAt(0) === 45;
+    const dot = mant.indexOf('.');
+    const digits = dot < 0 ? mant.slice(neg ? 1 : 0) : mant.slice(neg ? 1 : 0, dot) + mant.slice(dot + 1);
+    let m = BigInt(digits);
+    let e = (dot < 0 ? 0 : mant.length - dot - 1) - exp;
+    if (e < 0) {
+      m *= pow10(-e);
+      e = 0;
+    }
+    return new Dec(neg ? -m : m, e);
   }
 
   static isDecimalString(s: unknown): s is DecimalString {
@@ -90,42 +160,123 @@ export class Dec {
     return x.lte(y) ? x : y;
   }
 
+  /** decimal.js, for the rare results longer than 60 digits (rounded to 60, as before). */
+  private static slow(op: 'plus' | 'minus' | 'times' | 'dividedToIntegerBy', a: Dec, b: Dec): Dec {
+    const r = new D(a.toString())[op](new D(b.toString()));
+    const t = r.isZero() ? '0' : r.toFixed();
+    return Dec.parse(t, t.charCodeAt(0) === 45, t.indexOf('.'));
+  }
+
   add(o: Dec | string): Dec {
-    return new Dec(this.v.plus(Dec.of(o).v));
+    const b = Dec.of(o);
+    let m: bigint;
+    let e = this.e;
+    if (e === b.e) m = this.m + b.m;
+    else if (e > b.e) m = this.m + b.m * pow10(e - b.e);
+    else {
+      m = this.m * pow10(b.e - e) + b.m;
+      e = b.e;
+    }
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('plus', this, b);
+    return new Dec(m, m === 0n ? 0 : e);
   }
   sub(o: Dec | string): Dec {
-    return new Dec(this.v.minus(Dec.of(o).v));
+    const b = Dec.of(o);
+    let m: bigint;
+    let e = this.e;
+    if (e === b.e) m = this.m - b.m;
+    else if (e > b.e) m = this.m - b.m * pow10(e - b.e);
+    else {
+      m = this.m * pow10(b.e - e) - b.m;
+      e = b.e;
+    }
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('minus', this, b);
+    return new Dec(m, m === 0n ? 0 : e);
   }
   mul(o: Dec | string): Dec {
-    return new Dec(this.v.times(Dec.of(o).v));
+    const b = Dec.of(o);
+    const m = this.m * b.m;
+    if (m === 0n) return Dec.ZERO;
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('times', this, b);
+    return new Dec(m, this.e + b.e);
   }
   /** Division to 40 significant places, half-even; round to a precision afterwards. */
   div(o: Dec | string): Dec {
     const d = Dec.of(o);
     if (d.isZero()) throw new DecimalError('division by zero');
-    return new Dec(this.v.dividedBy(d.v).toSignificantDigits(40, DecimalJs.ROUND_HALF_EVEN));
+    if (this.m === 0n) return Dec.ZERO;
+    const negative = this.m < 0n !== d.m < 0n;
+    const a = absB(this.m);
+    const b = absB(d.m);
+    // Quotient a/b to 60 significant digits, half-even on the exact remainder (decimal.js
+    // divides at precision 60, correctly rounded), then to 40 digits, half-even.
+    const k = MAX_DIGITS + 1 - (digitsOf(a) - digitsOf(b));
+    const n = k >= 0 ? a * pow10(k) : a;
+    const den = k >= 0 ? b : b * pow10(-k);
+    const q = n / den;
+    const r = n - q * den;
+    // q has 61 or 62 digits; drop the extra ones with the remainder as the sticky part.
+    const drop = digitsOf(q) - MAX_DIGITS;
+    const unit = pow10(drop);
+    let q60 = q / unit;
+    const rest = (q - q60 * unit) * den + r;
+    const twice = rest * 2n;
+    const half = unit * den;
+    if (twice > half || (twice === half && (q60 & 1n) === 1n)) q60 += 1n;
+    const drop2 = digitsOf(q60) - DIV_DIGITS;
+    let m = q60;
+    let shift = drop - k;
+    if (drop2 > 0) {
+      const u2 = pow10(drop2);
+      const q40 = q60 / u2;
+      m = roundQuotient(q40, q60 - q40 * u2, u2, 'half-even', false);
+      shift += drop2;
+    }
+    // value = m * 10^shift * 10^(d.e - this.e)
+    const exp = shift + d.e - this.e;
+    if (exp > 0) {
+      m *= pow10(exp);
+      return new Dec(negative ? -m : m, 0);
+    }
+    return new Dec(negative ? -m : m, -exp);
   }
   neg(): Dec {
-    return new Dec(this.v.negated());
+    return this.m === 0n ? this : new Dec(-this.m, this.e);
   }
   abs(): Dec {
-    return new Dec(this.v.abs());
+    return this.m < 0n ? new Dec(-this.m, this.e) : this;
   }
 
   /** Round to `places` decimal places. */
   round(places: number, mode: Rounding = 'half-even'): Dec {
-    return new Dec(this.v.toDecimalPlaces(places, ROUNDING[mode]));
+    checkPlaces(places);
+    if (places >= this.e) return this;
+    const unit = pow10(this.e - places);
+    const q = this.m / unit;
+    const m = roundQuotient(q, this.m - q * unit, unit, mode, this.m < 0n);
+    return new Dec(m, m === 0n ? 0 : places);
   }
 
   /** Round down (towards zero) to a multiple of `increment`, e.g. a base increment of 0.00000001. */
   floorTo(increment: Dec | string): Dec {
     const inc = Dec.of(increment);
     if (inc.lte(Dec.ZERO)) throw new DecimalError('increment must be positive');
-    return new Dec(this.v.dividedToIntegerBy(inc.v).times(inc.v));
+    let q: bigint;
+    if (this.e === inc.e) q = this.m / inc.m;
+    else if (this.e > inc.e) q = this.m / (inc.m * pow10(this.e - inc.e));
+    else q = (this.m * pow10(inc.e - this.e)) / inc.m;
+    const m = q * inc.m;
+    if (q >= LIMIT || q <= NEG_LIMIT || m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('dividedToIntegerBy', this, inc).mul(inc);
+    return m === 0n ? Dec.ZERO : new Dec(m, inc.e);
   }
 
   cmp(o: Dec | string): -1 | 0 | 1 {
-    return this.v.comparedTo(Dec.of(o).v) as -1 | 0 | 1;
+    const b = Dec.of(o);
+    let x = this.m;
+    let y = b.m;
+    if (this.e > b.e) y *= pow10(this.e - b.e);
+    else if (this.e < b.e) x *= pow10(b.e - this.e);
+    return x < y ? -1 : x > y ? 1 : 0;
   }
   eq(o: Dec | string): boolean {
     return this.cmp(o) === 0;
@@ -143,32 +294,64 @@ export class Dec {
     return this.cmp(o) <= 0;
   }
   isZero(): boolean {
-    return this.v.isZero();
+    return this.m === 0n;
   }
   isNegative(): boolean {
-    return this.v.isNegative() && !this.v.isZero();
+    return this.m < 0n;
   }
   isPositive(): boolean {
-    return this.v.isPositive() && !this.v.isZero();
+    return this.m > 0n;
   }
   /** Number of decimal places in the canonical form. */
   decimalPlaces(): number {
-    return this.v.decimalPlaces();
+    if (this.m === 0n) return 0;
+    let m = this.m;
+    let e = this.e;
+    while (e > 0 && m % 10n === 0n) {
+      m /= 10n;
+      e--;
+    }
+    return e;
   }
 
   /** Canonical string: no exponent, no trailing zeros, "-0" normalised to "0". */
   toString(): DecimalString {
-    if (this.v.isZero()) return '0';
-    return this.v.toFixed();
+    if (this.str !== undefined) return this.str;
+    let s: string;
+    if (this.m === 0n) s = '0';
+    else {
+      const neg = this.m < 0n;
+      let digits = (neg ? -this.m : this.m).toString();
+      const e = this.e;
+      if (e > 0) {
+        if (digits.length <= e) digits = '0'.repeat(e - digits.length + 1) + digits;
+        let end = digits.length;
+        const point = end - e;
+        while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+        digits = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
+      }
+      s = neg ? `-${digits}` : digits;
+    }
+    this.str = s;
+    return s;
   }
   /** Fixed number of places (for display and exchange payloads). */
   toFixed(places: number, mode: Rounding = 'half-even'): string {
-    const s = this.v.toFixed(places, ROUNDING[mode]);
-    return /^-0(\.0+)?$/.test(s) ? s.slice(1) : s;
+    const r = this.round(places, mode);
+    if (r.m === 0n) return places > 0 ? `0.${'0'.repeat(places)}` : '0';
+    const neg = r.m < 0n;
+    let digits = (neg ? -r.m : r.m).toString();
+    // Bring the scale to exactly `places` (round() leaves shorter scales as they are).
+    if (r.e < places) digits += '0'.repeat(places - r.e);
+    if (places > 0) {
+      if (digits.length <= places) digits = '0'.repeat(places - digits.length + 1) + digits;
+      digits = `${digits.slice(0, digits.length - places)}.${digits.slice(digits.length - places)}`;
+    }
+    return neg ? `-${digits}` : digits;
   }
   /** A float for charts and statistics only; never feed it back into money. */
   toNumber(): number {
-    return this.v.toNumber();
+    return Number(this.toString());
   }
   toJSON(): DecimalString {
     return this.toString();
