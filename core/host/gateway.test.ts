@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { dispatch } from '../api/dispatch';
 import { EventBus } from './bus';
-import { CSP, startGateway, type Gateway } from './gateway';
+import { startGateway, type Gateway } from './gateway';
+import { cspHeader, cspMeta, parseCsp } from './csp';
 import { silentLogger } from '../runtime/log';
 
 let gw: Gateway;
@@ -114,7 +115,18 @@ describe('gateway', () => {
   it('serves the renderer with a strict CSP and never escapes its folder', async () => {
     const index = await raw({ path: '/' });
     expect(index.status).toBe(200);
-    expect(index.headers['content-security-policy']).toBe(CSP);
+    const csp = index.headers['content-security-policy'];
+    expect(csp).toBe(cspHeader(gw.port));
+    // Every HTML answer carries it, the SPA fallback for an unknown path too.
+    expect((await raw({ path: '/portfolio/deep/link' })).headers['content-security-policy']).toBe(csp);
+    const d = parseCsp(String(csp));
+    expect(d.get('script-src')).toEqual(["'self'"]);
+    expect(d.get('connect-src')).toEqual(["'self'", `ws://127.0.0.1:${gw.port}`, `ws://localhost:${gw.port}`]);
+    expect(d.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(d.get('object-src')).toEqual(["'none'"]);
+    // The header only narrows the page's own meta policy: same directives, WebSockets on this port only.
+    const meta = parseCsp(cspMeta());
+    for (const [name, values] of meta) if (name !== 'connect-src') expect(d.get(name)).toEqual(values);
     expect(index.headers['x-frame-options']).toBe('DENY');
     expect((await raw({ path: '/app.js' })).headers['content-type']).toMatch(/javascript/);
     const escape = await raw({ path: '/..%2f..%2fetc%2fpasswd' });

@@ -4,7 +4,9 @@
  *  - a per-session token (constant-time compared) on every API call and WebSocket;
  *  - the Host header must name this loopback origin (defeats DNS rebinding);
  *  - a cross-origin Origin header is refused (defeats CSRF from another page in the browser);
- *  - JSON bodies only, size-capped.
+ *  - JSON bodies only, size-capped;
+ *  - every HTML response carries the renderer's CSP (core/host/csp.ts) with WebSockets narrowed
+ *    to this port, plus frame-ancestors 'none'.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import type { ApiResult } from '../api/result';
 import type { EventName } from '../api/events';
 import type { EventBus } from './bus';
 import type { Logger } from '../runtime/log';
+import { cspHeader } from './csp';
 
 export interface GatewayOptions {
   call: (verb: string, input: unknown) => Promise<ApiResult<unknown>>;
@@ -48,19 +51,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 function tokenOk(expected: Buffer, given: string | null | undefined): boolean {
   if (!given) return false;
@@ -135,7 +125,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (url.pathname.startsWith('/api/')) return fail(res, 404, 'not_found', 'no such endpoint');
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'method_not_allowed', 'GET only');
-    serveStatic(opts.rendererDir, url.pathname, res);
+    serveStatic(opts.rendererDir, url.pathname, res, port);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -197,7 +187,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 }
 
-function serveStatic(rendererDir: string | null, pathname: string, res: http.ServerResponse): void {
+function serveStatic(rendererDir: string | null, pathname: string, res: http.ServerResponse, port: number): void {
   if (!rendererDir || !fs.existsSync(path.join(rendererDir, 'index.html'))) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('The cockpit UI is not built. Run `npm run build` (npm start does it for you).');
@@ -224,7 +214,7 @@ function serveStatic(rendererDir: string | null, pathname: string, res: http.Ser
     'referrer-policy': 'no-referrer',
   };
   if (ext === '.html') {
-    headers['content-security-policy'] = CSP;
+    headers['content-security-policy'] = cspHeader(port);
     headers['cache-control'] = 'no-store';
     headers['x-frame-options'] = 'DENY';
   }

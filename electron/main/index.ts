@@ -1,5 +1,7 @@
 /**
  * Electron main process. Table of contents:
+ *   0. security                   sandbox for every renderer; navigation, window-open, <webview> and
+ *                                 permission guards on every webContents (./security)
  *   1. single instance            a second launch focuses the first window
  *   2. setupWindows               start-up screen, then the sandboxed cockpit window
  *   3. startRuntime               the core host (Temporal, workers, ledger, agents) in this process
@@ -8,9 +10,10 @@
  *   6. setupNotifications         system notifications for `notify` events
  *   7. shutdown                   stop the host (and its Temporal server) in order
  */
-import { app, dialog, safeStorage } from 'electron';
+import { app, dialog, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { devServerUrl, guardContents, guardSession, type AppOrigin } from './security';
 import { setupWindows } from './windows';
 import { setupIpc } from './ipc';
 import { setupTray } from './tray';
@@ -22,7 +25,12 @@ import { defaultDataDir } from '../../core/runtime/paths';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '../renderer');
 const preload = path.join(here, '../preload/index.cjs');
-const devUrl = process.env.ELECTRON_RENDERER_URL ?? null;
+// The dev server only in an unpackaged development run, and only on loopback.
+const devUrl = devServerUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const origin: AppOrigin = { indexFileUrl: pathToFileURL(path.join(rendererDir, 'index.html')).href, devOrigin: devUrl ? new URL(devUrl).origin : null };
+
+app.enableSandbox();
+app.on('web-contents-created', (_e, contents) => guardContents(contents, () => origin, (url) => void shell.openExternal(url)));
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -31,6 +39,7 @@ if (!app.requestSingleInstanceLock()) {
   let quitting = false;
 
   app.whenReady().then(async () => {
+    guardSession(session.defaultSession, () => origin);
     const windows = setupWindows({ rendererDir, preload, devUrl, version: app.getVersion() });
     app.on('second-instance', () => windows.showMain());
     app.on('activate', () => windows.showMain());

@@ -37,15 +37,8 @@ export function isTrustedSender(s: SenderInfo, p: TrustPolicy): boolean {
   return false;
 }
 
-/** Links the app may hand to the system browser. */
-export function isExternalUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost'));
-  } catch {
-    return false;
-  }
-}
+/** Links the app may hand to the system browser: the allow-list lives with the other decisions. */
+export { isExternalUrl } from './security';
 
 /** Verb names look like `snake_case`; anything else is refused before dispatch. */
 export function isVerbShaped(v: unknown): v is string {

@@ -1,8 +1,11 @@
-/** The main window and the start-up screen: sandboxed, context-isolated, no Node in the page. */
-import { BrowserWindow, shell } from 'electron';
+/**
+ * The main window and the start-up screen: sandboxed, context-isolated, no Node in the page. Every
+ * decision (preferences, what may load, navigation, new windows, permissions) is in ./security.
+ */
+import { BrowserWindow } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isExternalUrl } from './sender';
+import { assertLoadable, secureWebPreferences, type AppOrigin } from './security';
 
 export interface Windows {
   main: BrowserWindow | null;
@@ -12,8 +15,6 @@ export interface Windows {
   devOrigin: string | null;
 }
 
-const SECURE = { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false } as const;
-
 const SPLASH = (version: string) =>
   `data:text/html;charset=utf-8,${encodeURIComponent(`<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><body style="margin:0;background:#0b0e13;color:#d5dbe5;font:13px system-ui;display:grid;place-items:center;height:100vh"><div style="text-align:center"><div style="font-weight:700;letter-spacing:.2em;font-size:18px">VIGIL</div><div style="color:#8591a3;margin-top:6px">v${version}</div><div id="p" style="color:#5b6678;margin-top:18px;font:11px monospace;max-width:380px">Starting…</div></div></body>`)}`;
 
@@ -21,24 +22,12 @@ export function setupWindows(opts: { rendererDir: string; preload: string; devUr
   const indexFile = path.join(opts.rendererDir, 'index.html');
   const w: Windows = { main: null, splash: null, indexFileUrl: pathToFileURL(indexFile).href, devOrigin: opts.devUrl ? new URL(opts.devUrl).origin : null };
 
-  w.splash = new BrowserWindow({ width: 420, height: 260, frame: false, resizable: false, show: true, backgroundColor: '#0b0e13', webPreferences: { ...SECURE } });
-  void w.splash.loadURL(SPLASH(opts.version));
+  const origin = (): AppOrigin => ({ indexFileUrl: w.indexFileUrl, devOrigin: w.devOrigin });
+  // Navigation, window.open, <webview> and permission guards are installed on every webContents
+  // and the session by index.ts (app 'web-contents-created'), before any window exists.
 
-  const harden = (win: BrowserWindow) => {
-    // Links open in the system browser; the app window never navigates away from the cockpit.
-    win.webContents.setWindowOpenHandler(({ url }) => {
-      if (isExternalUrl(url)) void shell.openExternal(url);
-      return { action: 'deny' };
-    });
-    win.webContents.on('will-navigate', (e, url) => {
-      const own = url.startsWith(w.indexFileUrl) || (w.devOrigin !== null && url.startsWith(w.devOrigin));
-      if (!own) {
-        e.preventDefault();
-        if (isExternalUrl(url)) void shell.openExternal(url);
-      }
-    });
-    win.webContents.session.setPermissionRequestHandler((_wc, permission, cb) => cb(permission === 'notifications'));
-  };
+  w.splash = new BrowserWindow({ width: 420, height: 260, frame: false, resizable: false, show: true, backgroundColor: '#0b0e13', webPreferences: secureWebPreferences() });
+  void w.splash.loadURL(assertLoadable(SPLASH(opts.version), origin()));
 
   return {
     ...w,
@@ -70,13 +59,12 @@ export function setupWindows(opts: { rendererDir: string; preload: string; devUr
         show: false,
         backgroundColor: '#0b0e13',
         title: 'Vigil',
-        webPreferences: { ...SECURE, preload: opts.preload },
+        webPreferences: secureWebPreferences({ preload: opts.preload }),
       });
-      harden(win);
       win.once('ready-to-show', () => win.show());
       win.on('closed', () => (w.main = null));
-      if (opts.devUrl) void win.loadURL(opts.devUrl);
-      else void win.loadFile(indexFile);
+      // The packaged page, or the dev server in development: never any other remote code.
+      void win.loadURL(assertLoadable(opts.devUrl ?? w.indexFileUrl, origin()));
       w.main = win;
       return win;
     },
