@@ -181,6 +181,11 @@ export function verdict(samples, limits = DEFAULT_LIMITS) {
   return { pass: checks.every((c) => c.pass) && ok.length >= 6, samples: ok.length, checks };
 }
 
+/** The verdict of a whole run: the checks, and the host neither died nor failed to stop cleanly. */
+export function runVerdict(report) {
+  return report.verdict.pass && !report.hostDied && report.hostExit?.code === 0;
+}
+
 function round(v, d = 1) {
   const f = 10 ** d;
   return Math.round(v * f) / f;
@@ -190,7 +195,8 @@ function round(v, d = 1) {
 
 /**
  * Starts the host, samples it for `hours` of simulated time and stops it. `onSample` sees each
- * sample as it is taken. Returns the report (samples, summary, verdict).
+ * sample as it is taken; `beforeStop(call)` may call verbs before the host is stopped. Returns the
+ * report (samples, summary, verdict).
  */
 export async function runSoak(o) {
   const { Client, Connection } = await import('@temporalio/client');
@@ -259,6 +265,7 @@ export async function runSoak(o) {
   const runsSeen = Object.fromEntries(Object.keys(WORKFLOWS).map((k) => [k, new Set()]));
   const samples = [];
   let marketStart = null;
+  let diedDuringRun = false;
 
   const sampleOnce = async () => {
     const t = Date.now();
@@ -312,14 +319,18 @@ export async function runSoak(o) {
 
   try {
     for (;;) {
-      if (exited) throw new Error(`vigil serve exited during the soak (${JSON.stringify(exited)}):\n${stderr.slice(-4000)}`);
+      // A host that dies ends the run; the report says so (and the verdict fails).
+      if (exited) break;
       const s = await sampleOnce();
       const done = Date.now() - wallStart >= wallMs && (s.simHours ?? 0) >= o.hours;
       // Market time is the measure; the wall bound only stops a run whose market clock fell far behind.
       if (done || Date.now() - wallStart >= wallMs * 3) break;
       await new Promise((r) => setTimeout(r, o.sampleSeconds * 1000));
     }
+    // Last look with the host still up (the reliability test reads candles and features here).
+    if (o.beforeStop && !exited) await o.beforeStop(call);
   } finally {
+    diedDuringRun = exited !== null;
     await connection.close().catch(() => undefined);
     if (!exited) {
       const gone = new Promise((r) => child.once('exit', r));
@@ -339,7 +350,11 @@ export async function runSoak(o) {
     symbols: o.symbols.split(','),
     env: { MARKET_SIM_SPEED: String(o.speed), ...compressedEnv(o.speed), ...o.env },
     machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    /** The host exited on its own before the soak stopped it. */
+    hostDied: diedDuringRun,
+    /** How the host exited (after SIGTERM at the end, unless it died). */
     hostExit: exited,
+    ...(diedDuringRun ? { hostStderrTail: stderr.slice(-4000) } : {}),
     summary: summarise(samples, runsSeen),
     verdict: verdict(samples, o.limits ?? DEFAULT_LIMITS),
     samples,
@@ -422,8 +437,10 @@ async function main() {
   for (const c of v.checks) process.stdout.write(`${c.pass ? 'ok  ' : 'FAIL'} ${c.check}: ${c.value} (limit ${c.limit})\n`);
   const w = report.summary?.workflows ?? {};
   process.stdout.write(`runs (continue-as-new + 1): ${Object.entries(w).map(([k, x]) => `${k} ${x.runs}`).join(', ')}\n`);
-  process.stdout.write(`verdict: ${v.pass ? 'PASS' : 'FAIL'}; report: ${path.relative(root, out)}\n`);
-  process.exit(v.pass ? 0 : 1);
+  process.stdout.write(`host: ${report.hostDied ? 'DIED during the run' : 'ran throughout'}, exit ${JSON.stringify(report.hostExit)}\n`);
+  const pass = runVerdict(report);
+  process.stdout.write(`verdict: ${pass ? 'PASS' : 'FAIL'}; report: ${path.relative(root, out)}\n`);
+  process.exit(pass ? 0 : 1);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
