@@ -21,6 +21,7 @@ import { AgentStore, PromptRejected, type PromptVersion } from '../agents/store'
 import { LEDGER_MESSAGES, readMarket, readPortfolio, type MarketRead, type PortfolioView } from '../agents/market-view';
 import { EXECUTION_TOOLS, HoldArgs, parseArgs, PlaceOrderArgs, ReadFeaturesArgs } from '../agents/tools';
 import { COMMAND_HELP, parseCommand } from '../agents/commands';
+import { brokerCallRefusal } from '../agents/broker-guard';
 import type { AgentConstraints, MarketPoint } from '../agents/policy';
 import type { CalibrationPair, JudgeMetrics } from '../agents/scoring';
 import type { ActivityDeps } from './deps';
@@ -426,6 +427,9 @@ export function createAgentActivities(deps: ActivityDeps) {
       } catch (err) {
         return JSON.stringify({ error: `arguments are not valid JSON: ${(err as Error).message}` });
       }
+      // Offered tools that would loosen the safety net (limits, routing, releasing the kill switch) stay the user's.
+      const refusal = brokerCallRefusal(input.name, args);
+      if (refusal) return JSON.stringify({ error: refusal.reason });
       // Orders from the chat are the broker's, whatever the model wrote in `agent`.
       // and carry the chat turn's correlation id, so the turn, the order and its fill link up.
       if (input.name === 'place_mock_order' && args && typeof args === 'object') args = { ...(args as Record<string, unknown>), agent: 'broker', ...(input.correlationId ? { correlationId: input.correlationId } : {}) };
