@@ -27,6 +27,8 @@ describe('performance metrics (hand-computed)', () => {
     const m = performanceMetrics('100', curve, { wins: 3, losses: 1, grossProfit: '30', grossLoss: '10', feesPaid: '1.5' });
     expect(m.totalReturn).toBeCloseTo(0.089, 12);
     expect(m.annualizedReturn).toBeNull(); // 3 hours of samples: too short to annualise
+    expect(m.sharpe).toBeNull(); // nor to annualise a ratio of three returns
+    expect(m.sortino).toBeNull();
     expect(m.winRate).toBe(0.75);
     expect(m.profitFactor).toBe(3);
     expect(m.averageWin).toBe(10);

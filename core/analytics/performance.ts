@@ -103,8 +103,11 @@ export function performanceMetrics(initialEquity: string, curve: readonly Equity
     currentEquity: current,
     totalReturn: totalReturn === null ? null : finite(totalReturn),
     annualizedReturn: annualized,
-    sharpe: hasInterval ? sharpeRatio(returns, interval) : null,
-    sortino: hasInterval ? sortinoRatio(returns, interval) : null,
+    // Annualised ratios from less than a day of samples are noise scaled up by sqrt(periods per
+    // year) (a few minutes of 1m bars read as Sharpe -160): like the annualised return, they wait
+    // for a day of history.
+    sharpe: hasInterval && elapsedS >= 86_400 ? sharpeRatio(returns, interval) : null,
+    sortino: hasInterval && elapsedS >= 86_400 ? sortinoRatio(returns, interval) : null,
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationMs: dd.maxDrawdownDurationMs,
     winRate: closed > 0 ? trades.wins / closed : null,

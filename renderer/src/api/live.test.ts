@@ -13,7 +13,7 @@ describe('live invalidation', () => {
     expect(verbsToRefresh('backtest.progress', { status: 'running' })).toEqual([]);
     expect(verbsToRefresh('backtest.progress', { status: 'completed' })).toContain('list_backtests');
     expect(verbsToRefresh('market.tick', { price: '1' })).toEqual([]);
-    expect(verbsToRefresh('market.bar', { symbol: 'BTC-USD' })).toEqual(expect.arrayContaining(['get_feature_vector', 'get_portfolio_status']));
+    expect(verbsToRefresh('market.bar', { symbol: 'BTC-USD' })).toEqual(expect.arrayContaining(['get_feature_vector', 'get_portfolio_status', 'get_equity_history']));
   });
 
   it('coalesces a burst into one flush per verb', () => {

@@ -45,7 +45,7 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       return ['get_feature_vector', 'get_market_snapshot'];
     case 'market.bar':
       // A closed bar moves the features and the paper ledger's marks (unrealised P&L, exposure).
-      return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics'];
+      return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics', 'get_equity_history'];
     case 'backtest.progress':
       return p.status === 'running' ? [] : ['list_backtests', 'get_backtest_result', 'compare_backtests'];
     default:

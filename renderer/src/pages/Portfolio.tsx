@@ -70,7 +70,8 @@ function EquityPanel() {
     const pts = h.data?.points ?? [];
     return [
       { name: 'equity', color: '#4c9dff', points: pts.map((p) => ({ time: p.t, value: Number(p.equity) })) },
-      { name: 'positions', color: '#e8b341', points: pts.map((p) => ({ time: p.t, value: Number(p.exposure) })) },
+      // Its own (left) axis, so the equity line keeps its detail.
+      { name: 'positions', color: '#e8b341', points: pts.map((p) => ({ time: p.t, value: Number(p.exposure) })), scale: 'left' as const },
     ];
   }, [h.data]);
   return (
