@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repeatSeries, type BarSeries } from '../core/backtest/bars';
-import { defaultMarketDir, loadBars } from '../core/backtest/data';
+import { defaultMarketDataDir, loadRecorded } from '../core/market/data/columns';
 import { createEngine } from '../core/backtest/engine';
 import { buildResult, engineConfig } from '../core/backtest/runner';
 import { BacktestSpecSchema } from '../core/backtest/spec';
@@ -141,9 +141,9 @@ function compare(label: string, s: BarSeries, runs: number, c: Case) {
 }
 
 ensurePeer();
-const dir = defaultMarketDir();
-const hourly = loadBars({ dir, symbol: 'BTC-USD', timeframeMs: 3_600_000 }).series;
-const minute = loadBars({ dir, symbol: 'BTC-USDT', timeframeMs: 60_000 }).series;
+const dir = defaultMarketDataDir();
+const hourly = loadRecorded(dir, 'BTC-USD', '1h');
+const minute = loadRecorded(dir, 'BTC-USDT', '1m');
 const big = repeatSeries(minute, REPEAT);
 // Parity on real data with the real fee; speed on 1m data with the canonical 50/200 cross, and
 // again with 10/30 (about 2x the orders) to show what the per-order kernel costs. Whipsaws on

@@ -12,7 +12,7 @@ import { silentLogger } from '../runtime/log';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { backtestWorkflow } from '../workflows/backtest';
 import { createEngine } from './engine';
-import { defaultMarketDir } from './data';
+import { defaultMarketDataDir } from '../market/data/columns';
 import { buildResult, prepare } from './runner';
 import { BacktestSpecSchema } from './spec';
 import { BacktestStore } from './store';
@@ -61,7 +61,7 @@ describe('backtest workflow on a real dev server', () => {
     const id = 'bt_chunked0001';
     const parsed = BacktestSpecSchema.parse(spec);
     const summary = await env.client.workflow.execute(backtestWorkflow, { workflowId: WORKFLOW_IDS.backtest(id), taskQueue: worker.taskQueue, args: [{ id, spec: parsed, createdAt: 1, chunkSteps: 1000 }] });
-    const p = prepare(parsed, defaultMarketDir());
+    const p = prepare(parsed, defaultMarketDataDir());
     const e = createEngine(p.cfg, p.series);
     e.run(Infinity);
     const direct = buildResult(parsed, p, e.state(), { id, createdAt: 1, finishedAt: 2 });

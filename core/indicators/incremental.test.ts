@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as TI from 'technicalindicators';
 import * as TS from 'trading-signals';
-import { defaultMarketDir, loadBars } from '../backtest/data';
+import { defaultMarketDataDir, loadRecorded } from '../market/data/columns';
 import type { BarSeries } from '../backtest/bars';
 import {
   atrInit,
@@ -36,11 +36,11 @@ function rows(s: BarSeries): Ohlcv[] {
   for (let i = 0; i < s.length; i++) out.push({ time: s.time[i]!, open: s.open[i]!, high: s.high[i]!, low: s.low[i]!, close: s.close[i]!, volume: s.volume[i]! });
   return out;
 }
-const dir = defaultMarketDir();
+const dir = defaultMarketDataDir();
 const DATASETS: Record<string, Ohlcv[]> = {
-  'BTC-USDT 1m (2 days)': rows(loadBars({ dir, symbol: 'BTC-USDT', timeframeMs: MIN }).series),
-  'ETH-USDT 1m (2 days)': rows(loadBars({ dir, symbol: 'ETH-USDT', timeframeMs: MIN }).series),
-  'BTC-USD 1h (first 3000)': rows(loadBars({ dir, symbol: 'BTC-USD', timeframeMs: 60 * MIN }).series).slice(0, 3000),
+  'BTC-USDT 1m (2 days)': rows(loadRecorded(dir, 'BTC-USDT', '1m')),
+  'ETH-USDT 1m (2 days)': rows(loadRecorded(dir, 'ETH-USDT', '1m')),
+  'BTC-USD 1h (first 3000)': rows(loadRecorded(dir, 'BTC-USD', '1h')).slice(0, 3000),
 };
 
 /** Relative closeness, with an absolute floor for values near zero (MACD). */

@@ -1,20 +1,32 @@
 /**
- * Columnar candles from the recorded files in resources/market (formats in SOURCES.md): one
- * typed array per field, sorted by time, de-duplicated, with every gap reported. Used by the
- * replay feed, the tests that check indicators on real data, and backtests.
+ * The one loader of recorded candles (resources/market, formats in SOURCES.md): parses the files
+ * of a series into one Float64Array per field, validates every row, merges the files on one
+ * ascending timeline, reports gaps, then applies the caller's window and resampling. Used by the
+ * replay feed, the tests that check indicators and streams on real data, the backtest runner,
+ * the bench and the CLI.
  *
- * Fail fast: a row that does not parse, or a candle with high < low or a non-positive price,
- * stops the load with the file and line, rather than flowing into indicators.
+ * Rules (a broken one stops the load with a RecordedDataError naming `file:line`):
+ * - header: Binance files may start with `open_time,open,high,low,close,volume,…`; the
+ *   CryptoDataDownload files have a banner line and then `Date,Symbol,Open,High,Low,Close,…`.
+ *   Anything else that is not a candle row fails.
+ * - times: readable, on the timeframe's UTC boundaries, unique. Rows come out ascending: a
+ *   newest-first file (the Coinbase hourly ones) is reversed, rows out of their file's order are
+ *   sorted into place and counted (`outOfOrder`). A row repeating the time of another row is
+ *   skipped and counted (`duplicates`) when its values are identical, refused when they differ
+ *   (within a file or across files).
+ * - prices: finite and positive; high >= max(open, close); low <= min(open, close).
+ * - volume: finite and >= 0.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { rangeSeries, resample, type BarSeries } from '../../backtest/bars';
 import { Dec } from '../../domain/decimal';
-import type { Bar, Timeframe } from '../../domain/market';
+import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 
-export class MarketDataError extends Error {
+export class RecordedDataError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'MarketDataError';
+    this.name = 'RecordedDataError';
   }
 }
 
@@ -37,36 +49,52 @@ export interface Gap {
 }
 
 export interface LoadReport {
+  symbol: string;
+  /** File names read, in the order read. */
   files: string[];
+  /** Timeframe of the recording that was read (the result may be resampled from it). */
+  sourceTimeframe: Timeframe;
+  sourceTimeframeMs: number;
+  /** Candle rows parsed (banner, header and blank lines excluded). */
   rowsRead: number;
+  /** Distinct bars in the whole recording. */
   rows: number;
+  /** Rows skipped: identical repeats of a bar already read (`rowsRead - rows`). */
   duplicates: number;
-  /** The source was not in ascending time order (the Coinbase hourly files are newest-first). */
+  /** The source was not in ascending time order (a newest-first file, rows or files out of order): sorted. */
   reordered: boolean;
+  /** Steps against a file's own direction (rows sorted into place), summed over the files. */
+  outOfOrder: number;
+  /** Missing bars over the whole recording at the source timeframe. */
   gaps: Gap[];
   missingBars: number;
   zeroVolumeBars: number;
+  /** Bars returned: after the window and the resampling. */
+  bars: number;
 }
 
-export interface Columns {
-  symbol: string;
+/** Columnar bars (a BarSeries) with their timeframe and the report of the load. */
+export interface Columns extends BarSeries {
   timeframe: Timeframe;
-  timeframeMs: number;
-  length: number;
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
   report: LoadReport;
 }
 
-const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 };
+export interface LoadOptions {
+  /** Keep bars whose open time is >= from (epoch ms). */
+  from?: number | undefined;
+  /** Keep bars whose open time is < to (epoch ms). */
+  to?: number | undefined;
+  /**
+   * true (default): read the coarsest recording whose timeframe divides the requested one and
+   * resample it (UTC-aligned buckets, gaps stay gaps). false: only a recording at exactly the
+   * requested timeframe.
+   */
+  resample?: boolean | undefined;
+}
 
 /** Recognises the recorded files of a directory by name. */
 export function listRecorded(dir: string): RecordedFile[] {
-  if (!fs.existsSync(dir)) throw new MarketDataError(`market data directory not found: ${dir}`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new RecordedDataError(`market data directory not found: ${dir}`);
   const out: RecordedFile[] = [];
   for (const f of fs.readdirSync(dir).sort()) {
     let m = /^Coinbase_([A-Z]+)(USD)_(1h|d)\.csv$/.exec(f);
@@ -80,147 +108,44 @@ export function listRecorded(dir: string): RecordedFile[] {
   return out;
 }
 
-/** "2019-06-04 01-AM" or "2019-06-04" (UTC) to epoch ms; 12-AM is midnight, 12-PM noon. */
-export function parseCddTime(s: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2})-(AM|PM))?$/.exec(s);
-  if (!m) return NaN;
-  let h = m[4] === undefined ? 0 : Number(m[4]) % 12;
-  if (m[5] === 'PM') h += 12;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), h);
-}
-
-interface Raw {
-  t: number[];
-  o: number[];
-  h: number[];
-  l: number[];
-  c: number[];
-  v: number[];
-}
-
-function parseInto(f: RecordedFile, raw: Raw): number {
-  const text = fs.readFileSync(f.file, 'utf8');
-  let start = 0;
-  let line = 0;
-  let read = 0;
-  const name = path.basename(f.file);
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const s = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-    start = end + 1;
-    line++;
-    if (s.length === 0) continue;
-    const c = s.split(',');
-    let t: number;
-    let k: number; // index of the open column
-    if (f.format === 'binance') {
-      if (line === 1 && !/^\d/.test(c[0]!)) continue; // optional header
-      t = Number(c[0]);
-      k = 1;
-    } else {
-      if (!/^\d{4}-/.test(c[0]!)) {
-        if (line <= 2) continue; // banner and header
-        throw new MarketDataError(`${name} line ${line}: unreadable date ${JSON.stringify(c[0]!.slice(0, 30))}`);
-      }
-      t = parseCddTime(c[0]!);
-      k = 2;
-    }
-    const o = Number(c[k]);
-    const h = Number(c[k + 1]);
-    const l = Number(c[k + 2]);
-    const cl = Number(c[k + 3]);
-    const v = Number(c[k + 4]);
-    if (![t, o, h, l, cl, v].every(Number.isFinite) || c[k + 4] === undefined || c[k + 4] === '') {
-      throw new MarketDataError(`${name} line ${line}: not a candle: ${JSON.stringify(s.slice(0, 60))}`);
-    }
-    if (!(l > 0 && h >= l && o >= l && o <= h && cl >= l && cl <= h && v >= 0)) {
-      throw new MarketDataError(`${name} line ${line}: inconsistent candle (o ${o}, h ${h}, l ${l}, c ${cl}, v ${v})`);
-    }
-    raw.t.push(t);
-    raw.o.push(o);
-    raw.h.push(h);
-    raw.l.push(l);
-    raw.c.push(cl);
-    raw.v.push(v);
-    read++;
+/**
+ * Bars of `symbol` at `timeframe` from the recordings in `dir`, optionally windowed to
+ * [from, to) and (by default) resampled from the coarsest recording that divides the timeframe:
+ * 1h data for a 4h series, not 1m data.
+ */
+export function loadRecorded(dir: string, symbol: string, timeframe: Timeframe, options: LoadOptions = {}): Columns {
+  const targetMs = TIMEFRAME_MS[timeframe];
+  if (targetMs === undefined) throw new RecordedDataError(`unknown timeframe ${JSON.stringify(timeframe)} (one of ${Object.keys(TIMEFRAME_MS).join(', ')})`);
+  if (typeof symbol !== 'string' || symbol === '') throw new RecordedDataError('a symbol is required, like BTC-USD');
+  const { from, to } = options;
+  for (const [name, v] of [['from', from], ['to', to]] as const) {
+    if (v !== undefined && !Number.isFinite(v)) throw new RecordedDataError(`${name} must be a time in epoch ms, got ${String(v)}`);
   }
-  return read;
-}
+  if (from !== undefined && to !== undefined && from >= to) throw new RecordedDataError(`from (${iso(from)}) must be before to (${iso(to)})`);
 
-/** Loads one or more files of the same symbol and timeframe into sorted, de-duplicated columns. */
-export function loadColumns(files: readonly RecordedFile[]): Columns {
-  if (files.length === 0) throw new MarketDataError('no files to load');
-  const { symbol, timeframe } = files[0]!;
-  for (const f of files) {
-    if (f.symbol !== symbol || f.timeframe !== timeframe) throw new MarketDataError(`cannot mix ${symbol} ${timeframe} with ${f.symbol} ${f.timeframe}`);
+  const recorded = listRecorded(dir);
+  const all = recorded.filter((f) => f.symbol === symbol);
+  if (all.length === 0) {
+    const have = [...new Set(recorded.map((f) => f.symbol))].sort().join(', ');
+    throw new RecordedDataError(`no recorded data for ${symbol} in ${dir} (available: ${have || 'none'})`);
   }
-  const raw: Raw = { t: [], o: [], h: [], l: [], c: [], v: [] };
-  let rowsRead = 0;
-  for (const f of files) rowsRead += parseInto(f, raw);
-  const n = raw.t.length;
-  let reordered = false;
-  for (let i = 1; i < n && !reordered; i++) if (raw.t[i]! < raw.t[i - 1]!) reordered = true;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  // Stable sort: among duplicates the first occurrence in file order is kept.
-  if (reordered) idx.sort((a, b) => raw.t[a]! - raw.t[b]! || a - b);
-  const tfMs = TF_MS[timeframe];
-  const time = new Float64Array(n);
-  const open = new Float64Array(n);
-  const high = new Float64Array(n);
-  const low = new Float64Array(n);
-  const close = new Float64Array(n);
-  const volume = new Float64Array(n);
-  let len = 0;
-  let duplicates = 0;
-  let zeroVolumeBars = 0;
-  const gaps: Gap[] = [];
-  let missingBars = 0;
-  for (const i of idx) {
-    const t = raw.t[i]!;
-    if (len > 0 && time[len - 1] === t) {
-      duplicates++;
-      continue;
-    }
-    if (len > 0) {
-      const missing = Math.round((t - time[len - 1]!) / tfMs) - 1;
-      if (missing > 0) {
-        gaps.push({ after: time[len - 1]!, before: t, missing });
-        missingBars += missing;
-      }
-    }
-    time[len] = t;
-    open[len] = raw.o[i]!;
-    high[len] = raw.h[i]!;
-    low[len] = raw.l[i]!;
-    close[len] = raw.c[i]!;
-    volume[len] = raw.v[i]!;
-    if (raw.v[i] === 0) zeroVolumeBars++;
-    len++;
+  const usable = all.filter((f) => (options.resample === false ? f.timeframe === timeframe : TIMEFRAME_MS[f.timeframe] <= targetMs && targetMs % TIMEFRAME_MS[f.timeframe] === 0));
+  if (usable.length === 0) {
+    const tfs = [...new Set(all.map((f) => `${TIMEFRAME_MS[f.timeframe] / 60_000} min`))].join(', ');
+    throw new RecordedDataError(
+      options.resample === false
+        ? `${symbol} is recorded at ${tfs}: no ${targetMs / 60_000} min recording (resampling is off)`
+        : `${symbol} is recorded at ${tfs}: a ${targetMs / 60_000} min series needs a recording at that timeframe or a divisor of it`,
+    );
   }
-  return {
-    symbol,
-    timeframe,
-    timeframeMs: tfMs,
-    length: len,
-    time: time.subarray(0, len),
-    open: open.subarray(0, len),
-    high: high.subarray(0, len),
-    low: low.subarray(0, len),
-    close: close.subarray(0, len),
-    volume: volume.subarray(0, len),
-    report: { files: files.map((f) => path.basename(f.file)), rowsRead, rows: len, duplicates, reordered, gaps, missingBars, zeroVolumeBars },
-  };
-}
-
-/** Every recorded file of `symbol` at `timeframe` in `dir`. */
-export function loadRecorded(dir: string, symbol: string, timeframe: Timeframe): Columns {
-  const files = listRecorded(dir).filter((f) => f.symbol === symbol && f.timeframe === timeframe);
-  if (files.length === 0) {
-    const have = listRecorded(dir).map((f) => `${f.symbol} ${f.timeframe}`);
-    throw new MarketDataError(`no recorded ${symbol} ${timeframe} data in ${dir} (have: ${[...new Set(have)].join(', ') || 'none'})`);
+  const bestMs = Math.max(...usable.map((f) => TIMEFRAME_MS[f.timeframe]));
+  const { series, report } = loadFiles(usable.filter((f) => TIMEFRAME_MS[f.timeframe] === bestMs));
+  const ranged = rangeSeries(series, from, to);
+  if (ranged.length === 0) {
+    throw new RecordedDataError(`no ${symbol} bars in the requested range; the recording covers ${iso(series.time[0]!)} to ${iso(series.time[series.length - 1]!)}`);
   }
-  return loadColumns(files);
+  const out = resample(ranged, targetMs);
+  return { ...out, timeframe, report: { ...report, bars: out.length } };
 }
 
 /** Row `i` as a Bar with decimal strings (shortest round-trip form of each recorded value). */
@@ -243,4 +168,338 @@ export const decStr = (n: number): string => Dec.fromMeasured(n).toString();
 /** resources/market of this checkout or package. */
 export function defaultMarketDataDir(): string {
   return path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../resources/market');
+}
+
+/** "2019-06-04 01-AM" or "2019-06-04" (UTC) to epoch ms, NaN if it is not one; 12-AM is midnight, 12-PM noon. */
+export function parseCddTime(s: string): number {
+  return cddTime(s, 0, s.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing. Hot path for million-row files: one pass over the text by character codes, numbers
+// parsed in place, rows written straight into typed arrays.
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const NUMBER_RE = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
+
+/**
+ * The number in s[a, b), NaN if it is not a plain decimal. Identical to `Number(s.slice(a, b))`
+ * for every decimal it accepts: up to 15 significant digits the digits form an exact integer m
+ * and m / 10^k is one correctly rounded division; anything longer goes through Number.
+ */
+export function parseDecimal(s: string, a: number, b: number): number {
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (let i = a; i < b; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      m = m * 10 + (ch - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (ch === 46 && frac < 0) {
+      frac = 0;
+    } else {
+      return slowNumber(s, a, b);
+    }
+  }
+  if (digits === 0 || digits > 15) return slowNumber(s, a, b);
+  return frac > 0 ? m / POW10[frac]! : m;
+}
+
+function slowNumber(s: string, a: number, b: number): number {
+  const t = s.slice(a, b);
+  return NUMBER_RE.test(t) ? Number(t) : NaN;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function digitsAt(s: string, a: number, n: number): number {
+  let v = 0;
+  for (let i = a; i < a + n; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 48 || ch > 57) return NaN;
+    v = v * 10 + (ch - 48);
+  }
+  return v;
+}
+
+/** CryptoDataDownload time in s[a, b): `YYYY-MM-DD` or `YYYY-MM-DD HH-AM|PM` (12-hour clock, UTC). */
+function cddTime(s: string, a: number, b: number): number {
+  const len = b - a;
+  if ((len !== 10 && len !== 16) || s.charCodeAt(a + 4) !== 45 || s.charCodeAt(a + 7) !== 45) return NaN;
+  const y = digitsAt(s, a, 4);
+  const mo = digitsAt(s, a + 5, 2);
+  const d = digitsAt(s, a + 8, 2);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return NaN;
+  let h = 0;
+  if (len === 16) {
+    const h12 = digitsAt(s, a + 11, 2);
+    const ap = s.charCodeAt(a + 14);
+    if (s.charCodeAt(a + 10) !== 32 || s.charCodeAt(a + 13) !== 45 || s.charCodeAt(a + 15) !== 77 || !(h12 >= 1 && h12 <= 12) || (ap !== 65 && ap !== 80)) return NaN;
+    h = (h12 % 12) + (ap === 80 ? 12 : 0);
+  }
+  return Date.UTC(y, mo - 1, d, h);
+}
+
+const iso = (t: number): string => (Number.isFinite(t) && Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t));
+
+/** Rows of all files, in file order; `line` maps a row back to its source line for messages. */
+interface Sink {
+  n: number;
+  t: Float64Array;
+  o: Float64Array;
+  h: Float64Array;
+  l: Float64Array;
+  c: Float64Array;
+  v: Float64Array;
+  line: Int32Array;
+}
+
+function newSink(cap: number): Sink {
+  return { n: 0, t: new Float64Array(cap), o: new Float64Array(cap), h: new Float64Array(cap), l: new Float64Array(cap), c: new Float64Array(cap), v: new Float64Array(cap), line: new Int32Array(cap) };
+}
+
+function ensure(s: Sink, extra: number): Sink {
+  if (s.n + extra <= s.t.length) return s;
+  const g = newSink(Math.max(s.n + extra, s.t.length * 2));
+  g.n = s.n;
+  for (const k of ['t', 'o', 'h', 'l', 'c', 'v', 'line'] as const) g[k].set(s[k].subarray(0, s.n));
+  return g;
+}
+
+/** A file's rows in the sink: [start, end). */
+interface Run {
+  file: string;
+  start: number;
+  end: number;
+}
+
+const BINANCE_HEADER = ['open_time', 'open', 'high', 'low', 'close', 'volume'];
+const CDD_HEADER = ['date', 'symbol', 'open', 'high', 'low', 'close'];
+
+function sameValues(s: Sink, i: number, o: number, h: number, l: number, c: number, v: number): boolean {
+  return s.o[i] === o && s.h[i] === h && s.l[i] === l && s.c[i] === c && s.v[i] === v;
+}
+
+const fmtRow = (o: number, h: number, l: number, c: number, v: number): string => `o ${o}, h ${h}, l ${l}, c ${c}, v ${v}`;
+const describeRow = (s: Sink, i: number): string => fmtRow(s.o[i]!, s.h[i]!, s.l[i]!, s.c[i]!, s.v[i]!);
+
+/** Parses one file into the sink in file order, validating every row. */
+function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
+  const text = fs.readFileSync(f.file, 'utf8');
+  const len = text.length;
+  let lines = 1;
+  for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) lines++;
+  const s = ensure(sink0, lines);
+  const name = f.file;
+  const tfMs = TIMEFRAME_MS[f.timeframe];
+  const binance = f.format === 'binance';
+  const fields = binance ? 6 : 7; // Binance: open_time,o,h,l,c,v ; CDD: Date,Symbol,o,h,l,c,volume
+  const k = binance ? 1 : 2; // index of the open column
+  const start = s.n;
+  const comma = [0, 0, 0, 0, 0, 0, 0, 0];
+  let pos = 0;
+  let line = 0;
+  let header = false;
+  const fail = (msg: string): never => {
+    throw new RecordedDataError(`${name}:${line}: ${msg}`);
+  };
+  while (pos < len) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = len;
+    const a = pos;
+    let b = end;
+    if (b > a && text.charCodeAt(b - 1) === 13) b--;
+    pos = end + 1;
+    line++;
+    if (b === a) continue;
+    // Field boundaries: comma[i] is the index of the comma ending field i.
+    let nf = 0;
+    let p = a - 1;
+    while (nf < fields) {
+      const q = text.indexOf(',', p + 1);
+      if (q < 0 || q >= b) {
+        comma[nf++] = b;
+        break;
+      }
+      comma[nf++] = q;
+      p = q;
+    }
+    const c0 = text.charCodeAt(a);
+    if (c0 < 48 || c0 > 57) {
+      const cells = text.slice(a, b).split(',').slice(0, 6).map((x) => x.trim().toLowerCase());
+      const want = binance ? BINANCE_HEADER : CDD_HEADER;
+      if (s.n === start && !header && cells.length >= want.length && want.every((w, i) => cells[i] === w)) {
+        header = true;
+        continue;
+      }
+      // The CryptoDataDownload banner: the first line, before the header.
+      if (!binance && line === 1) continue;
+      if (s.n === start && !header) fail(`expected the header ${want.join(',')},… or a candle row, found ${JSON.stringify(text.slice(a, Math.min(b, a + 60)))}`);
+      fail(`not a candle row: ${JSON.stringify(text.slice(a, Math.min(b, a + 60)))}`);
+    }
+    if (!binance && !header) fail(`a candle row before the header ${CDD_HEADER.join(',')},…`);
+    if (nf < fields) fail(`expected ${fields} fields (${binance ? 'open_time,open,high,low,close,volume' : 'Date,Symbol,Open,High,Low,Close,Volume'}), found ${nf}: ${JSON.stringify(text.slice(a, Math.min(b, a + 60)))}`);
+    const t = binance ? parseDecimal(text, a, comma[0]!) : cddTime(text, a, comma[0]!);
+    if (!Number.isFinite(t)) fail(`unreadable time ${JSON.stringify(text.slice(a, Math.min(comma[0]!, a + 30)))}`);
+    const o = parseDecimal(text, comma[k - 1]! + 1, comma[k]!);
+    const h = parseDecimal(text, comma[k]! + 1, comma[k + 1]!);
+    const l = parseDecimal(text, comma[k + 1]! + 1, comma[k + 2]!);
+    const c = parseDecimal(text, comma[k + 2]! + 1, comma[k + 3]!);
+    const v = parseDecimal(text, comma[k + 3]! + 1, comma[k + 4]!);
+    if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
+      const names = ['open', 'high', 'low', 'close', 'volume'];
+      const vals = [o, h, l, c, v];
+      const i = vals.findIndex((x) => !Number.isFinite(x));
+      fail(`${names[i]} is not a number: ${JSON.stringify(text.slice(comma[k + i - 1]! + 1, comma[k + i]!).slice(0, 30))}`);
+    }
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) fail(`prices must be positive (o ${o}, h ${h}, l ${l}, c ${c})`);
+    if (h < o || h < c) fail(`high ${h} is below max(open ${o}, close ${c})`);
+    if (l > o || l > c) fail(`low ${l} is above min(open ${o}, close ${c})`);
+    if (v < 0) fail(`negative volume ${v}`);
+    if (t % tfMs !== 0) fail(`time ${iso(t)} is not on a ${f.timeframe} boundary`);
+    const n = s.n;
+    s.t[n] = t;
+    s.o[n] = o;
+    s.h[n] = h;
+    s.l[n] = l;
+    s.c[n] = c;
+    s.v[n] = v;
+    s.line[n] = line;
+    s.n = n + 1;
+  }
+  return { sink: s, run: { file: name, start, end: s.n } };
+}
+
+/** The run (file) holding sink row i. */
+function runOf(runs: readonly Run[], i: number): Run {
+  return runs.find((r) => i >= r.start && i < r.end)!;
+}
+
+/**
+ * Puts the rows of every file on one ascending timeline. A newest-first file is reversed; a file
+ * that is neither ascending nor descending throughout, or files that overlap, are sorted (stable:
+ * among rows of one time the first read comes first). A time read twice keeps one bar when the
+ * rows agree and is refused, naming both rows, when they do not.
+ */
+function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: number; reordered: boolean; outOfOrder: number } {
+  let reordered = false;
+  let sort = false;
+  let outOfOrder = 0;
+  let prevEnd = -1; // last row of the previous non-empty run
+  for (const run of runs) {
+    let up = 0;
+    let down = 0;
+    for (let i = run.start + 1; i < run.end; i++) {
+      const d = s.t[i]! - s.t[i - 1]!;
+      if (d > 0) up++;
+      else if (d < 0) down++;
+    }
+    if (down > 0 && up === 0) {
+      for (const key of ['t', 'o', 'h', 'l', 'c', 'v', 'line'] as const) s[key].subarray(run.start, run.end).reverse();
+      reordered = true;
+    } else if (down > 0) {
+      sort = true;
+      outOfOrder += Math.min(up, down);
+    }
+    if (run.end === run.start) continue;
+    if (prevEnd >= 0 && s.t[run.start]! < s.t[prevEnd]!) sort = true;
+    prevEnd = run.end - 1;
+  }
+  const n = s.n;
+  let order: Uint32Array | null = null;
+  if (sort) {
+    reordered = true;
+    const t = s.t;
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => t[a]! - t[b]! || a - b);
+  }
+  // One pass: permute (when sorted) and drop repeated times. In place when nothing was sorted:
+  // the write index never passes the read index.
+  const out = order ? newSink(n) : s;
+  let w = 0;
+  let kept = -1; // sink index of the row last kept
+  let duplicates = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order ? order[k]! : k;
+    const t = s.t[i]!;
+    if (w > 0 && out.t[w - 1] === t) {
+      if (!sameValues(out, w - 1, s.o[i]!, s.h[i]!, s.l[i]!, s.c[i]!, s.v[i]!)) {
+        const first = `${runOf(runs, kept).file}:${s.line[kept]}`;
+        throw new RecordedDataError(`${runOf(runs, i).file}:${s.line[i]}: repeats the time ${iso(t)} of ${first} with different values (${describeRow(s, i)} vs ${describeRow(out, w - 1)})`);
+      }
+      duplicates++;
+      continue;
+    }
+    if (order || w !== i) {
+      out.t[w] = t;
+      out.o[w] = s.o[i]!;
+      out.h[w] = s.h[i]!;
+      out.l[w] = s.l[i]!;
+      out.c[w] = s.c[i]!;
+      out.v[w] = s.v[i]!;
+      out.line[w] = s.line[i]!;
+    }
+    kept = i;
+    w++;
+  }
+  out.n = w;
+  return { sink: out, duplicates, reordered, outOfOrder };
+}
+
+/** Loads files of one symbol and timeframe into one ascending, de-duplicated, validated series. */
+function loadFiles(files: readonly RecordedFile[]): { series: BarSeries; report: Omit<LoadReport, 'bars'> } {
+  if (files.length === 0) throw new RecordedDataError('no files to load');
+  const { symbol, timeframe } = files[0]!;
+  for (const f of files) {
+    if (f.symbol !== symbol || f.timeframe !== timeframe) throw new RecordedDataError(`cannot mix ${symbol} ${timeframe} with ${f.symbol} ${f.timeframe} (${f.file})`);
+  }
+  let sink = newSink(0);
+  const runs: Run[] = [];
+  for (const f of files) {
+    const r = parseFile(f, sink);
+    sink = r.sink;
+    runs.push(r.run);
+  }
+  const rowsRead = sink.n;
+  const { sink: merged, duplicates, reordered, outOfOrder } = toTimeline(sink, runs);
+  sink = merged;
+  const n = sink.n;
+  const names = files.map((f) => path.basename(f.file));
+  if (n === 0) throw new RecordedDataError(`no candle rows in ${names.join(', ')}`);
+  const tfMs = TIMEFRAME_MS[timeframe];
+  const gaps: Gap[] = [];
+  let missingBars = 0;
+  let zeroVolumeBars = 0;
+  const t = sink.t;
+  const v = sink.v;
+  for (let i = 0; i < n; i++) {
+    if (v[i] === 0) zeroVolumeBars++;
+    if (i > 0) {
+      const missing = (t[i]! - t[i - 1]!) / tfMs - 1;
+      if (missing > 0) {
+        gaps.push({ after: t[i - 1]!, before: t[i]!, missing });
+        missingBars += missing;
+      }
+    }
+  }
+  const series: BarSeries = {
+    symbol,
+    timeframeMs: tfMs,
+    length: n,
+    time: sink.t.subarray(0, n),
+    open: sink.o.subarray(0, n),
+    high: sink.h.subarray(0, n),
+    low: sink.l.subarray(0, n),
+    close: sink.c.subarray(0, n),
+    volume: sink.v.subarray(0, n),
+  };
+  return {
+    series,
+    report: { symbol, files: names, sourceTimeframe: timeframe, sourceTimeframeMs: tfMs, rowsRead, rows: n, duplicates, reordered, outOfOrder, gaps, missingBars, zeroVolumeBars },
+  };
 }
