@@ -11,9 +11,17 @@ import { DataError, defaultMarketDir } from '../backtest/data';
 import { createEngine } from '../backtest/engine';
 import { ResampleError } from '../backtest/bars';
 import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';
-import type { BacktestSummary } from '../backtest/result';
+import type { BacktestSummary, ModelUsage } from '../backtest/result';
 import { BacktestSpecSchema, type BacktestSpec } from '../backtest/spec';
 import { BacktestStore, rowSummary, type BacktestRow } from '../backtest/store';
+import path from 'node:path';
+import { LlmClient } from '../agents/llm/client';
+import { resolveAgentModel } from '../agents/llm/models';
+import { executionPromptId, loadDefaultTemplates, type PromptId } from '../agents/prompts';
+import { AgentStore } from '../agents/store';
+import { packageRoot } from '../runtime/package-root';
+import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, type Clock, type ModelDriver, type ModelPort } from '../backtest/model-driver';
+import { AgentParams } from '../backtest/strategies/agent';
 import type { ActivityDeps } from './deps';
 
 export interface BacktestStartInput {
@@ -29,15 +37,51 @@ export interface BacktestProgress {
   totalBars: number;
 }
 
+/** What `backtestPrepare` tells the workflow beyond progress. */
+export interface BacktestPrepared extends BacktestProgress {
+  /** The strategy asks a model (slow chunks: rate limits, network). */
+  model?: boolean;
+  /** Upper bound on steps per chunk, so a chunk holds a bounded number of model decisions. */
+  maxChunkSteps?: number;
+}
+
+/** Test seams: the model and the clock the rate limit waits on (default: the configured LlmClient, wall clock). */
+export interface BacktestActivityOptions {
+  model?: ModelPort;
+  clock?: Clock;
+}
+
+/** Model decisions (per symbol) per chunk of an `agent` run: its checkpoint granularity. */
+const MODEL_DECISIONS_PER_CHUNK = 100;
+
 export type BacktestReadOp = { kind: 'get'; id: string; full: boolean } | { kind: 'list'; limit: number } | { kind: 'compare'; ids: string[] };
 
 /** Steps between heartbeats inside a chunk. */
 const HEARTBEAT_STEPS = 50_000;
 
-export function createBacktestActivities(deps: ActivityDeps) {
+export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActivityOptions = {}) {
   const marketDir = deps.marketDir ?? defaultMarketDir();
   let store: BacktestStore | null = null;
   const db = () => (store ??= BacktestStore.forDataDir(deps.dataDir));
+  let agents: AgentStore | null = null;
+  let templates: Record<PromptId, string> | null = null;
+  let llm: ModelPort | null = opts.model ?? null;
+  /** The execution agent's model, from the same settings and secrets the live agent uses. */
+  const executionModel = (): ModelPort => (llm ??= LlmClient.forAgent(deps.config, 'execution'));
+  /** The active (latest) version of a prompt in agents.sqlite, as the live agent renders it. */
+  const activePrompt = (id: PromptId) => {
+    templates ??= loadDefaultTemplates(path.join(packageRoot().root, 'prompts'));
+    return (agents ??= AgentStore.open(deps.dataDir)).activePrompt(id, templates[id], Date.now());
+  };
+  const modelRequired = () => {
+    const m = opts.model?.model ?? resolveAgentModel(deps.config, 'execution');
+    if (!m.configured) {
+      throw ApplicationFailure.nonRetryable(
+        `strategy agent needs the execution agent's model and none is configured (${m.reason ?? 'no model'}): set EXECUTION_MODEL or OPENAI_MODEL with OPENAI_BASE_URL or OPENAI_API_KEY (Settings → Models), or use strategy policy for the built-in deterministic policy`,
+        'model_not_configured',
+      );
+    }
+  };
   // Loaded bars per backtest id for the life of the worker: chunks of one run reuse them.
   const cache = new Map<string, Prepared>();
 
@@ -59,16 +103,22 @@ export function createBacktestActivities(deps: ActivityDeps) {
 
   return {
     /** Validates the spec, loads the data and registers the run. Bad input fails at once, never retried. */
-    async backtestPrepare(input: BacktestStartInput): Promise<BacktestProgress> {
+    async backtestPrepare(input: BacktestStartInput): Promise<BacktestPrepared> {
       let spec: BacktestSpec;
       try {
         spec = BacktestSpecSchema.parse(input.spec);
+        // No model, no run: fail before loading data or registering anything.
+        if (spec.strategy === 'agent') modelRequired();
         const p = prepared(input.id, spec);
         const totalBars = p.series.reduce((n, s) => n + s.length, 0);
         db().create(input.id, spec, input.createdAt, totalBars, p.totalSteps);
         const cp = db().checkpoint(input.id);
-        return { stepsDone: cp?.stepsDone ?? 0, totalSteps: p.totalSteps, barsDone: cp?.barsDone ?? 0, totalBars };
+        const progress = { stepsDone: cp?.stepsDone ?? 0, totalSteps: p.totalSteps, barsDone: cp?.barsDone ?? 0, totalBars };
+        if (spec.strategy !== 'agent') return progress;
+        const every = (p.cfg.strategyParams as AgentParams).every;
+        return { ...progress, model: true, maxChunkSteps: Math.max(1, every * MODEL_DECISIONS_PER_CHUNK) };
       } catch (err) {
+        if (err instanceof ApplicationFailure) throw err;
         if (err instanceof DataError || err instanceof SpecError || err instanceof ResampleError || (err as Error).name === 'ZodError') {
           throw ApplicationFailure.nonRetryable((err as Error).message, 'invalid_backtest');
         }
@@ -87,9 +137,35 @@ export function createBacktestActivities(deps: ActivityDeps) {
       if (done !== input.chunk - 1) throw ApplicationFailure.nonRetryable(`backtest ${input.id}: chunk ${input.chunk} requested after chunk ${done}`);
       const engine = createEngine(p.cfg, p.series, cp?.state);
       const ctx = Context.current();
+      let driver: ModelDriver | null = null;
+      if (p.cfg.strategy.name === 'agent') {
+        modelRequired();
+        driver = createModelDriver(p.cfg, p.series, {
+          backtestId: input.id,
+          model: executionModel(),
+          cache: db(),
+          prompt: (mode) => activePrompt(executionPromptId(mode)),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+          onWait: () => heartbeat({ chunk: input.chunk, stepsDone: engine.state().step }),
+          signal: ctx.cancellationSignal,
+        });
+      }
+      const answer = async () => {
+        if (!driver || engine.deferred().length === 0) return;
+        try {
+          await driver.answerDeferred(engine);
+        } catch (err) {
+          if (err instanceof ModelBudgetExceeded) throw ApplicationFailure.nonRetryable(err.message, 'model_budget');
+          if (err instanceof ModelCallFailed) throw err.retryable ? ApplicationFailure.retryable(err.message, 'model_failed') : ApplicationFailure.nonRetryable(err.message, 'model_failed');
+          throw err;
+        }
+      };
       let left = input.chunkSteps;
       while (left > 0 && !engine.done()) {
+        // A checkpoint may hold a question still waiting (stored mid-decision): answer it first.
+        await answer();
         left -= engine.run(Math.min(left, HEARTBEAT_STEPS));
+        await answer();
         const st = engine.state();
         heartbeat({ chunk: input.chunk, stepsDone: st.step });
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
@@ -97,6 +173,7 @@ export function createBacktestActivities(deps: ActivityDeps) {
         // Yield so heartbeats and cancellation are delivered between slices.
         await new Promise((r) => setImmediate(r));
       }
+      await answer();
       const state = engine.save();
       db().saveCheckpoint(input.id, { chunk: input.chunk, stepsDone: state.step, barsDone: state.barsSeen, state });
       return progress(state.step, state.barsSeen);
@@ -109,7 +186,13 @@ export function createBacktestActivities(deps: ActivityDeps) {
       const cp = db().checkpoint(input.id);
       if (!cp || cp.stepsDone < row.totalSteps) throw ApplicationFailure.nonRetryable(`backtest ${input.id} is not finished (${cp?.stepsDone ?? 0}/${row.totalSteps} steps)`);
       const p = prepared(input.id, row.spec);
-      const result = buildResult(row.spec, p, cp.state, { id: input.id, createdAt: row.createdAt, finishedAt: Date.now() });
+      let usage: ModelUsage | undefined;
+      if (p.cfg.strategy.name === 'agent') {
+        const params = p.cfg.strategyParams as AgentParams;
+        const model = opts.model?.model ?? resolveAgentModel(deps.config, 'execution');
+        usage = modelUsage({ strategies: cp.state.strategies, spend: db().modelSpend(input.id), model, params, promptVersion: activePrompt(executionPromptId(params.mode)).version });
+      }
+      const result = buildResult(row.spec, p, cp.state, { id: input.id, createdAt: row.createdAt, finishedAt: Date.now() }, usage);
       db().finish(result);
       cache.delete(input.id);
       deps.bus.emit('backtest.progress', { id: input.id, status: 'completed', barsDone: cp.barsDone, totalBars: row.totalBars, stepsDone: cp.stepsDone, totalSteps: row.totalSteps });

@@ -8,6 +8,44 @@ export const PerformanceSchema = PerformanceMetricsSchema;
 
 const Tail = TailRiskSchema;
 
+/** The `agent` strategy's model use: decisions by outcome, cache, tokens and cost. */
+export const ModelUsageSchema = z.object({
+  model: z.string(),
+  baseUrl: z.string().nullable(),
+  mode: z.enum(['conservative', 'standard', 'aggressive']),
+  promptId: z.string(),
+  promptVersion: z.number(),
+  every: z.number(),
+  decisions: z.number(),
+  /** Model requests the decisions made (up to 5 steps each), answered by the model or the cache. */
+  requests: z.number(),
+  /** Requests this run sent to the model; the rest were cache hits. */
+  calls: z.number(),
+  cacheHits: z.number(),
+  buys: z.number(),
+  sells: z.number(),
+  holds: z.number(),
+  refusals: z.number(),
+  /** Garbled tool calls (bad JSON, bad arguments, unknown tool): answered with the error, as live. */
+  invalidCalls: z.number(),
+  /** Decisions with no valid answer within the steps: no change. */
+  invalidDecisions: z.number(),
+  unfilledLimits: z.number(),
+  rejected: z.number(),
+  lastBarSkips: z.number(),
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  /** Cost of every response used, cached or not (USD, exact decimal string). */
+  costUsd: z.string(),
+  spentPromptTokens: z.number(),
+  spentCompletionTokens: z.number(),
+  /** What this run paid: its own requests only. */
+  spentCostUsd: z.string(),
+  /** false: the model is not on the price list (a local model); costs read 0. */
+  priced: z.boolean(),
+});
+export type ModelUsage = z.infer<typeof ModelUsageSchema>;
+
 export const BacktestSummarySchema = z.object({
   id: z.string(),
   label: z.string().nullable(),
@@ -29,6 +67,8 @@ export const BacktestSummarySchema = z.object({
   fills: z.number().nullable(),
   feesPaid: z.string().nullable(),
   error: z.string().nullable(),
+  /** Model calls, cache hits and cost of an `agent` run (absent for other strategies). */
+  model: z.object({ calls: z.number(), cacheHits: z.number(), decisions: z.number(), costUsd: z.string(), spentCostUsd: z.string() }).nullable().optional(),
 });
 export type BacktestSummary = z.infer<typeof BacktestSummarySchema>;
 
@@ -92,5 +132,7 @@ export const BacktestResultSchema = z.object({
   blocked: z.array(z.object({ symbol: z.string(), side: z.enum(['buy', 'sell']), time: z.number(), rule: z.string(), reason: z.string(), notional: z.string().nullable() })),
   blockedByRule: z.record(z.string(), z.number()),
   data: z.array(z.object({ symbol: z.string(), files: z.array(z.string()), rows: z.number(), duplicates: z.number(), gaps: z.number(), sourceTimeframeMs: z.number(), bars: z.number() })),
+  /** The `agent` strategy's model use (absent for other strategies). */
+  model: ModelUsageSchema.nullable().optional(),
 });
 export type BacktestResult = z.infer<typeof BacktestResultSchema>;

@@ -11,7 +11,7 @@ import { defaultRiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';
 import { loadBars, type LoadReport } from './data';
 import { countSteps, type EngineConfig, type EngineState } from './engine';
-import type { BacktestResult, BacktestSummary } from './result';
+import type { BacktestResult, BacktestSummary, ModelUsage } from './result';
 import type { BacktestSpec } from './spec';
 import { STRATEGIES } from './strategies';
 
@@ -55,7 +55,8 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
     riskLimits: spec.risk === 'none' ? null : spec.risk === 'default' ? defaultRiskLimits(spec.initialCash) : spec.risk,
     profitScrapePct: spec.profitScrapePct,
     strategy: def,
-    strategyParams: params.data,
+    // The agent's features annualise with the bar length, which only the spec knows.
+    strategyParams: spec.strategy === 'agent' ? { ...(params.data as object), barMs: TIMEFRAME_MS[spec.timeframe] } : params.data,
     sampleEvery: Math.max(1, Math.ceil(steps / spec.maxCurvePoints)),
     rebalanceBand: spec.rebalanceBand,
   };
@@ -76,7 +77,7 @@ export interface SummaryMeta {
 }
 
 /** The result of a finished engine state. */
-export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'series' | 'reports'>, st: EngineState, meta: SummaryMeta): BacktestResult {
+export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'series' | 'reports'>, st: EngineState, meta: SummaryMeta, model?: ModelUsage): BacktestResult {
   const marks: Record<string, string> = {};
   p.cfg.symbols.forEach((s, k) => {
     if (!Number.isNaN(st.lastClose[k]!) && st.lastClose[k] !== null) marks[s] = String(st.lastClose[k]);
@@ -116,6 +117,7 @@ export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'serie
     fills: st.fillCount,
     feesPaid: t.feesPaid,
     error: null,
+    ...(model ? { model: { calls: model.calls, cacheHits: model.cacheHits, decisions: model.decisions, costUsd: model.costUsd, spentCostUsd: model.spentCostUsd } } : {}),
   };
   return {
     summary,
@@ -142,6 +144,7 @@ export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'serie
     blocked: st.blocked,
     blockedByRule: st.blockedByRule,
     data: p.reports,
+    ...(model ? { model } : {}),
   };
 }
 

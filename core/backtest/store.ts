@@ -2,6 +2,8 @@
  * Backtest results and checkpoints in `<dataDir>/backtests.sqlite` (better-sqlite3). One row per
  * backtest: the spec, status, summary and the full result as JSON; one checkpoint row per running
  * backtest (the engine state after the last finished chunk), deleted when the result is stored.
+ * The agent strategy's model responses are cached here by request hash (shared by every run), and
+ * each run's own model calls are booked for its spend and budget.
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -30,7 +32,55 @@ CREATE TABLE IF NOT EXISTS backtest_checkpoints (
   bars_done INTEGER NOT NULL,
   state TEXT NOT NULL
 );
+-- Model responses of the agent strategy, by sha256 of (model, request): a rerun asks the cache.
+CREATE TABLE IF NOT EXISTS model_responses (
+  key TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  response TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL,
+  priced INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+-- Requests a backtest actually sent to a model (cache misses): its spend and budget.
+CREATE TABLE IF NOT EXISTS backtest_model_calls (
+  backtest_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  cost_nano INTEGER NOT NULL,
+  PRIMARY KEY (backtest_id, key)
+);
 `;
+
+/** A cached model response (the reply without its latency) and its usage. */
+export interface CachedResponse {
+  reply: StoredReply;
+  promptTokens: number;
+  completionTokens: number;
+  costNano: number;
+  priced: boolean;
+}
+
+export interface StoredReply {
+  content: string | null;
+  toolCalls: { id: string; name: string; arguments: string }[];
+  refusal: string | null;
+  finishReason: string;
+  model: string;
+}
+
+/** What one backtest has sent to a model so far. */
+export interface ModelSpend {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  costNano: number;
+  /** Largest completion seen (the cost budget's estimate for the next call). */
+  maxCompletionTokens: number;
+}
 
 export interface BacktestRow {
   id: string;
@@ -124,6 +174,32 @@ export class BacktestStore {
   result(id: string): BacktestResult | null {
     const r = this.db.prepare('SELECT result FROM backtests WHERE id = ?').get(id) as { result: string | null } | undefined;
     return r?.result ? fromJson<BacktestResult>(r.result) : null;
+  }
+
+  cachedResponse(key: string): CachedResponse | null {
+    const r = this.db.prepare('SELECT response, prompt_tokens, completion_tokens, cost_nano, priced FROM model_responses WHERE key = ?').get(key) as
+      | { response: string; prompt_tokens: number; completion_tokens: number; cost_nano: number; priced: number }
+      | undefined;
+    return r ? { reply: JSON.parse(r.response) as StoredReply, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costNano: r.cost_nano, priced: r.priced === 1 } : null;
+  }
+
+  /** Stores a fresh response and books the call against the backtest, in one transaction. */
+  recordModelCall(backtestId: string, key: string, at: number, c: CachedResponse): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO model_responses (key, model, response, prompt_tokens, completion_tokens, cost_nano, priced, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING')
+        .run(key, c.reply.model, JSON.stringify(c.reply), c.promptTokens, c.completionTokens, c.costNano, c.priced ? 1 : 0, at);
+      this.db
+        .prepare('INSERT INTO backtest_model_calls (backtest_id, key, at, prompt_tokens, completion_tokens, cost_nano) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backtest_id, key) DO NOTHING')
+        .run(backtestId, key, at, c.promptTokens, c.completionTokens, c.costNano);
+    })();
+  }
+
+  modelSpend(backtestId: string): ModelSpend {
+    const r = this.db
+      .prepare('SELECT COUNT(*) n, COALESCE(SUM(prompt_tokens),0) p, COALESCE(SUM(completion_tokens),0) c, COALESCE(SUM(cost_nano),0) cost, COALESCE(MAX(completion_tokens),0) mx FROM backtest_model_calls WHERE backtest_id = ?')
+      .get(backtestId) as { n: number; p: number; c: number; cost: number; mx: number };
+    return { calls: r.n, promptTokens: r.p, completionTokens: r.c, costNano: r.cost, maxCompletionTokens: r.mx };
   }
 
   list(limit = 200): BacktestRow[] {

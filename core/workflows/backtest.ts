@@ -25,6 +25,15 @@ const chunks = proxyActivities<BacktestActivities>({
   retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2 },
 });
 
+// An `agent` run's chunks ask a model (rate-limited, over the network): they heartbeat while they
+// wait and may take long; a retry resumes from the checkpoint and the response cache answers every
+// request already made, so nothing is paid twice.
+const modelChunks = proxyActivities<BacktestActivities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '5 seconds', backoffCoefficient: 2 },
+});
+
 export interface BacktestWorkflowInput extends BacktestStartInput {
   /** Engine steps per activity: the checkpoint granularity. */
   chunkSteps?: number;
@@ -41,16 +50,19 @@ export const backtestProgressQuery = defineQuery<BacktestWorkflowProgress>('back
 export const DEFAULT_CHUNK_STEPS = 500_000;
 
 export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<BacktestSummary> {
-  const chunkSteps = Math.max(1000, input.chunkSteps ?? DEFAULT_CHUNK_STEPS);
+  let chunkSteps = Math.max(1000, input.chunkSteps ?? DEFAULT_CHUNK_STEPS);
   const state: BacktestWorkflowProgress = { id: input.id, status: 'preparing', chunk: 0, stepsDone: 0, totalSteps: 0, barsDone: 0, totalBars: 0 };
   setHandler(backtestProgressQuery, () => state);
   try {
-    Object.assign(state, await quick.backtestPrepare(input));
+    const { model, maxChunkSteps, ...prepared } = await quick.backtestPrepare(input);
+    Object.assign(state, prepared);
+    if (maxChunkSteps !== undefined) chunkSteps = Math.min(chunkSteps, maxChunkSteps);
+    const run = model ? modelChunks : chunks;
     state.status = 'running';
     const n = Math.ceil(state.totalSteps / chunkSteps);
     for (let c = 0; c < n; c++) {
       state.chunk = c;
-      Object.assign(state, await chunks.backtestRunChunk({ id: input.id, chunk: c, chunkSteps }));
+      Object.assign(state, await run.backtestRunChunk({ id: input.id, chunk: c, chunkSteps }));
     }
     state.status = 'finishing';
     const summary = await quick.backtestFinish({ id: input.id });

@@ -23,6 +23,7 @@ import {
 import type { createAgentActivities, ExecToolResult } from '../activities/agents';
 import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
 import type { ChatMessage } from '../agents/llm/types';
+import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView } from '../agents/execution-prompt';
 import { WORKFLOW_IDS } from '../domain/ids';
 
 type Mode = 'conservative' | 'standard' | 'aggressive';
@@ -305,28 +306,15 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
     portfolio: { equity: string; cash: string; quote: string; positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[]; limits: { name: string; value: string }[] },
   ): Promise<{ record: DecisionRecord | null; error: string | null }> {
     const promptId = `execution-${s.mode}` as const;
-    const view = {
-      now: new Date().toISOString(),
-      mode: s.mode,
-      markets: points.map((p) => ({
-        symbol: p.symbol,
-        price: p.price,
-        changePct: s.lastDecisionPrices[p.symbol] ? (((Number(p.price) - Number(s.lastDecisionPrices[p.symbol])) / Number(s.lastDecisionPrices[p.symbol])) * 100).toFixed(3) : 'n/a',
-        features: Object.entries(p.features ?? {}).map(([name, value]) => ({ name, value: Number(value.toPrecision(6)) })),
-      })),
-      portfolio,
-      limits: portfolio.limits,
-      constraints: Object.keys(s.constraints).length ? JSON.stringify(s.constraints) : null,
-      recentDecisions: s.recent.filter((r) => r.action !== 'skip').slice(-5).map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol ?? '', rationale: r.rationale })),
-    };
+    const view = executionPromptView({ now: new Date().toISOString(), mode: s.mode, points, lastDecisionPrices: s.lastDecisionPrices, portfolio, constraints: s.constraints, recent: s.recent });
     const prompt = await acts.renderAgentPrompt({ promptId, view });
     const messages: ChatMessage[] = [
       { role: 'system', content: prompt.text },
-      { role: 'user', content: `Nudge ${n}: decide now with the tools (place_order or hold).` },
+      { role: 'user', content: executionNudgeMessage(n) },
     ];
     let placed = false;
     let decision: ExecToolResult['decision'] = null;
-    for (let step = 0; step < 5 && !decision; step++) {
+    for (let step = 0; step < EXECUTION_MAX_MODEL_STEPS && !decision; step++) {
       const out = await llmActs.llmTurn({ agent: 'execution', turn: 'execution.nudge', traceId: corr, promptId, promptVersion: prompt.version, messages, tools: 'execution' });
       if (!out.ok) return { record: null, error: `${out.error.kind}: ${out.error.message}` };
       if (out.refusal) {

@@ -1,0 +1,66 @@
+/**
+ * What the execution agent's prompt is rendered from: the mustache view of one nudge and the
+ * nudge's user message. The live workflow (core/workflows/execution-agent.ts) and the backtest's
+ * `agent` strategy (core/backtest/model-driver.ts) both build their prompts here, so a backtest
+ * asks the model exactly what the live agent would have asked at that moment.
+ *
+ * Pure and deterministic (the caller supplies the time): safe to import from workflows.
+ */
+import type { AgentConstraints, MarketPoint } from './policy';
+import type { ExecutionMode } from './prompt-ids';
+
+/** Model steps per nudge (each a model call; tool results go back to the model in between). */
+export const EXECUTION_MAX_MODEL_STEPS = 5;
+
+export interface ExecutionPortfolioView {
+  equity: string;
+  cash: string;
+  quote: string;
+  positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[];
+  limits: { name: string; value: string }[];
+}
+
+export interface ExecutionRecentDecision {
+  at: number;
+  action: 'buy' | 'sell' | 'hold' | 'skip';
+  symbol: string | null;
+  rationale: string;
+}
+
+export interface ExecutionViewInput {
+  /** ISO time of the nudge. */
+  now: string;
+  mode: ExecutionMode;
+  points: MarketPoint[];
+  /** Prices at the last decision, per symbol (for "% since last decision"). */
+  lastDecisionPrices: Record<string, string>;
+  portfolio: ExecutionPortfolioView;
+  constraints: AgentConstraints;
+  /** Decisions so far, oldest first (skips are left out; the last 5 are shown). */
+  recent: readonly ExecutionRecentDecision[];
+}
+
+export function executionPromptView(i: ExecutionViewInput): Record<string, unknown> {
+  return {
+    now: i.now,
+    mode: i.mode,
+    markets: i.points.map((p) => ({
+      symbol: p.symbol,
+      price: p.price,
+      changePct: i.lastDecisionPrices[p.symbol] ? (((Number(p.price) - Number(i.lastDecisionPrices[p.symbol])) / Number(i.lastDecisionPrices[p.symbol])) * 100).toFixed(3) : 'n/a',
+      features: Object.entries(p.features ?? {}).map(([name, value]) => ({ name, value: Number(value.toPrecision(6)) })),
+    })),
+    portfolio: i.portfolio,
+    limits: i.portfolio.limits,
+    constraints: Object.keys(i.constraints).length ? JSON.stringify(i.constraints) : null,
+    recentDecisions: i.recent
+      .filter((r) => r.action !== 'skip')
+      .slice(-5)
+      .map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol ?? '', rationale: r.rationale })),
+  };
+}
+
+/** The user message that asks for the decision of nudge `n`. */
+export function executionNudgeMessage(n: number): string {
+  return `Nudge ${n}: decide now with the tools (place_order or hold).`;
+}
