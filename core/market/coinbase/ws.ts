@@ -13,6 +13,7 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Tick } from '../../domain/market';
+import { PRODUCT_RE } from '../stream-state';
 
 export type FeedState = 'idle' | 'connecting' | 'ok' | 'degraded' | 'down';
 
@@ -30,12 +31,24 @@ export interface WsHealth {
 }
 
 const Envelope = z.looseObject({ channel: z.string(), sequence_num: z.number().int().nonnegative(), events: z.array(z.unknown()).optional() });
-const TradeEvent = z.looseObject({
-  trades: z.array(z.looseObject({ trade_id: z.string(), product_id: z.string(), price: z.string(), size: z.string(), side: z.string().optional(), time: z.string() })),
-});
-const TickerEvent = z.looseObject({
-  tickers: z.array(z.looseObject({ product_id: z.string(), price: z.string(), best_bid: z.string().optional(), best_ask: z.string().optional() })),
-});
+// Exchange text is data: a product id must be one (BTC-USD), numbers must be decimal strings,
+// anything else — a symbol carrying a sentence, a newline, markup — is a malformed item, dropped
+// and counted, and never reaches the pipeline, the UI or an agent.
+const productId = z.string().regex(PRODUCT_RE);
+const decimal = z.string().regex(/^\d{1,20}(\.\d{1,20})?$/);
+const Trade = z.looseObject({ trade_id: z.string().regex(/^[\w.:-]{1,64}$/), product_id: productId, price: decimal, size: decimal, side: z.string().optional(), time: z.string().max(40) });
+const Ticker = z.looseObject({ product_id: productId, price: decimal, best_bid: decimal.optional(), best_ask: decimal.optional() });
+const TradeEvent = z.looseObject({ trades: z.array(z.unknown()) });
+const TickerEvent = z.looseObject({ tickers: z.array(z.unknown()) });
+
+/** Exchange error text for the health detail: one line, printable, bounded, quoted as data. */
+export function exchangeText(v: unknown): string {
+  const s = String(v ?? '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .trim()
+    .slice(0, 160);
+  return JSON.stringify(s);
+}
 
 export interface CoinbaseWsOptions {
   url: string;
@@ -169,7 +182,7 @@ export class CoinbaseMarketWs {
     const env = Envelope.safeParse(raw);
     if (!env.success) {
       const t = (raw as { type?: unknown })?.type;
-      if (t === 'error') this.health.detail = `exchange error: ${String((raw as { message?: unknown }).message ?? '').slice(0, 200)}`;
+      if (t === 'error') this.health.detail = `exchange error: ${exchangeText((raw as { message?: unknown }).message)}`;
       else this.health.malformed++;
       return;
     }
@@ -197,7 +210,14 @@ export class CoinbaseMarketWs {
           this.health.malformed++;
           continue;
         }
-        for (const t of ev.data.trades) {
+        for (const item of ev.data.trades) {
+          const parsed = Trade.safeParse(item);
+          if (!parsed.success) {
+            this.health.malformed++;
+            continue;
+          }
+          if (!this.symbols.includes(parsed.data.product_id)) continue; // not (or no longer) subscribed
+          const t = parsed.data;
           const time = Date.parse(t.time);
           if (!Number.isFinite(time)) {
             this.health.malformed++;
@@ -213,7 +233,14 @@ export class CoinbaseMarketWs {
           this.health.malformed++;
           continue;
         }
-        for (const t of ev.data.tickers) {
+        for (const item of ev.data.tickers) {
+          const parsed = Ticker.safeParse(item);
+          if (!parsed.success) {
+            this.health.malformed++;
+            continue;
+          }
+          if (!this.symbols.includes(parsed.data.product_id)) continue; // not (or no longer) subscribed
+          const t = parsed.data;
           this.o.onTick({ symbol: t.product_id, time: this.now(), price: t.price, size: '0', sequence: seq, ...(t.best_bid ? { bid: t.best_bid } : {}), ...(t.best_ask ? { ask: t.best_ask } : {}) });
         }
       }

@@ -178,6 +178,11 @@ export class FakeCoinbaseMarket {
     }
   }
 
+  /** A message on `channel` with arbitrary events, in sequence, to every connection (hostile-payload tests). */
+  publishEvents(channel: string, events: unknown[]): void {
+    for (const c of this.conns) this.send(c, { channel, client_id: '', timestamp: iso(this.now()), events });
+  }
+
   /** A raw frame to every connection (for malformed-input tests). */
   sendRaw(text: string): void {
     for (const c of this.conns) c.ws.send(text);
