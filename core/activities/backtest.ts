@@ -7,7 +7,7 @@
  */
 import { heartbeat, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DataError, defaultMarketDir } from '../backtest/data';
+import { RecordedDataError as DataError, defaultMarketDataDir as defaultMarketDir } from '../market/data/columns';
 import { createEngine } from '../backtest/engine';
 import { ResampleError } from '../backtest/bars';
 import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';

@@ -9,7 +9,7 @@ import { COINBASE_ENTRY_TIER, DEFAULT_SLIPPAGE, defaultProductSpec, valuePortfol
 import type { ProductSpec } from '../trading/types';
 import { defaultRiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';
-import { loadBars, type LoadReport } from './data';
+import { loadRecorded } from '../market/data/columns';
 import { countSteps, type EngineConfig, type EngineState } from './engine';
 import type { BacktestResult, BacktestSummary, ModelUsage } from './result';
 import type { BacktestSpec } from './spec';
@@ -25,7 +25,7 @@ export class SpecError extends Error {
 export interface Prepared {
   cfg: EngineConfig;
   series: BarSeries[];
-  reports: (LoadReport & { bars: number })[];
+  reports: BacktestResult['data'];
   totalSteps: number;
 }
 
@@ -63,11 +63,10 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
 }
 
 export function prepare(spec: BacktestSpec, marketDir: string): Prepared {
-  const tf = TIMEFRAME_MS[spec.timeframe];
-  const loaded = spec.symbols.map((symbol) => loadBars({ dir: marketDir, symbol, timeframeMs: tf, ...(spec.from !== undefined ? { fromMs: spec.from } : {}), ...(spec.to !== undefined ? { toMs: spec.to } : {}) }));
-  const series = loaded.map((l) => l.series);
+  const loaded = spec.symbols.map((symbol) => loadRecorded(marketDir, symbol, spec.timeframe, { from: spec.from, to: spec.to }));
+  const series: BarSeries[] = loaded;
   const cfg = engineConfig(spec, series);
-  return { cfg, series, reports: loaded.map((l) => ({ ...l.report, bars: l.series.length })), totalSteps: countSteps(series) };
+  return { cfg, series, reports: loaded.map(({ report: r }) => ({ symbol: r.symbol, files: r.files, rows: r.rows, duplicates: r.duplicates, gaps: r.missingBars, sourceTimeframeMs: r.sourceTimeframeMs, bars: r.bars })), totalSteps: countSteps(series) };
 }
 
 export interface SummaryMeta {
