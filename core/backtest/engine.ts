@@ -16,7 +16,9 @@
  * plain-JSON checkpoint that `createEngine(..., saved)` resumes bit-for-bit.
  */
 import { Dec } from '../domain/decimal';
-import { applyFill, checkFillable, newPortfolio, quoteMarketFill, valuePortfolio, type FillQuote } from '../trading';
+// Direct module imports: the package index re-exports through getters, a cost on every order.
+import { quoteMarketFill, type FillQuote } from '../trading/fill';
+import { applyFill, checkFillable, newPortfolio, valuePortfolio } from '../trading/portfolio';
 import type { FeeSchedule, Fill, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
 import { checkOrder, type RiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';

@@ -10,7 +10,7 @@ describe('Dec', () => {
   });
 
   it('refuses exponents, NaN, Infinity and junk', () => {
-    for (const bad of ['1e5', 'NaN', 'Infinity', '', ' ', '0x10', '1,000', '--1', '1.2.3']) {
+    for (const bad of ['1e5', 'NaN', 'Infinity', '', ' ', '0x10', '1,000', '--1', '1.2.3', '01', '-', '.', '-.', '+1', '1.2.', '-01.5', '1 2']) {
       expect(() => Dec.of(bad), bad).toThrow(/not a decimal/);
     }
   });

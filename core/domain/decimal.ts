@@ -44,8 +44,65 @@ const LIMIT = pow10(MAX_DIGITS);
 const NEG_LIMIT = -LIMIT;
 const DIV_DIGITS = 40;
 
+/**
+ * Canonical strings recently parsed, with their values: ledgers and the backtest re-read the same
+ * strings (product steps, fee rates, portfolio fields) on every order. Bounded (cleared when
+ * full) and invisible in results: a hit returns the value a parse would.
+ */
+const PARSED = new Map<string, Dec>();
+const PARSED_MAX = 4096;
+function remember(s: string, d: Dec): void {
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(s, d);
+}
+
+const NOT_CANONICAL = -2;
+/**
+ * Whether `s` matches DECIMAL_RE, by a scan (the common case, without a regular expression):
+ * the index of its point, -1 when it has none, NOT_CANONICAL when it does not match.
+ */
+function scanCanonical(s: string): number {
+  const n = s.length;
+  let i = 0;
+  if (n === 0) return NOT_CANONICAL;
+  if (s.charCodeAt(0) === 45) {
+    i = 1;
+    if (n === 1) return NOT_CANONICAL;
+  }
+  let c = s.charCodeAt(i);
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) {
+    i++;
+    while (i < n) {
+      c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+    }
+  } else return NOT_CANONICAL;
+  if (i === n) return -1;
+  if (s.charCodeAt(i) !== 46 || i + 1 === n) return NOT_CANONICAL;
+  const dot = i;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return NOT_CANONICAL;
+  }
+  return dot;
+}
+
 const absB = (a: bigint): bigint => (a < 0n ? -a : a);
-const digitsOf = (a: bigint): number => (a < 0n ? -a : a).toString().length;
+/** Number of decimal digits of |a| (1 for 0), by binary search over the powers of ten. */
+function digitsOf(a: bigint): number {
+  const x = a < 0n ? -a : a;
+  let hi = 1;
+  while (pow10(hi) <= x) hi *= 2;
+  let lo = 0; // 10^lo <= x < 10^hi (or x = 0)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (pow10(mid) <= x) lo = mid;
+    else hi = mid;
+  }
+  return lo + 1;
+}
 
 /**
  * Rounds the integer quotient `q` (remainder `r`, divisor `d` > 0, all of q's sign) to an integer
@@ -87,17 +144,26 @@ export class Dec {
   static of(value: string | Dec): Dec {
     if (value instanceof Dec) return value;
     if (typeof value !== 'string') throw new DecimalError(`expected a decimal string, got ${typeof value}`);
-    const s = value.trim();
-    const canonical = DECIMAL_RE.test(s);
-    if (!canonical && !/^-?\.\d+$/.test(s) && !/^-?\d+\.$/.test(s)) {
-      throw new DecimalError(`not a decimal number: ${JSON.stringify(value.slice(0, 40))}`);
+    const known = PARSED.get(value);
+    if (known !== undefined) return known;
+    let s = value;
+    let dot = scanCanonical(s);
+    const canonical = dot !== NOT_CANONICAL;
+    if (!canonical) {
+      s = value.trim();
+      if (!DECIMAL_RE.test(s) && !/^-?\.\d+$/.test(s) && !/^-?\d+\.$/.test(s)) {
+        throw new DecimalError(`not a decimal number: ${JSON.stringify(value.slice(0, 40))}`);
+      }
+      dot = s.indexOf('.');
     }
     const neg = s.charCodeAt(0) === 45; // '-'
-    const dot = s.indexOf('.');
     if (s.length - (neg ? 1 : 0) - (dot >= 0 ? 1 : 0) > MAX_DIGITS) throw new DecimalError(`too many digits: ${s.slice(0, 40)}…`);
     const d = Dec.parse(s, neg, dot);
     // A canonical input is its own canonical string unless it carries trailing zeros or is "-0".
-    if (canonical && (dot < 0 || s.charCodeAt(s.length - 1) !== 48) && d.m !== 0n) d.str = s;
+    if (canonical && (dot < 0 || s.charCodeAt(s.length - 1) !== 48) && d.m !== 0n) {
+      d.str = s;
+      remember(s, d);
+    }
     return d;
   }
 

@@ -120,8 +120,12 @@ export function applyFill(p: Portfolio, fill: Fill, scrapePct: string): ApplyRes
       totals.lastLossAt = fill.time;
     }
   }
+  // Same key order as a spread with the symbol last; built by assignment, which V8 keeps on its
+  // fast path (a computed key inside a spread literal is not).
+  const positions = { ...p.positions };
+  positions[fill.symbol] = next;
   return {
-    portfolio: { ...p, cash: cash.toString(), positions: { ...p.positions, [fill.symbol]: next }, totals },
+    portfolio: { ...p, cash: cash.toString(), positions, totals },
     realizedPnl: realized,
     scraped,
   };
