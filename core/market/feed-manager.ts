@@ -21,7 +21,7 @@ import { SimulatedFeed } from './feeds/simulated';
 import type { FeedHealth, MarketFeed } from './feeds/types';
 import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from './port';
 import { checkPrice, guardInit, DEFAULT_SANITY, type GuardState, type SanityOptions } from './sanity';
-import type { FeedHealthView, FeedKind } from './stream-state';
+import { PRODUCT_RE, type FeedHealthView, type FeedKind } from './stream-state';
 
 export interface FeedManagerOptions {
   config: VigilConfig;
@@ -51,6 +51,8 @@ export interface FeedManagerOptions {
 export interface FeedManagerStats {
   ticks: number;
   rejected: number;
+  /** Of `rejected`: ticks whose symbol is not a product id. */
+  badSymbols: number;
   barsClosed: number;
   barsDelivered: number;
   deliveryFailures: number;
@@ -71,7 +73,7 @@ export class FeedManager implements MarketFeedPort {
   private outbox: Bar[] = [];
   private delivering: Promise<void> | null = null;
   private lastHealth: FeedHealth = { state: 'idle', detail: 'no feed requested', counters: {} };
-  readonly stats: FeedManagerStats = { ticks: 0, rejected: 0, barsClosed: 0, barsDelivered: 0, deliveryFailures: 0, duplicates: 0, late: 0 };
+  readonly stats: FeedManagerStats = { ticks: 0, rejected: 0, badSymbols: 0, barsClosed: 0, barsDelivered: 0, deliveryFailures: 0, duplicates: 0, late: 0 };
 
   constructor(private readonly o: FeedManagerOptions) {
     this.agg = new BarAggregator(o.timeframe ?? '1m', { graceMs: o.barGraceMs ?? 2_000 });
@@ -140,6 +142,13 @@ export class FeedManager implements MarketFeedPort {
 
   /** One tick from the feed: sanity, then the bus, then (for trades) the bar aggregator. */
   ingest(t: Tick): void {
+    // A symbol is outside text: anything not shaped like a product id (a sentence, a newline) is
+    // counted and dropped here, before it can reach the bus, a bar, an event summary or an agent.
+    if (typeof t.symbol !== 'string' || !PRODUCT_RE.test(t.symbol)) {
+      this.stats.rejected++;
+      this.stats.badSymbols++;
+      return;
+    }
     let g = this.guards.get(t.symbol);
     if (!g) this.guards.set(t.symbol, (g = guardInit()));
     const v = checkPrice(g, t.price, this.o.sanity ?? DEFAULT_SANITY);
@@ -224,7 +233,7 @@ export class FeedManager implements MarketFeedPort {
 
   health(): FeedHealth {
     const h = this.feed ? this.feed.health() : this.lastHealth;
-    const counters = { ...h.counters, ticks: this.stats.ticks, rejected: this.stats.rejected, barsClosed: this.stats.barsClosed, duplicateTrades: this.agg.stats.duplicates, lateTrades: this.agg.stats.late };
+    const counters = { ...h.counters, ticks: this.stats.ticks, rejected: this.stats.rejected, badSymbols: this.stats.badSymbols, barsClosed: this.stats.barsClosed, duplicateTrades: this.agg.stats.duplicates, lateTrades: this.agg.stats.late };
     return { ...h, counters };
   }
 

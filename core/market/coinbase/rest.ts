@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Dec } from '../../domain/decimal';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 import type { Logger } from '../../runtime/log';
-import { Candles, MarketProducts, MarketProduct, ServerTime, type MarketProduct as MarketProductT } from './schemas';
+import { Candles, MarketProducts, MarketProduct, PRODUCT_ID, ServerTime, type MarketProduct as MarketProductT } from './schemas';
 
 /** The exchange's cap per request. */
 export const CANDLES_PER_REQUEST = 350;
@@ -18,6 +18,11 @@ export const CANDLES_PER_REQUEST = 350;
  */
 export const CANDLES_PER_PAGE = 300;
 const GRANULARITY: Partial<Record<Timeframe, string>> = { '1m': 'ONE_MINUTE', '5m': 'FIVE_MINUTE', '15m': 'FIFTEEN_MINUTE', '1h': 'ONE_HOUR', '1d': 'ONE_DAY' };
+
+/** Symbols going out to the exchange are product ids; anything else is refused before a request. */
+function assertProductId(id: string): void {
+  if (typeof id !== 'string' || !PRODUCT_ID.test(id)) throw new MarketDataError('unsupported', `invalid product id ${JSON.stringify(String(id).slice(0, 40))}: expected one like BTC-USD`);
+}
 
 export class MarketDataError extends Error {
   constructor(
@@ -57,11 +62,13 @@ export class CoinbaseMarketRest {
   }
 
   async products(ids: readonly string[] = []): Promise<MarketProductT[]> {
+    ids.forEach(assertProductId);
     const q = ids.map((id) => `product_ids=${encodeURIComponent(id)}`).join('&');
     return (await this.get(`/api/v3/brokerage/market/products${q ? `?${q}` : ''}`, MarketProducts)).products;
   }
 
   async product(id: string): Promise<MarketProductT> {
+    assertProductId(id);
     return this.get(`/api/v3/brokerage/market/products/${encodeURIComponent(id)}`, MarketProduct);
   }
 
@@ -70,6 +77,7 @@ export class CoinbaseMarketRest {
    * `onPage` reports candles loaded so far (for backfill progress and activity heartbeats).
    */
   async candles(symbol: string, timeframe: Timeframe, start: number, end: number, onPage?: (loaded: number) => void): Promise<Bar[]> {
+    assertProductId(symbol);
     const granularity = GRANULARITY[timeframe];
     if (!granularity) throw new MarketDataError('unsupported', `Coinbase has no ${timeframe} candles`);
     const tf = TIMEFRAME_MS[timeframe];

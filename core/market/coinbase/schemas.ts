@@ -9,12 +9,15 @@ const unixSeconds = z.string().regex(/^\d+$/, 'expected unix seconds');
 
 export const ServerTime = z.object({ iso: z.string(), epochMillis: z.string().regex(/^\d+$/).optional(), epochSeconds: unixSeconds });
 
+/** A product id as the exchange writes it (BTC-USD); exchange text shaped otherwise is refused. */
+export const PRODUCT_ID = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
+
 export const MarketProduct = z.looseObject({
-  product_id: z.string(),
+  product_id: z.string().regex(PRODUCT_ID, 'expected a product id like BTC-USD'),
   price: z.union([decimal, z.literal('')]).optional(),
   base_increment: decimal,
   quote_increment: decimal,
-  status: z.string().optional(),
+  status: z.string().max(40).optional(),
   trading_disabled: z.boolean().optional(),
 });
 export type MarketProduct = z.infer<typeof MarketProduct>;
