@@ -32,7 +32,7 @@ export const backtestEvents = {
 export const backtestApi = {
   run_backtest: verb({
     description:
-      'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Returns the id at once; poll get_backtest_result for progress.',
+      'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, or agent: the execution agent with its configured model every params.every bars, rate-limited by params.rpm, within params.maxCalls / params.maxCostUsd, answers cached by request so a rerun is free) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Returns the id at once; poll get_backtest_result for progress.',
     input: BacktestSpecSchema,
     output: z.object({ id: z.string(), workflowId: z.string(), totalBars: z.number() }),
     annotations: ACTION,
@@ -40,7 +40,7 @@ export const backtestApi = {
     mcp: true,
   }),
   get_backtest_result: verb({
-    description: 'Status, progress (bars done / total) and, once finished, the full result of a backtest: equity and drawdown curves, trades, fills, per-day reports, analytics, blocked orders by reason.',
+    description: 'Status, progress (bars done / total) and, once finished, the full result of a backtest: equity and drawdown curves, trades, fills, per-day reports, analytics, blocked orders by reason, and for the agent strategy its model calls, cache hits, tokens and cost.',
     input: z.object({ id: Id, full: z.boolean().default(true) }).strict(),
     output: z.object({
       id: z.string(),

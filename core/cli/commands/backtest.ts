@@ -27,6 +27,7 @@ function printSummary(ctx: CliContext, s: Summary): void {
   ctx.io.out(`  bars ${s.bars.toLocaleString('en-US')}  ${s.from ? new Date(s.from).toISOString().slice(0, 16) : '-'} .. ${s.to ? new Date(s.to).toISOString().slice(0, 16) : '-'}`);
   ctx.io.out(`  equity ${money(s.initialCash)} -> ${money(s.finalEquity)}  return ${pct(s.totalReturn)}  max drawdown ${pct(s.maxDrawdown)}  sharpe ${num(s.sharpe)}`);
   ctx.io.out(`  trades ${s.trades ?? '-'}  fills ${s.fills ?? '-'}  fees ${money(s.feesPaid)}${s.error ? `  error: ${s.error}` : ''}`);
+  if (s.model) ctx.io.out(`  model: ${s.model.decisions} decisions, ${s.model.calls} calls, ${s.model.cacheHits} cache hits, cost ${s.model.costUsd} USD (this run paid ${s.model.spentCostUsd})`);
 }
 
 function printResult(ctx: CliContext, g: Got): void {
@@ -35,6 +36,12 @@ function printResult(ctx: CliContext, g: Got): void {
   if (!r) return;
   const p = r.performance;
   ctx.io.out(`  sortino ${num(p.sortino)}  win rate ${pct(p.winRate)}  profit factor ${num(p.profitFactor)}  time in market ${pct(p.timeInMarket)}  VaR95 ${pct(r.risk.var95?.var)}`);
+  const m = r.model;
+  if (m) {
+    ctx.io.out(`  model ${m.model}${m.baseUrl ? ` at ${m.baseUrl}` : ''}, prompt ${m.promptId} v${m.promptVersion}, a nudge every ${m.every} bars`);
+    ctx.io.out(`    decisions ${m.decisions}: buy ${m.buys}, sell ${m.sells}, hold ${m.holds}, refused ${m.refusals}, no valid decision ${m.invalidDecisions}, garbled tool calls ${m.invalidCalls}, unfilled limits ${m.unfilledLimits}, rejected ${m.rejected}`);
+    ctx.io.out(`    requests ${m.requests}: ${m.calls} sent, ${m.cacheHits} from the cache · tokens ${m.promptTokens} in / ${m.completionTokens} out · cost ${m.costUsd} USD${m.priced ? '' : ' (unpriced model)'} · this run paid ${m.spentCostUsd} USD`);
+  }
   const blocked = Object.entries(r.blockedByRule);
   if (blocked.length) ctx.io.out(`  blocked orders: ${blocked.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   ctx.io.out('  last trades:');
@@ -49,7 +56,10 @@ const run = command({
   name: 'backtest run',
   summary: 'Run a backtest over recorded candles and wait for it (progress bar on a terminal).',
   help: [
-    'Strategies: policy, buy_and_hold, sma_cross, rsi_reversion, breakout.',
+    'Strategies: policy, buy_and_hold, sma_cross, rsi_reversion, breakout, agent.',
+    'agent is the execution agent with its configured model (EXECUTION_MODEL / OPENAI_MODEL, Settings):',
+    '  --mode conservative|standard|aggressive  --every <bars per nudge, 60>  --rpm <requests/min, 60>',
+    '  --max-calls <1000>  --max-cost <USD, 5>; answers are cached, so a rerun costs nothing.',
     'Data: BTC-USD / ETH-USD / LTC-USD (Coinbase, 1h and 1d) and BTC-USDT / ETH-USDT (Binance, 1m);',
     'timeframes 1m 5m 15m 1h 4h 1d (resampled from the recording).',
     '',
@@ -76,9 +86,14 @@ const run = command({
     scrape: { type: 'string' },
     label: { type: 'string' },
     detach: { type: 'boolean' },
+    mode: { type: 'string' },
+    every: { type: 'string' },
+    rpm: { type: 'string' },
+    'max-calls': { type: 'string' },
+    'max-cost': { type: 'string' },
   },
   schema: z.object({
-    strategy: z.string({ error: '--strategy is required (policy, buy_and_hold, sma_cross, rsi_reversion, breakout)' }),
+    strategy: z.string({ error: '--strategy is required (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, agent)' }),
     symbols: z.string({ error: '--symbols is required, e.g. BTC-USD or BTC-USD,ETH-USD' }).transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
     weights: z
       .string()
@@ -107,6 +122,11 @@ const run = command({
     scrape: z.string().optional(),
     label: z.string().optional(),
     detach: z.boolean().optional(),
+    mode: z.enum(['conservative', 'standard', 'aggressive'], { error: '--mode must be conservative, standard or aggressive' }).optional(),
+    every: z.coerce.number({ error: '--every must be a number of bars' }).int().min(1).optional(),
+    rpm: z.coerce.number({ error: '--rpm must be requests per minute' }).positive().optional(),
+    'max-calls': z.coerce.number({ error: '--max-calls must be a whole number' }).int().min(1).optional(),
+    'max-cost': decimalFlag('--max-cost').optional(),
   }),
   async run(a, ctx) {
     const input = {
@@ -117,7 +137,18 @@ const run = command({
       ...(a.from ? { from: a.from } : {}),
       ...(a.to ? { to: a.to } : {}),
       ...(a.fee ? { fees: { taker: a.fee, maker: a['maker-fee'] ?? a.fee } } : {}),
-      ...(a.params ? { params: a.params } : {}),
+      ...(a.params || a.mode || a.every || a.rpm || a['max-calls'] || a['max-cost']
+        ? {
+            params: {
+              ...a.params,
+              ...(a.mode ? { mode: a.mode } : {}),
+              ...(a.every ? { every: a.every } : {}),
+              ...(a.rpm ? { rpm: a.rpm } : {}),
+              ...(a['max-calls'] ? { maxCalls: a['max-calls'] } : {}),
+              ...(a['max-cost'] ? { maxCostUsd: a['max-cost'] } : {}),
+            },
+          }
+        : {}),
       ...(a.cash ? { initialCash: a.cash } : {}),
       ...(a['spread-bps'] !== undefined ? { spreadBps: a['spread-bps'] } : {}),
       ...(a['no-slippage'] ? { slippage: false } : {}),

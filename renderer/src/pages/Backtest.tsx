@@ -26,7 +26,7 @@ import {
   type Progress,
 } from '../lib/backtest';
 
-const STRATEGIES = ['sma_cross', 'buy_and_hold', 'rsi_reversion', 'breakout', 'policy'] as const;
+const STRATEGIES = ['sma_cross', 'buy_and_hold', 'rsi_reversion', 'breakout', 'policy', 'agent'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 
 interface FormState {
@@ -54,6 +54,33 @@ function ProgressBar({ p, testId }: { p: Progress | undefined; testId?: string }
         {fmtNum(p.barsDone, 0)} / {fmtNum(p.totalBars, 0)}
       </span>
     </div>
+  );
+}
+
+/** The agent strategy's model use: decisions by outcome, requests answered by the model or the cache, tokens, cost. */
+function ModelUsagePanel({ m }: { m: NonNullable<BacktestResult['model']> }) {
+  const rows: [string, string][] = [
+    ['Model', `${m.model}${m.baseUrl ? ` · ${m.baseUrl}` : ''}`],
+    ['Prompt', `${m.promptId} v${m.promptVersion} · a nudge every ${fmtNum(m.every, 0)} bars`],
+    ['Decisions', `${fmtNum(m.decisions, 0)}: buy ${m.buys}, sell ${m.sells}, hold ${m.holds}, refused ${m.refusals}`],
+    ['Invalid', `${fmtNum(m.invalidDecisions, 0)} without a valid decision · ${fmtNum(m.invalidCalls, 0)} garbled tool calls · ${m.unfilledLimits} unfilled limits · ${m.rejected} rejected`],
+    ['Requests', `${fmtNum(m.requests, 0)}: ${fmtNum(m.calls, 0)} sent, ${fmtNum(m.cacheHits, 0)} from the cache`],
+    ['Tokens', `${fmtNum(m.promptTokens, 0)} in · ${fmtNum(m.completionTokens, 0)} out`],
+    ['Cost', `${m.costUsd} USD${m.priced ? '' : ' (unpriced model)'} · this run paid ${m.spentCostUsd} USD`],
+  ];
+  return (
+    <Panel title="Model" flush testId="backtest-model">
+      <table>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <td className="dim">{k}</td>
+              <td className="mono">{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
   );
 }
 
@@ -112,6 +139,7 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
             <Kpi label="Trades" value={fmtNum(r.trades.length, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
             <Kpi label="Fees" value={fmtDec(r.final.feesPaid)} sub={`scraped ${fmtDec(r.final.scrapedProfits)}`} />
           </div>
+          {r.model ? <ModelUsagePanel m={r.model} /> : null}
           <div className="grid g2">
             <Panel title="Equity" flush>
               {c && c.equity.length ? <LineChart series={eqSeries} /> : <Empty title="No equity points" />}
