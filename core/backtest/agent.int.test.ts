@@ -130,4 +130,23 @@ describe('agent strategy through the backtest workflow', () => {
     expect(again.model).toMatchObject({ requests: 23, calls: 0, cacheHits: 23, spentCostUsd: '0' });
     expect(tradingPart(again)).toEqual(tradingPart(first));
   });
+
+  it('cancelling while a model request is in flight ends the run, kept as cancelled', async () => {
+    const id = 'bt_agentcancel1';
+    stall = 2;
+    const cancelSpec = BacktestSpecSchema.parse({ ...spec, params: { every: 100, rpm: 100_000 } });
+    const before = fake.requests.length;
+    const h = await env.client.workflow.start(backtestWorkflow, { workflowId: WORKFLOW_IDS.backtest(id), taskQueue, args: [{ id, spec: cancelSpec, createdAt: 3, chunkSteps: 1000 }] });
+    await waitFor(() => fake.requests.slice(before).some((r) => nudgeOf(r) === 2), 60_000);
+    await h.cancel();
+    await expect(h.result()).rejects.toThrow();
+    await waitFor(() => {
+      const s = new BacktestStore(path.join(dataDir, 'backtests.sqlite'));
+      try {
+        return s.get(id)?.status === 'cancelled';
+      } finally {
+        s.close();
+      }
+    }, 30_000);
+  });
 });

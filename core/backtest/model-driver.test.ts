@@ -116,7 +116,7 @@ async function runAgent(o: RunOpts) {
   const cfg = engineConfig(spec, o.data);
   const engine = createEngine(cfg, o.data);
   const llm = client(o.model);
-  const driver = createModelDriver(cfg, o.data, { backtestId: o.id, model: llm, cache: store, prompt: (mode) => ({ template: templates[executionPromptId(mode)], version: 1 }), ...(o.clock ? { clock: o.clock } : {}) });
+  const driver = createModelDriver(cfg, o.data, { backtestId: o.id, model: llm, cache: store, prompt: (mode) => ({ template: templates[executionPromptId(mode)], version: 3 }), ...(o.clock ? { clock: o.clock } : {}) });
   while (!engine.done()) {
     engine.run(Infinity);
     if (engine.deferred().length) {
@@ -148,7 +148,7 @@ describe('agent strategy: the execution agent with a model as a backtest strateg
     // Requests: n=1,3,5,7,9 one each; n=2,6 two (read_features, hold); n=4,8 five garbled steps.
     expect(reqs).toHaveLength(19);
     const m = r.model!;
-    expect(m).toMatchObject({ decisions: 10, lastBarSkips: 1, requests: 19, calls: 19, cacheHits: 0, buys: 3, sells: 2, holds: 2, invalidCalls: 10, invalidDecisions: 2, refusals: 0, model: 'fake-model', mode: 'standard' });
+    expect(m).toMatchObject({ decisions: 10, lastBarSkips: 1, requests: 19, calls: 19, cacheHits: 0, buys: 3, sells: 2, holds: 2, invalidCalls: 10, invalidDecisions: 2, refusals: 0, model: 'fake-model', mode: 'standard', promptId: 'execution-standard', promptVersion: 3 });
     expect(m.promptTokens).toBe(19_000);
     expect(m.completionTokens).toBe(1_900);
     expect(r.summary.model).toMatchObject({ calls: 19, cacheHits: 0, decisions: 10 });
@@ -173,7 +173,7 @@ describe('agent strategy: the execution agent with a model as a backtest strateg
     // The second nudge remembers the first decision and holds the position bought.
     const second = String(reqs[1]!.messages[0]!.content);
     expect(second).toMatch(/- holding [\d.]+ BTC-USD at average/);
-    expect(second).toContain('buy BTC-USD: trend up');
+    expect(second).toContain('buy BTC-USD: "trend up"');
     // read_features answered with the symbol's point; garbled calls got the error back, as live.
     const afterRead = reqs[2]!.messages.at(-1)!;
     expect(afterRead.role).toBe('tool');

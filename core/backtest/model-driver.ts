@@ -199,6 +199,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
       recent: a.recent as readonly ExecutionRecentDecision[],
     });
     const p = deps.prompt(params.mode);
+    a.promptVersion = p.version;
     return [
       { role: 'system', content: renderTemplate(p.template, view) },
       { role: 'user', content: executionNudgeMessage(q.n) },
@@ -423,9 +424,13 @@ export function stableJson(v: unknown): string {
 }
 
 /** Per-run model usage for the result: counts from the strategies' states, spend from the store. */
+/** `promptVersion`: the version to report when no decision rendered a prompt (the active one). */
 export function modelUsage(input: { strategies: unknown[]; spend: ModelSpend; model: AgentModel; params: AgentParams; promptVersion: number }): ModelUsage {
   const c: AgentCounts = { decisions: 0, requests: 0, buys: 0, sells: 0, holds: 0, refusals: 0, invalidCalls: 0, invalidDecisions: 0, unfilledLimits: 0, rejected: 0, lastBarSkips: 0, promptTokens: 0, completionTokens: 0, costNano: 0, unpricedResponses: 0 };
+  let promptVersion = input.promptVersion;
   for (const raw of input.strategies) {
+    const v = (raw as { promptVersion?: unknown } | null)?.promptVersion;
+    if (typeof v === 'number') promptVersion = v;
     const counts = (raw as { counts?: Partial<AgentCounts> } | null)?.counts;
     if (!counts) continue;
     for (const k of Object.keys(c) as (keyof AgentCounts)[]) c[k] += counts[k] ?? 0;
@@ -435,7 +440,7 @@ export function modelUsage(input: { strategies: unknown[]; spend: ModelSpend; mo
     baseUrl: input.model.baseUrl,
     mode: input.params.mode,
     promptId: executionPromptId(input.params.mode),
-    promptVersion: input.promptVersion,
+    promptVersion,
     every: input.params.every,
     decisions: c.decisions,
     requests: c.requests,

@@ -107,6 +107,8 @@ export interface AgentState {
   recent: AgentDecisionNote[];
   question: AgentQuestion | null;
   counts: AgentCounts;
+  /** Version of the prompt the last question was rendered from. */
+  promptVersion?: number;
 }
 
 /** A deferring strategy instance: the driver reads the question and records the outcome. */
