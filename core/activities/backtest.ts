@@ -20,7 +20,7 @@ import { resolveAgentModel } from '../agents/llm/models';
 import { executionPromptId, loadDefaultTemplates, type PromptId } from '../agents/prompts';
 import { AgentStore } from '../agents/store';
 import { packageRoot } from '../runtime/package-root';
-import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, type Clock, type ModelDriver, type ModelPort } from '../backtest/model-driver';
+import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, RateLimiter, systemClock, type Clock, type ModelDriver, type ModelPort } from '../backtest/model-driver';
 import { AgentParams } from '../backtest/strategies/agent';
 import type { ActivityDeps } from './deps';
 
@@ -84,6 +84,8 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
   };
   // Loaded bars per backtest id for the life of the worker: chunks of one run reuse them.
   const cache = new Map<string, Prepared>();
+  // One rate limiter per agent run for the life of the worker: the spacing holds across chunks.
+  const limiters = new Map<string, RateLimiter>();
 
   function prepared(id: string, spec: BacktestSpec): Prepared {
     let p = cache.get(id);
@@ -93,6 +95,16 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
       cache.set(id, p);
     }
     return p;
+  }
+
+  function limiterFor(id: string, rpm: number): RateLimiter {
+    let l = limiters.get(id);
+    if (!l) {
+      l = new RateLimiter(rpm, opts.clock ?? systemClock);
+      if (limiters.size >= 16) limiters.delete(limiters.keys().next().value!);
+      limiters.set(id, l);
+    }
+    return l;
   }
 
   function rowOrFail(id: string): BacktestRow {
@@ -146,6 +158,7 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
           cache: db(),
           prompt: (mode) => activePrompt(executionPromptId(mode)),
           ...(opts.clock ? { clock: opts.clock } : {}),
+          limiter: limiterFor(input.id, (p.cfg.strategyParams as AgentParams).rpm),
           onWait: () => heartbeat({ chunk: input.chunk, stepsDone: engine.state().step }),
           signal: ctx.cancellationSignal,
         });

@@ -252,6 +252,25 @@ describe('agent strategy: the execution agent with a model as a backtest strateg
     expect(r.fills).toHaveLength(0);
   });
 
+  it('asks each symbol on its own with the whole portfolio, sized on the symbol\'s allocation', async () => {
+    freshStore();
+    const before = fake.requests.length;
+    const r = await runAgent({ id: 'bt_two', data: [walk('BTC-USD', 300, 3), walk('ETH-USD', 300, 11, 50)] });
+    const reqs = fake.requests.slice(before);
+    // Per symbol: nudges 1..4 asked (1 + 2 + 1 + 5 requests), nudge 5 on the last bar skipped.
+    expect(reqs).toHaveLength(18);
+    expect(r.model).toMatchObject({ decisions: 10, lastBarSkips: 2, requests: 18, buys: 2, sells: 2 });
+    const eth2 = reqs.find((q) => /- ETH-USD: price/.test(String(q.messages[0]!.content)) && String(q.messages[1]!.content).startsWith('Nudge 2:'))!;
+    const sys = String(eth2.messages[0]!.content);
+    expect(sys).not.toContain('- BTC-USD: price');
+    expect(sys).toMatch(/holding [\d.]+ BTC-USD/);
+    expect(sys).toMatch(/holding [\d.]+ ETH-USD/);
+    // $2000 of each symbol's $5000 allocation: 40% target, bought at the next open.
+    const buys = r.fills.filter((f) => f.side === 'buy');
+    expect(buys.map((f) => f.symbol).sort()).toEqual(['BTC-USD', 'ETH-USD']);
+    for (const b of buys) expect(Number(b.notional)).toBeCloseTo(2000, -1);
+  });
+
   it('no look-ahead: every prompt up to bar i is identical when all bars after i are replaced', async () => {
     const base = walk('BTC-USD', 900, 5);
     const other = walk('BTC-USD', 900, 77, 300);

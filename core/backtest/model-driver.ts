@@ -122,6 +122,8 @@ export interface ModelDriverDeps {
   /** The active template of a prompt and its version (agents.sqlite in the app). */
   prompt(mode: ExecutionMode): { template: string; version: number };
   clock?: Clock;
+  /** The run's limiter, kept across chunks by the caller (default: a new one on `clock`). */
+  limiter?: RateLimiter;
   /** Called while waiting (rate limit, a model call in flight): the activity heartbeats. */
   onWait?: () => void;
   signal?: AbortSignal;
@@ -142,7 +144,7 @@ export interface ModelDriver {
 export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: ModelDriverDeps): ModelDriver {
   const params = cfg.strategyParams as AgentParams;
   const clock = deps.clock ?? systemClock;
-  const limiter = new RateLimiter(params.rpm, clock);
+  const limiter = deps.limiter ?? new RateLimiter(params.rpm, clock);
   const maxCostNano = Dec.of(params.maxCostUsd).mul('1000000000').round(0, 'down').toNumber();
   const quote = cfg.symbols[0]!.split('-')[1] ?? 'USD';
 
