@@ -56,8 +56,21 @@ export function executionPromptView(i: ExecutionViewInput): Record<string, unkno
     recentDecisions: i.recent
       .filter((r) => r.action !== 'skip')
       .slice(-5)
-      .map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol ?? '', rationale: r.rationale })),
+      .map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol && PRODUCT_ID.test(r.symbol) ? r.symbol : '', rationale: quoteAsData(r.rationale) })),
   };
+}
+
+const PRODUCT_ID = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
+
+/**
+ * Free text that reaches a prompt (a model's earlier rationale, exchange or user text): one line,
+ * bounded, in JSON quotes, so the prompt shows it as a quoted value rather than as instructions.
+ */
+export function quoteAsData(text: string, max = 200): string {
+  const line = String(text)
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .trim();
+  return JSON.stringify(line.length > max ? `${line.slice(0, max)}…` : line);
 }
 
 /** The user message that asks for the decision of nudge `n`. */

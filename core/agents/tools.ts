@@ -7,9 +7,11 @@ import { z } from 'zod';
 import { positiveDecimal } from '../trading/orders';
 import type { ToolSpec } from './llm/types';
 
+const ProductId = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'must be a product id like BTC-USD');
+
 export const PlaceOrderArgs = z
   .object({
-    symbol: z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'must be a product id like BTC-USD'),
+    symbol: ProductId,
     side: z.enum(['buy', 'sell']),
     quantity: positiveDecimal.optional(),
     notional: positiveDecimal.optional(),
@@ -21,8 +23,9 @@ export const PlaceOrderArgs = z
   .refine((a) => (a.quantity === undefined) !== (a.notional === undefined), { message: 'give exactly one of quantity or notional', path: ['quantity'] });
 export type PlaceOrderArgs = z.infer<typeof PlaceOrderArgs>;
 
-export const HoldArgs = z.object({ rationale: z.string().min(3).max(1000), symbol: z.string().max(30).optional() }).strict();
-export const ReadFeaturesArgs = z.object({ symbol: z.string().max(30).optional() }).strict();
+// Symbols a model writes are echoed into later prompts and logs: product ids only.
+export const HoldArgs = z.object({ rationale: z.string().min(3).max(1000), symbol: ProductId.optional() }).strict();
+export const ReadFeaturesArgs = z.object({ symbol: ProductId.optional() }).strict();
 
 export const EXECUTION_TOOLS: ToolSpec[] = [
   {
