@@ -30,7 +30,7 @@ function printSummary(ctx: CliContext, s: Summary): void {
   if (s.model) ctx.io.out(`  model: ${s.model.decisions} decisions, ${s.model.calls} calls, ${s.model.cacheHits} cache hits, cost ${s.model.costUsd} USD (this run paid ${s.model.spentCostUsd})`);
 }
 
-function printResult(ctx: CliContext, g: Got): void {
+export function printResult(ctx: CliContext, g: Got): void {
   printSummary(ctx, g.summary);
   const r = g.result;
   if (!r) return;
@@ -51,6 +51,75 @@ function printResult(ctx: CliContext, g: Got): void {
 }
 
 const decimalFlag = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a decimal like 0.012`);
+
+/** Flags of `vigil backtest run` (validated before anything is sent). */
+export const RunFlags = z.object({
+  strategy: z.string({ error: '--strategy is required (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, agent)' }),
+  symbols: z.string({ error: '--symbols is required, e.g. BTC-USD or BTC-USD,ETH-USD' }).transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
+  weights: z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  timeframe: z.string({ error: '--timeframe is required: 1m, 5m, 15m, 1h, 4h or 1d' }),
+  fee: decimalFlag('--fee').optional(),
+  'maker-fee': decimalFlag('--maker-fee').optional(),
+  params: z
+    .string()
+    .transform((s, c) => {
+      try {
+        return JSON.parse(s) as Record<string, unknown>;
+      } catch {
+        c.addIssue({ code: 'custom', message: '--params must be a JSON object like {"fast":10,"slow":30}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  cash: z.string().optional(),
+  'spread-bps': z.coerce.number().optional(),
+  'no-slippage': z.boolean().optional(),
+  risk: z.enum(['none', 'default'], { error: '--risk must be none or default' }).optional(),
+  scrape: z.string().optional(),
+  label: z.string().optional(),
+  detach: z.boolean().optional(),
+  mode: z.enum(['conservative', 'standard', 'aggressive'], { error: '--mode must be conservative, standard or aggressive' }).optional(),
+  every: z.coerce.number({ error: '--every must be a number of bars' }).int().min(1).optional(),
+  rpm: z.coerce.number({ error: '--rpm must be requests per minute' }).positive().optional(),
+  'max-calls': z.coerce.number({ error: '--max-calls must be a whole number' }).int().min(1).optional(),
+  'max-cost': decimalFlag('--max-cost').optional(),
+});
+
+/** The `run_backtest` input for parsed flags: the agent's flags become strategy params. */
+export function runBacktestInput(a: z.output<typeof RunFlags>) {
+  return {
+    strategy: a.strategy,
+    symbols: a.symbols,
+    timeframe: a.timeframe,
+    ...(a.weights ? { weights: a.weights } : {}),
+    ...(a.from ? { from: a.from } : {}),
+    ...(a.to ? { to: a.to } : {}),
+    ...(a.fee ? { fees: { taker: a.fee, maker: a['maker-fee'] ?? a.fee } } : {}),
+    ...(a.params || a.mode || a.every || a.rpm || a['max-calls'] || a['max-cost']
+      ? {
+          params: {
+            ...a.params,
+            ...(a.mode ? { mode: a.mode } : {}),
+            ...(a.every ? { every: a.every } : {}),
+            ...(a.rpm ? { rpm: a.rpm } : {}),
+            ...(a['max-calls'] ? { maxCalls: a['max-calls'] } : {}),
+            ...(a['max-cost'] ? { maxCostUsd: a['max-cost'] } : {}),
+          },
+        }
+      : {}),
+    ...(a.cash ? { initialCash: a.cash } : {}),
+    ...(a['spread-bps'] !== undefined ? { spreadBps: a['spread-bps'] } : {}),
+    ...(a['no-slippage'] ? { slippage: false } : {}),
+    ...(a.risk ? { risk: a.risk } : {}),
+    ...(a.scrape ? { profitScrapePct: a.scrape } : {}),
+    ...(a.label ? { label: a.label } : {}),
+  };
+}
 
 const run = command({
   name: 'backtest run',
@@ -92,70 +161,9 @@ const run = command({
     'max-calls': { type: 'string' },
     'max-cost': { type: 'string' },
   },
-  schema: z.object({
-    strategy: z.string({ error: '--strategy is required (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, agent)' }),
-    symbols: z.string({ error: '--symbols is required, e.g. BTC-USD or BTC-USD,ETH-USD' }).transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
-    weights: z
-      .string()
-      .transform((s) => s.split(',').map(Number))
-      .optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-    timeframe: z.string({ error: '--timeframe is required: 1m, 5m, 15m, 1h, 4h or 1d' }),
-    fee: decimalFlag('--fee').optional(),
-    'maker-fee': decimalFlag('--maker-fee').optional(),
-    params: z
-      .string()
-      .transform((s, c) => {
-        try {
-          return JSON.parse(s) as Record<string, unknown>;
-        } catch {
-          c.addIssue({ code: 'custom', message: '--params must be a JSON object like {"fast":10,"slow":30}' });
-          return z.NEVER;
-        }
-      })
-      .optional(),
-    cash: z.string().optional(),
-    'spread-bps': z.coerce.number().optional(),
-    'no-slippage': z.boolean().optional(),
-    risk: z.enum(['none', 'default'], { error: '--risk must be none or default' }).optional(),
-    scrape: z.string().optional(),
-    label: z.string().optional(),
-    detach: z.boolean().optional(),
-    mode: z.enum(['conservative', 'standard', 'aggressive'], { error: '--mode must be conservative, standard or aggressive' }).optional(),
-    every: z.coerce.number({ error: '--every must be a number of bars' }).int().min(1).optional(),
-    rpm: z.coerce.number({ error: '--rpm must be requests per minute' }).positive().optional(),
-    'max-calls': z.coerce.number({ error: '--max-calls must be a whole number' }).int().min(1).optional(),
-    'max-cost': decimalFlag('--max-cost').optional(),
-  }),
+  schema: RunFlags,
   async run(a, ctx) {
-    const input = {
-      strategy: a.strategy,
-      symbols: a.symbols,
-      timeframe: a.timeframe,
-      ...(a.weights ? { weights: a.weights } : {}),
-      ...(a.from ? { from: a.from } : {}),
-      ...(a.to ? { to: a.to } : {}),
-      ...(a.fee ? { fees: { taker: a.fee, maker: a['maker-fee'] ?? a.fee } } : {}),
-      ...(a.params || a.mode || a.every || a.rpm || a['max-calls'] || a['max-cost']
-        ? {
-            params: {
-              ...a.params,
-              ...(a.mode ? { mode: a.mode } : {}),
-              ...(a.every ? { every: a.every } : {}),
-              ...(a.rpm ? { rpm: a.rpm } : {}),
-              ...(a['max-calls'] ? { maxCalls: a['max-calls'] } : {}),
-              ...(a['max-cost'] ? { maxCostUsd: a['max-cost'] } : {}),
-            },
-          }
-        : {}),
-      ...(a.cash ? { initialCash: a.cash } : {}),
-      ...(a['spread-bps'] !== undefined ? { spreadBps: a['spread-bps'] } : {}),
-      ...(a['no-slippage'] ? { slippage: false } : {}),
-      ...(a.risk ? { risk: a.risk } : {}),
-      ...(a.scrape ? { profitScrapePct: a.scrape } : {}),
-      ...(a.label ? { label: a.label } : {}),
-    };
+    const input = runBacktestInput(a);
     return withRuntime(ctx, async (rt) => {
       const started = await call<VerbResult<'run_backtest'>>(rt, 'run_backtest', input);
       if (a.detach) {
