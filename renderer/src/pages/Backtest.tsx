@@ -38,10 +38,13 @@ interface FormState {
   initialCash: string;
   risk: 'none' | 'default';
   label: string;
+  /** agent only: prompt mode and bars per nudge. */
+  mode: 'conservative' | 'standard' | 'aggressive';
+  every: string;
 }
 
 // The recorded Coinbase hourly files span mid-2017 to mid-2019 (resources/market/SOURCES.md).
-const DEFAULT_FORM: FormState = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', initialCash: '10000', risk: 'none', label: '' };
+const DEFAULT_FORM: FormState = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', initialCash: '10000', risk: 'none', label: '', mode: 'standard', every: '60' };
 
 function ProgressBar({ p, testId }: { p: Progress | undefined; testId?: string }) {
   if (!p || p.status !== 'running') return null;
@@ -331,6 +334,7 @@ export function BacktestPage() {
     if (from !== undefined) input.from = from;
     if (to !== undefined) input.to = to;
     if (form.label.trim()) input.label = form.label.trim();
+    if (form.strategy === 'agent') input.params = { mode: form.mode, every: Number(form.every) };
     run.mutate(input, {
       onSuccess: (r) => {
         setSelected(r.id);
@@ -396,6 +400,22 @@ export function BacktestPage() {
                   </select>
                 </label>
               </div>
+              {form.strategy === 'agent' ? (
+                <div className="row">
+                  <label className="field">
+                    Agent mode
+                    <select {...field('mode')}>
+                      <option>conservative</option>
+                      <option>standard</option>
+                      <option>aggressive</option>
+                    </select>
+                  </label>
+                  <label className="field">
+                    A decision every (bars)
+                    <input {...field('every')} inputMode="numeric" />
+                  </label>
+                </div>
+              ) : null}
               <label className="field">
                 Label (optional)
                 <input {...field('label')} placeholder="e.g. sma 20/50 2018" maxLength={120} />
