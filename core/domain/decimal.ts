@@ -56,6 +56,21 @@ function remember(s: string, d: Dec): void {
   PARSED.set(s, d);
 }
 
+const TRIM_STEPS = [16, 8, 4, 2, 1];
+/** Drops trailing zeros of m / 10^e while e > 0 (the same value, shorter mantissa). */
+function trimmed(m: bigint, e: number): [bigint, number] {
+  if (m === 0n) return [0n, 0];
+  if (e === 0 || m % 10n !== 0n) return [m, e];
+  for (const k of TRIM_STEPS) {
+    const p = pow10(k);
+    while (e >= k && m % p === 0n) {
+      m /= p;
+      e -= k;
+    }
+  }
+  return [m, e];
+}
+
 const NOT_CANONICAL = -2;
 /**
  * Whether `s` matches DECIMAL_RE, by a scan (the common case, without a regular expression):
@@ -226,6 +241,12 @@ export class Dec {
     return x.lte(y) ? x : y;
   }
 
+  /** An exact result whose mantissa is only long because of trailing zeros, or null. */
+  private static fit(m: bigint, e: number): Dec | null {
+    const [tm, te] = trimmed(m, e);
+    return tm < LIMIT && tm > NEG_LIMIT ? new Dec(tm, te) : null;
+  }
+
   /** decimal.js, for the rare results longer than 60 digits (rounded to 60, as before). */
   private static slow(op: 'plus' | 'minus' | 'times' | 'dividedToIntegerBy', a: Dec, b: Dec): Dec {
     const r = new D(a.toString())[op](new D(b.toString()));
@@ -243,7 +264,7 @@ export class Dec {
       m = this.m * pow10(b.e - e) + b.m;
       e = b.e;
     }
-    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('plus', this, b);
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.fit(m, e) ?? Dec.slow('plus', this, b);
     return new Dec(m, m === 0n ? 0 : e);
   }
   sub(o: Dec | string): Dec {
@@ -256,14 +277,14 @@ export class Dec {
       m = this.m * pow10(b.e - e) - b.m;
       e = b.e;
     }
-    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('minus', this, b);
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.fit(m, e) ?? Dec.slow('minus', this, b);
     return new Dec(m, m === 0n ? 0 : e);
   }
   mul(o: Dec | string): Dec {
     const b = Dec.of(o);
     const m = this.m * b.m;
     if (m === 0n) return Dec.ZERO;
-    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('times', this, b);
+    if (m >= LIMIT || m <= NEG_LIMIT) return Dec.fit(m, this.e + b.e) ?? Dec.slow('times', this, b);
     return new Dec(m, this.e + b.e);
   }
   /** Division to 40 significant places, half-even; round to a precision afterwards. */
@@ -276,35 +297,47 @@ export class Dec {
     const b = absB(d.m);
     // Quotient a/b to 60 significant digits, half-even on the exact remainder (decimal.js
     // divides at precision 60, correctly rounded), then to 40 digits, half-even.
-    const k = MAX_DIGITS + 1 - (digitsOf(a) - digitsOf(b));
+    const dA = digitsOf(a);
+    const dB = digitsOf(b);
+    if (dA <= DIV_DIGITS && b === pow10(dB - 1)) {
+      // By a power of ten (1, 10000 bps, ...): exact, and short enough to need no rounding.
+      let e = this.e - d.e + dB - 1;
+      let m = a;
+      if (e < 0) {
+        m *= pow10(-e);
+        e = 0;
+      }
+      return new Dec(negative ? -m : m, e);
+    }
+    const k = MAX_DIGITS + 1 - (dA - dB);
     const n = k >= 0 ? a * pow10(k) : a;
     const den = k >= 0 ? b : b * pow10(-k);
     const q = n / den;
     const r = n - q * den;
     // q has 61 or 62 digits; drop the extra ones with the remainder as the sticky part.
-    const drop = digitsOf(q) - MAX_DIGITS;
+    const drop = q >= pow10(MAX_DIGITS + 1) ? 2 : 1;
     const unit = pow10(drop);
     let q60 = q / unit;
     const rest = (q - q60 * unit) * den + r;
     const twice = rest * 2n;
     const half = unit * den;
     if (twice > half || (twice === half && (q60 & 1n) === 1n)) q60 += 1n;
-    const drop2 = digitsOf(q60) - DIV_DIGITS;
-    let m = q60;
-    let shift = drop - k;
-    if (drop2 > 0) {
-      const u2 = pow10(drop2);
-      const q40 = q60 / u2;
-      m = roundQuotient(q40, q60 - q40 * u2, u2, 'half-even', false);
-      shift += drop2;
-    }
+    // q60 has 60 digits, or 61 when rounding carried it to 10^60.
+    const drop2 = (q60 >= LIMIT ? MAX_DIGITS + 1 : MAX_DIGITS) - DIV_DIGITS;
+    const u2 = pow10(drop2);
+    const q40 = q60 / u2;
+    let m = roundQuotient(q40, q60 - q40 * u2, u2, 'half-even', false);
+    const shift = drop - k + drop2;
     // value = m * 10^shift * 10^(d.e - this.e)
     const exp = shift + d.e - this.e;
     if (exp > 0) {
       m *= pow10(exp);
       return new Dec(negative ? -m : m, 0);
     }
-    return new Dec(negative ? -m : m, -exp);
+    // Up to 40 digits, often with trailing zeros (10 / 4 = 2.5000…): keep the mantissa short so
+    // that later products stay on the exact BigInt path.
+    const [tm, te] = trimmed(m, -exp);
+    return new Dec(negative ? -tm : tm, te);
   }
   neg(): Dec {
     return this.m === 0n ? this : new Dec(-this.m, this.e);
