@@ -188,7 +188,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
     return { symbol: cfg.symbols[s]!, price: q.price, time: q.time, ...(Object.keys(q.features).length ? { features: q.features } : {}) };
   }
 
-  function opening(engine: Engine, s: number, agent: AgentStrategy, q: AgentQuestion, portfolio: PortfolioView): ChatMessage[] {
+  function opening(s: number, agent: AgentStrategy, q: AgentQuestion, portfolio: PortfolioView): ChatMessage[] {
     const a = agent.state();
     const symbol = cfg.symbols[s]!;
     const view = executionPromptView({
@@ -356,7 +356,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
       return 0;
     }
     const portfolio = portfolioView(st);
-    const messages = opening(engine, s, agent, q, portfolio);
+    const messages = opening(s, agent, q, portfolio);
     let sent = 0;
     let placed = false;
     let decision: Decision | null = null;
@@ -410,7 +410,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
       const agent = strategyOf(engine, s);
       const q = agent.state().question;
       if (!q) throw new Error(`symbol ${cfg.symbols[s]} has no question waiting`);
-      return opening(engine, s, agent, q, portfolioView(engine.state()));
+      return opening(s, agent, q, portfolioView(engine.state()));
     },
   };
 }
