@@ -139,6 +139,10 @@ describe('Dec matches decimal.js at precision 60 (its contract)', () => {
     expect(Dec.fromMeasured(1e21).toString()).toBe('1000000000000000000000');
     expect(Dec.fromMeasured(-1.5e-7).toString()).toBe('-0.00000015');
     expect(() => Dec.of('1').round(-1)).toThrow(/decimal places/);
+    const kept = dec('1.25').mul('3.10');
+    expect(kept.toStringKept()).toBe('3.875');
+    expect(Dec.of('3.875')).toBe(kept);
+    expect(Dec.of(' 3.875').toString()).toBe('3.875');
   });
 });
 

@@ -434,6 +434,16 @@ export class Dec {
     this.str = s;
     return s;
   }
+  /**
+   * The canonical string, remembered so that `Dec.of` of this very string returns this value
+   * without parsing: for fields that are written as strings and read back on the next call
+   * (a portfolio's cash and positions, a fill handed to the kernel).
+   */
+  toStringKept(): DecimalString {
+    const s = this.toString();
+    remember(s, this);
+    return s;
+  }
   /** Fixed number of places (for display and exchange payloads). */
   toFixed(places: number, mode: Rounding = 'half-even'): string {
     const r = this.round(places, mode);

@@ -80,15 +80,15 @@ export function applyFill(p: Portfolio, fill: Fill, scrapePct: string): ApplyRes
   let realized = Dec.ZERO;
   let scraped = Dec.ZERO;
   let next: Position;
-  const totals = { ...t, feesPaid: Dec.of(t.feesPaid).add(fee).toString() };
+  const totals = { ...t, feesPaid: Dec.of(t.feesPaid).add(fee).toStringKept() };
 
   if (fill.side === 'buy') {
     cash = cash.sub(notional).sub(fee);
     next = {
-      quantity: Dec.of(pos.quantity).add(q).toString(),
-      costBasis: Dec.of(pos.costBasis).add(notional).add(fee).toString(),
+      quantity: Dec.of(pos.quantity).add(q).toStringKept(),
+      costBasis: Dec.of(pos.costBasis).add(notional).add(fee).toStringKept(),
       realizedPnl: pos.realizedPnl,
-      feesPaid: Dec.of(pos.feesPaid).add(fee).toString(),
+      feesPaid: Dec.of(pos.feesPaid).add(fee).toStringKept(),
     };
   } else {
     const held = Dec.of(pos.quantity);
@@ -102,20 +102,20 @@ export function applyFill(p: Portfolio, fill: Fill, scrapePct: string): ApplyRes
       cash = cash.sub(scraped);
     }
     next = {
-      quantity: remaining.toString(),
-      costBasis: basis.sub(removed).toString(),
-      realizedPnl: Dec.of(pos.realizedPnl).add(realized).toString(),
-      feesPaid: Dec.of(pos.feesPaid).add(fee).toString(),
+      quantity: remaining.toStringKept(),
+      costBasis: basis.sub(removed).toStringKept(),
+      realizedPnl: Dec.of(pos.realizedPnl).add(realized).toStringKept(),
+      feesPaid: Dec.of(pos.feesPaid).add(fee).toStringKept(),
     };
-    totals.realizedPnl = Dec.of(t.realizedPnl).add(realized).toString();
-    totals.scrapedProfits = Dec.of(t.scrapedProfits).add(scraped).toString();
+    totals.realizedPnl = Dec.of(t.realizedPnl).add(realized).toStringKept();
+    totals.scrapedProfits = Dec.of(t.scrapedProfits).add(scraped).toStringKept();
     if (realized.isPositive()) {
       totals.wins = t.wins + 1;
-      totals.grossProfit = Dec.of(t.grossProfit).add(realized).toString();
+      totals.grossProfit = Dec.of(t.grossProfit).add(realized).toStringKept();
       totals.lossStreak = 0;
     } else if (realized.isNegative()) {
       totals.losses = t.losses + 1;
-      totals.grossLoss = Dec.of(t.grossLoss).add(realized.neg()).toString();
+      totals.grossLoss = Dec.of(t.grossLoss).add(realized.neg()).toStringKept();
       totals.lossStreak = t.lossStreak + 1;
       totals.lastLossAt = fill.time;
     }
@@ -125,7 +125,7 @@ export function applyFill(p: Portfolio, fill: Fill, scrapePct: string): ApplyRes
   const positions = { ...p.positions };
   positions[fill.symbol] = next;
   return {
-    portfolio: { ...p, cash: cash.toString(), positions, totals },
+    portfolio: { ...p, cash: cash.toStringKept(), positions, totals },
     realizedPnl: realized,
     scraped,
   };
