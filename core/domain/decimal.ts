@@ -50,7 +50,7 @@ const DIV_DIGITS = 40;
  * full) and invisible in results: a hit returns the value a parse would.
  */
 const PARSED = new Map<string, Dec>();
-const PARSED_MAX = 4096;
+const PARSED_MAX = 1024;
 function remember(s: string, d: Dec): void {
   if (PARSED.size >= PARSED_MAX) PARSED.clear();
   PARSED.set(s, d);
