@@ -9,7 +9,7 @@
  * verdict — memory bounded (regression slope of the second half below a threshold), histories
  * bounded, descriptors flat — and writes a JSON report.
  *
- *   node scripts/soak.mjs [--hours 24] [--speed 48] [--sample-seconds 5] [--symbols BTC-USD,ETH-USD]
+ *   node scripts/soak.mjs [--hours 24] [--speed 60] [--sample-seconds 5] [--symbols BTC-USD,ETH-USD]
  *                         [--out bench/results/soak-<date>.json] [--keep] [--no-build] [--quiet]
  *                         [--env NAME=VALUE ...]
  *
@@ -42,7 +42,7 @@ export const DEFAULT_LIMITS = {
 };
 
 function parseArgs(argv) {
-  const o = { hours: 24, speed: 48, sampleSeconds: 5, symbols: 'BTC-USD,ETH-USD', out: null, keep: false, build: true, quiet: false, env: {} };
+  const o = { hours: 24, speed: 60, sampleSeconds: 5, symbols: 'BTC-USD,ETH-USD', out: null, keep: false, build: true, quiet: false, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -76,7 +76,7 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = 'usage: node scripts/soak.mjs [--hours 24] [--speed 48] [--sample-seconds 5] [--symbols BTC-USD,ETH-USD] [--out file.json] [--keep] [--no-build] [--quiet] [--env NAME=VALUE]';
+  const text = 'usage: node scripts/soak.mjs [--hours 24] [--speed 60] [--sample-seconds 5] [--symbols BTC-USD,ETH-USD] [--out file.json] [--keep] [--no-build] [--quiet] [--env NAME=VALUE]';
   if (err) {
     process.stderr.write(`soak: ${err}\n${text}\n`);
     process.exit(2);
