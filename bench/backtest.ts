@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/backtest.ts [--repeat 400] [--runs 3]
  *
+ * Writes bench/results/backtest.json (rates, ratios, fills, parity, the machine's load average).
+ *
  * Data: Binance BTC-USDT 1m (2 recorded days) repeated end to end to >= 1M bars; parity is also
  * checked on the recorded Coinbase BTC-USD 1h file (16,863 real bars, no repetition).
  */
@@ -137,7 +139,23 @@ function compare(label: string, s: BarSeries, runs: number, c: Case) {
   console.log(`orders         ${v.result.fillsTotal} fills = one exact-decimal kernel pass per ${Math.round(s.length / Math.max(1, v.result.fillsTotal))} bars`);
   console.log(`trades         vigil ${closed.length} closed (+${v.result.trades.length - closed.length} open), peer ${p.trades.length}; same entry/exit bars ${sameBars}/${n}; max size diff ${(maxSizeRel * 100).toExponential(2)}%`);
   console.log(`final equity   vigil ${eqV.toFixed(6)}  peer ${p.finalEquity.toFixed(6)}  relative diff ${rel.toExponential(3)}`);
-  return { vRate, pRate, sameBars, n, closed: closed.length, peerTrades: p.trades.length, rel };
+  return {
+    label,
+    bars: s.length,
+    fast: c.fast,
+    slow: c.slow,
+    fee: c.fee,
+    vRate,
+    pRate,
+    ratio: vRate / pRate,
+    fills: v.result.fillsTotal,
+    heapDeltaMiB: v.heapDelta / 1048576,
+    sameBars,
+    n,
+    closed: closed.length,
+    peerTrades: p.trades.length,
+    rel,
+  };
 }
 
 ensurePeer();
@@ -156,3 +174,7 @@ const cases = [
 ];
 const ok = cases.every((x) => x.sameBars === x.n && x.closed === x.peerTrades);
 console.log(`\nparity: ${ok ? 'same trades in every case' : 'TRADES DIFFER'}; final equity within ${Math.max(...cases.map((x) => x.rel)).toExponential(2)} (relative)`);
+const out = path.join(here, 'results', 'backtest.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), repeat: REPEAT, runs: RUNS, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), parity: ok, cases }, null, 2) + '\n');
+console.log(`results: ${path.relative(process.cwd(), out)}`);

@@ -123,19 +123,22 @@ export class RollingMean {
   /** Consecutive equal values added so far, and the last value added. */
   private same = 0;
   private prev = NaN;
-  private constructor(private readonly win: Window) {}
+  private filled: boolean;
+  private constructor(private readonly win: Window) {
+    this.filled = win.full;
+  }
 
   static create(n: number): RollingMean {
     return new RollingMean(new Window(n));
   }
 
   get full(): boolean {
-    return this.win.full;
+    return this.filled;
   }
 
   push(x: number): void {
     const w = this.win;
-    if (w.count === w.n) {
+    if (this.filled) {
       // The oldest value leaves: it sits where the new one is about to be written.
       const y = -w.buf[w.head]! - this.compRemove;
       const t = this.sum + y;
@@ -149,6 +152,7 @@ export class RollingMean {
     this.same = x === this.prev ? this.same + 1 : 1;
     this.prev = x;
     w.push(x);
+    this.filled = w.count === w.n;
   }
 
   /** The mean of the values in the window (NaN while empty). */
@@ -172,6 +176,7 @@ export class RollingMean {
       m.compRemove = s.compRemove;
       m.same = s.same;
       m.prev = s.prev;
+      m.filled = m.win.full;
       return m;
     }
     const old = Window.load(s);
