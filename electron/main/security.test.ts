@@ -84,6 +84,9 @@ describe('no remote code: what a window may load', () => {
     expect(() => assertLoadable('http://localhost:5173/', packaged)).toThrow(/only the app's own page/);
   });
   it('never another page, file, data page without the CSP, or script URL', () => {
+    const scripted = `data:text/html;charset=utf-8,${encodeURIComponent(`<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><script>alert(1)</script>`)}`;
+    const lateCsp = `data:text/html;charset=utf-8,${encodeURIComponent(`<!doctype html><img src=x onerror=alert(1)><meta http-equiv="Content-Security-Policy" content="default-src 'none'">`)}`;
+    for (const url of [scripted, lateCsp, 'data:text/html;charset=utf-8,%E0%A4%A']) expect(isSplashUrl(url), url).toBe(false);
     for (const url of ['https://evil.example/', 'http://127.0.0.1:8233/', 'file:///tmp/evil.html', 'file://evil-host/opt/vigil/resources/app.asar/out/renderer/index.html', 'javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'http://localhost:5174/', 'http://user:pw@localhost:5173/', 'not a url']) {
       expect(() => assertLoadable(url, dev), url).toThrow(/refusing to load/);
     }
@@ -263,6 +266,14 @@ describe('static checks over electron/', () => {
       if (file === 'electron/main/security.ts') continue;
       expect(text, file).not.toMatch(/(contextIsolation|sandbox|webSecurity)\s*:\s*false|(nodeIntegration\w*|webviewTag|experimentalFeatures|allowRunningInsecureContent)\s*:\s*true|enableBlinkFeatures|enableRemoteModule/);
     }
+  });
+  it("the start-up screen in windows.ts is a loadable splash (its own CSP, no script)", () => {
+    const windows = src.find((s) => s.file === 'electron/main/windows.ts')!.text;
+    const html = /encodeURIComponent\(`([\s\S]*?)`\)/.exec(windows)?.[1];
+    expect(html).toBeDefined();
+    const url = `data:text/html;charset=utf-8,${encodeURIComponent(html!.replace('${version}', '1.2.3'))}`;
+    expect(isSplashUrl(url)).toBe(true);
+    expect(assertLoadable(url, packaged)).toBe(url);
   });
   it('every loadURL goes through assertLoadable; nothing uses loadFile or a BrowserView', () => {
     const loads = all(/\.loadURL\(/g);

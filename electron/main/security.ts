@@ -128,9 +128,16 @@ export function permissionDecision(permission: string, requestingUrl: string | n
   return origin.devOrigin !== null && u !== null && u.origin === parse(origin.devOrigin)?.origin;
 }
 
-/** The start-up screen is a data:text/html page with its own CSP (default-src 'none'). */
+/** The start-up screen: a data:text/html page that opens with its own CSP (default-src 'none') and has no script. */
 export function isSplashUrl(url: string): boolean {
-  return url.startsWith('data:text/html;charset=utf-8,') && decodeURIComponent(url.slice(url.indexOf(',') + 1)).includes('Content-Security-Policy" content="default-src \'none\'');
+  if (!url.startsWith('data:text/html;charset=utf-8,')) return false;
+  let html: string;
+  try {
+    html = decodeURIComponent(url.slice(url.indexOf(',') + 1));
+  } catch {
+    return false;
+  }
+  return /^<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'[;"]/i.test(html) && !/<script|\son\w+\s*=/i.test(html);
 }
 
 /**
