@@ -11,7 +11,7 @@ import { RecordedDataError as DataError, defaultMarketDataDir as defaultMarketDi
 import { createEngine } from '../backtest/engine';
 import { ResampleError } from '../backtest/bars';
 import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';
-import type { BacktestSummary, ModelUsage } from '../backtest/result';
+import { capResult, type BacktestResult, type BacktestSummary, type ModelUsage } from '../backtest/result';
 import { BacktestSpecSchema, type BacktestSpec } from '../backtest/spec';
 import { BacktestStore, rowSummary, type BacktestRow } from '../backtest/store';
 import path from 'node:path';
@@ -54,10 +54,16 @@ export interface BacktestActivityOptions {
 /** Model decisions (per symbol) per chunk of an `agent` run: its checkpoint granularity. */
 const MODEL_DECISIONS_PER_CHUNK = 100;
 
-export type BacktestReadOp = { kind: 'get'; id: string; full: boolean } | { kind: 'list'; limit: number } | { kind: 'compare'; ids: string[] };
+export type BacktestReadOp =
+  | { kind: 'get'; id: string; full: boolean }
+  | { kind: 'list'; limit: number }
+  | { kind: 'compare'; ids: string[] }
+  | { kind: 'rows'; id: string; list: 'trades' | 'fills'; offset: number; limit: number };
 
 /** Steps between heartbeats inside a chunk. */
 const HEARTBEAT_STEPS = 50_000;
+
+const capResultOrNull = (r: BacktestResult | null): BacktestResult | null => (r ? capResult(r) : null);
 
 export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActivityOptions = {}) {
   const marketDir = deps.marketDir ?? defaultMarketDir();
@@ -229,8 +235,15 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
         return {
           summary: rowSummary(r),
           progress: { stepsDone: r.status === 'completed' ? r.totalSteps : (cp?.stepsDone ?? 0), totalSteps: r.totalSteps, barsDone: r.status === 'completed' ? r.totalBars : (cp?.barsDone ?? 0), totalBars: r.totalBars },
-          result: op.full && r.status === 'completed' ? s.result(op.id) : null,
+          result: op.full && r.status === 'completed' ? capResultOrNull(s.result(op.id)) : null,
         };
+      }
+      if (op.kind === 'rows') {
+        const r = s.get(op.id);
+        if (!r) return null;
+        const full = r.status === 'completed' ? s.result(op.id) : null;
+        const all = full ? (op.list === 'trades' ? full.trades : full.fills) : [];
+        return { total: all.length, rows: all.slice(op.offset, op.offset + op.limit) };
       }
       return op.ids.map((id) => {
         const r = s.get(id);

@@ -16,6 +16,7 @@ import { defaultMarketDataDir } from '../market/data/columns';
 import { buildResult, prepare } from './runner';
 import { BacktestSpecSchema } from './spec';
 import { BacktestStore } from './store';
+import { RESULT_FILLS, RESULT_TRADES } from './result';
 
 let env: TestServer;
 let worker: RunningWorker;
@@ -55,6 +56,30 @@ describe('backtest workflow on a real dev server', () => {
     expect(progress.some((p) => p.id === id && p.status === 'completed')).toBe(true);
     const list = await handlers.list_backtests({ limit: 10 }, ctx);
     expect(list.backtests.map((b) => b.id)).toContain(id);
+  });
+
+  it('a result is read with its newest trades and fills; the rest pages in, so no payload grows with the run', async () => {
+    const busy = BacktestSpecSchema.parse({ ...spec, symbols: ['BTC-USD', 'ETH-USD'], params: { fast: 2, slow: 4 }, risk: 'none', from: '2017-01-01', to: '2022-01-01' });
+    const { id } = await handlers.run_backtest(busy, ctx);
+    await env.client.workflow.getHandle(WORKFLOW_IDS.backtest(id)).result();
+    const stored = BacktestStore.forDataDir(dataDir).result(id)!;
+    expect(stored.trades.length).toBeGreaterThan(RESULT_TRADES);
+    const got = (await handlers.get_backtest_result({ id, full: true }, ctx)).result!;
+    expect(got.tradesTotal).toBe(stored.trades.length);
+    expect(got.trades).toEqual(stored.trades.slice(-RESULT_TRADES));
+    expect(got.fills).toEqual(stored.fills.slice(-RESULT_FILLS));
+    expect(got.fillsTotal).toBe(stored.fillsTotal);
+    expect(JSON.stringify(got).length).toBeLessThan(JSON.stringify(stored).length);
+    const pages = [];
+    for (let offset = 0; offset < got.tradesTotal!; offset += 300) {
+      const page = await handlers.get_backtest_rows({ id, list: 'trades', offset, limit: 300 }, ctx);
+      expect(page.total).toBe(stored.trades.length);
+      pages.push(...page.trades!);
+    }
+    expect(pages).toEqual(stored.trades);
+    const fills = await handlers.get_backtest_rows({ id, list: 'fills', offset: 0, limit: 5 }, ctx);
+    expect(fills.fills).toEqual(stored.fills.slice(0, 5));
+    await expect(handlers.get_backtest_rows({ id: 'bt_nope', list: 'fills', offset: 0, limit: 5 }, ctx)).rejects.toThrow(/no backtest/);
   });
 
   it('a run in many chunks (checkpoint after each) equals one uninterrupted engine run', async () => {

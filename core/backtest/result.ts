@@ -126,6 +126,11 @@ export const BacktestResultSchema = z.object({
     }),
   ),
   fillsTotal: z.number(),
+  /**
+   * Round trips in the whole run. A result read through the verbs carries the most recent
+   * RESULT_TRADES of them (and RESULT_FILLS fills): the rest page in with get_backtest_rows.
+   */
+  tradesTotal: z.number().optional(),
   days: z.array(
     z.object({ date: z.string(), openEquity: z.number(), closeEquity: z.number(), high: z.number(), low: z.number(), pnl: z.number(), returnPct: z.number(), fills: z.number(), fees: z.number(), blocked: z.number() }),
   ),
@@ -136,3 +141,14 @@ export const BacktestResultSchema = z.object({
   model: ModelUsageSchema.nullable().optional(),
 });
 export type BacktestResult = z.infer<typeof BacktestResultSchema>;
+export const BacktestTradeSchema = BacktestResultSchema.shape.trades.element;
+export const BacktestFillSchema = BacktestResultSchema.shape.fills.element;
+
+/** Rows of each list a result carries when read (payloads stay far below Temporal's 2 MB limit). */
+export const RESULT_TRADES = 500;
+export const RESULT_FILLS = 200;
+
+/** A stored result as the verbs return it: the newest trades and fills, with the totals. */
+export function capResult(r: BacktestResult): BacktestResult {
+  return { ...r, trades: r.trades.slice(-RESULT_TRADES), tradesTotal: r.trades.length, fills: r.fills.slice(-RESULT_FILLS) };
+}

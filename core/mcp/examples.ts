@@ -45,6 +45,7 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   // Backtests
   run_backtest: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01', params: { fast: 10, slow: 30 } },
   get_backtest_result: { id: '$backtest' },
+  get_backtest_rows: { id: '$backtest', list: 'trades', offset: 0, limit: 50 },
   list_backtests: { limit: 10 },
   compare_backtests: { ids: ['$backtest', '$backtest2'] },
   cancel_backtest: { id: '$backtest' },

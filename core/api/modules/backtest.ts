@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ACTION, READ, WRITE_IDEMPOTENT, verb } from '../define';
-import { BacktestResultSchema, BacktestSummarySchema, PerformanceSchema } from '../../backtest/result';
+import { BacktestFillSchema, BacktestResultSchema, BacktestSummarySchema, BacktestTradeSchema, PerformanceSchema, RESULT_FILLS, RESULT_TRADES } from '../../backtest/result';
 import { BacktestSpecSchema } from '../../backtest/spec';
 
 const Id = z.string().regex(/^bt_[A-Za-z0-9]{6,40}$/, 'a backtest id looks like bt_3f9a0c1d2e4b');
@@ -40,7 +40,7 @@ export const backtestApi = {
     mcp: true,
   }),
   get_backtest_result: verb({
-    description: 'Status, progress (bars done / total) and, once finished, the full result of a backtest: equity and drawdown curves, trades, fills, per-day reports, analytics, blocked orders by reason, and for the agent strategy its model calls, cache hits, tokens and cost.',
+    description: `Status, progress (bars done / total) and, once finished, the result of a backtest: equity and drawdown curves, per-day reports, analytics, blocked orders by reason, the newest ${RESULT_TRADES} round trips and ${RESULT_FILLS} fills (tradesTotal / fillsTotal count them all; get_backtest_rows pages through the rest), and for the agent strategy its model calls, cache hits, tokens and cost.`,
     input: z.object({ id: Id, full: z.boolean().default(true) }).strict(),
     output: z.object({
       id: z.string(),
@@ -49,6 +49,14 @@ export const backtestApi = {
       summary: BacktestSummarySchema,
       result: BacktestResultSchema.nullable(),
     }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  get_backtest_rows: verb({
+    description: 'Page through a finished backtest\'s round trips or fills, oldest first (offset/limit), with the total.',
+    input: z.object({ id: Id, list: z.enum(['trades', 'fills']), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(2000).default(500) }).strict(),
+    output: z.object({ id: z.string(), list: z.enum(['trades', 'fills']), total: z.number(), offset: z.number(), trades: z.array(BacktestTradeSchema).optional(), fills: z.array(BacktestFillSchema).optional() }),
     annotations: READ,
     temporal: 'query',
     mcp: true,

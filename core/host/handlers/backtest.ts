@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Handlers } from '../../api/contract';
+import type { Handlers, VerbResult } from '../../api/contract';
 import { ApiFailure } from '../../api/result';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { BacktestResult, BacktestSummary } from '../../backtest/result';
@@ -14,7 +14,7 @@ import { backtestProgressQuery, backtestReadWorkflow, backtestWorkflow } from '.
 import type { HandlerDeps } from '../handler-deps';
 import type { PerformanceMetrics } from '../../analytics';
 
-type BacktestVerbs = 'run_backtest' | 'get_backtest_result' | 'list_backtests' | 'compare_backtests' | 'cancel_backtest';
+type BacktestVerbs = 'run_backtest' | 'get_backtest_result' | 'get_backtest_rows' | 'list_backtests' | 'compare_backtests' | 'cancel_backtest';
 
 interface GetAnswer {
   summary: BacktestSummary;
@@ -69,6 +69,13 @@ export function createBacktestHandlers(deps: HandlerDeps): Pick<Handlers, Backte
         if (live) progress = { stepsDone: live.stepsDone, totalSteps: live.totalSteps, barsDone: live.barsDone, totalBars: live.totalBars };
       }
       return { id, status: got.summary.status, progress, summary: got.summary, result: got.result };
+    },
+
+    async get_backtest_rows({ id, list, offset, limit }) {
+      const got = await read<{ total: number; rows: unknown[] } | null>({ kind: 'rows', id, list, offset, limit });
+      if (!got) throw new ApiFailure('not_found', `no backtest ${id}`);
+      const page = { id, list, total: got.total, offset };
+      return (list === 'trades' ? { ...page, trades: got.rows } : { ...page, fills: got.rows }) as VerbResult<'get_backtest_rows'>;
     },
 
     async list_backtests({ limit }) {

@@ -104,9 +104,35 @@ const TRADE_COLUMNS: Column<Trade>[] = [
   { key: 'pnl', header: 'P&L', className: 'num', render: (t) => <span className={sign(t.pnl) > 0 ? 'up' : sign(t.pnl) < 0 ? 'down' : ''}>{fmtSigned(t.pnl)}</span> },
 ];
 
+/**
+ * Every round trip of a run: the result carries the newest ones; when the run had more, the rest
+ * page in with get_backtest_rows (2,000 a page, so no payload grows with the run).
+ */
+function useAllTrades(id: string, r: BacktestView['result']): { trades: Trade[]; total: number; loading: boolean } {
+  const shown = r?.trades ?? [];
+  const total = r?.tradesTotal ?? shown.length;
+  const more = useQueries({
+    queries:
+      r && total > shown.length
+        ? Array.from({ length: Math.ceil(total / 2000) }, (_, i) => ({
+            queryKey: ['get_backtest_rows', { id, list: 'trades', offset: i * 2000, limit: 2000 }],
+            queryFn: () => client().get('get_backtest_rows', { id, list: 'trades', offset: i * 2000, limit: 2000 }),
+            staleTime: Infinity,
+          }))
+        : [],
+  });
+  const loading = more.some((q) => q.isLoading);
+  const trades = useMemo(
+    () => (more.length > 0 && !loading ? more.flatMap((q) => q.data?.trades ?? []) : shown),
+    [shown, loading, more.map((q) => q.dataUpdatedAt).join(',')],
+  );
+  return { trades, total, loading };
+}
+
 function ResultView({ view, live }: { view: BacktestView; live: Progress | undefined }) {
   const s = view.summary;
   const r = view.result;
+  const all = useAllTrades(view.id, r);
   const progress = live ?? progressOf({ status: view.status, barsDone: view.progress.barsDone, totalBars: view.progress.totalBars });
   const c = useMemo(() => (r ? curves(r) : null), [r]);
   const eqSeries = useMemo(() => (c ? [{ name: 'equity', color: '#4c9dff', points: c.equity }] : []), [c]);
@@ -139,7 +165,7 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
             <Kpi label="Return" value={returnText(s)} tone={s.totalReturn === null ? undefined : s.totalReturn >= 0 ? 'up' : 'down'} />
             <Kpi label="Max drawdown" value={fmtPct(r.performance?.maxDrawdown ?? null)} />
             <Kpi label="Sharpe" value={fmtNum(r.performance?.sharpe ?? null)} />
-            <Kpi label="Trades" value={fmtNum(r.trades.length, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
+            <Kpi label="Trades" value={fmtNum(all.total, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
             <Kpi label="Fees" value={fmtDec(r.final.feesPaid)} sub={`scraped ${fmtDec(r.final.scrapedProfits)}`} />
           </div>
           {r.model ? <ModelUsagePanel m={r.model} /> : null}
@@ -186,11 +212,11 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
               ) : null}
             </Panel>
           </div>
-          <Panel title={`Trades (${fmtNum(r.trades.length, 0)})`} flush testId="backtest-trades">
-            {r.trades.length === 0 ? (
+          <Panel title={`Trades (${fmtNum(all.total, 0)})${all.loading ? ` — loading the ${fmtNum(all.total - r.trades.length, 0)} older ones…` : ''}`} flush testId="backtest-trades">
+            {all.trades.length === 0 ? (
               <Empty title="No trades">The strategy never entered a position over this range.</Empty>
             ) : (
-              <VirtualTable rows={r.trades} columns={TRADE_COLUMNS} rowKey={(_, i) => i} rowHeight={24} height={340} rowTestId="trade-row" />
+              <VirtualTable rows={all.trades} columns={TRADE_COLUMNS} rowKey={(_, i) => i} rowHeight={24} height={340} rowTestId="trade-row" />
             )}
           </Panel>
         </>
