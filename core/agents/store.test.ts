@@ -67,4 +67,19 @@ describe('AgentStore', () => {
     expect(s.logs({ agent: 'execution' })[0]!.data).toEqual({ a: 1 });
     s.close();
   });
+
+  it('keeps the log to the retention window as entries arrive', () => {
+    const s = open();
+    const DAY = 86_400_000;
+    const t0 = Date.UTC(2026, 0, 1);
+    // 120 days of entries, 5 a day: the pass that runs every 500 inserts drops those older than
+    // 90 days before the newest one.
+    for (let d = 0; d < 120; d++) for (let k = 0; k < 5; k++) s.log({ at: t0 + d * DAY + k, agent: 'execution', kind: 'decision', correlationId: null, summary: `d${d}`, data: {} });
+    const all = s.logs({ limit: 1000 });
+    expect(all.length).toBeLessThan(600);
+    const oldest = Math.min(...all.map((e) => e.at));
+    expect(oldest).toBe(t0 + 9 * DAY + 4); // the pass at insert 500 (day 99, entry 4) cut at exactly 90 days before it
+    expect(s.pruneLogs(t0 + 120 * DAY)).toBeGreaterThan(0);
+    expect(Math.min(...s.logs({ limit: 1000 }).map((e) => e.at))).toBeGreaterThanOrEqual(t0 + 30 * DAY);
+  });
 });

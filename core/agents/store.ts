@@ -140,7 +140,14 @@ export class PromptRejected extends Error {
   }
 }
 
+/** Agent log entries (decisions, skips, chats) older than this are deleted as new ones arrive. */
+export const LOG_RETENTION_DAYS = 90;
+/** Inserts between two retention passes. */
+const PRUNE_EVERY = 500;
+
 export class AgentStore {
+  private insertsSincePrune = 0;
+
   private constructor(private readonly db: Database.Database) {}
 
   static open(dataDir: string): AgentStore {
@@ -234,7 +241,15 @@ export class AgentStore {
     const r = this.db
       .prepare(`INSERT OR IGNORE INTO agent_log (key, at, agent, kind, correlation_id, summary, data_json) VALUES (?,?,?,?,?,?,?)`)
       .run(e.key ?? null, e.at, e.agent, e.kind, e.correlationId, e.summary, JSON.stringify(e.data));
+    // A nudge every 25 s logs ~3,500 entries a day: keep the file bounded by age.
+    if (r.changes > 0 && ++this.insertsSincePrune >= PRUNE_EVERY) this.pruneLogs(e.at);
     return r.changes > 0 ? Number(r.lastInsertRowid) : null;
+  }
+
+  /** Deletes log entries older than the retention window before `now`; returns how many. */
+  pruneLogs(now: number, days = LOG_RETENTION_DAYS): number {
+    this.insertsSincePrune = 0;
+    return this.db.prepare(`DELETE FROM agent_log WHERE at < ?`).run(now - days * 86_400_000).changes;
   }
 
   logs(q: { agent?: string; kind?: string; limit?: number } = {}): LogEntry[] {
