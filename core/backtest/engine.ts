@@ -422,8 +422,26 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
 
   function newDay(day: number): void {
     closeDay();
-    const v = valuePortfolio(st.portfolio, marksNow());
-    st.day = { day, open: st.lastEquity, high: st.lastEquity, low: st.lastEquity, fills: 0, fees: 0, blocked: 0, startEquity: v.equity, orders: 0 };
+    st.day = { day, open: st.lastEquity, high: st.lastEquity, low: st.lastEquity, fills: 0, fees: 0, blocked: 0, startEquity: equityNow(), orders: 0 };
+  }
+
+  /**
+   * Exact equity at the last closes: `valuePortfolio(portfolio, marksNow()).equity` (cash +
+   * positions at their marks, at cost without one, + scraped profits) without the per-position
+   * report it also builds. Exact sums, so the order of the terms does not matter.
+   */
+  function equityNow(): string {
+    const p = st.portfolio;
+    let eq = Dec.of(p.cash);
+    for (const symbol in p.positions) {
+      const pos = p.positions[symbol]!;
+      const q = Dec.of(pos.quantity);
+      if (q.isZero()) continue;
+      const k = cfg.symbols.indexOf(symbol);
+      const mark = k >= 0 && !Number.isNaN(lastClose[k]!) ? String(lastClose[k]) : null;
+      eq = eq.add(mark === null ? pos.costBasis : q.mul(mark));
+    }
+    return eq.add(p.totals.scrapedProfits).toString();
   }
 
   function marksNow(): Record<string, string> {
