@@ -10,7 +10,8 @@
  * those of decimal.js at 60 significant digits, half-even, which this class wrapped before:
  * add/sub/mul are exact whenever the exact result fits 60 digits (always, for money) and fall
  * back to decimal.js otherwise; division is rounded to 60 significant digits and then to 40,
- * half-even, as before; canonical strings are byte-identical.
+ * half-even, as before; canonical strings are byte-identical. Zero has no sign (decimal.js kept a
+ * negative zero, visible only as `toNumber()` returning -0).
  *
  * Pure and deterministic: safe to import from Temporal workflows.
  */
