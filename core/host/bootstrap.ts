@@ -45,6 +45,17 @@ const steps: Step[] = [
     },
   },
   {
+    // The paper portfolio the execution agent reads and trades: started by its first call, which
+    // must not wait for a page to be opened (a headless cockpit would otherwise skip every nudge
+    // with "portfolio unavailable").
+    name: 'paper ledger',
+    when: () => true,
+    run: async (c) => {
+      const r = await c.call('get_portfolio_status', {}, { door: 'test', correlationId: 'autostart' });
+      if (!r.ok) throw new Error(r.error.message);
+    },
+  },
+  {
     // Without a model the execution agent trades on paper with the built-in policy.
     name: 'agents',
     when: () => true,
