@@ -10,7 +10,9 @@
  *  - per order: the exact-decimal kernel. A target from bar i becomes an order that fills at the
  *    open of the symbol's next bar i+1 (never the bar that produced the signal: no look-ahead).
  *    After a fill, the float shadow of cash and quantities is re-read from the exact portfolio,
- *    so float error never accumulates across trades.
+ *    so float error never accumulates across trades. The exact portfolio is held parsed
+ *    (`BookedPortfolio`) and written to the state's decimal strings only when `save()` or
+ *    `state()` is called.
  *
  * The engine runs in steps of the merged timeline and can stop after any step; `save()` returns a
  * plain-JSON checkpoint that `createEngine(..., saved)` resumes bit-for-bit.
@@ -18,8 +20,8 @@
 import { Dec } from '../domain/decimal';
 // Direct module imports: the package index re-exports through getters, a cost on every order.
 import { quoteMarketFill, type FillQuote } from '../trading/fill';
-import { applyFill, checkFillable, newPortfolio, valuePortfolio } from '../trading/portfolio';
-import type { FeeSchedule, Fill, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
+import { applyFillBooked, checkFillableBooked, newPortfolio, parsePortfolio, renderPortfolio, valuePortfolio } from '../trading/portfolio';
+import type { FeeSchedule, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
 import { checkOrder, type RiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';
 import { DEFER, type Strategy, type StrategyDef } from './strategies/types';
@@ -238,15 +240,28 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
   const maxBlocked = cfg.maxBlockedKept ?? 1_000;
   const model = { fees: cfg.fees, slippage: cfg.slippage };
   const takerPlusOne = Dec.ONE.add(cfg.fees.taker);
+  const scrapePct = Dec.of(cfg.profitScrapePct);
+
+  // The exact portfolio, parsed; `st.portfolio` is rewritten from it when state is taken.
+  const book = parsePortfolio(st.portfolio);
+  let bookChanged = false;
+  const portfolio = (): Portfolio => {
+    if (bookChanged) {
+      st.portfolio = renderPortfolio(book);
+      bookChanged = false;
+    }
+    return st.portfolio;
+  };
+  const heldOf = (symbol: string): Dec => book.positions.get(symbol)?.quantity ?? Dec.ZERO;
 
   // Float shadow of the exact portfolio, re-read after every fill.
   const qty = new Float64Array(S);
   let cashF = 0;
   let scrapedF = 0;
   const syncShadow = () => {
-    cashF = Number(st.portfolio.cash);
-    scrapedF = Number(st.portfolio.totals.scrapedProfits);
-    for (let s = 0; s < S; s++) qty[s] = Number(st.portfolio.positions[cfg.symbols[s]!]?.quantity ?? '0');
+    cashF = book.cash.toNumber();
+    scrapedF = book.totals.scrapedProfits.toNumber();
+    for (let s = 0; s < S; s++) qty[s] = heldOf(cfg.symbols[s]!).toNumber();
   };
   syncShadow();
 
@@ -270,7 +285,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     const time = bar.time[i]!;
     const openF = bar.open[i]!;
     const open = Dec.fromMeasured(openF);
-    const held = Dec.of(st.portfolio.positions[symbol]?.quantity ?? '0');
+    const held = heldOf(symbol);
     // Sizing is a decision, made in floats from the shadow account (marks: this bar's open for
     // this symbol, last closes for the others); what it books is priced and applied exactly.
     let posF = 0;
@@ -289,7 +304,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     } else if (deltaF > 0 && (held.isZero() || deltaF > bandF)) {
       side = 'buy';
       // Spend at most what cash can pay including the taker fee, never more than the target.
-      const affordable = Dec.of(st.portfolio.cash).div(takerPlusOne).round(10, 'down');
+      const affordable = book.cash.div(takerPlusOne).round(10, 'down');
       const notional = Dec.min(Dec.fromMeasured(deltaF), affordable);
       if (!notional.isPositive()) {
         block(s, side, time, 'insufficient_funds', `no cash left to buy ${symbol}`, null);
@@ -305,7 +320,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     if (cfg.riskLimits) {
       const marks: Record<string, string> = marksNow();
       marks[symbol] = open.toString();
-      const v = valuePortfolio(st.portfolio, marks);
+      const v = valuePortfolio(portfolio(), marks);
       const posValue = v.positions.find((p) => p.symbol === symbol)?.marketValue ?? '0';
       const verdict = checkOrder({
         limits: cfg.riskLimits,
@@ -318,8 +333,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
         equity: Dec.of(v.equity),
         dayPnl: Dec.of(v.equity).sub(day.startEquity),
         tradesToday: day.orders,
-        lossStreak: st.portfolio.totals.lossStreak,
-        lastLossAt: st.portfolio.totals.lastLossAt,
+        lossStreak: book.totals.lossStreak,
+        lastLossAt: book.totals.lastLossAt,
         now: time,
       });
       if (!verdict.ok) {
@@ -327,65 +342,61 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
         return;
       }
     }
-    const why = checkFillable(st.portfolio, symbol, side, quote.quantity, quote.notional, quote.fee);
+    const why = checkFillableBooked(book, symbol, side, quote.quantity, quote.notional, quote.fee);
     if (why) {
       block(s, side, time, 'insufficient_funds', why, quote.notional);
       return;
     }
     const n = ++st.fillCount;
-    const fill: Fill = {
-      id: `fill-${n}`,
-      orderId: `order-${n}`,
-      symbol,
-      side,
-      // Kept: applyFill reads these strings back at once.
-      quantity: quote.quantity.toStringKept(),
-      price: quote.price.toString(),
-      notional: quote.notional.toStringKept(),
-      fee: quote.fee.toStringKept(),
-      liquidity: quote.liquidity,
-      referencePrice: quote.referencePrice.toString(),
-      slippageBps: quote.slippageBps,
-      time,
-    };
-    const r = applyFill(st.portfolio, fill, cfg.profitScrapePct);
-    st.portfolio = r.portfolio;
+    const r = applyFillBooked(book, { id: `fill-${n}`, symbol, side, quantity: quote.quantity, notional: quote.notional, fee: quote.fee, time }, scrapePct);
+    bookChanged = true;
     day.orders++;
     day.fills++;
-    day.fees += Number(fill.fee);
+    day.fees += quote.fee.toNumber();
     syncShadow();
+    // Records are strings: built only for the fills that are kept.
     if (st.fills.length < maxFills) {
       st.fills.push({
-        id: fill.id,
+        id: `fill-${n}`,
         symbol,
         side,
-        quantity: fill.quantity,
-        price: fill.price,
-        notional: fill.notional,
-        fee: fill.fee,
-        referencePrice: fill.referencePrice,
-        slippageBps: fill.slippageBps,
+        quantity: quote.quantity.toString(),
+        price: quote.price.toString(),
+        notional: quote.notional.toString(),
+        fee: quote.fee.toString(),
+        referencePrice: quote.referencePrice.toString(),
+        slippageBps: quote.slippageBps,
         time,
         signalTime,
         bar: i,
         realizedPnl: r.realizedPnl.toString(),
         scraped: r.scraped.toString(),
-        cashAfter: st.portfolio.cash,
+        cashAfter: book.cash.toString(),
       });
     }
-    trackTrade(s, i, fill, r.realizedPnl);
+    trackTrade(s, i, side, time, quote, r.realizedPnl);
   }
 
-  function trackTrade(s: number, i: number, fill: Fill, realized: Dec): void {
+  function trackTrade(s: number, i: number, side: 'buy' | 'sell', time: number, fill: Extract<FillQuote, { ok: true }>, realized: Dec): void {
     const open = st.open[s];
-    const after = Dec.of(st.portfolio.positions[fill.symbol]?.quantity ?? '0');
-    if (fill.side === 'buy') {
+    if (side === 'buy') {
       if (!open) {
-        st.open[s] = { symbol: fill.symbol, entryTime: fill.time, entryBar: i, entryPrice: fill.price, quantity: fill.quantity, exitTime: null, exitBar: null, exitPrice: null, pnl: '0', fees: fill.fee };
+        st.open[s] = {
+          symbol: cfg.symbols[s]!,
+          entryTime: time,
+          entryBar: i,
+          entryPrice: fill.price.toString(),
+          quantity: fill.quantity.toString(),
+          exitTime: null,
+          exitBar: null,
+          exitPrice: null,
+          pnl: '0',
+          fees: fill.fee.toString(),
+        };
       } else {
         const q0 = Dec.of(open.quantity);
         const q = q0.add(fill.quantity);
-        open.entryPrice = q0.mul(open.entryPrice).add(Dec.of(fill.quantity).mul(fill.price)).div(q).round(12).toString();
+        open.entryPrice = q0.mul(open.entryPrice).add(fill.quantity.mul(fill.price)).div(q).round(12).toString();
         open.quantity = q.toString();
         open.fees = Dec.of(open.fees).add(fill.fee).toString();
       }
@@ -394,10 +405,10 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     if (!open) return;
     open.pnl = Dec.of(open.pnl).add(realized).toString();
     open.fees = Dec.of(open.fees).add(fill.fee).toString();
-    open.exitPrice = fill.price;
-    open.exitTime = fill.time;
+    open.exitPrice = fill.price.toString();
+    open.exitTime = time;
     open.exitBar = i;
-    if (after.isZero()) {
+    if (heldOf(cfg.symbols[s]!).isZero()) {
       st.trades.push(open);
       st.open[s] = null;
     }
@@ -431,17 +442,15 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
    * report it also builds. Exact sums, so the order of the terms does not matter.
    */
   function equityNow(): string {
-    const p = st.portfolio;
-    let eq = Dec.of(p.cash);
-    for (const symbol in p.positions) {
-      const pos = p.positions[symbol]!;
-      const q = Dec.of(pos.quantity);
+    let eq = book.cash;
+    for (const [symbol, pos] of book.positions) {
+      const q = pos.quantity;
       if (q.isZero()) continue;
       const k = cfg.symbols.indexOf(symbol);
       const mark = k >= 0 && !Number.isNaN(lastClose[k]!) ? String(lastClose[k]) : null;
       eq = eq.add(mark === null ? pos.costBasis : q.mul(mark));
     }
-    return eq.add(p.totals.scrapedProfits).toString();
+    return eq.add(book.totals.scrapedProfits).toString();
   }
 
   function marksNow(): Record<string, string> {
@@ -557,9 +566,13 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     },
     strategy: (s: number) => strategies[s]!,
     save() {
+      portfolio();
       st.strategies = strategies.map((x) => x.save());
       return structuredClone(st);
     },
-    state: () => st,
+    state: () => {
+      portfolio();
+      return st;
+    },
   };
 }

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { Dec } from '../domain/decimal';
 import {
   applyFill,
+  applyFillBooked,
   checkFillable,
+  checkFillableBooked,
   COINBASE_ENTRY_TIER,
   DEFAULT_FILL_MODEL,
   defaultProductSpec,
@@ -11,8 +13,10 @@ import {
   limitQuantity,
   marketableLimitFill,
   newPortfolio,
+  parsePortfolio,
   PlaceOrderSchema,
   quoteMarketFill,
+  renderPortfolio,
   slippageBps,
   valuePortfolio,
   type Fill,
@@ -176,6 +180,61 @@ describe('portfolio kernel', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('booked portfolio (parsed values, for the backtest)', () => {
+  it('books every fill exactly as applyFill: same strings, key order, P&L and refusals', () => {
+    const SYMBOLS = ['BTC-USD', 'ETH-USD'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ side: fc.constantFrom('buy' as const, 'sell' as const), sym: fc.integer({ min: 0, max: 1 }), cents: fc.integer({ min: 100, max: 20_000 }), frac: fc.integer({ min: 1, max: 150 }) }),
+          { maxLength: 40 },
+        ),
+        fc.integer({ min: 0, max: 100 }),
+        (steps, scrapePctInt) => {
+          let p = newPortfolio('10000');
+          const b = parsePortfolio(p);
+          const pct = Dec.int(scrapePctInt).div('100').toString();
+          steps.forEach((s, i) => {
+            const symbol = SYMBOLS[s.sym]!;
+            const spec = defaultProductSpec(symbol);
+            const mid = Dec.int(s.cents).div('100');
+            const held = Dec.of(p.positions[symbol]?.quantity ?? '0');
+            // frac > 100 sells more than is held: both must refuse it the same way.
+            const qty = s.side === 'sell' ? held.mul(Dec.int(s.frac)).div('100').floorTo('0.00000001') : Dec.int(s.frac).div('10');
+            if (!qty.isPositive()) return;
+            const q = quoteMarketFill({ spec, side: s.side, quantity: qty, mid, model: DEFAULT_FILL_MODEL });
+            if (!q.ok) return;
+            const why = checkFillable(p, symbol, s.side, q.quantity, q.notional, q.fee);
+            expect(checkFillableBooked(b, symbol, s.side, q.quantity, q.notional, q.fee)).toBe(why);
+            if (why) return;
+            const f = { ...fillOf(q, s.side, `f${i}`, i), symbol };
+            const r = applyFill(p, f, pct);
+            const rb = applyFillBooked(b, { id: f.id, symbol, side: s.side, quantity: q.quantity, notional: q.notional, fee: q.fee, time: i }, Dec.of(pct));
+            p = r.portfolio;
+            expect(rb.realizedPnl.toString()).toBe(r.realizedPnl.toString());
+            expect(rb.scraped.toString()).toBe(r.scraped.toString());
+            expect(JSON.stringify(renderPortfolio(b))).toBe(JSON.stringify(p));
+          });
+          expect(JSON.stringify(renderPortfolio(parsePortfolio(p)))).toBe(JSON.stringify(p));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses an impossible fill and leaves the booked portfolio unchanged', () => {
+    const b = parsePortfolio(newPortfolio('100'));
+    const before = JSON.stringify(renderPortfolio(b));
+    expect(() => applyFillBooked(b, { id: 'x', symbol: 'BTC-USD', side: 'buy', quantity: Dec.of('1'), notional: Dec.of('99'), fee: Dec.of('1.188'), time: 0 }, Dec.ZERO)).toThrow(
+      'insufficient cash',
+    );
+    expect(() => applyFillBooked(b, { id: 'x', symbol: 'BTC-USD', side: 'sell', quantity: Dec.of('0.1'), notional: Dec.of('1'), fee: Dec.ZERO, time: 0 }, Dec.ZERO)).toThrow(
+      'no short selling',
+    );
+    expect(JSON.stringify(renderPortfolio(b))).toBe(before);
   });
 });
 

@@ -131,6 +131,178 @@ export function applyFill(p: Portfolio, fill: Fill, scrapePct: string): ApplyRes
   };
 }
 
+/**
+ * The same accounting on parsed values, for callers that book many fills in a row (the backtest
+ * engine): a `BookedPortfolio` holds `Dec`s instead of strings and `applyFillBooked` updates it in
+ * place, so an order neither parses nor prints the portfolio. `renderPortfolio` writes the plain
+ * `Portfolio` (same strings, same key order as `applyFill` would have produced) when a checkpoint
+ * or a result is taken. The paper ledger keeps the string functions above: its state format is
+ * `Portfolio`. Tested against `applyFill` fill by fill (kernel.test.ts).
+ */
+export interface BookedPosition {
+  quantity: Dec;
+  costBasis: Dec;
+  realizedPnl: Dec;
+  feesPaid: Dec;
+}
+
+export interface BookedTotals {
+  realizedPnl: Dec;
+  feesPaid: Dec;
+  scrapedProfits: Dec;
+  wins: number;
+  losses: number;
+  grossProfit: Dec;
+  grossLoss: Dec;
+  lossStreak: number;
+  lastLossAt: number | null;
+}
+
+export interface BookedPortfolio {
+  quoteCurrency: string;
+  initialCash: string;
+  cash: Dec;
+  /** In the order of the string portfolio's keys (new symbols last, as `applyFill` adds them). */
+  positions: Map<string, BookedPosition>;
+  totals: BookedTotals;
+}
+
+/** The fields of a fill that the accounting reads. */
+export interface BookedFill {
+  /** For error messages only. */
+  id: string;
+  symbol: string;
+  side: Side;
+  quantity: Dec;
+  notional: Dec;
+  fee: Dec;
+  time: number;
+}
+
+export function parsePortfolio(p: Portfolio): BookedPortfolio {
+  const positions = new Map<string, BookedPosition>();
+  for (const symbol of Object.keys(p.positions)) {
+    const x = p.positions[symbol]!;
+    positions.set(symbol, { quantity: Dec.of(x.quantity), costBasis: Dec.of(x.costBasis), realizedPnl: Dec.of(x.realizedPnl), feesPaid: Dec.of(x.feesPaid) });
+  }
+  const t = p.totals;
+  return {
+    quoteCurrency: p.quoteCurrency,
+    initialCash: p.initialCash,
+    cash: Dec.of(p.cash),
+    positions,
+    totals: {
+      realizedPnl: Dec.of(t.realizedPnl),
+      feesPaid: Dec.of(t.feesPaid),
+      scrapedProfits: Dec.of(t.scrapedProfits),
+      wins: t.wins,
+      losses: t.losses,
+      grossProfit: Dec.of(t.grossProfit),
+      grossLoss: Dec.of(t.grossLoss),
+      lossStreak: t.lossStreak,
+      lastLossAt: t.lastLossAt,
+    },
+  };
+}
+
+export function renderPortfolio(b: BookedPortfolio): Portfolio {
+  const positions: Record<string, Position> = {};
+  for (const [symbol, x] of b.positions) {
+    positions[symbol] = { quantity: x.quantity.toString(), costBasis: x.costBasis.toString(), realizedPnl: x.realizedPnl.toString(), feesPaid: x.feesPaid.toString() };
+  }
+  const t = b.totals;
+  return {
+    quoteCurrency: b.quoteCurrency,
+    initialCash: b.initialCash,
+    cash: b.cash.toString(),
+    positions,
+    totals: {
+      realizedPnl: t.realizedPnl.toString(),
+      feesPaid: t.feesPaid.toString(),
+      scrapedProfits: t.scrapedProfits.toString(),
+      wins: t.wins,
+      losses: t.losses,
+      grossProfit: t.grossProfit.toString(),
+      grossLoss: t.grossLoss.toString(),
+      lossStreak: t.lossStreak,
+      lastLossAt: t.lastLossAt,
+    },
+  };
+}
+
+/** `checkFillable` on a booked portfolio: the same verdict and message. */
+export function checkFillableBooked(b: BookedPortfolio, symbol: string, side: Side, quantity: Dec, notional: Dec, fee: Dec): string | null {
+  if (side === 'buy') {
+    const need = notional.add(fee);
+    if (need.gt(b.cash)) {
+      return `insufficient cash: order needs ${need.toFixed(2)} ${b.quoteCurrency} including fee, available ${b.cash.toFixed(2)}`;
+    }
+    return null;
+  }
+  const held = b.positions.get(symbol)?.quantity ?? Dec.ZERO;
+  if (quantity.gt(held)) return `insufficient ${symbol.split('-')[0]}: selling ${quantity.toString()}, holding ${held.toString()} (no short selling)`;
+  return null;
+}
+
+/**
+ * `applyFill` on a booked portfolio, in place: the same arithmetic, so `renderPortfolio` after it
+ * equals `applyFill`'s portfolio. Throws KernelError (and changes nothing) if the fill is impossible.
+ */
+export function applyFillBooked(b: BookedPortfolio, fill: BookedFill, scrapePct: Dec): { realizedPnl: Dec; scraped: Dec } {
+  const q = fill.quantity;
+  const notional = fill.notional;
+  const fee = fill.fee;
+  if (!q.isPositive()) throw new KernelError(`fill ${fill.id}: quantity must be positive`);
+  if (scrapePct.isNegative() || scrapePct.gt(Dec.ONE)) throw new KernelError(`profit scrape share must be within 0..1, got ${scrapePct.toString()}`);
+  const why = checkFillableBooked(b, fill.symbol, fill.side, q, notional, fee);
+  if (why) throw new KernelError(`fill ${fill.id}: ${why}`);
+
+  let pos = b.positions.get(fill.symbol);
+  if (pos === undefined) {
+    pos = { quantity: Dec.ZERO, costBasis: Dec.ZERO, realizedPnl: Dec.ZERO, feesPaid: Dec.ZERO };
+    b.positions.set(fill.symbol, pos);
+  }
+  const t = b.totals;
+  let realized = Dec.ZERO;
+  let scraped = Dec.ZERO;
+  t.feesPaid = t.feesPaid.add(fee);
+  if (fill.side === 'buy') {
+    b.cash = b.cash.sub(notional).sub(fee);
+    pos.quantity = pos.quantity.add(q);
+    pos.costBasis = pos.costBasis.add(notional).add(fee);
+    pos.feesPaid = pos.feesPaid.add(fee);
+    return { realizedPnl: realized, scraped };
+  }
+  const held = pos.quantity;
+  const basis = pos.costBasis;
+  const remaining = held.sub(q);
+  const removed = remaining.isZero() ? basis : basis.mul(q).div(held).round(REMOVED_COST_PLACES);
+  realized = notional.sub(fee).sub(removed);
+  let cash = b.cash.add(notional).sub(fee);
+  if (realized.isPositive()) {
+    scraped = realized.mul(scrapePct);
+    cash = cash.sub(scraped);
+  }
+  b.cash = cash;
+  pos.quantity = remaining;
+  pos.costBasis = basis.sub(removed);
+  pos.realizedPnl = pos.realizedPnl.add(realized);
+  pos.feesPaid = pos.feesPaid.add(fee);
+  t.realizedPnl = t.realizedPnl.add(realized);
+  t.scrapedProfits = t.scrapedProfits.add(scraped);
+  if (realized.isPositive()) {
+    t.wins++;
+    t.grossProfit = t.grossProfit.add(realized);
+    t.lossStreak = 0;
+  } else if (realized.isNegative()) {
+    t.losses++;
+    t.grossLoss = t.grossLoss.add(realized.neg());
+    t.lossStreak++;
+    t.lastLossAt = fill.time;
+  }
+  return { realizedPnl: realized, scraped };
+}
+
 export interface PositionValuation {
   symbol: string;
   quantity: string;
