@@ -18,6 +18,7 @@
  * - volume: finite and >= 0.
  */
 import fs from 'node:fs';
+import { packageRoot } from '../../runtime/package-root';
 import path from 'node:path';
 import { rangeSeries, resample, type BarSeries } from '../../backtest/bars';
 import { Dec } from '../../domain/decimal';
@@ -166,8 +167,9 @@ export function barAt(c: Columns, i: number, symbol = c.symbol, shiftMs = 0): Ba
 export const decStr = (n: number): string => Dec.fromMeasured(n).toString();
 
 /** resources/market of this checkout or package. */
+/** `resources/market` of the installed package: found from the package root, so it is the same from source, from the bundled CLI and inside the app. */
 export function defaultMarketDataDir(): string {
-  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../resources/market');
+  return path.join(packageRoot().root, 'resources', 'market');
 }
 
 /** "2019-06-04 01-AM" or "2019-06-04" (UTC) to epoch ms, NaN if it is not one; 12-AM is midnight, 12-PM noon. */
