@@ -469,6 +469,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     let peak = st.peak;
     let maxDd = st.maxDrawdown;
     let eq = st.lastEquity;
+    // Read once: an imported binding can cost a property access per bar.
+    const defer = DEFER;
     while (st.step < end) {
       // Next timeline time: the smallest pending bar time across symbols.
       let t = Infinity;
@@ -520,7 +522,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
           const alloc = trading * weights[s]!;
           const exposure = qty[s] !== 0 && alloc > 0 ? (qty[s]! * lastClose[s]!) / alloc : 0;
           const target = strategies[s]!.onBar(t, bar.open[c]!, bar.high[c]!, bar.low[c]!, bar.close[c]!, bar.volume[c]!, exposure);
-          if (target === DEFER) {
+          if (target === defer) {
             st.deferred[s] = t + bar.timeframeMs;
             deferredNow = true;
           } else if (target === target) {

@@ -1,6 +1,6 @@
 import DecimalJs from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { Dec, dec, type Rounding } from './decimal';
+import { DECIMAL_RE, Dec, dec, type Rounding } from './decimal';
 import { Money, parseProduct } from './money';
 
 describe('Dec', () => {
@@ -98,6 +98,27 @@ describe('Dec matches decimal.js at precision 60 (its contract)', () => {
       expect(x.floorTo(inc).toString(), `floorTo ${a} ${inc}`).toBe(canon(ra.dividedToIntegerBy(inc).times(inc)));
       const f = (r() - 0.5) * 10 ** Math.floor(r() * 40 - 20);
       expect(Dec.fromMeasured(f).toString(), `fromMeasured ${f}`).toBe(canon(new R(String(f))));
+    }
+  });
+
+  it('converts to the float that parsing its string gives (the direct path for short mantissas)', () => {
+    const r = rng(20261129);
+    const cases = ['0', '1', '-1', '0.1', '0.3', '9007199254740991', '-9007199254740991', '9007199254740992', '0.9007199254740991', '1e-22', '123456789.12345678'];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = String(Math.floor(r() * 2 ** 53)).slice(0, 1 + Math.floor(r() * 17));
+      const places = Math.floor(r() * 26);
+      const int = digits.length > places ? digits.slice(0, digits.length - places) : '0';
+      const frac = digits.length > places ? digits.slice(digits.length - places) : digits.padStart(places, '0');
+      const s = places > 0 ? `${int}.${frac}` : int;
+      cases.push(r() < 0.5 ? s : `-${s}`);
+    }
+    for (const c of cases) {
+      if (!DECIMAL_RE.test(c)) continue;
+      const x = Dec.of(c);
+      expect(x.toNumber(), c).toBe(Number(x.toString()));
+      // Unnormalised mantissas (trailing zeros kept by arithmetic) give the same float.
+      expect(x.mul('1.000').toNumber(), c).toBe(Number(x.toString()));
+      expect(x.div('4').toNumber(), c).toBe(Number(x.div('4').toString()));
     }
   });
 

@@ -44,6 +44,10 @@ function pow10(k: number): bigint {
 const LIMIT = pow10(MAX_DIGITS);
 const NEG_LIMIT = -LIMIT;
 const DIV_DIGITS = 40;
+/** Integers up to 2^53 - 1 and powers of ten up to 10^22 are exact doubles. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_EXACT_POW10 = 22;
+const POW10_F: number[] = Array.from({ length: MAX_EXACT_POW10 + 1 }, (_, k) => 10 ** k);
 
 /**
  * Canonical strings recently parsed, with their values: ledgers and the backtest re-read the same
@@ -461,6 +465,10 @@ export class Dec {
   }
   /** A float for charts and statistics only; never feed it back into money. */
   toNumber(): number {
+    const m = this.m;
+    // Both m and 10^e are exact doubles here, so one IEEE division is the correctly rounded
+    // value: the same number `Number(this.toString())` parses, without building the string.
+    if (this.e <= MAX_EXACT_POW10 && m <= MAX_SAFE && m >= -MAX_SAFE) return Number(m) / POW10_F[this.e]!;
     return Number(this.toString());
   }
   toJSON(): DecimalString {
