@@ -149,16 +149,7 @@ describe('order routing', () => {
   it('a crash between "accepted by the exchange" and "recorded" heals on retry without a second order', async () => {
     arm();
     // The process dies right after Coinbase accepted: nothing of the answer reaches the ledger.
-    const dying: RouterContext = {
-      ...ctx,
-      exchange: {
-        ...bind(client),
-        async createOrder(input) {
-          await client.createOrder(input);
-          throw new Error('process killed');
-        },
-      },
-    };
+    const dying = diesAfterAccept();
     await expect(placeOrderInProcess(dying, buy('crash-key-01'))).rejects.toThrow(/process killed/);
     expect(fake.ordersByClientId('crash-key-01')).toHaveLength(1);
     expect(ledger.orderByClientId('crash-key-01')?.status).toBe('submitting');
@@ -173,16 +164,7 @@ describe('order routing', () => {
 
   it('the sweep finishes a submitting order nobody drives any more, without a second order', async () => {
     arm();
-    const dying: RouterContext = {
-      ...ctx,
-      exchange: {
-        ...bind(client),
-        async createOrder(input) {
-          await client.createOrder(input);
-          throw new Error('process killed');
-        },
-      },
-    };
+    const dying = diesAfterAccept();
     await expect(placeOrderInProcess(dying, buy('sweep-sub-01'))).rejects.toThrow(/process killed/);
     expect(ledger.orderByClientId('sweep-sub-01')?.status).toBe('submitting');
     // A live workflow still driving it: left alone.
@@ -302,6 +284,20 @@ describe('order routing', () => {
     expect((await reconcileClean()).status).toBe('clean');
   });
 });
+
+/** The process dies right after Coinbase accepted an order: nothing of the answer is recorded. */
+function diesAfterAccept(): RouterContext {
+  return {
+    ...ctx,
+    exchange: {
+      ...bind(client),
+      async createOrder(input) {
+        await client.createOrder(input);
+        throw new Error('process killed');
+      },
+    },
+  };
+}
 
 function bind(c: CoinbaseClient): ExchangePort {
   return {
