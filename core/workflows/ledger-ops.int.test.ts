@@ -13,20 +13,19 @@ import type { HandlerContext } from '../api/contract';
 import { createLedgerActivities } from '../activities/ledger';
 import { EventBus } from '../host/bus';
 import { createLedgerHandlers, ensureReconcileSchedule } from '../host/handlers/ledger';
-import { CoinbaseClient } from '../exchange/coinbase/client';
-import { generateCdpKey } from '../exchange/coinbase/jwt';
-import { Ledger, LIVE_ARM_PHRASE, openLedger } from '../ledger/ledger';
-import { seedFromExchange } from '../ledger/router';
+import { Ledger, LIVE_ARM_PHRASE } from '../ledger/ledger';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
 import { runWorker, startDevServer, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { startBrokerageLedger, type BrokerageLedger } from '../../tests/support/brokerage-ledger';
 
 describe('ledger workflows on a real Temporal dev server', () => {
   let env: TestServer;
   let worker: RunningWorker;
   let fake: FakeCoinbaseBrokerage;
   let ledger: Ledger;
+  let rig: BrokerageLedger;
   let handlers: ReturnType<typeof createLedgerHandlers>;
   const bus = new EventBus();
   const notes: string[] = [];
@@ -35,17 +34,10 @@ describe('ledger workflows on a real Temporal dev server', () => {
 
   beforeAll(async () => {
     env = await startDevServer();
-    const key = generateCdpKey('ES256', 'organizations/it/apiKeys/ledger');
-    fake = new FakeCoinbaseBrokerage({
-      keys: [key],
-      products: [{ id: 'ETH-USD', bids: [{ price: '2999', size: '10' }], asks: [{ price: '3001', size: '10' }] }],
-      balances: { USD: '5000', ETH: '1' },
-    });
-    const urls = await fake.start();
+    rig = await startBrokerageLedger(env.dir, { keyName: 'organizations/it/apiKeys/ledger', onEvent: (e) => bus.emit('domain.event', { ...e }) });
+    ({ fake, ledger } = rig);
+    const exchange = rig.exchange;
     const config = loadConfig({});
-    const exchange = new CoinbaseClient({ ...urls, keyName: key.name, privateKey: key.privateKey, log: silentLogger });
-    ledger = openLedger(path.join(env.dir, 'ledger.sqlite'), { log: silentLogger, onEvent: (e) => bus.emit('domain.event', { ...e }) });
-    await seedFromExchange({ ledger, exchange, log: silentLogger });
     bus.on('notify', (n) => notes.push(n.title));
     worker = await runWorker(env, { activities: createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange, client: env.client }) });
     handlers = createLedgerHandlers({
@@ -60,8 +52,7 @@ describe('ledger workflows on a real Temporal dev server', () => {
   });
   afterAll(async () => {
     await worker?.stop();
-    ledger?.close();
-    await fake?.stop();
+    await rig?.stop();
     await env?.stop({ clean: true });
   });
 

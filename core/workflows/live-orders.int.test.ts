@@ -5,7 +5,6 @@
  * order. Real dev server, real SQLite ledger, the real Coinbase client against the local brokerage.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
@@ -17,10 +16,7 @@ import { createLedgerActivities } from '../activities/ledger';
 import { EventBus } from '../host/bus';
 import { createLedgerHandlers } from '../host/handlers/ledger';
 import { createSettingsHandlers } from '../host/handlers/settings';
-import { CoinbaseClient } from '../exchange/coinbase/client';
-import { generateCdpKey } from '../exchange/coinbase/jwt';
-import { Ledger, LIVE_ARM_PHRASE, openLedger } from '../ledger/ledger';
-import { seedFromExchange } from '../ledger/router';
+import { Ledger, LIVE_ARM_PHRASE } from '../ledger/ledger';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { createSettingsStore } from '../runtime/settings-store';
@@ -28,6 +24,8 @@ import { WORKFLOW_IDS } from '../domain/ids';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { loadHistory } from '../../tests/support/replay';
+import { startBrokerageLedger, type BrokerageLedger } from '../../tests/support/brokerage-ledger';
+import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders';
 
 /**
  * The approved request's history, committed: today's workflow code must replay it. Re-record only
@@ -35,13 +33,13 @@ import { loadHistory } from '../../tests/support/replay';
  * core/workflows/live-orders.int.test.ts
  */
 const HISTORY = fileURLToPath(new URL('../../tests/histories/live-order-request.json', import.meta.url));
-import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders';
 
 describe('live-order requests from outside the app', () => {
   let env: TestServer;
   let worker: RunningWorker;
   let fake: FakeCoinbaseBrokerage;
   let ledger: Ledger;
+  let rig: BrokerageLedger;
   let activities: ReturnType<typeof createLedgerActivities>;
   let handlers: ReturnType<typeof createLedgerHandlers> & ReturnType<typeof createSettingsHandlers>;
   const notes: string[] = [];
@@ -57,20 +55,12 @@ describe('live-order requests from outside the app', () => {
 
   beforeAll(async () => {
     env = await startDevServer();
-    const key = generateCdpKey('ES256', 'organizations/it/apiKeys/live-requests');
-    fake = new FakeCoinbaseBrokerage({
-      keys: [key],
-      products: [{ id: 'ETH-USD', bids: [{ price: '2999', size: '10' }], asks: [{ price: '3001', size: '10' }] }],
-      balances: { USD: '5000', ETH: '1' },
-    });
-    const urls = await fake.start();
+    rig = await startBrokerageLedger(env.dir, { keyName: 'organizations/it/apiKeys/live-requests' });
+    ({ fake, ledger, funding } = rig);
+    const exchange = rig.exchange;
     const config = loadConfig({});
-    const exchange = new CoinbaseClient({ ...urls, keyName: key.name, privateKey: key.privateKey, log: silentLogger });
     const bus = new EventBus();
     bus.on('notify', (n) => notes.push(n.title));
-    ledger = openLedger(path.join(env.dir, 'ledger.sqlite'), { log: silentLogger });
-    await seedFromExchange({ ledger, exchange, log: silentLogger });
-    funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
     activities = createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange });
     worker = await runWorker(env, { activities });
     const deps = {
@@ -87,8 +77,7 @@ describe('live-order requests from outside the app', () => {
   });
   afterAll(async () => {
     await worker?.stop();
-    ledger?.close();
-    await fake?.stop();
+    await rig?.stop();
     await env?.stop({ clean: true });
   });
 
