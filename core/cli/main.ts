@@ -144,7 +144,9 @@ if (isEntry || process.env.VIGIL_CLI_ENTRY === '1') {
     (code) => {
       // Long-running commands (serve, worker, mcp) resolve only when they are done.
       process.exitCode = code;
-      if (!['serve', 'worker', 'mcp'].includes(process.argv[2] ?? '')) setImmediate(() => process.exit(code));
+      // Exit once stdout and stderr are flushed: on a pipe writes are asynchronous, and exiting
+      // at once cut `--json` output at 64 KiB (`vigil backtest run --json | jq`).
+      if (!['serve', 'worker', 'mcp'].includes(process.argv[2] ?? '')) process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (err: Error) => {
       process.stderr.write(`vigil: ${err.message}\n`);

@@ -3,9 +3,11 @@
  * same data dir: the workflow resumes from its last stored chunk and finishes with exactly the
  * result of the same backtest run without interruption.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BacktestSpecSchema } from '../../core/backtest/spec';
 import { WORKFLOW_IDS } from '../../core/domain/ids';
@@ -13,6 +15,7 @@ import { buildOnce, startCockpit, type CockpitProcess } from '../support/cockpit
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-kill-bt-'));
 let cockpit: CockpitProcess | null = null;
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const SPEC = { strategy: 'sma_cross', symbols: ['BTC-USD', 'ETH-USD', 'LTC-USD'], timeframe: '1h', params: { fast: 10, slow: 30 } } as const;
 
 interface Summary { status: string; finalEquity: string | null; trades: number | null; fills: number | null; bars: number }
@@ -80,6 +83,10 @@ describe('host killed mid-backtest', () => {
       fills: straight.fills,
       bars: straight.bars,
     });
+    // The CLI prints the whole result to a pipe (it once exited before a pipe took more than 64 KiB).
+    const shown = execFileSync(process.execPath, [path.join(root, 'bin', 'vigil.mjs'), 'backtest', 'show', id, '--json'], { env: { ...process.env, VIGIL_DATA_DIR: dataDir }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+    expect(shown.length).toBeGreaterThan(65_536);
+    expect((JSON.parse(shown) as { summary: Summary }).summary.finalEquity).toBe(resumed.finalEquity);
     process.stderr.write(`[host-kill-backtest] killed at chunk ${before!.chunk} (${before!.stepsDone}/${before!.totalSteps} steps); resumed result = uninterrupted result (equity ${resumed.finalEquity}, ${resumed.trades} trades)\n`);
   });
 });

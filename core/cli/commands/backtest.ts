@@ -39,7 +39,7 @@ export function printResult(ctx: CliContext, g: Got): void {
   const m = r.model;
   if (m) {
     ctx.io.out(`  model ${m.model}${m.baseUrl ? ` at ${m.baseUrl}` : ''}, prompt ${m.promptId} v${m.promptVersion}, a nudge every ${m.every} bars`);
-    ctx.io.out(`    decisions ${m.decisions}: buy ${m.buys}, sell ${m.sells}, hold ${m.holds}, refused ${m.refusals}, no valid decision ${m.invalidDecisions}, garbled tool calls ${m.invalidCalls}, unfilled limits ${m.unfilledLimits}, rejected ${m.rejected}`);
+    ctx.io.out(`    decisions ${m.decisions}: buy ${m.buys}, sell ${m.sells}, hold ${m.holds}, refused ${m.refusals}, no valid decision ${m.invalidDecisions}, garbled tool calls ${m.invalidCalls}, unfilled limits ${m.unfilledLimits}, rejected ${m.rejected}, not asked on the last bar ${m.lastBarSkips}`);
     ctx.io.out(`    requests ${m.requests}: ${m.calls} sent, ${m.cacheHits} from the cache · tokens ${m.promptTokens} in / ${m.completionTokens} out · cost ${m.costUsd} USD${m.priced ? '' : ' (unpriced model)'} · this run paid ${m.spentCostUsd} USD`);
   }
   const blocked = Object.entries(r.blockedByRule);

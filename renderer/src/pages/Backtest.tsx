@@ -66,7 +66,7 @@ function ModelUsagePanel({ m }: { m: NonNullable<BacktestResult['model']> }) {
     ['Model', `${m.model}${m.baseUrl ? ` · ${m.baseUrl}` : ''}`],
     ['Prompt', `${m.promptId} v${m.promptVersion} · a nudge every ${fmtNum(m.every, 0)} bars`],
     ['Decisions', `${fmtNum(m.decisions, 0)}: buy ${m.buys}, sell ${m.sells}, hold ${m.holds}, refused ${m.refusals}`],
-    ['Invalid', `${fmtNum(m.invalidDecisions, 0)} without a valid decision · ${fmtNum(m.invalidCalls, 0)} garbled tool calls · ${m.unfilledLimits} unfilled limits · ${m.rejected} rejected`],
+    ['Invalid', `${fmtNum(m.invalidDecisions, 0)} without a valid decision · ${fmtNum(m.invalidCalls, 0)} garbled tool calls · ${m.unfilledLimits} unfilled limits · ${m.rejected} rejected · ${m.lastBarSkips} not asked on the last bar (nothing could fill)`],
     ['Requests', `${fmtNum(m.requests, 0)}: ${fmtNum(m.calls, 0)} sent, ${fmtNum(m.cacheHits, 0)} from the cache`],
     ['Tokens', `${fmtNum(m.promptTokens, 0)} in · ${fmtNum(m.completionTokens, 0)} out`],
     ['Cost', `${m.costUsd} USD${m.priced ? '' : ' (unpriced model)'} · this run paid ${m.spentCostUsd} USD`],
