@@ -201,6 +201,28 @@ describe('engine', () => {
     expect(r.days.length).toBe(Math.ceil(20_000 / 1440));
   });
 
+  it('runs one series through the single-series loop to exactly the general loop’s state', () => {
+    // Days, risk blocks, scraping, costs, chunked runs and checkpoints: every field of the state.
+    const data = [walk('BTC-USD', 6000, 5)];
+    const specs = [
+      ...STRATEGY_NAMES.filter((n) => n !== 'agent').map((strategy) => ({ strategy })),
+      { strategy: 'sma_cross', params: { fast: 3, slow: 9 }, risk: 'default', profitScrapePct: '0.2' },
+      { strategy: 'rsi_reversion', maxCurvePoints: 37, ...noCosts },
+    ];
+    for (const input of specs) {
+      const spec = BacktestSpecSchema.parse({ symbols: ['BTC-USD'], timeframe: '1m', ...input });
+      const cfg = engineConfig(spec, data);
+      const general = createEngine({ ...cfg, singleSeriesLoop: false }, data);
+      general.run(Infinity);
+      let single = createEngine(cfg, data);
+      while (!single.done()) {
+        single.run(1439);
+        single = createEngine(cfg, data, fromJson(toJson(single.save())));
+      }
+      expect(toJson(single.save()), input.strategy).toBe(toJson(general.save()));
+    }
+  });
+
   it('rejects bad strategy parameters with the field named', () => {
     expect(() => run({ strategy: 'sma_cross', params: { fast: 30, slow: 10 } }, [walk('BTC-USD', 10)])).toThrow(/fast must be shorter than slow/);
     expect(() => run({ strategy: 'sma_cross', params: { fats: 3 } }, [walk('BTC-USD', 10)])).toThrow(/sma_cross params/);

@@ -47,6 +47,11 @@ export interface EngineConfig {
   /** Keep at most this many fills / blocked orders in the result (counts stay complete). */
   maxFillsKept?: number;
   maxBlockedKept?: number;
+  /**
+   * false: run a single symbol through the general merged-timeline loop instead of the
+   * single-series loop (same results; engine.test.ts compares the two).
+   */
+  singleSeriesLoop?: boolean;
 }
 
 export interface CurvePoint {
@@ -459,8 +464,115 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     return m;
   }
 
+  /**
+   * The loop for one series: the timeline is the series itself (step = cursor), so there is no
+   * merge, and the per-bar state lives in locals, written back to `st` on a new day, before an
+   * order and on exit. Same steps, in the same order, as the general loop below.
+   */
+  function runSingle(maxSteps: number): number {
+    const bar = series[0]!;
+    const time = bar.time;
+    const openA = bar.open;
+    const highA = bar.high;
+    const lowA = bar.low;
+    const closeA = bar.close;
+    const volA = bar.volume;
+    const tf = bar.timeframeMs;
+    const strat = strategies[0]!;
+    const w = weights[0]!;
+    const sampleEvery = cfg.sampleEvery;
+    const startStep = st.step;
+    const end = Math.min(totalSteps, startStep + maxSteps);
+    let c = startStep;
+    let nextDayAt = st.day ? (st.day.day + 1) * DAY : -Infinity;
+    let day = st.day;
+    let dayHigh = day ? day.high : 0;
+    let dayLow = day ? day.low : 0;
+    let peak = st.peak;
+    let maxDd = st.maxDrawdown;
+    let eq = st.lastEquity;
+    let lc = lastClose[0]!;
+    const p0 = pending[0];
+    let pend = p0 === null || p0 === undefined ? NaN : p0;
+    let pendSignal = st.pendingSignal[0]!;
+    let toSample = sampleEvery - (startStep % sampleEvery);
+    let deferredNow = false;
+    const defer = DEFER;
+    while (c < end) {
+      const t = time[c]!;
+      if (t >= nextDayAt) {
+        if (day) {
+          day.high = dayHigh;
+          day.low = dayLow;
+        }
+        st.lastEquity = eq;
+        lastClose[0] = lc;
+        newDay(Math.floor(t / DAY));
+        day = st.day!;
+        dayHigh = day.high;
+        dayLow = day.low;
+        nextDayAt = (day.day + 1) * DAY;
+      }
+      // 1. An order decided on the previous bar fills at this bar's open.
+      if (pend === pend) {
+        const target = pend;
+        pend = NaN;
+        lastClose[0] = lc;
+        execute(0, c, target, pendSignal);
+      }
+      lc = closeA[c]!;
+      // 2. Mark to market at the close.
+      const q = qty[0]!;
+      const posValue = q !== 0 ? q * lc : 0;
+      const trading = cashF + posValue;
+      eq = trading + scrapedF;
+      if (eq > peak) peak = eq;
+      else if (peak > 0) {
+        const dd = (peak - eq) / peak;
+        if (dd > maxDd) maxDd = dd;
+      }
+      if (eq > dayHigh) dayHigh = eq;
+      if (eq < dayLow) dayLow = eq;
+      // 3. The strategy sees the closed bar.
+      const alloc = trading * w;
+      const exposure = q !== 0 && alloc > 0 ? (q * lc) / alloc : 0;
+      const target = strat.onBar(t, openA[c]!, highA[c]!, lowA[c]!, lc, volA[c]!, exposure);
+      if (target === target) {
+        if (target === defer) {
+          st.deferred[0] = t + tf;
+          deferredNow = true;
+        } else {
+          pend = target < 0 ? 0 : target > 1 ? 1 : target;
+          pendSignal = t + tf;
+        }
+      }
+      c++;
+      if (--toSample === 0 || c === totalSteps) {
+        st.curve.push({ t: t + tf, equity: eq, exposure: posValue, drawdown: peak > 0 ? (peak - eq) / peak : 0 });
+        if (toSample === 0) toSample = sampleEvery;
+      }
+      if (deferredNow) break;
+    }
+    if (day) {
+      day.high = dayHigh;
+      day.low = dayLow;
+    }
+    cursors[0] = c;
+    st.step = c;
+    st.barsSeen += c - startStep;
+    lastClose[0] = lc;
+    pending[0] = pend === pend ? pend : null;
+    st.pendingSignal[0] = pendSignal;
+    st.peak = peak;
+    st.maxDrawdown = maxDd;
+    st.lastEquity = eq;
+    if (c === totalSteps && totalSteps > 0 && startStep < totalSteps) closeDay();
+    return c - startStep;
+  }
+
   function run(maxSteps: number): number {
     if (st.deferred.some((x) => x !== NOT_SET)) throw new Error('engine: answer the deferred decisions before running on');
+    if (S === 1 && cfg.singleSeriesLoop !== false) return runSingle(maxSteps);
     let deferredNow = false;
     const end = Math.min(totalSteps, st.step + maxSteps);
     const startStep = st.step;

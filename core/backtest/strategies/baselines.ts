@@ -49,23 +49,23 @@ export const smaCross: StrategyDef<typeof SmaParams> = {
     const st = saved as SmaState | undefined;
     const fw = st ? RollingMean.load(st.f) : RollingMean.create(p.fast);
     const sw = st ? RollingMean.load(st.s) : RollingMean.create(p.slow);
-    let pf = st ? st.pf : NaN;
-    let ps = st ? st.ps : NaN;
+    // Previous means in a typed array: doubles in closure variables are boxed on every write.
+    const prev = Float64Array.of(st ? st.pf : NaN, st ? st.ps : NaN);
     const s: Strategy = {
       onBar(_t, _o, _h, _l, c) {
-        fw.push(c);
-        sw.push(c);
+        const f = fw.push(c);
+        const sl = sw.push(c);
         if (!sw.full) return NaN;
-        const f = fw.mean();
-        const sl = sw.mean();
+        const pf = prev[0]!;
+        const ps = prev[1]!;
         let out = NaN;
         if (pf < ps && f > sl) out = 1;
         else if (pf > ps && f < sl) out = 0;
-        pf = f;
-        ps = sl;
+        prev[0] = f;
+        prev[1] = sl;
         return out;
       },
-      save: () => ({ f: fw.save(), s: sw.save(), pf, ps }),
+      save: () => ({ f: fw.save(), s: sw.save(), pf: prev[0]!, ps: prev[1]! }),
     };
     return s;
   },

@@ -48,7 +48,8 @@ describe('RollingMean', () => {
     for (const n of [1, 2, 3, 10, 50, 200]) {
       const m = RollingMean.create(n);
       const got = values.map((v) => {
-        m.push(v);
+        const pushed = m.push(v);
+        expect(Object.is(pushed, m.mean())).toBe(true);
         return m.full ? m.mean() : NaN;
       });
       expect(got, `n=${n}`).toEqual(pandasRollingMean(values, n));
@@ -56,6 +57,11 @@ describe('RollingMean', () => {
     const flat = RollingMean.create(3);
     for (const v of [0.1, 0.7, 0.7, 0.7]) flat.push(v);
     expect(flat.mean()).toBe(0.7);
+    // A run far longer than the window keeps answering the repeated value.
+    for (let i = 0; i < 10; i++) {
+      const mean = flat.push(0.3);
+      if (i >= 2) expect(mean).toBe(0.3);
+    }
   });
 
   it('stays within float rounding of the re-summed window mean', () => {

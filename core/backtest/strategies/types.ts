@@ -117,71 +117,97 @@ export interface RollingMeanState {
  * The running terms are part of `save()`, so a resumed run continues bit-for-bit.
  */
 export class RollingMean {
-  private sum = 0;
-  private compAdd = 0;
-  private compRemove = 0;
-  /** Consecutive equal values added so far, and the last value added. */
-  private same = 0;
-  private prev = NaN;
-  private filled: boolean;
-  private constructor(private readonly win: Window) {
-    this.filled = win.full;
+  // State in typed arrays rather than fields: a double stored in a field is a boxed heap number
+  // behind a pointer, and this is the per-bar hot path of every SMA strategy.
+  /** [sum, compAdd, compRemove, prev]: the running sum, its two compensation terms, the last value. */
+  private readonly f = new Float64Array(4);
+  /** [head, count, same]: ring position, values held, consecutive equal values added. */
+  private readonly k = new Int32Array(3);
+  private readonly buf: Float64Array;
+  private readonly n: number;
+  private constructor(n: number) {
+    this.n = n;
+    this.buf = new Float64Array(n);
+    this.f[3] = NaN;
   }
 
   static create(n: number): RollingMean {
-    return new RollingMean(new Window(n));
+    return new RollingMean(n);
   }
 
   get full(): boolean {
-    return this.filled;
+    return this.k[1] === this.n;
   }
 
-  push(x: number): void {
-    const w = this.win;
-    if (this.filled) {
+  /** Adds a value; returns the new mean (what `mean()` returns next), read from the locals at hand. */
+  push(x: number): number {
+    const f = this.f;
+    const k = this.k;
+    const buf = this.buf;
+    const n = this.n;
+    const head = k[0]!;
+    let count = k[1]!;
+    let sum = f[0]!;
+    if (count === n) {
       // The oldest value leaves: it sits where the new one is about to be written.
-      const y = -w.buf[w.head]! - this.compRemove;
-      const t = this.sum + y;
-      this.compRemove = t - this.sum - y;
-      this.sum = t;
-    }
-    const y = x - this.compAdd;
-    const t = this.sum + y;
-    this.compAdd = t - this.sum - y;
-    this.sum = t;
-    this.same = x === this.prev ? this.same + 1 : 1;
-    this.prev = x;
-    w.push(x);
-    this.filled = w.count === w.n;
+      const y = -buf[head]! - f[2]!;
+      const t = sum + y;
+      f[2] = t - sum - y;
+      sum = t;
+    } else k[1] = ++count;
+    const y = x - f[1]!;
+    const t = sum + y;
+    f[1] = t - sum - y;
+    f[0] = t;
+    // Capped at n (all the test below needs: same >= count, count <= n), so it never overflows.
+    const prevSame = k[2]!;
+    const same = x !== f[3] ? 1 : prevSame < n ? prevSame + 1 : n;
+    k[2] = same;
+    f[3] = x;
+    buf[head] = x;
+    k[0] = head + 1 === n ? 0 : head + 1;
+    return same >= count ? x : t / count;
   }
 
   /** The mean of the values in the window (NaN while empty). */
   mean(): number {
-    const c = this.win.count;
+    const c = this.k[1]!;
     if (c === 0) return NaN;
-    if (this.same >= c) return this.prev;
-    return this.sum / c;
+    if (this.k[2]! >= c) return this.f[3]!;
+    return this.f[0]! / c;
   }
 
   save(): RollingMeanState {
-    return { n: this.win.n, win: this.win.save(), sum: this.sum, compAdd: this.compAdd, compRemove: this.compRemove, same: this.same, prev: this.prev };
+    const k = this.k;
+    const f = this.f;
+    return {
+      n: this.n,
+      win: { n: this.n, count: k[1]!, head: k[0]!, buf: Array.from(this.buf) },
+      sum: f[0]!,
+      compAdd: f[1]!,
+      compRemove: f[2]!,
+      same: k[2]!,
+      prev: f[3]!,
+    };
   }
 
   /** Restores a saved mean; a bare `Window` state (older checkpoints) is replayed into a new sum. */
   static load(s: RollingMeanState | ReturnType<Window['save']>): RollingMean {
     if ('win' in s) {
-      const m = new RollingMean(Window.load(s.win));
-      m.sum = s.sum;
-      m.compAdd = s.compAdd;
-      m.compRemove = s.compRemove;
-      m.same = s.same;
-      m.prev = s.prev;
-      m.filled = m.win.full;
+      const m = new RollingMean(s.win.n);
+      m.buf.set(s.win.buf);
+      m.k[0] = s.win.head;
+      m.k[1] = s.win.count;
+      m.k[2] = s.same;
+      m.f[0] = s.sum;
+      m.f[1] = s.compAdd;
+      m.f[2] = s.compRemove;
+      m.f[3] = s.prev;
       return m;
     }
     const old = Window.load(s);
     const m = RollingMean.create(s.n);
-    for (let k = old.count - 1; k >= 0; k--) m.push(old.back(k));
+    for (let j = old.count - 1; j >= 0; j--) m.push(old.back(j));
     return m;
   }
 }
