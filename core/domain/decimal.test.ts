@@ -101,6 +101,21 @@ describe('Dec matches decimal.js at precision 60 (its contract)', () => {
     }
   });
 
+  it('takes measured floats with few decimals (prices, sizes) to the same value as their shortest string', () => {
+    const r = rng(20261128);
+    const fixed = [0, -0, 1, -1, 0.1, 0.5, 19881.08, 0.07, 1e-12, 3e-13, 123456.123456, 2 ** 50 - 1, 2 ** 50, 2 ** 50 + 2, 1125899906842.624, 0.000001, 1e-7];
+    const values: number[] = [...fixed, ...fixed.map((x) => -x)];
+    for (let i = 0; i < 100_000; i++) {
+      const places = Math.floor(r() * 14);
+      const digits = 1 + Math.floor(r() * 16);
+      const m = Math.floor(r() * 10 ** digits);
+      const x = Number(`${m}e-${places}`);
+      values.push(r() < 0.5 ? x : -x);
+      values.push(x * (1 + (r() - 0.5) * 1e-3)); // and a nearby full-precision float
+    }
+    for (const f of values) expect(Dec.fromMeasured(f).toString(), `fromMeasured ${f}`).toBe(canon(new R(String(f))));
+  });
+
   it('converts to the float that parsing its string gives (the direct path for short mantissas)', () => {
     const r = rng(20261129);
     const cases = ['0', '1', '-1', '0.1', '0.3', '9007199254740991', '-9007199254740991', '9007199254740992', '0.9007199254740991', '1e-22', '123456789.12345678'];

@@ -48,6 +48,9 @@ const DIV_DIGITS = 40;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_EXACT_POW10 = 22;
 const POW10_F: number[] = Array.from({ length: MAX_EXACT_POW10 + 1 }, (_, k) => 10 ** k);
+/** `fromMeasured`'s direct path: up to this many decimals, mantissas below 2^50. */
+const FAST_MEASURED_PLACES = 12;
+const FAST_MEASURED_LIMIT = 2 ** 50;
 
 /**
  * Canonical strings recently parsed, with their values: ledgers and the backtest re-read the same
@@ -208,6 +211,21 @@ export class Dec {
    */
   static fromMeasured(n: number): Dec {
     if (!Number.isFinite(n)) throw new DecimalError(`not a finite number: ${n}`);
+    // Few decimals (prices, sizes): the first k with round(|n| * 10^k) / 10^k === |n| is the
+    // shortest round trip, so the same value as the string path below, without the string.
+    // Exact because the mantissa stays below 2^50: there the product's rounding error is far
+    // below 0.5, and only one k-decimal number can round-trip to n.
+    const a = n < 0 ? -n : n;
+    for (let k = 0; k <= FAST_MEASURED_PLACES; k++) {
+      const scaled = a * POW10_F[k]!;
+      if (scaled >= FAST_MEASURED_LIMIT) break;
+      const m = Math.round(scaled);
+      if (m / POW10_F[k]! === a) {
+        if (m === 0) return Dec.ZERO;
+        const b = BigInt(m);
+        return new Dec(n < 0 ? -b : b, k);
+      }
+    }
     const s = String(n);
     const x = s.indexOf('e');
     const mant = x < 0 ? s : s.slice(0, x);
@@ -261,6 +279,9 @@ export class Dec {
 
   add(o: Dec | string): Dec {
     const b = Dec.of(o);
+    // Adding zero (a zero fee, nothing scraped) is the value itself.
+    if (b.m === 0n) return this;
+    if (this.m === 0n) return b;
     let m: bigint;
     let e = this.e;
     if (e === b.e) m = this.m + b.m;
@@ -274,6 +295,7 @@ export class Dec {
   }
   sub(o: Dec | string): Dec {
     const b = Dec.of(o);
+    if (b.m === 0n) return this;
     let m: bigint;
     let e = this.e;
     if (e === b.e) m = this.m - b.m;
@@ -287,8 +309,8 @@ export class Dec {
   }
   mul(o: Dec | string): Dec {
     const b = Dec.of(o);
+    if (this.m === 0n || b.m === 0n) return Dec.ZERO;
     const m = this.m * b.m;
-    if (m === 0n) return Dec.ZERO;
     if (m >= LIMIT || m <= NEG_LIMIT) return Dec.fit(m, this.e + b.e) ?? Dec.slow('times', this, b);
     return new Dec(m, this.e + b.e);
   }

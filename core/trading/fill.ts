@@ -47,6 +47,8 @@ export function ceilTo(x: Dec, inc: Dec | string): Dec {
  * that the same inputs give the same price on every platform.
  */
 export function slippageBps(notional: Dec, model: SlippageModel): number {
+  // No impact term: the size does not matter.
+  if (model.impactBps === 0) return Math.round(Math.min(model.maxBps, model.baseBps) * 10_000) / 10_000;
   const n = Math.max(0, notional.toNumber());
   const raw = model.baseBps + model.impactBps * Math.sqrt(n / model.impactRefNotional);
   return Math.round(Math.min(model.maxBps, raw) * 10_000) / 10_000;
@@ -82,7 +84,9 @@ export function checkLimitPrice(spec: ProductSpec, limitPrice: Dec): Reject | nu
 /** The touch price a taker crosses: the live book when known, else mid +/- half the estimated spread. */
 export function touchPrice(side: Side, mid: Dec, spec: ProductSpec, book?: BookTop): Dec {
   if (book) return Dec.of(side === 'buy' ? book.ask : book.bid);
-  const half = mid.mul(spec.spreadBps).div(BPS).div('2');
+  const spread = Dec.of(spec.spreadBps);
+  if (spread.isZero()) return mid;
+  const half = mid.mul(spread).div(BPS).div('2');
   return side === 'buy' ? mid.add(half) : mid.sub(half);
 }
 
@@ -105,8 +109,8 @@ export function quoteMarketFill(a: MarketFillArgs): FillQuote {
   const touch = touchPrice(a.side, a.mid, a.spec, a.book);
   const estNotional = a.notional ?? a.quantity!.mul(touch);
   const bps = slippageBps(estNotional, a.model.slippage);
-  const factor = Dec.ONE.add(Dec.fromMeasured(a.side === 'buy' ? bps : -bps).div(BPS));
-  const raw = touch.mul(factor);
+  // No slippage: the factor is exactly 1.
+  const raw = bps === 0 ? touch : touch.mul(Dec.ONE.add(Dec.fromMeasured(a.side === 'buy' ? bps : -bps).div(BPS)));
   const price = a.side === 'buy' ? ceilTo(raw, a.spec.quoteIncrement) : raw.floorTo(a.spec.quoteIncrement);
   if (!price.isPositive()) return reject('no_price', `slippage leaves no positive price for ${a.spec.symbol}`);
   const quantity = a.quantity ?? a.notional!.div(price).floorTo(a.spec.baseIncrement);
@@ -130,6 +134,7 @@ export function quoteMarketFill(a: MarketFillArgs): FillQuote {
 /** The adverse move from reference to price in bps, for reporting (float: a statistic). */
 export function adverseBps(side: Side, price: Dec, reference: Dec): number {
   const d = side === 'buy' ? price.sub(reference) : reference.sub(price);
+  if (d.isZero()) return 0;
   return Math.round(d.div(reference).toNumber() * 1e4 * 1e4) / 1e4;
 }
 
