@@ -107,6 +107,14 @@ export interface TradeRecord {
   fees: string;
 }
 
+/** An open round trip's running figures, as decimals. */
+interface OpenTrade {
+  entryPrice: Dec;
+  quantity: Dec;
+  pnl: Dec;
+  fees: Dec;
+}
+
 export interface DayReport {
   date: string;
   openEquity: number;
@@ -258,6 +266,10 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     return st.portfolio;
   };
   const heldOf = (symbol: string): Dec => book.positions.get(symbol)?.quantity ?? Dec.ZERO;
+  // The open round trips, parsed; their strings in `st.open` are written when state is taken
+  // and when a trade closes.
+  const openBook: (OpenTrade | null)[] = st.open.map((o) => (o ? { entryPrice: Dec.of(o.entryPrice), quantity: Dec.of(o.quantity), pnl: Dec.of(o.pnl), fees: Dec.of(o.fees) } : null));
+  let openChanged = false;
 
   // Float shadow of the exact portfolio, re-read after every fill.
   const qty = new Float64Array(S);
@@ -353,7 +365,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
       return;
     }
     const n = ++st.fillCount;
-    const r = applyFillBooked(book, { id: `fill-${n}`, symbol, side, quantity: quote.quantity, notional: quote.notional, fee: quote.fee, time }, scrapePct);
+    const id = `fill-${n}`;
+    const r = applyFillBooked(book, { id, symbol, side, quantity: quote.quantity, notional: quote.notional, fee: quote.fee, time }, scrapePct);
     bookChanged = true;
     day.orders++;
     day.fills++;
@@ -362,7 +375,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     // Records are strings: built only for the fills that are kept.
     if (st.fills.length < maxFills) {
       st.fills.push({
-        id: `fill-${n}`,
+        id,
         symbol,
         side,
         quantity: quote.quantity.toString(),
@@ -384,39 +397,62 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
 
   function trackTrade(s: number, i: number, side: 'buy' | 'sell', time: number, fill: Extract<FillQuote, { ok: true }>, realized: Dec): void {
     const open = st.open[s];
+    const ob = openBook[s];
     if (side === 'buy') {
-      if (!open) {
+      if (!open || !ob) {
         st.open[s] = {
           symbol: cfg.symbols[s]!,
           entryTime: time,
           entryBar: i,
-          entryPrice: fill.price.toString(),
-          quantity: fill.quantity.toString(),
+          entryPrice: '',
+          quantity: '',
           exitTime: null,
           exitBar: null,
           exitPrice: null,
           pnl: '0',
-          fees: fill.fee.toString(),
+          fees: '',
         };
+        openBook[s] = { entryPrice: fill.price, quantity: fill.quantity, pnl: Dec.ZERO, fees: fill.fee };
       } else {
-        const q0 = Dec.of(open.quantity);
-        const q = q0.add(fill.quantity);
-        open.entryPrice = q0.mul(open.entryPrice).add(fill.quantity.mul(fill.price)).div(q).round(12).toString();
-        open.quantity = q.toString();
-        open.fees = Dec.of(open.fees).add(fill.fee).toString();
+        const q = ob.quantity.add(fill.quantity);
+        ob.entryPrice = ob.quantity.mul(ob.entryPrice).add(fill.quantity.mul(fill.price)).div(q).round(12);
+        ob.quantity = q;
+        ob.fees = ob.fees.add(fill.fee);
       }
+      openChanged = true;
       return;
     }
-    if (!open) return;
-    open.pnl = Dec.of(open.pnl).add(realized).toString();
-    open.fees = Dec.of(open.fees).add(fill.fee).toString();
+    if (!open || !ob) return;
+    ob.pnl = ob.pnl.add(realized);
+    ob.fees = ob.fees.add(fill.fee);
     open.exitPrice = fill.price.toString();
     open.exitTime = time;
     open.exitBar = i;
+    openChanged = true;
     if (heldOf(cfg.symbols[s]!).isZero()) {
+      writeOpen(open, ob);
       st.trades.push(open);
       st.open[s] = null;
+      openBook[s] = null;
     }
+  }
+
+  function writeOpen(open: TradeRecord, ob: OpenTrade): void {
+    open.entryPrice = ob.entryPrice.toString();
+    open.quantity = ob.quantity.toString();
+    open.pnl = ob.pnl.toString();
+    open.fees = ob.fees.toString();
+  }
+
+  /** Writes the open round trips' decimal strings (checkpoints, results). */
+  function flushOpen(): void {
+    if (!openChanged) return;
+    for (let s = 0; s < S; s++) {
+      const open = st.open[s];
+      const ob = openBook[s];
+      if (open && ob) writeOpen(open, ob);
+    }
+    openChanged = false;
   }
 
   function closeDay(): void {
@@ -681,11 +717,13 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     strategy: (s: number) => strategies[s]!,
     save() {
       portfolio();
+      flushOpen();
       st.strategies = strategies.map((x) => x.save());
       return structuredClone(st);
     },
     state: () => {
       portfolio();
+      flushOpen();
       return st;
     },
   };

@@ -116,6 +116,42 @@ describe('Dec matches decimal.js at precision 60 (its contract)', () => {
     for (const f of values) expect(Dec.fromMeasured(f).toString(), `fromMeasured ${f}`).toBe(canon(new R(String(f))));
   });
 
+  it('divFloorTo equals div then floorTo, including quotients a hair below a multiple', () => {
+    const r = rng(7);
+    const incs = ['0.00000001', '0.01', '1', '5', '0.25', '0.0001', '0.000001', '100'];
+    const num = () => {
+      const digits = String(Math.floor(r() * 2 ** 53)).slice(0, 1 + Math.floor(r() * 16));
+      const places = Math.floor(r() * 12);
+      return digits.length > places ? `${digits.slice(0, digits.length - places)}.${digits.slice(digits.length - places)}`.replace(/\.?0+$/, '') || '0' : `0.${digits.padStart(places, '0')}`.replace(/\.?0+$/, '') || '0';
+    };
+    const cases: [string, string, string][] = [
+      // exact multiples, and quotients 10^-41 and 10^-30 below one: the first is rounded up by div
+      ['10', '4', '0.25'],
+      [Dec.of('3').sub('0.' + '0'.repeat(40) + '3').toString(), '1', '1'],
+      [Dec.of('3').sub('0.' + '0'.repeat(29) + '3').toString(), '1', '1'],
+      [Dec.of('990.0990099').mul('10.5').sub('0.' + '0'.repeat(45) + '1').toString(), '10.5', '0.00000001'],
+      ['0', '7', '0.01'],
+      ['-12.5', '3', '0.01'],
+      ['1' + '0'.repeat(45), '3', '0.00000001'],
+    ];
+    for (let i = 0; i < 50_000; i++) {
+      const d = num();
+      if (Dec.of(d).isZero()) continue;
+      cases.push([num(), d, incs[Math.floor(r() * incs.length)]!]);
+      // a dividend one unit of its last place away from an exact multiple of d * inc
+      const inc = incs[Math.floor(r() * incs.length)]!;
+      const exact = Dec.of(d).mul(inc).mul(String(1 + Math.floor(r() * 1e6)));
+      const unit = '0.' + '0'.repeat(Math.floor(r() * 45)) + '1';
+      cases.push([exact.sub(unit).toString(), d, inc], [exact.add(unit).toString(), d, inc]);
+    }
+    for (const [a, d, inc] of cases) {
+      expect(Dec.of(a).divFloorTo(d, inc).toString(), `${a} / ${d} to ${inc}`).toBe(Dec.of(a).div(d).floorTo(inc).toString());
+    }
+    // 10^-41 below 3: div rounds up to 3 and so does divFloorTo (not the exact floor, 2)
+    expect(Dec.of(cases[1]![0]).divFloorTo('1', '1').toString()).toBe('3');
+    expect(Dec.of(cases[2]![0]).divFloorTo('1', '1').toString()).toBe('2');
+  });
+
   it('converts to the float that parsing its string gives (the direct path for short mantissas)', () => {
     const r = rng(20261129);
     const cases = ['0', '1', '-1', '0.1', '0.3', '9007199254740991', '-9007199254740991', '9007199254740992', '0.9007199254740991', '1e-22', '123456789.12345678'];

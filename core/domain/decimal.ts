@@ -44,6 +44,9 @@ function pow10(k: number): bigint {
 const LIMIT = pow10(MAX_DIGITS);
 const NEG_LIMIT = -LIMIT;
 const DIV_DIGITS = 40;
+/** `divFloorTo`'s direct path: results under 38 digits, 10^39 the bound on div's rounding. */
+const FLOOR_M_LIMIT = pow10(38);
+const DIV_GUARD = pow10(39);
 /** Integers up to 2^53 - 1 and powers of ten up to 10^22 are exact doubles. */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_EXACT_POW10 = 22;
@@ -366,6 +369,31 @@ export class Dec {
     const [tm, te] = trimmed(m, -exp);
     return new Dec(negative ? -tm : tm, te);
   }
+  /**
+   * `this.div(divisor).floorTo(increment)` (an order size: notional / price to the size step), the
+   * same value, in one exact integer division when the exact quotient is not within `div`'s
+   * 40-digit rounding of the next multiple of `increment`; otherwise through `div` and `floorTo`.
+   */
+  divFloorTo(divisor: Dec | string, increment: Dec | string): Dec {
+    const d = Dec.of(divisor);
+    const inc = Dec.of(increment);
+    if (this.m > 0n && d.m > 0n && inc.m > 0n) {
+      // this / d / inc = (this.m * 10^(d.e + inc.e - this.e)) / (d.m * inc.m)
+      let num = this.m;
+      let den = d.m * inc.m;
+      const shift = d.e + inc.e - this.e;
+      if (shift >= 0) num *= pow10(shift);
+      else den *= pow10(-shift);
+      const q = num / den;
+      const m = q * inc.m;
+      // div() is off the exact quotient v by at most v * 10^-39, and q * inc (under 38 digits) is
+      // exact at 40 digits; so when the next multiple is further than that, div rounds to a value
+      // in [q * inc, (q + 1) * inc) and floorTo gives q * inc.
+      if (m < FLOOR_M_LIMIT && (den - (num - q * den)) * DIV_GUARD > (q + 1n) * den) return m === 0n ? Dec.ZERO : new Dec(m, inc.e);
+    }
+    return this.div(d).floorTo(inc);
+  }
+
   neg(): Dec {
     return this.m === 0n ? this : new Dec(-this.m, this.e);
   }
@@ -393,6 +421,7 @@ export class Dec {
     else q = (this.m * pow10(inc.e - this.e)) / inc.m;
     const m = q * inc.m;
     if (q >= LIMIT || q <= NEG_LIMIT || m >= LIMIT || m <= NEG_LIMIT) return Dec.slow('dividedToIntegerBy', this, inc).mul(inc);
+    if (m === this.m && inc.e === this.e) return this; // already a multiple
     return m === 0n ? Dec.ZERO : new Dec(m, inc.e);
   }
 

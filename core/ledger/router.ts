@@ -133,7 +133,7 @@ export async function quoteOrder(ctx: RouterContext, input: PlaceOrderInput): Pr
   if (!qty) {
     const touch = input.side === 'BUY' ? book.asks[0] : book.bids[0];
     if (!touch) throw new LedgerError('invalid', `no ${input.side === 'BUY' ? 'asks' : 'bids'} for ${input.product}: cannot size a notional order`);
-    qty = Dec.of(input.notional!).div(touch.price).floorTo(product.base_increment).toString();
+    qty = Dec.of(input.notional!).divFloorTo(touch.price, product.base_increment).toString();
     if (!Dec.of(qty).isPositive()) throw new LedgerError('invalid', `notional ${input.notional} is below one base increment of ${input.product}`);
   } else if (!Dec.of(qty).floorTo(product.base_increment).eq(qty)) {
     throw new LedgerError('invalid', `qty ${qty} is not a multiple of ${input.product}'s base increment ${product.base_increment}`);

@@ -113,7 +113,7 @@ export function quoteMarketFill(a: MarketFillArgs): FillQuote {
   const raw = bps === 0 ? touch : touch.mul(Dec.ONE.add(Dec.fromMeasured(a.side === 'buy' ? bps : -bps).div(BPS)));
   const price = a.side === 'buy' ? ceilTo(raw, a.spec.quoteIncrement) : raw.floorTo(a.spec.quoteIncrement);
   if (!price.isPositive()) return reject('no_price', `slippage leaves no positive price for ${a.spec.symbol}`);
-  const quantity = a.quantity ?? a.notional!.div(price).floorTo(a.spec.baseIncrement);
+  const quantity = a.quantity ?? a.notional!.divFloorTo(price, a.spec.baseIncrement);
   const bad = checkQuantity(a.spec, quantity);
   if (bad) return bad;
   const notional = quantity.mul(price);
@@ -143,7 +143,7 @@ export function limitQuantity(spec: ProductSpec, limitPrice: Dec, quantity?: Dec
   if ((quantity === undefined) === (notional === undefined)) return reject('invalid_size', 'give exactly one of quantity or notional');
   const badPrice = checkLimitPrice(spec, limitPrice);
   if (badPrice) return badPrice;
-  const q = quantity ?? notional!.div(limitPrice).floorTo(spec.baseIncrement);
+  const q = quantity ?? notional!.divFloorTo(limitPrice, spec.baseIncrement);
   const bad = checkQuantity(spec, q) ?? checkNotional(spec, q.mul(limitPrice));
   return bad ?? q;
 }
