@@ -322,7 +322,9 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
       side = 'buy';
       // Spend at most what cash can pay including the taker fee, never more than the target.
       const affordable = book.cash.div(takerPlusOne).round(10, 'down');
-      const notional = Dec.min(Dec.fromMeasured(deltaF), affordable);
+      // A float target at or above what cash can pay spends exactly that (no round trip of the
+      // float through a decimal that could land a hair above or below it).
+      const notional = deltaF >= affordable.toNumber() ? affordable : Dec.min(Dec.fromMeasured(deltaF), affordable);
       if (!notional.isPositive()) {
         block(s, side, time, 'insufficient_funds', `no cash left to buy ${symbol}`, null);
         return;

@@ -186,7 +186,7 @@ export class Dec {
     if (s.length - (neg ? 1 : 0) - (dot >= 0 ? 1 : 0) > MAX_DIGITS) throw new DecimalError(`too many digits: ${s.slice(0, 40)}…`);
     const d = Dec.parse(s, neg, dot);
     // A canonical input is its own canonical string unless it carries trailing zeros or is "-0".
-    if (canonical && (dot < 0 || s.charCodeAt(s.length - 1) !== 48) && d.m !== 0n) {
+    if (canonical && (dot < 0 || s.charCodeAt(s.length - 1) !== 48) && (d.m !== 0n || s === '0')) {
       d.str = s;
       remember(s, d);
     }
