@@ -324,7 +324,8 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
       const affordable = book.cash.div(takerPlusOne).round(10, 'down');
       // A float target at or above what cash can pay spends exactly that (no round trip of the
       // float through a decimal that could land a hair above or below it).
-      const notional = deltaF >= affordable.toNumber() ? affordable : Dec.min(Dec.fromMeasured(deltaF), affordable);
+      const affordableF = affordable === book.cash ? cashF : affordable.toNumber();
+      const notional = deltaF >= affordableF ? affordable : Dec.min(Dec.fromMeasured(deltaF), affordable);
       if (!notional.isPositive()) {
         block(s, side, time, 'insufficient_funds', `no cash left to buy ${symbol}`, null);
         return;

@@ -46,6 +46,8 @@ const NEG_LIMIT = -LIMIT;
 const DIV_DIGITS = 40;
 /** `divFloorTo`'s direct path: results under 38 digits, 10^39 the bound on div's rounding. */
 const FLOOR_M_LIMIT = pow10(38);
+/** Mantissas below this divide by one exactly (no 40-digit rounding). */
+const DIV_EXACT = pow10(DIV_DIGITS);
 const DIV_GUARD = pow10(39);
 /** Integers up to 2^53 - 1 and powers of ten up to 10^22 are exact doubles. */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -322,6 +324,8 @@ export class Dec {
     const d = Dec.of(o);
     if (d.isZero()) throw new DecimalError('division by zero');
     if (this.m === 0n) return Dec.ZERO;
+    // By one (1 + a zero fee rate), short enough to need no rounding: the value itself.
+    if (d.m === 1n && d.e === 0 && this.m < DIV_EXACT && this.m > -DIV_EXACT) return this;
     const negative = this.m < 0n !== d.m < 0n;
     const a = absB(this.m);
     const b = absB(d.m);
@@ -427,6 +431,7 @@ export class Dec {
 
   cmp(o: Dec | string): -1 | 0 | 1 {
     const b = Dec.of(o);
+    if (b === this) return 0;
     let x = this.m;
     let y = b.m;
     if (this.e > b.e) y *= pow10(this.e - b.e);

@@ -133,6 +133,7 @@ export function quoteMarketFill(a: MarketFillArgs): FillQuote {
 
 /** The adverse move from reference to price in bps, for reporting (float: a statistic). */
 export function adverseBps(side: Side, price: Dec, reference: Dec): number {
+  if (price === reference) return 0;
   const d = side === 'buy' ? price.sub(reference) : reference.sub(price);
   if (d.isZero()) return 0;
   return Math.round(d.div(reference).toNumber() * 1e4 * 1e4) / 1e4;
