@@ -389,11 +389,16 @@ export class Dec {
       if (shift >= 0) num *= pow10(shift);
       else den *= pow10(-shift);
       const q = num / den;
-      const m = q * inc.m;
+      const m = inc.m === 1n ? q : q * inc.m;
       // div() is off the exact quotient v by at most v * 10^-39, and q * inc (under 38 digits) is
       // exact at 40 digits; so when the next multiple is further than that, div rounds to a value
-      // in [q * inc, (q + 1) * inc) and floorTo gives q * inc.
-      if (m < FLOOR_M_LIMIT && (den - (num - q * den)) * DIV_GUARD > (q + 1n) * den) return m === 0n ? Dec.ZERO : new Dec(m, inc.e);
+      // in [q * inc, (q + 1) * inc) and floorTo gives q * inc. The distance (den - r) / den is
+      // checked in floats with a factor of 2 to spare, exactly when that is not conclusive.
+      if (m < FLOOR_M_LIMIT) {
+        const gap = den - (num - q * den);
+        const far = Number(gap) / Number(den) > 2e-39 * (Number(q) + 1) || gap * DIV_GUARD > (q + 1n) * den;
+        if (far) return m === 0n ? Dec.ZERO : new Dec(m, inc.e);
+      }
     }
     return this.div(d).floorTo(inc);
   }
@@ -418,7 +423,13 @@ export class Dec {
   /** Round down (towards zero) to a multiple of `increment`, e.g. a base increment of 0.00000001. */
   floorTo(increment: Dec | string): Dec {
     const inc = Dec.of(increment);
-    if (inc.lte(Dec.ZERO)) throw new DecimalError('increment must be positive');
+    if (inc.m === 1n) {
+      // A power-of-ten step (0.01, 0.00000001, 1): truncate to its places.
+      if (this.e <= inc.e) return this;
+      const q = this.m / pow10(this.e - inc.e);
+      return q === 0n ? Dec.ZERO : new Dec(q, inc.e);
+    }
+    if (inc.m <= 0n) throw new DecimalError('increment must be positive');
     let q: bigint;
     if (this.e === inc.e) q = this.m / inc.m;
     else if (this.e > inc.e) q = this.m / (inc.m * pow10(this.e - inc.e));
