@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PRODUCT_RE } from '../domain/money';
 import { RiskLimitsSchema } from '../risk/limits';
-import { STRATEGY_NAMES } from './strategies';
+import { STRATEGIES, STRATEGY_NAMES } from './strategies';
 
 const rate = z.string().regex(/^0(\.\d{1,8})?$|^0?\.\d{1,8}$/, 'must be a fee rate below 1, like "0.012" for 1.20%');
 const isoOrMs = z.union([z.number().int().min(0), z.string().min(4)]).transform((v, ctx) => {
@@ -50,6 +50,11 @@ export const BacktestSpecSchema = z
     if (s.weights && s.weights.length !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['weights'], message: `give one weight per symbol (${s.symbols.length})` });
     if (new Set(s.symbols).size !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'symbols must be distinct' });
     if (s.from !== undefined && s.to !== undefined && s.from >= s.to) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
+    // The strategy's own parameters, checked at the door so a bad one is named before a run starts.
+    const params = STRATEGIES[s.strategy]?.params.safeParse(s.params ?? {});
+    if (params && !params.success) {
+      for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...i.path.map(String)], message: `${s.strategy} params: ${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}` });
+    }
   });
 
 export type BacktestSpecInput = z.input<typeof BacktestSpecSchema>;

@@ -43,6 +43,7 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_llm_usage: {},
 
   // Backtests
+  list_backtest_strategies: {},
   run_backtest: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01', params: { fast: 10, slow: 30 } },
   get_backtest_result: { id: '$backtest' },
   get_backtest_rows: { id: '$backtest', list: 'trades', offset: 0, limit: 50 },

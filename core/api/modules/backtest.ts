@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ACTION, READ, WRITE_IDEMPOTENT, verb } from '../define';
 import { BacktestFillSchema, BacktestResultSchema, BacktestSummarySchema, BacktestTradeSchema, PerformanceSchema, RESULT_FILLS, RESULT_TRADES } from '../../backtest/result';
 import { BacktestSpecSchema } from '../../backtest/spec';
+import { StrategyInfoSchema } from '../../backtest/strategies/catalog';
 
 const Id = z.string().regex(/^bt_[A-Za-z0-9]{6,40}$/, 'a backtest id looks like bt_3f9a0c1d2e4b');
 
@@ -30,6 +31,14 @@ export const backtestEvents = {
 };
 
 export const backtestApi = {
+  list_backtest_strategies: verb({
+    description: 'The strategies run_backtest accepts, each with its parameters (type, default, bounds, choices) as its params field takes them.',
+    input: z.object({}).strict(),
+    output: z.object({ strategies: z.array(StrategyInfoSchema) }),
+    annotations: READ,
+    temporal: 'none',
+    mcp: true,
+  }),
   run_backtest: verb({
     description:
       'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, or agent: the execution agent with its configured model every params.every bars, rate-limited by params.rpm, within params.maxCalls / params.maxCostUsd, answers cached by request so a rerun is free) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Returns the id at once; poll get_backtest_result for progress.',

@@ -19,17 +19,17 @@ const usd = z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a USD amount like
 export const AgentParams = z
   .object({
     /** Execution mode: picks the prompt (execution-<mode>), as the live agent's mode does. */
-    mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard'),
+    mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard').describe('Execution mode: picks the prompt'),
     /** A nudge every this many bars of the symbol (60 on 1m bars: 24 decisions a day). */
-    every: z.number().int().min(1).max(1_000_000).default(60),
+    every: z.number().int().min(1).max(1_000_000).default(60).describe('Ask the model every this many bars'),
     /** Model requests per minute at most (cache hits are free and not limited). */
-    rpm: z.number().positive().max(100_000).default(60),
+    rpm: z.number().positive().max(100_000).default(60).describe('Model requests per minute at most'),
     /** Model requests this run may send at most; the run fails before sending one more. */
-    maxCalls: z.number().int().min(1).max(10_000_000).default(1000),
+    maxCalls: z.number().int().min(1).max(10_000_000).default(1000).describe('Model requests this run may send at most'),
     /** Estimated model spend this run may reach at most, USD. */
-    maxCostUsd: usd.default('5'),
+    maxCostUsd: usd.default('5').describe('Estimated model spend this run may reach at most, USD'),
     /** Sampling temperature sent with every request (part of the cache key); default: the server's. */
-    temperature: z.number().min(0).max(2).optional(),
+    temperature: z.number().min(0).max(2).optional().describe('Sampling temperature (blank: the server default)'),
     /** Bar length in ms: set by the runner from the spec's timeframe (features annualise with it). */
     barMs: z.number().int().positive().optional(),
   })

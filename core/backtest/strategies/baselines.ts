@@ -23,7 +23,7 @@ export const buyAndHold: StrategyDef = {
 };
 
 const SmaParams = z
-  .object({ fast: period(10), slow: period(30) })
+  .object({ fast: period(10).describe('Fast moving average, in bars'), slow: period(30).describe('Slow moving average, in bars (longer than fast)') })
   .strict()
   .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
 
@@ -72,7 +72,11 @@ export const smaCross: StrategyDef<typeof SmaParams> = {
 };
 
 const RsiParams = z
-  .object({ period: period(14), low: z.number().min(0).max(100).default(30), high: z.number().min(0).max(100).default(70) })
+  .object({
+    period: period(14).describe('RSI period, in bars'),
+    low: z.number().min(0).max(100).default(30).describe('Buy when RSI falls below this'),
+    high: z.number().min(0).max(100).default(70).describe('Sell when RSI rises above this'),
+  })
   .strict()
   .refine((p) => p.low < p.high, { message: 'low must be below high', path: ['low'] });
 
@@ -118,7 +122,9 @@ export const rsiReversion: StrategyDef<typeof RsiParams> = {
   },
 };
 
-const BreakoutParams = z.object({ lookback: period(20), exitLookback: period(10) }).strict();
+const BreakoutParams = z
+  .object({ lookback: period(20).describe('Buy above the highest high of this many bars'), exitLookback: period(10).describe('Exit below the lowest low of this many bars') })
+  .strict();
 
 /**
  * Donchian breakout: buy when the close exceeds the highest high of the previous `lookback` bars,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { decide, SLOW } from '../../agents/policy';
 import type { StrategyDef } from './types';
 
-const Params = z.object({ mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard') }).strict();
+const Params = z.object({ mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard').describe('Execution mode: how much risk the policy takes') }).strict();
 
 /** Size of the history the policy sees: enough for its slow EMA warm-up (2 x SLOW) and RSI. */
 const HISTORY = SLOW * 2 + 1;

@@ -5,7 +5,7 @@ import type { ModelUsage } from '../../backtest/result';
 import { buildResult, engineConfig } from '../../backtest/runner';
 import { BacktestSpecSchema } from '../../backtest/spec';
 import type { CliContext } from '../registry';
-import { printResult, runBacktestInput, RunFlags } from './backtest';
+import { describeParamLine, printResult, runBacktestInput, RunFlags } from './backtest';
 
 describe('vigil backtest run: agent flags', () => {
   it('become the agent strategy params, validated by its own schema', () => {
@@ -22,9 +22,8 @@ describe('vigil backtest run: agent flags', () => {
     expect(bad.error!.issues[0]!.message).toMatch(/--max-cost must be a decimal/);
     const badMode = RunFlags.safeParse({ strategy: 'agent', symbols: 'BTC-USD', timeframe: '1h', mode: 'reckless' });
     expect(badMode.error!.issues[0]!.message).toMatch(/--mode must be conservative, standard or aggressive/);
-    // A strategy without those params refuses them through its own schema.
-    const spec = BacktestSpecSchema.parse(runBacktestInput(RunFlags.parse({ strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', every: '5' })));
-    expect(() => engineConfig(spec, [emptySeries('BTC-USD', 3_600_000, 0)])).toThrow(/sma_cross params/);
+    // A strategy without those params refuses them through its own schema, at the door.
+    expect(() => BacktestSpecSchema.parse(runBacktestInput(RunFlags.parse({ strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', every: '5' })))).toThrow(/sma_cross params/);
   });
 });
 
@@ -77,5 +76,13 @@ describe('vigil backtest show', () => {
     expect(text).toContain('model gpt-4o-mini, prompt execution-standard v2, a nudge every 60 bars');
     expect(text).toContain('decisions 24: buy 5, sell 4, hold 13, refused 0, no valid decision 2, garbled tool calls 3');
     expect(text).toContain('requests 30: 12 sent, 18 from the cache · tokens 30000 in / 1500 out · cost 0.0054 USD · this run paid 0.00216 USD');
+  });
+});
+
+describe('vigil backtest strategies', () => {
+  it('prints a parameter with its choices or type, default, bounds and meaning', () => {
+    expect(describeParamLine({ name: 'fast', type: 'integer', default: 10, minimum: 1, maximum: 10_000, description: 'Fast moving average, in bars' })).toBe('integer, default 10, 1..10000 — Fast moving average, in bars');
+    expect(describeParamLine({ name: 'mode', type: 'string', default: 'standard', options: ['conservative', 'standard', 'aggressive'] })).toBe('conservative | standard | aggressive, default standard');
+    expect(describeParamLine({ name: 'rpm', type: 'number', default: 60, exclusiveMinimum: 0, maximum: 100_000 })).toBe('number, default 60, >0..100000');
   });
 });

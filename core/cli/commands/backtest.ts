@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
 import { command, EXIT, type CliCommand, type CliContext } from '../registry';
 import { callVerb, withRuntime } from '../remote';
+import { strategyCatalog, type StrategyParam } from '../../backtest/strategies/catalog';
 
 const call = callVerb;
 
@@ -278,4 +279,34 @@ const cancel = command({
   },
 });
 
-export const backtestCommands: CliCommand[] = [run, list, show, compare, cancel];
+const strategies = command({
+  name: 'backtest strategies',
+  summary: 'The strategies a backtest can run, with their parameters, defaults and bounds.',
+  help: 'Usage: vigil backtest strategies [--json]\nPass parameters to `vigil backtest run` as --params \'{"fast":10,"slow":30}\'.',
+  flags: {},
+  schema: z.object({}),
+  async run(_a, ctx) {
+    // The catalog comes from the strategies' own schemas: no cockpit needed.
+    const catalog = strategyCatalog();
+    if (ctx.json) {
+      ctx.io.out(JSON.stringify({ strategies: catalog }, null, 2));
+      return EXIT.ok;
+    }
+    for (const s of catalog) {
+      ctx.io.out(`${s.name} — ${s.description}`);
+      for (const p of s.params) ctx.io.out(`  ${p.name.padEnd(12)} ${describeParamLine(p)}`);
+    }
+    return EXIT.ok;
+  },
+});
+
+/** "integer, default 10, 1..10000 — Fast moving average, in bars" */
+export function describeParamLine(p: StrategyParam): string {
+  const bits: string[] = [p.options ? p.options.join(' | ') : p.type];
+  if (p.default !== undefined) bits.push(`default ${p.default}`);
+  const lo = p.exclusiveMinimum !== undefined ? `>${p.exclusiveMinimum}` : p.minimum !== undefined ? String(p.minimum) : null;
+  if (lo !== null || p.maximum !== undefined) bits.push(`${lo ?? ''}..${p.maximum ?? ''}`);
+  return `${bits.join(', ')}${p.description ? ` — ${p.description}` : ''}`;
+}
+
+export const backtestCommands: CliCommand[] = [run, list, show, compare, cancel, strategies];

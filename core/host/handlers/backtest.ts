@@ -13,8 +13,9 @@ import type { BacktestProgress, BacktestReadOp } from '../../activities/backtest
 import { backtestProgressQuery, backtestReadWorkflow, backtestWorkflow } from '../../workflows/backtest';
 import type { HandlerDeps } from '../handler-deps';
 import type { PerformanceMetrics } from '../../analytics';
+import { strategyCatalog } from '../../backtest/strategies/catalog';
 
-type BacktestVerbs = 'run_backtest' | 'get_backtest_result' | 'get_backtest_rows' | 'list_backtests' | 'compare_backtests' | 'cancel_backtest';
+type BacktestVerbs = 'list_backtest_strategies' | 'run_backtest' | 'get_backtest_result' | 'get_backtest_rows' | 'list_backtests' | 'compare_backtests' | 'cancel_backtest';
 
 interface GetAnswer {
   summary: BacktestSummary;
@@ -33,6 +34,9 @@ export function createBacktestHandlers(deps: HandlerDeps): Pick<Handlers, Backte
   }
 
   return {
+    // A catalog built from the strategies' own schemas: no workflow to ask.
+    list_backtest_strategies: async () => ({ strategies: strategyCatalog() }),
+
     async run_backtest(spec) {
       const id = `bt_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
       const workflowId = WORKFLOW_IDS.backtest(id);
