@@ -80,6 +80,11 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   await page.fill('[data-testid=bt-from]', '');
   await page.fill('[data-testid=bt-to]', '');
   await page.fill('[data-testid=bt-label]', 'sma three coins');
+  // The strategy's parameters and the costs come from the form (list_backtest_strategies).
+  await page.fill('[data-testid=bt-param-fast]', '8');
+  await page.fill('[data-testid=bt-param-slow]', '21');
+  await page.fill('[data-testid=bt-takerPct]', '0.4');
+  await page.fill('[data-testid=bt-weights]', '2, 1, 1');
   await page.click('[data-testid=bt-run]');
   const progressShown = await page
     .waitForSelector('[data-testid=backtest-progress]', { timeout: 5_000 })
@@ -93,6 +98,7 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   expect(pushedBars).toBeGreaterThan(40_000);
   expect(await page.textContent('[data-testid=backtest-result]')).toContain(`${pushedBars.toLocaleString('en-US')} bars`);
   await page.waitForSelector('[data-testid=backtest-kpis]');
+  expect(await page.textContent('[data-testid=backtest-spec]')).toBe('fast 8 · slow 21 · taker 0.4% · maker 0.6% · spread: product estimate · slippage on · risk none · weights 2:1:1');
   expect(await page.textContent('[data-testid=backtest-metrics]')).toMatch(/Sharpe/);
   const total = Number(await page.getAttribute('[data-testid=backtest-trades] .vt', 'data-rows'));
   const inDom = await page.locator('[data-testid=trade-row]').count();
@@ -100,6 +106,14 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   expect(inDom).toBeLessThanOrEqual(total);
   if (total > 60) expect(inDom).toBeLessThan(60);
   await c.shot('flow-backtest-result');
+
+  // Another strategy clears the parameters; "Use these settings" brings the run's back.
+  await page.selectOption('[data-testid=bt-strategy]', 'rsi_reversion');
+  expect(await page.inputValue('[data-testid=bt-param-period]')).toBe('');
+  await page.click('[data-testid=bt-reuse]');
+  expect(await page.inputValue('[data-testid=bt-strategy]')).toBe('sma_cross');
+  expect(await page.inputValue('[data-testid=bt-param-slow]')).toBe('21');
+  expect(await page.inputValue('[data-testid=bt-takerPct]')).toBe('0.4');
 
   await page.selectOption('[data-testid=bt-strategy]', 'buy_and_hold');
   await page.fill('[data-testid=bt-label]', 'hold three coins');
@@ -127,6 +141,23 @@ export async function backtestInvalidScenario(c: CockpitDriver): Promise<void> {
   expect(await page.getAttribute('[data-testid=bt-initialCash]', 'aria-invalid')).toBe('true');
   await c.shot('flow-backtest-invalid');
   await page.fill('[data-testid=bt-initialCash]', '10000');
+  expect(await page.locator('[data-testid=error-alert]').count()).toBe(0);
+  // A strategy parameter the strategy refuses is named by run_backtest and marked.
+  await page.selectOption('[data-testid=bt-strategy]', 'sma_cross');
+  await page.fill('[data-testid=bt-param-fast]', '30');
+  await page.fill('[data-testid=bt-param-slow]', '10');
+  await page.click('[data-testid=bt-run]');
+  await page.waitForSelector('[data-testid=error-alert]');
+  expect(await page.textContent('[data-testid=error-alert]')).toContain('fast must be shorter than slow');
+  expect(await page.getAttribute('[data-testid=bt-param-fast]', 'aria-invalid')).toBe('true');
+  // A fee that is not a percentage is refused in the form, before any run.
+  await page.fill('[data-testid=bt-param-fast]', '');
+  await page.fill('[data-testid=bt-param-slow]', '');
+  await page.fill('[data-testid=bt-takerPct]', 'a lot');
+  await page.click('[data-testid=bt-run]');
+  expect(await page.textContent('[data-testid=error-alert]')).toContain('taker fee must be a percentage');
+  expect(await page.getAttribute('[data-testid=bt-takerPct]', 'aria-invalid')).toBe('true');
+  await page.fill('[data-testid=bt-takerPct]', '');
   expect(await page.locator('[data-testid=error-alert]').count()).toBe(0);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, curves, dateToMs, foldProgress, progressOf, returnCurve, runLabel, type BacktestResult } from './backtest';
+import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, percentToRate, progressOf, rateToPercent, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
 
 describe('backtest view logic', () => {
   it('computes progress and keeps the newest event per run', () => {
@@ -40,5 +40,51 @@ describe('backtest view logic', () => {
     expect(runLabel({ id: 'bt_x', label: null, strategy: 'sma_cross', symbols: ['BTC-USD', 'ETH-USD'], timeframe: '1h' })).toBe('sma_cross BTC-USD+ETH-USD 1h');
     expect(dateToMs('2018-01-01')).toBe(Date.UTC(2018, 0, 1));
     expect(dateToMs(' ')).toBeUndefined();
+  });
+});
+
+describe('backtest run settings', () => {
+  const sma: StrategyInfo = {
+    name: 'sma_cross',
+    description: 'cross',
+    params: [
+      { name: 'fast', type: 'integer', default: 10, minimum: 1 },
+      { name: 'slow', type: 'integer', default: 30, minimum: 1 },
+    ],
+  };
+  const agent: StrategyInfo = { name: 'agent', description: 'model', params: [{ name: 'mode', type: 'string', default: 'standard', options: ['conservative', 'standard', 'aggressive'] }, { name: 'maxCostUsd', type: 'string', default: '5' }] };
+
+  it('converts percentages to exact rate strings and back', () => {
+    expect(percentToRate('1.2')).toBe('0.012');
+    expect(percentToRate('0.05')).toBe('0.0005');
+    expect(percentToRate('0')).toBe('0');
+    for (const bad of ['', '-1', '100', '1e2', 'abc', '1.2.3']) expect(percentToRate(bad), bad).toBeNull();
+    expect(rateToPercent('0.012')).toBe('1.2');
+  });
+
+  it('sends only what was typed: parameters as numbers or text, fees as exact rates', () => {
+    expect(extrasToInput(sma, EMPTY_EXTRAS, 1)).toEqual({ input: {}, errors: {} });
+    const r = extrasToInput(sma, { ...EMPTY_EXTRAS, params: { fast: '5', slow: '' }, takerPct: '0.4', spreadBps: '2', slippage: false, scrapePct: '25' }, 1);
+    expect(r.errors).toEqual({});
+    expect(r.input).toEqual({ params: { fast: 5 }, fees: { taker: '0.004', maker: '0.006' }, spreadBps: 2, slippage: false, profitScrapePct: '0.25' });
+    expect(extrasToInput(agent, { ...EMPTY_EXTRAS, params: { mode: 'aggressive', maxCostUsd: '2.5' } }, 1).input).toEqual({ params: { mode: 'aggressive', maxCostUsd: '2.5' } });
+    expect(extrasToInput(sma, { ...EMPTY_EXTRAS, weights: '3, 1' }, 2).input).toEqual({ weights: [3, 1] });
+    expect(extrasToInput(sma, { ...EMPTY_EXTRAS, scrapePct: '100' }, 1).input).toEqual({ profitScrapePct: '1' });
+  });
+
+  it('names the fields it cannot send', () => {
+    const r = extrasToInput(sma, { ...EMPTY_EXTRAS, params: { fast: 'ten' }, takerPct: 'x', makerPct: '150', spreadBps: '-1', scrapePct: '120', weights: '1' }, 2);
+    expect(Object.keys(r.errors).sort()).toEqual(['makerPct', 'param.fast', 'scrapePct', 'spreadBps', 'takerPct', 'weights']);
+    expect(r.input.fees).toBeUndefined();
+  });
+
+  it('shows a stored spec with defaults filled in, and loads it back into the form', () => {
+    const spec = { strategy: 'sma_cross', params: { fast: 5 }, fees: { taker: '0.004', maker: '0.002' }, slippage: false, risk: 'none', profitScrapePct: '0.25', weights: [3, 1] };
+    expect(specItems(spec, sma)).toEqual(['fast 5', 'slow 30', 'taker 0.4%', 'maker 0.2%', 'spread: product estimate', 'no slippage', 'risk none', 'scrape 25%', 'weights 3:1']);
+    expect(specItems({ risk: 'default', profitScrapePct: '0' }, undefined)).toEqual(['taker 1.2%', 'maker 0.6%', 'spread: product estimate', 'slippage on', 'risk paper defaults']);
+    const x = specToExtras(spec);
+    expect(x).toEqual({ params: { fast: '5' }, takerPct: '0.4', makerPct: '0.2', spreadBps: '', slippage: false, scrapePct: '25', weights: '3, 1' });
+    expect(extrasToInput(sma, x, 2).input).toEqual({ params: { fast: 5 }, fees: { taker: '0.004', maker: '0.002' }, slippage: false, profitScrapePct: '0.25', weights: [3, 1] });
+    expect(specToExtras({ params: { mode: 'standard', barMs: 60000 } }).params).toEqual({ mode: 'standard' });
   });
 });

@@ -2,7 +2,8 @@
  * Pure view logic of the Backtest page: progress, curves, metric rows and the comparison, typed
  * from the contract so a change in the result schema breaks the build, not the page.
  */
-import type { VerbResult } from '../../../core/api/contract';
+import type { VerbInput, VerbResult } from '../../../core/api/contract';
+import { Dec } from '../../../core/domain/decimal';
 import type { EventPayload } from '../../../core/api/events';
 import { fmtDec, fmtNum, fmtPct } from './format';
 
@@ -135,4 +136,121 @@ export function dateToMs(v: string): number | undefined {
   if (!v.trim()) return undefined;
   const ms = Date.parse(`${v}T00:00:00Z`);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+export type StrategyInfo = VerbResult<'list_backtest_strategies'>['strategies'][number];
+export type StrategyParam = StrategyInfo['params'][number];
+export type RunInput = VerbInput<'run_backtest'>;
+
+/** The run form's parameter and cost fields, as typed (blank: the default). */
+export interface RunExtras {
+  /** Strategy parameter text by name. */
+  params: Record<string, string>;
+  takerPct: string;
+  makerPct: string;
+  spreadBps: string;
+  slippage: boolean;
+  scrapePct: string;
+  /** Comma separated, one per symbol. */
+  weights: string;
+}
+
+export const EMPTY_EXTRAS: RunExtras = { params: {}, takerPct: '', makerPct: '', spreadBps: '', slippage: true, scrapePct: '', weights: '' };
+/** Coinbase's entry tier, what a run uses when no fee is given (core/trading/fees.ts). */
+export const DEFAULT_TAKER_PCT = '1.2';
+export const DEFAULT_MAKER_PCT = '0.6';
+
+/** "1.2" (percent) to the exact rate string "0.012"; null unless a percentage in [0, 100). */
+export function percentToRate(v: string): string | null {
+  const t = v.trim();
+  if (!/^\d+(\.\d+)?$/.test(t)) return null;
+  const d = Dec.of(t);
+  if (d.gte('100')) return null;
+  return d.div('100').toString();
+}
+
+/** The exact rate "0.012" as percent text "1.2". */
+export function rateToPercent(rate: string): string {
+  return Dec.of(rate).mul('100').toString();
+}
+
+/**
+ * The extra fields of run_backtest from the form, or the form fields in error with why. Numbers
+ * are sent as typed numbers; a value the strategy refuses (out of bounds, fast >= slow) comes back
+ * from run_backtest with the field named (params.fast).
+ */
+export function extrasToInput(info: StrategyInfo | undefined, x: RunExtras, symbolCount: number): { input: Partial<RunInput>; errors: Record<string, string> } {
+  const input: Partial<RunInput> = {};
+  const errors: Record<string, string> = {};
+  const params: Record<string, unknown> = {};
+  for (const p of info?.params ?? []) {
+    const raw = (x.params[p.name] ?? '').trim();
+    if (!raw) continue;
+    if (p.type === 'string') params[p.name] = raw;
+    else {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) errors[`param.${p.name}`] = `${p.name} must be a number`;
+      else params[p.name] = n;
+    }
+  }
+  if (Object.keys(params).length) input.params = params;
+  if (x.takerPct.trim() || x.makerPct.trim()) {
+    const taker = percentToRate(x.takerPct.trim() || DEFAULT_TAKER_PCT);
+    const maker = percentToRate(x.makerPct.trim() || DEFAULT_MAKER_PCT);
+    if (taker === null) errors.takerPct = 'taker fee must be a percentage like 1.2';
+    if (maker === null) errors.makerPct = 'maker fee must be a percentage like 0.6';
+    if (taker !== null && maker !== null) input.fees = { taker, maker };
+  }
+  if (x.spreadBps.trim()) {
+    const n = Number(x.spreadBps.trim());
+    if (!Number.isFinite(n) || n < 0 || n > 1000) errors.spreadBps = 'spread must be 0 to 1000 bps';
+    else input.spreadBps = n;
+  }
+  if (!x.slippage) input.slippage = false;
+  if (x.scrapePct.trim()) {
+    const t = x.scrapePct.trim();
+    const rate = t === '100' ? '1' : percentToRate(t);
+    if (rate === null) errors.scrapePct = 'profit scrape must be a percentage from 0 to 100';
+    else input.profitScrapePct = rate;
+  }
+  if (symbolCount > 1 && x.weights.trim()) {
+    const w = x.weights.split(',').map((s) => Number(s.trim()));
+    if (w.length !== symbolCount || w.some((n) => !Number.isFinite(n) || n <= 0)) errors.weights = `give ${symbolCount} positive weights, one per symbol`;
+    else input.weights = w;
+  }
+  return { input, errors };
+}
+
+/** A stored spec back to the form's extra fields ("run again with these settings"). */
+export function specToExtras(spec: Record<string, unknown>): RunExtras {
+  const x: RunExtras = { ...EMPTY_EXTRAS, params: {} };
+  const params = (spec.params ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(params)) if (k !== 'barMs' && (typeof v === 'number' || typeof v === 'string')) x.params[k] = String(v);
+  const fees = spec.fees as { taker?: string; maker?: string } | undefined;
+  if (fees?.taker) x.takerPct = rateToPercent(fees.taker);
+  if (fees?.maker) x.makerPct = rateToPercent(fees.maker);
+  if (typeof spec.spreadBps === 'number') x.spreadBps = String(spec.spreadBps);
+  if (spec.slippage === false) x.slippage = false;
+  if (typeof spec.profitScrapePct === 'string' && !Dec.of(spec.profitScrapePct).isZero()) x.scrapePct = rateToPercent(spec.profitScrapePct);
+  if (Array.isArray(spec.weights)) x.weights = spec.weights.join(', ');
+  return x;
+}
+
+/** What a run was set up with, defaults included, as short "name value" items. */
+export function specItems(spec: Record<string, unknown>, info: StrategyInfo | undefined): string[] {
+  const params = (spec.params ?? {}) as Record<string, unknown>;
+  const items: string[] = [];
+  for (const p of info?.params ?? []) {
+    const v = params[p.name] ?? p.default;
+    if (v !== undefined) items.push(`${p.name} ${String(v)}`);
+  }
+  const fees = spec.fees as { taker: string; maker: string } | undefined;
+  items.push(`taker ${fees ? rateToPercent(fees.taker) : DEFAULT_TAKER_PCT}%`, `maker ${fees ? rateToPercent(fees.maker) : DEFAULT_MAKER_PCT}%`);
+  items.push(typeof spec.spreadBps === 'number' ? `spread ${spec.spreadBps} bps` : 'spread: product estimate');
+  items.push(spec.slippage === false ? 'no slippage' : 'slippage on');
+  const risk = spec.risk;
+  items.push(`risk ${typeof risk === 'string' ? (risk === 'default' ? 'paper defaults' : risk) : 'custom'}`);
+  if (typeof spec.profitScrapePct === 'string' && !Dec.of(spec.profitScrapePct).isZero()) items.push(`scrape ${rateToPercent(spec.profitScrapePct)}%`);
+  if (Array.isArray(spec.weights)) items.push(`weights ${spec.weights.join(':')}`);
+  return items;
 }

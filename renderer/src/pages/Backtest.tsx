@@ -8,24 +8,34 @@ import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q } from '../compo
 import { TIMEFRAMES } from '../lib/candles';
 import { fmtDec, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
 import {
+  DEFAULT_MAKER_PCT,
+  DEFAULT_TAKER_PCT,
+  EMPTY_EXTRAS,
   METRICS,
   OVERLAY_COLORS,
   bestIndex,
   curves,
   dateToMs,
   equityText,
+  extrasToInput,
   foldProgress,
   metricValue,
   progressOf,
   returnCurve,
   returnText,
   runLabel,
+  specItems,
+  specToExtras,
   type BacktestResult,
+  type RunExtras,
+  type StrategyInfo,
+  type StrategyParam,
   type BacktestSummary,
   type BacktestView,
   type Progress,
 } from '../lib/backtest';
 
+// Shown first; the catalog (list_backtest_strategies) supplies descriptions and parameters.
 const STRATEGIES = ['sma_cross', 'buy_and_hold', 'rsi_reversion', 'breakout', 'policy', 'agent'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 
@@ -38,13 +48,10 @@ interface FormState {
   initialCash: string;
   risk: 'none' | 'default';
   label: string;
-  /** agent only: prompt mode and bars per nudge. */
-  mode: 'conservative' | 'standard' | 'aggressive';
-  every: string;
 }
 
 // The recorded Coinbase hourly files span mid-2017 to mid-2019 (resources/market/SOURCES.md).
-const DEFAULT_FORM: FormState = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', initialCash: '10000', risk: 'none', label: '', mode: 'standard', every: '60' };
+const DEFAULT_FORM: FormState = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', initialCash: '10000', risk: 'none', label: '' };
 
 function ProgressBar({ p, testId }: { p: Progress | undefined; testId?: string }) {
   if (!p || p.status !== 'running') return null;
@@ -129,7 +136,7 @@ function useAllTrades(id: string, r: BacktestView['result']): { trades: Trade[];
   return { trades, total, loading };
 }
 
-function ResultView({ view, live }: { view: BacktestView; live: Progress | undefined }) {
+function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live: Progress | undefined; catalog: StrategyInfo[] | undefined; onReuse: (spec: Record<string, unknown>) => void }) {
   const s = view.summary;
   const r = view.result;
   const all = useAllTrades(view.id, r);
@@ -141,11 +148,28 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
 
   return (
     <div className="grid" data-testid="backtest-result" data-status={view.status}>
-      <Panel title={runLabel(s)} right={<StatusTag status={view.status} />}>
+      <Panel
+        title={runLabel(s)}
+        right={
+          <span className="row" style={{ flexWrap: 'nowrap', gap: 6 }}>
+            {r ? (
+              <button className="btn small" data-testid="bt-reuse" title="Load this run's settings into the form" onClick={() => onReuse(r.spec)}>
+                Use these settings
+              </button>
+            ) : null}
+            <StatusTag status={view.status} />
+          </span>
+        }
+      >
         <div className="grid" style={{ gap: 6 }}>
           <div className="dim mono">
             {s.id} · {s.symbols.join(', ')} · {s.timeframe} · {fmtTime(s.from)} → {fmtTime(s.to)} · {fmtNum(s.bars, 0)} bars
           </div>
+          {r ? (
+            <div className="faint mono" data-testid="backtest-spec">
+              {specItems(r.spec, catalog?.find((x) => x.name === s.strategy)).join(' · ')}
+            </div>
+          ) : null}
           <ProgressBar p={progress} testId="backtest-progress" />
           {s.error ? <div className="alert" role="alert">{s.error}</div> : null}
         </div>
@@ -225,7 +249,7 @@ function ResultView({ view, live }: { view: BacktestView; live: Progress | undef
   );
 }
 
-function SelectedRun({ id, live }: { id: string; live: Progress | undefined }) {
+function SelectedRun({ id, live, catalog, onReuse }: { id: string; live: Progress | undefined; catalog: StrategyInfo[] | undefined; onReuse: (spec: Record<string, unknown>) => void }) {
   // Progress comes by push; the slow refetch only covers events missed during a reconnect.
   const q = useVerb('get_backtest_result', { id, full: true }, { refetchInterval: (query) => (query.state.data?.status === 'running' ? 15_000 : false) });
   // A run keeps the worker busy, so the first read can wait until it ends; the pushed progress
@@ -243,7 +267,7 @@ function SelectedRun({ id, live }: { id: string; live: Progress | undefined }) {
   }
   return (
     <Q q={q} what="Backtest result" rows={8}>
-      {(v) => <ResultView view={v} live={live} />}
+      {(v) => <ResultView view={v} live={live} catalog={catalog} onReuse={onReuse} />}
     </Q>
   );
 }
@@ -322,9 +346,38 @@ function Comparison({ ids, onClose }: { ids: string[]; onClose: () => void }) {
   );
 }
 
+/** One strategy parameter: a choice, or a number/text box showing the default it falls back to. */
+function ParamField({ p, value, invalid, onChange }: { p: StrategyParam; value: string; invalid: boolean; onChange: (v: string) => void }) {
+  const testId = `bt-param-${p.name}`;
+  const bounds = p.minimum !== undefined || p.maximum !== undefined ? ` (${p.minimum ?? p.exclusiveMinimum ?? ''}–${p.maximum ?? ''})` : '';
+  return (
+    <label className="field" title={`${p.description ?? p.name}${bounds}`}>
+      {p.name}
+      {p.options ? (
+        <select value={value || String(p.default ?? '')} aria-invalid={invalid || undefined} data-testid={testId} onChange={(e) => onChange(e.target.value)}>
+          {p.options.map((o) => <option key={o}>{o}</option>)}
+        </select>
+      ) : (
+        <input
+          value={value}
+          placeholder={p.default === undefined ? 'default' : String(p.default)}
+          inputMode={p.type === 'string' ? 'decimal' : p.type === 'integer' ? 'numeric' : 'decimal'}
+          aria-invalid={invalid || undefined}
+          data-testid={testId}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </label>
+  );
+}
+
 export function BacktestPage() {
   const qc = useQueryClient();
   const [form, setForm] = useState<FormState>(DEFAULT_FORM);
+  const [extras, setExtras] = useState<RunExtras>(EMPTY_EXTRAS);
+  const [formErrors, setFormErrors] = useState<Record<string, string>>({});
+  const catalog = useVerb('list_backtest_strategies', {}, { staleTime: Infinity });
+  const info: StrategyInfo | undefined = catalog.data?.strategies.find((x) => x.name === form.strategy);
   const [selected, setSelected] = useState<string | null>(null);
   const [checked, setChecked] = useState<string[]>([]);
   const [comparing, setComparing] = useState<string[] | null>(null);
@@ -345,10 +398,17 @@ export function BacktestPage() {
     }
   });
 
-  const invalid = new Set((run.error?.error.issues ?? []).map((i) => String(i.path).split('.')[0]));
+  const issues = run.error?.error.issues ?? [];
+  const invalid = new Set(issues.map((i) => String(i.path).split('.')[0]));
+  const invalidParams = new Set(issues.map((i) => String(i.path)).filter((p) => p.startsWith('params.')).map((p) => p.split('.')[1]));
+  const symbolCount = form.symbols.split(',').filter((s) => s.trim()).length;
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    const extra = extrasToInput(info, extras, symbolCount);
+    setFormErrors(extra.errors);
+    if (Object.keys(extra.errors).length) return;
     const input: InputOf<'run_backtest'> = {
+      ...extra.input,
       strategy: form.strategy,
       symbols: form.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
       timeframe: form.timeframe as InputOf<'run_backtest'>['timeframe'],
@@ -360,7 +420,6 @@ export function BacktestPage() {
     if (from !== undefined) input.from = from;
     if (to !== undefined) input.to = to;
     if (form.label.trim()) input.label = form.label.trim();
-    if (form.strategy === 'agent') input.params = { mode: form.mode, every: Number(form.every) };
     run.mutate(input, {
       onSuccess: (r) => {
         setSelected(r.id);
@@ -377,6 +436,40 @@ export function BacktestPage() {
       setForm({ ...form, [k]: e.target.value as FormState[K] });
     },
   });
+  const extra = <K extends Exclude<keyof RunExtras, 'params' | 'slippage'>>(k: K) => ({
+    value: extras[k],
+    'aria-invalid': k in formErrors || invalid.has(k === 'takerPct' || k === 'makerPct' ? 'fees' : k === 'scrapePct' ? 'profitScrapePct' : k) || undefined,
+    'data-testid': `bt-${k}`,
+    onChange: (e: React.ChangeEvent<HTMLInputElement>) => {
+      if (run.error) run.reset();
+      setFormErrors({});
+      setExtras({ ...extras, [k]: e.target.value });
+    },
+  });
+  const setParam = (name: string, v: string) => {
+    if (run.error) run.reset();
+    setFormErrors({});
+    setExtras({ ...extras, params: { ...extras.params, [name]: v } });
+  };
+  /** A finished run's settings back into the form, to rerun or vary them. */
+  const reuse = (spec: Record<string, unknown>) => {
+    if (run.error) run.reset();
+    setFormErrors({});
+    const symbols = Array.isArray(spec.symbols) ? spec.symbols.join(', ') : form.symbols;
+    const day = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString().slice(0, 10) : '');
+    setForm({
+      ...form,
+      strategy: STRATEGIES.includes(spec.strategy as Strategy) ? (spec.strategy as Strategy) : form.strategy,
+      symbols,
+      timeframe: typeof spec.timeframe === 'string' ? spec.timeframe : form.timeframe,
+      from: day(spec.from),
+      to: day(spec.to),
+      initialCash: typeof spec.initialCash === 'string' ? spec.initialCash : form.initialCash,
+      risk: spec.risk === 'default' ? 'default' : 'none',
+      label: '',
+    });
+    setExtras(specToExtras(spec));
+  };
   const runs = list.data?.backtests ?? [];
 
   return (
@@ -392,7 +485,17 @@ export function BacktestPage() {
               <div className="row">
                 <label className="field">
                   Strategy
-                  <select {...field('strategy')}>{STRATEGIES.map((s) => <option key={s}>{s}</option>)}</select>
+                  <select
+                    {...field('strategy')}
+                    onChange={(e) => {
+                      if (run.error) run.reset();
+                      setFormErrors({});
+                      setForm({ ...form, strategy: e.target.value as Strategy });
+                      setExtras({ ...extras, params: {} });
+                    }}
+                  >
+                    {STRATEGIES.map((s) => <option key={s}>{s}</option>)}
+                  </select>
                 </label>
                 <label className="field">
                   Timeframe
@@ -426,22 +529,56 @@ export function BacktestPage() {
                   </select>
                 </label>
               </div>
-              {form.strategy === 'agent' ? (
-                <div className="row">
-                  <label className="field">
-                    Agent mode
-                    <select {...field('mode')}>
-                      <option>conservative</option>
-                      <option>standard</option>
-                      <option>aggressive</option>
-                    </select>
-                  </label>
-                  <label className="field">
-                    A decision every (bars)
-                    <input {...field('every')} inputMode="numeric" />
-                  </label>
-                </div>
+              {info && info.params.length ? (
+                <fieldset className="form" style={{ border: 0, padding: 0, margin: 0 }} data-testid="bt-params">
+                  <div className="faint">{info.description}</div>
+                  <div className="fields">
+                    {info.params.map((p) => (
+                      <ParamField key={p.name} p={p} value={extras.params[p.name] ?? ''} invalid={invalidParams.has(p.name) || `param.${p.name}` in formErrors} onChange={(v) => setParam(p.name, v)} />
+                    ))}
+                  </div>
+                </fieldset>
+              ) : info ? (
+                <div className="faint">{info.description}</div>
               ) : null}
+              <div className="fields">
+                <label className="field" title="Taker fee per order, percent of its value (blank: Coinbase's entry tier)">
+                  Taker fee %
+                  <input {...extra('takerPct')} placeholder={DEFAULT_TAKER_PCT} inputMode="decimal" />
+                </label>
+                <label className="field" title="Maker fee, percent (blank: Coinbase's entry tier)">
+                  Maker fee %
+                  <input {...extra('makerPct')} placeholder={DEFAULT_MAKER_PCT} inputMode="decimal" />
+                </label>
+                <label className="field" title="Spread in basis points for every symbol (blank: each product's own estimate)">
+                  Spread bps
+                  <input {...extra('spreadBps')} placeholder="product" inputMode="decimal" />
+                </label>
+              </div>
+              <div className="fields">
+                <label className="field" title="Share of each realised profit moved out of trading cash, percent">
+                  Profit scrape %
+                  <input {...extra('scrapePct')} placeholder="0" inputMode="decimal" />
+                </label>
+                {symbolCount > 1 ? (
+                  <label className="field" title="Allocation per symbol, same order as the symbols (blank: equal)">
+                    Weights
+                    <input {...extra('weights')} placeholder="equal" />
+                  </label>
+                ) : null}
+                <label className="field check" title="Size-dependent slippage (square-root impact), as paper trading applies it">
+                  <input
+                    type="checkbox"
+                    checked={extras.slippage}
+                    data-testid="bt-slippage"
+                    onChange={(e) => {
+                      if (run.error) run.reset();
+                      setExtras({ ...extras, slippage: e.target.checked });
+                    }}
+                  />
+                  Slippage
+                </label>
+              </div>
               <label className="field">
                 Label (optional)
                 <input {...field('label')} placeholder="e.g. sma 20/50 2018" maxLength={120} />
@@ -450,6 +587,11 @@ export function BacktestPage() {
                 {run.isPending ? 'Loading data…' : 'Run backtest'}
               </button>
               <IssuesAlert error={run.error} />
+              {Object.keys(formErrors).length ? (
+                <div className="alert" role="alert" data-testid="error-alert">
+                  {Object.values(formErrors).join('; ')}
+                </div>
+              ) : null}
               <div className="faint">Blank dates use all recorded data. Hourly data: BTC, ETH, LTC-USD 2017–2019; 1m: BTC/ETH-USDT, two days each.</div>
             </form>
           </Panel>
@@ -521,7 +663,7 @@ export function BacktestPage() {
         <div className="grid" style={{ alignContent: 'start' }}>
           {comparing ? <Comparison ids={comparing} onClose={() => setComparing(null)} /> : null}
           {selected ? (
-            <SelectedRun id={selected} live={progress[selected]} />
+            <SelectedRun id={selected} live={progress[selected]} catalog={catalog.data?.strategies} onReuse={reuse} />
           ) : comparing ? null : (
             <Panel title="Result">
               <Empty title="Pick or run a backtest">Equity and drawdown, metrics, blocked orders and every trade appear here; tick two or more finished runs to overlay them.</Empty>
