@@ -12,7 +12,23 @@ import { barAt, defaultMarketDataDir, loadRecorded } from './data/columns';
 import { tradesOfBar } from './feeds/replay';
 import { SimulatedFeed } from './feeds/simulated';
 import { resampleBars } from './resample';
-import { addSymbols, applyBackfillPage, applyLiveBars, candles, removeSymbols, snapshot, streamInit, symbolFeatures, type StreamOptions } from './stream-state';
+import { MarketSnapshotOut } from '../api/modules/market';
+import {
+  GAP_ATTEMPTS,
+  addSymbols,
+  applyBackfillPage,
+  applyGapPage,
+  applyLiveBars,
+  candles,
+  failGapPage,
+  nextGapPage,
+  removeSymbols,
+  snapshot,
+  streamInit,
+  symbolFeatures,
+  type StreamOptions,
+  type StreamState,
+} from './stream-state';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 4, 1, 12, 0);
@@ -97,6 +113,140 @@ describe('stream state', () => {
     expect(st.backfillQueue.map((p) => p.symbol)).toEqual(['BTC-USD']);
     expect(st.backfill.pagesTotal).toBe(1);
     expect(applyLiveBars(st, [{ ...rec(0, 1)[0]!, symbol: 'ETH-USD' }]).accepted).toEqual([]);
+  });
+});
+
+describe('stream state: gaps in the live feed', () => {
+  const always = () => true;
+  /** A stream of BTC-USD with `n` live bars applied, no backfill. */
+  const live = (bars: Bar[], n: number): StreamState => {
+    const st = streamInit('coinbase', OPTS);
+    addSymbols(st, ['BTC-USD'], null);
+    for (const b of bars.slice(0, n)) applyLiveBars(st, [b], always);
+    return st;
+  };
+
+  it('holds the bar after a gap and later ones, refills the missed minutes, then releases the held bars in order', () => {
+    const bars = rec(0, 30);
+    const st = live(bars, 10);
+    // Minutes 10..14 are missed (WebSocket down); 15 and 16 arrive in one batch, 17 in the next.
+    const r = applyLiveBars(st, [bars[16]!, bars[15]!], always);
+    expect(r.accepted).toEqual([]);
+    expect(applyLiveBars(st, [bars[17]!], always).accepted).toEqual([]);
+    expect(st.symbols['BTC-USD']!.held.map((b) => b.time)).toEqual([bars[15]!.time, bars[16]!.time, bars[17]!.time]);
+    expect(st.gaps.pending).toEqual([{ symbol: 'BTC-USD', start: bars[10]!.time, end: bars[15]!.time, next: bars[10]!.time, state: 'pending', attempts: 0, bars: 0, error: null }]);
+    expect(snapshot(st).gaps).toMatchObject({ pending: 1, filled: 0, unfilled: 0, recent: [{ state: 'pending', start: bars[10]!.time }] });
+
+    const page = nextGapPage(st, 350)!;
+    expect(page).toEqual({ symbol: 'BTC-USD', start: bars[10]!.time, end: bars[15]!.time });
+    // The exchange answers newest first, with a bar outside the page and one of another symbol: ignored.
+    const out = applyGapPage(st, page, [...bars.slice(9, 16)].reverse().concat({ ...bars[12]!, symbol: 'ETH-USD' }), always);
+    expect(out.refilled).toEqual(bars.slice(10, 15));
+    // Only the held live bars are "accepted" (what goes downstream to the ledger).
+    expect(out.accepted).toEqual(bars.slice(15, 18));
+    expect(st.symbols['BTC-USD']!.held).toEqual([]);
+    expect(candles(st, 'BTC-USD', 100)).toEqual(bars.slice(0, 18));
+    expect(symbolFeatures(st, 'BTC-USD')).toEqual(computeFeatures('BTC-USD', bars.slice(0, 18).map(num), st.clock));
+    expect(nextGapPage(st, 350)).toBeNull();
+    const snap = snapshot(st);
+    expect(snap.gaps).toEqual({ pending: 0, filled: 1, unfilled: 0, barsRefilled: 5, recent: [{ symbol: 'BTC-USD', start: bars[10]!.time, end: bars[15]!.time, state: 'filled', attempts: 0, bars: 5, error: null }] });
+    expect(MarketSnapshotOut.parse(snap)).toEqual(snap);
+    expect(() => MarketSnapshotOut.parse({ ...snap, gaps: { ...snap.gaps, extra: 1 } })).toThrow();
+    // Live again: the next bar applies straight away.
+    expect(applyLiveBars(st, [bars[18]!], always).accepted).toEqual([bars[18]]);
+  });
+
+  it('a thin symbol: a refill with fewer bars (or none) than minutes is filled, and never asked again', () => {
+    const bars = rec(0, 40);
+    const st = live(bars, 5);
+    applyLiveBars(st, [bars[12]!], always); // minutes 5..11 missed
+    // The exchange has candles for 7 and 9 only (no trades in the other minutes).
+    const out = applyGapPage(st, nextGapPage(st, 350)!, [bars[9]!, bars[7]!], always);
+    expect(out.refilled.map((b) => b.time)).toEqual([bars[7]!.time, bars[9]!.time]);
+    expect(out.accepted).toEqual([bars[12]]);
+    expect(st.gaps).toMatchObject({ pending: [], filled: 1, barsRefilled: 2 });
+    // The bar at the gap's end was applied without opening the same gap again.
+    expect(nextGapPage(st, 350)).toBeNull();
+    expect(candles(st, 'BTC-USD', 100).map((b) => b.time)).toEqual([...bars.slice(0, 5), bars[7]!, bars[9]!, bars[12]!].map((b) => b.time));
+
+    // No bars at all for the next gap: filled with none, the held bar released, nothing pending.
+    applyLiveBars(st, [bars[20]!], always);
+    expect(applyGapPage(st, nextGapPage(st, 350)!, [], always)).toEqual({ accepted: [bars[20]], refilled: [], rejected: [] });
+    expect(snapshot(st).gaps).toMatchObject({ pending: 0, filled: 2, barsRefilled: 2, recent: [{ bars: 2 }, { bars: 0, state: 'filled' }] });
+    expect(nextGapPage(st, 350)).toBeNull();
+  });
+
+  it('pages a long gap by pageBars and finds a second gap among the held bars', () => {
+    const bars = rec(0, 60);
+    const st = live(bars, 2);
+    applyLiveBars(st, [bars[12]!, bars[13]!, bars[20]!], always); // gap 2..11, then 14..19 among the held
+    const p1 = nextGapPage(st, 4)!;
+    expect([(p1.start - bars[2]!.time) / MIN, (p1.end - p1.start) / MIN]).toEqual([0, 4]);
+    expect(applyGapPage(st, p1, bars.slice(2, 6), always).accepted).toEqual([]);
+    expect(applyGapPage(st, nextGapPage(st, 4)!, bars.slice(6, 10), always).accepted).toEqual([]);
+    const p3 = nextGapPage(st, 4)!;
+    expect(p3.end).toBe(bars[12]!.time);
+    // Released up to the second gap: 12 and 13 go downstream, 20 is held for the next refill.
+    expect(applyGapPage(st, p3, bars.slice(10, 12), always).accepted).toEqual([bars[12], bars[13]]);
+    expect(st.gaps.pending).toMatchObject([{ start: bars[14]!.time, end: bars[20]!.time }]);
+    expect(st.symbols['BTC-USD']!.held).toEqual([bars[20]]);
+    expect(applyGapPage(st, nextGapPage(st, 350)!, bars.slice(14, 20), always).accepted).toEqual([bars[20]]);
+    expect(candles(st, 'BTC-USD', 100)).toEqual(bars.slice(0, 21));
+    expect(symbolFeatures(st, 'BTC-USD')).toEqual(computeFeatures('BTC-USD', bars.slice(0, 21).map(num), st.clock));
+  });
+
+  it(`${GAP_ATTEMPTS} failed fetches: the gap is unfilled and the held bars are released anyway`, () => {
+    const bars = rec(0, 30);
+    const st = live(bars, 10);
+    applyLiveBars(st, [bars[15]!], always);
+    applyLiveBars(st, [bars[16]!], always); // held behind the pending gap
+    const page = nextGapPage(st, 350)!;
+    for (let i = 1; i < GAP_ATTEMPTS; i++) {
+      expect(failGapPage(st, page, `HTTP 503 try ${i}`, always)).toEqual({ accepted: [], rejected: [], gaveUp: false });
+      expect(nextGapPage(st, 350)).toEqual(page); // the same page is asked again
+    }
+    const last = failGapPage(st, page, 'HTTP 503 for good', always);
+    expect(last).toEqual({ accepted: [bars[15], bars[16]], rejected: [], gaveUp: true });
+    expect(nextGapPage(st, 350)).toBeNull();
+    expect(snapshot(st).gaps).toEqual({
+      pending: 0,
+      filled: 0,
+      unfilled: 1,
+      barsRefilled: 0,
+      recent: [{ symbol: 'BTC-USD', start: bars[10]!.time, end: bars[15]!.time, state: 'unfilled', attempts: GAP_ATTEMPTS, bars: 0, error: 'HTTP 503 for good' }],
+    });
+    expect(candles(st, 'BTC-USD', 100)).toEqual([...bars.slice(0, 10), bars[15], bars[16]]);
+    // A late answer for the given-up page changes nothing.
+    expect(applyGapPage(st, page, bars.slice(10, 15), always)).toEqual({ accepted: [], refilled: [], rejected: [] });
+    expect(applyLiveBars(st, [bars[17]!], always).accepted).toEqual([bars[17]]);
+  });
+
+  it('without the refill gate (a history from before refills) bars after a gap apply at once, as before', () => {
+    const bars = rec(0, 20);
+    const st = live(bars, 5);
+    expect(applyLiveBars(st, [bars[9]!]).accepted).toEqual([bars[9]]);
+    expect(applyLiveBars(st, [bars[12]!], () => false).accepted).toEqual([bars[12]]);
+    expect(st.gaps.pending).toEqual([]);
+  });
+
+  it('carries pending gaps across a JSON round trip; state from before refills gets an empty gap state; removed symbols drop their gaps', () => {
+    const bars = rec(0, 30);
+    let st = live(bars, 3);
+    applyLiveBars(st, [bars[8]!], always);
+    st = JSON.parse(JSON.stringify(st)) as StreamState;
+    expect(applyGapPage(st, nextGapPage(st, 350)!, bars.slice(3, 8), always).accepted).toEqual([bars[8]]);
+    expect(candles(st, 'BTC-USD', 100)).toEqual(bars.slice(0, 9));
+
+    const old = JSON.parse(JSON.stringify(live(bars, 3))) as Partial<StreamState>;
+    delete old.gaps;
+    const carried = old as StreamState;
+    expect(snapshot(carried).gaps).toEqual({ pending: 0, filled: 0, unfilled: 0, barsRefilled: 0, recent: [] });
+    applyLiveBars(carried, [bars[6]!], always);
+    expect(carried.gaps.pending).toHaveLength(1);
+    addSymbols(carried, ['ETH-USD'], null);
+    removeSymbols(carried, ['BTC-USD']);
+    expect(carried.gaps.pending).toEqual([]);
+    expect(nextGapPage(carried, 350)).toBeNull();
   });
 });
 

@@ -26,9 +26,18 @@ export interface SymbolState {
   lastBarTime: number | null;
   accepted: number;
   rejected: number;
-  /** Live bars waiting for this symbol's backfill to finish (applied after it, in order). */
+  /**
+   * Live bars waiting for this symbol's backfill, or for the refill of a gap before them, to
+   * finish (applied after it, in order).
+   */
   held: Bar[];
   backfilled: boolean;
+  /**
+   * End of the last gap resolved for this symbol: minutes before it were already asked for, so
+   * a refill that found no trades there is not asked again. Absent in state carried from before
+   * gap refills existed.
+   */
+  gapCheckedTo?: number;
 }
 
 export type CandleRow = [number, string, string, string, string, string];
@@ -56,6 +65,35 @@ export interface BackfillProgress {
   symbols: Record<string, { bars: number; done: boolean }>;
   errors: string[];
 }
+
+/** Minutes missed by the live feed (a WebSocket drop): `[start, end)`, refilled over REST. */
+export interface Gap {
+  symbol: string;
+  start: number;
+  end: number;
+  /** Next minute to ask for (pages of `pageBars`); `end` once every page is in. */
+  next: number;
+  state: 'pending' | 'filled' | 'unfilled';
+  /** Failed fetches so far; at GAP_ATTEMPTS the gap is given up as unfilled. */
+  attempts: number;
+  /** Bars the refill applied (fewer than the gap's minutes when some had no trades). */
+  bars: number;
+  error: string | null;
+}
+
+export interface GapState {
+  /** Oldest first; the workflow refills the first one. */
+  pending: Gap[];
+  /** Resolved gaps, newest last (bounded). */
+  recent: Gap[];
+  filled: number;
+  unfilled: number;
+  barsRefilled: number;
+}
+
+/** Failed fetches of one gap before it is marked unfilled and its held bars are released. */
+export const GAP_ATTEMPTS = 3;
+const GAPS_KEPT = 10;
 
 export interface Rejection {
   symbol: string;
@@ -86,6 +124,8 @@ export interface StreamState {
   /** The latest rejections, newest last (bounded). */
   rejections: Rejection[];
   feedHealth: FeedHealthView | null;
+  /** Absent in state carried from before gap refills existed: read it through `gapState`. */
+  gaps: GapState;
 }
 
 export interface FeedHealthView {
@@ -108,7 +148,18 @@ export function streamInit(feed: FeedKind, options: StreamOptions): StreamState 
     barsRejected: 0,
     rejections: [],
     feedHealth: null,
+    gaps: gapsInit(),
   };
+}
+
+function gapsInit(): GapState {
+  return { pending: [], recent: [], filled: 0, unfilled: 0, barsRefilled: 0 };
+}
+
+/** The gap state, created in a state carried from a run that predates gap refills. */
+export function gapState(st: StreamState): GapState {
+  const partial = st as Omit<StreamState, 'gaps'> & { gaps?: GapState };
+  return (partial.gaps ??= gapsInit());
 }
 
 export function validSymbol(s: string): boolean {
@@ -157,6 +208,8 @@ export function removeSymbols(st: StreamState, symbols: string[]): string[] {
     st.order = st.order.filter((x) => x !== s);
     removed.push(s);
   }
+  const gaps = gapState(st);
+  gaps.pending = gaps.pending.filter((g) => st.symbols[g.symbol]);
   const before = st.backfillQueue.length;
   st.backfillQueue = st.backfillQueue.filter((p) => st.symbols[p.symbol]);
   st.backfill.pagesTotal -= before - st.backfillQueue.length;
@@ -189,8 +242,19 @@ export function applyBackfillPage(st: StreamState, page: BackfillPage, bars: Bar
   return r;
 }
 
-/** Live bars (one signal's batch): applied per symbol in time order; held while backfilling. */
-export function applyLiveBars(st: StreamState, bars: Bar[]): { accepted: Bar[]; rejected: Rejection[] } {
+/**
+ * Decides whether a gap found in live bars is held and refilled: the workflow answers with its
+ * `patched` marker, so histories recorded before refills replay unchanged. Without it, bars
+ * after a gap are applied at once (the behaviour before refills).
+ */
+export type RefillGate = () => boolean;
+
+/**
+ * Live bars (one signal's batch): applied per symbol in time order; held while backfilling, and
+ * from the first bar after a gap (more than one timeframe after the symbol's newest bar) until
+ * that gap is refilled or given up. `accepted` is live bars only.
+ */
+export function applyLiveBars(st: StreamState, bars: Bar[], refill?: RefillGate): { accepted: Bar[]; rejected: Rejection[] } {
   st.batches += 1;
   const out = { accepted: [] as Bar[], rejected: [] as Rejection[] };
   const bySymbol: Record<string, Bar[]> = {};
@@ -199,16 +263,110 @@ export function applyLiveBars(st: StreamState, bars: Bar[]): { accepted: Bar[]; 
     const sym = st.symbols[symbol];
     if (!sym) continue; // removed or never added: not ours to keep
     list.sort((a, b) => a.time - b.time);
-    if (!sym.backfilled) {
-      sym.held.push(...list);
-      if (sym.held.length > st.options.candleKeep) sym.held.splice(0, sym.held.length - st.options.candleKeep);
+    if (!sym.backfilled || hasPendingGap(st, symbol)) {
+      hold(st, sym, list);
       continue;
     }
-    const r = applyToSymbol(st, sym, list);
+    const r = applyWatchingGaps(st, sym, list, refill);
     out.accepted.push(...r.accepted);
     out.rejected.push(...r.rejected);
   }
   return out;
+}
+
+function hold(st: StreamState, sym: SymbolState, bars: Bar[]): void {
+  sym.held.push(...bars);
+  if (sym.held.length > st.options.candleKeep) sym.held.splice(0, sym.held.length - st.options.candleKeep);
+}
+
+function hasPendingGap(st: StreamState, symbol: string): boolean {
+  return gapState(st).pending.some((g) => g.symbol === symbol);
+}
+
+/** Applies bars in order until one comes after a gap: that one and the rest are held and the gap recorded. */
+function applyWatchingGaps(st: StreamState, sym: SymbolState, bars: Bar[], refill: RefillGate | undefined): { accepted: Bar[]; rejected: Rejection[] } {
+  const tf = TIMEFRAME_MS[st.options.timeframe];
+  const accepted: Bar[] = [];
+  const rejected: Rejection[] = [];
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i]!;
+    if (refill && sym.lastBarTime !== null && Number.isFinite(b.time)) {
+      const expected = Math.max(sym.lastBarTime + tf, sym.gapCheckedTo ?? -Infinity);
+      if (b.time > expected && refill()) {
+        const start = Math.ceil(expected / tf) * tf;
+        gapState(st).pending.push({ symbol: sym.symbol, start, end: b.time, next: start, state: 'pending', attempts: 0, bars: 0, error: null });
+        hold(st, sym, bars.slice(i));
+        break;
+      }
+    }
+    const r = applyToSymbol(st, sym, [b]);
+    accepted.push(...r.accepted);
+    rejected.push(...r.rejected);
+  }
+  return { accepted, rejected };
+}
+
+/** The next page of the oldest pending gap, or null: `pageBars` minutes at most. */
+export function nextGapPage(st: StreamState, pageBars: number): BackfillPage | null {
+  const g = gapState(st).pending[0];
+  if (!g) return null;
+  const tf = TIMEFRAME_MS[st.options.timeframe];
+  return { symbol: g.symbol, start: g.next, end: Math.min(g.end, g.next + Math.max(1, pageBars) * tf) };
+}
+
+function gapOfPage(st: StreamState, page: BackfillPage): Gap | undefined {
+  return gapState(st).pending.find((g) => g.symbol === page.symbol && g.next === page.start);
+}
+
+/**
+ * Applies one fetched page of a gap (bars outside the page or of another symbol are ignored).
+ * Fewer bars than minutes is normal: the exchange has no candle for a minute without trades.
+ * When the gap's last page is in, it is `filled` and the symbol's held live bars are released;
+ * `accepted` is those released live bars (never the refilled ones), `refilled` the refilled ones.
+ */
+export function applyGapPage(st: StreamState, page: BackfillPage, bars: Bar[], refill?: RefillGate): { accepted: Bar[]; refilled: Bar[]; rejected: Rejection[] } {
+  const g = gapOfPage(st, page);
+  const sym = st.symbols[page.symbol];
+  if (!g || !sym) return { accepted: [], refilled: [], rejected: [] };
+  const inRange = bars.filter((b) => b.symbol === page.symbol && b.time >= page.start && b.time < page.end).sort((a, b) => a.time - b.time);
+  const r = applyToSymbol(st, sym, inRange);
+  g.bars += r.accepted.length;
+  gapState(st).barsRefilled += r.accepted.length;
+  g.next = page.end;
+  if (g.next < g.end) return { accepted: [], refilled: r.accepted, rejected: r.rejected };
+  const rel = resolveGap(st, g, 'filled', refill);
+  return { accepted: rel.accepted, refilled: r.accepted, rejected: [...r.rejected, ...rel.rejected] };
+}
+
+/**
+ * Records a failed fetch of a gap's page. At GAP_ATTEMPTS failures the gap is `unfilled` and the
+ * held live bars are released anyway (returned in `accepted`): the stream never stalls on a gap.
+ */
+export function failGapPage(st: StreamState, page: BackfillPage, error: string, refill?: RefillGate): { accepted: Bar[]; rejected: Rejection[]; gaveUp: boolean } {
+  const g = gapOfPage(st, page);
+  if (!g) return { accepted: [], rejected: [], gaveUp: false };
+  g.attempts += 1;
+  g.error = error.slice(0, 300);
+  if (g.attempts < GAP_ATTEMPTS) return { accepted: [], rejected: [], gaveUp: false };
+  return { ...resolveGap(st, g, 'unfilled', refill), gaveUp: true };
+}
+
+function resolveGap(st: StreamState, g: Gap, state: 'filled' | 'unfilled', refill: RefillGate | undefined): { accepted: Bar[]; rejected: Rejection[] } {
+  const gaps = gapState(st);
+  gaps.pending = gaps.pending.filter((x) => x !== g);
+  g.state = state;
+  if (state === 'filled') gaps.filled++;
+  else gaps.unfilled++;
+  gaps.recent.push(g);
+  if (gaps.recent.length > GAPS_KEPT) gaps.recent.splice(0, gaps.recent.length - GAPS_KEPT);
+  const sym = st.symbols[g.symbol];
+  if (!sym) return { accepted: [], rejected: [] };
+  // Asked for once (or given up): a later bar at the gap's end is not a new gap.
+  sym.gapCheckedTo = Math.max(sym.gapCheckedTo ?? -Infinity, g.end);
+  const held = sym.held;
+  sym.held = [];
+  // The held bars may hold another gap (a second drop while this one was refilled).
+  return applyWatchingGaps(st, sym, held, refill);
 }
 
 function applyToSymbol(st: StreamState, sym: SymbolState, bars: Bar[]): { accepted: Bar[]; rejected: Rejection[] } {
@@ -278,6 +436,32 @@ export interface MarketSnapshot {
   batches: number;
   feedHealth: FeedHealthView | null;
   recentRejections: Rejection[];
+  gaps: GapsSnapshot;
+}
+
+export interface GapView {
+  symbol: string;
+  start: number;
+  end: number;
+  state: 'pending' | 'filled' | 'unfilled';
+  attempts: number;
+  bars: number;
+  error: string | null;
+}
+
+export interface GapsSnapshot {
+  pending: number;
+  filled: number;
+  unfilled: number;
+  barsRefilled: number;
+  /** The latest gaps (resolved, then pending), newest last. */
+  recent: GapView[];
+}
+
+export function gapsSnapshot(st: StreamState): GapsSnapshot {
+  const g = gapState(st);
+  const view = (x: Gap): GapView => ({ symbol: x.symbol, start: x.start, end: x.end, state: x.state, attempts: x.attempts, bars: x.bars, error: x.error });
+  return { pending: g.pending.length, filled: g.filled, unfilled: g.unfilled, barsRefilled: g.barsRefilled, recent: [...g.recent, ...g.pending].slice(-GAPS_KEPT).map(view) };
 }
 
 export function snapshot(st: StreamState): MarketSnapshot {
@@ -306,6 +490,7 @@ export function snapshot(st: StreamState): MarketSnapshot {
     batches: st.batches,
     feedHealth: st.feedHealth,
     recentRejections: st.rejections.slice(-10),
+    gaps: gapsSnapshot(st),
   };
 }
 

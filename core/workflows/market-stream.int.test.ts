@@ -263,6 +263,84 @@ describe('MarketStreamWorkflow on a real dev server with the fake Coinbase', () 
     }
   });
 
+  it('a dropped WebSocket: the missed minutes are refilled over REST, thin minutes included, and the candles stay in order', async () => {
+    const handlers = createMarketHandlers({ client: env.client, config: loadConfig({ MARKET_LEASE_SECONDS: '1' }), taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
+    const ctx = { door: 'test' as const, correlationId: 'it-gap' };
+    // ETH-USD has no bar left open in this feed manager (it was rebuilt above, BTC-USD was traded since).
+    const s = 'ETH-USD';
+    const src = recorded[s]!;
+    const t0 = src.at(-1)!.time + 200 * MIN;
+    const series: Bar[] = Array.from({ length: 21 }, (_, i) => ({ ...src[i]!, time: t0 + i * MIN }));
+    const publish = (i: number, prints = 4) =>
+      fake.publishTrades(tradesOfBar(series[i]!, 50_000 + i).slice(0, prints).map((t) => ({ symbol: s, price: t.price, size: t.size, time: t.time, tradeId: t.tradeId! })));
+    const testStart = Date.now() - 1_000;
+    await handlers.start_market_stream({ symbols: [s], feed: 'coinbase', backfillMinutes: 0 }, ctx);
+    try {
+      const h = env.client.workflow.getHandle(WORKFLOW_IDS.marketStream);
+      await waitFor(() => fake.connectionCount() === 1 && fake.subscribed('market_trades').includes(s), 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const reconnectsBefore = fake.stats.wsConnections;
+
+      // Minutes 0..4 live (4 stays open in the feed manager until a later print closes it).
+      for (let i = 0; i <= 4; i++) {
+        publish(i);
+        if (i > 0) await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted >= i, 20_000, 20);
+      }
+      // The connection drops; minutes 5..14 trade on the exchange while nobody listens. Minutes 8 and
+      // 11 have no trades: the exchange has no candle for them.
+      fake.dropConnections();
+      const missed = [5, 6, 7, 9, 10, 12, 13, 14];
+      fake.setCandles(s, missed.map((i) => series[i]!));
+      for (const i of missed) publish(i); // lost: no connection
+      await waitFor(() => fake.stats.wsConnections > reconnectsBefore && fake.subscribed('market_trades').includes(s), 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+
+      // Back live from minute 15: its first print closes 4; 15..19 close, 20 stays open.
+      for (let i = 15; i <= 20; i++) publish(i, i === 20 ? 1 : 4);
+      const expected = [0, 1, 2, 3, 4, ...missed, 15, 16, 17, 18, 19].map((i) => series[i]!);
+      await waitFor(async () => (await h.query(marketSnapshotQuery)).barsAccepted === expected.length, 30_000, 100).catch(async (err: Error) => {
+        const sn = await h.query(marketSnapshotQuery);
+        throw new Error(`${err.message}: accepted ${sn.barsAccepted}, gaps ${JSON.stringify(sn.gaps)}, rejected ${JSON.stringify(sn.recentRejections)}`);
+      });
+
+      const candles = await h.query(marketCandlesQuery, s, 1000);
+      expect(candles).toEqual(expected);
+      for (let i = 1; i < candles.length; i++) expect(candles[i]!.time).toBeGreaterThan(candles[i - 1]!.time);
+      const snap = await handlers.get_market_snapshot({}, ctx);
+      expect(snap.gaps).toEqual({
+        pending: 0,
+        filled: 1,
+        unfilled: 0,
+        barsRefilled: missed.length,
+        recent: [{ symbol: s, start: series[5]!.time, end: series[15]!.time, state: 'filled', attempts: 0, bars: missed.length, error: null }],
+      });
+      // The features saw the refilled minutes in time order, exactly as offline.
+      const offline = computeFeatures(
+        s,
+        expected.map((b) => ({ time: b.time, open: Number(b.open), high: Number(b.high), low: Number(b.low), close: Number(b.close), volume: Number(b.volume) })),
+        snap.asOf,
+      );
+      expect(await h.query(marketFeatureVectorQuery, s)).toEqual(offline);
+      // The gap path is versioned: a run of this stream carries the patch marker.
+      const markers: string[] = [];
+      for await (const x of env.client.workflow.list({ query: `WorkflowId = '${WORKFLOW_IDS.marketStream}'` })) {
+        if (x.startTime.getTime() < testStart) continue;
+        const hist = await env.client.workflow.getHandle(x.workflowId, x.runId).fetchHistory();
+        for (const e of hist.events ?? []) {
+          const m = e.markerRecordedEventAttributes;
+          if (m?.markerName !== 'core_patch') continue;
+          for (const p of m.details?.['patch-data']?.payloads ?? []) {
+            const data: unknown = p.data;
+            markers.push(typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data as Uint8Array).toString('utf8'));
+          }
+        }
+      }
+      expect(markers.join('\n')).toContain('market-gap-refill');
+    } finally {
+      await handlers.stop_market_stream({}, ctx);
+    }
+  });
+
   it('adds and removes symbols through the verbs; the validators refuse what would break the stream', async () => {
     const handlers = createMarketHandlers({ client: env.client, config: loadConfig({ MARKET_LEASE_SECONDS: '1' }), taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } });
     const ctx = { door: 'test' as const, correlationId: 'it5' };

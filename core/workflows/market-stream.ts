@@ -8,6 +8,10 @@
  * - Receives closed bars as `bars` signals from the feed manager, keeps per-symbol candles and
  *   feature vectors (queryable), rejects insane prices (reported as domain events), and forwards
  *   accepted bars to the paper execution ledger as marks.
+ * - Refills gaps: a live bar more than one timeframe after its symbol's newest bar (the
+ *   WebSocket dropped) is held with the bars after it while the missed minutes are fetched over
+ *   REST (after any backfill), applied in time order, then the held bars are released. Three
+ *   failed fetches leave the gap `unfilled` and release the bars anyway.
  * - Continues as new every `continueEvery` batches, when history reaches `historyLimit` less a
  *   reserve, or when the server suggests it; state and unprocessed signals are carried over.
  */
@@ -21,6 +25,7 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -33,8 +38,12 @@ import type { FeatureVector } from '../indicators/features';
 import {
   addSymbols,
   applyBackfillPage,
+  applyGapPage,
   applyLiveBars,
   candles,
+  failGapPage,
+  gapState,
+  nextGapPage,
   removeSymbols,
   snapshot,
   streamInit,
@@ -109,6 +118,12 @@ const { marketFetchCandles } = proxyActivities<ReturnType<typeof createMarketAct
   heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
+/** Gap refills count their attempts in the workflow state (GAP_ATTEMPTS), one activity attempt each. */
+const { marketFetchCandles: fetchGapPage } = proxyActivities<ReturnType<typeof createMarketActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 1 },
+});
 const { marketReportRejections } = proxyActivities<ReturnType<typeof createMarketActivities>>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3 },
@@ -124,6 +139,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   const st: StreamState =
     input.carried?.state ??
     streamInit(input.feed, { timeframe, candleKeep: input.candleKeep ?? 500, sanity: { maxJumpPct: input.maxJumpPct ?? 20, rebaseAfter: 5 } });
+  gapState(st); // a state carried from a run before gap refills gets an empty one
   const pending: Bar[][] = input.carried?.pending ?? [];
   const runs = (input.carried?.runs ?? 0) + 1;
   let stopRequested = false;
@@ -239,10 +255,13 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
     if (rej.length) await marketReportRejections(rej).catch(() => undefined);
   };
 
+  // Evaluated only when a gap is found: histories without gaps replay without the marker.
+  const refill = () => patched('market-gap-refill');
+
   const drain = async () => {
     while (pending.length) {
       const batch = pending.shift()!;
-      const r = applyLiveBars(st, batch);
+      const r = applyLiveBars(st, batch, refill);
       batchesThisRun += 1;
       forward(r.accepted);
       await report(r.rejected);
@@ -256,6 +275,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
       await renew();
     }
     const page = st.backfillQueue[0];
+    const gapPage = page ? null : nextGapPage(st, pageBars);
     if (page) {
       let bars: Bar[] = [];
       try {
@@ -268,6 +288,21 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
       const r = applyBackfillPage(st, page, bars);
       forward(r.accepted);
       await report(r.rejected);
+    } else if (gapPage) {
+      let r: { accepted: Bar[]; rejected: Rejection[] };
+      let retry = false;
+      try {
+        const bars = await fetchGapPage({ symbol: gapPage.symbol, feed: st.feed, timeframe: st.options.timeframe, start: gapPage.start, end: gapPage.end });
+        r = applyGapPage(st, gapPage, bars, refill);
+      } catch (err) {
+        const f = failGapPage(st, gapPage, failureMessage(err), refill);
+        r = f;
+        retry = !f.gaveUp;
+      }
+      // Only the released live bars go to the ledger; refilled minutes are history.
+      forward(r.accepted);
+      await report(r.rejected);
+      if (retry) await condition(() => stopRequested, 2_000);
     } else {
       await condition(() => pending.length > 0 || stopRequested || symbolsChanged || leaseDue);
     }

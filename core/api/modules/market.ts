@@ -25,6 +25,29 @@ export const BackfillProgressOut = z.object({
 
 const FeedHealthOut = z.object({ state: z.enum(['ok', 'degraded', 'down', 'idle']), detail: z.string(), at: z.number() }).nullable();
 
+/** Minutes missed by the live feed and refilled over REST (`filled` may hold fewer bars than minutes: no trades). */
+export const MarketGapsOut = z
+  .object({
+    pending: z.number().int().min(0),
+    filled: z.number().int().min(0),
+    unfilled: z.number().int().min(0),
+    barsRefilled: z.number().int().min(0),
+    recent: z.array(
+      z
+        .object({
+          symbol: z.string(),
+          start: z.number(),
+          end: z.number(),
+          state: z.enum(['pending', 'filled', 'unfilled']),
+          attempts: z.number().int().min(0),
+          bars: z.number().int().min(0),
+          error: z.string().nullable(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 export const MarketSnapshotOut = z.object({
   feed: Feed,
   timeframe: Timeframe,
@@ -47,7 +70,8 @@ export const MarketSnapshotOut = z.object({
   batches: z.number(),
   feedHealth: FeedHealthOut,
   recentRejections: z.array(z.object({ symbol: z.string(), time: z.number(), reason: z.string(), detail: z.string() })),
-});
+  gaps: MarketGapsOut,
+}).strict();
 
 export const FeatureVectorOut = z.object({
   symbol: z.string(),
@@ -100,7 +124,7 @@ export const marketApi = {
     mcp: true,
   }),
   get_market_snapshot: verb({
-    description: 'Latest price, bar time and numeric features of every streamed symbol, with feed health and backfill progress.',
+    description: 'Latest price, bar time and numeric features of every streamed symbol, with feed health, backfill progress and the minutes missed by the live feed and refilled over REST (gaps).',
     input: z.object({}).strict(),
     output: MarketSnapshotOut,
     annotations: READ,
