@@ -50,7 +50,7 @@ const stop = command({
 
 const snapshotCmd = command({
   name: 'market snapshot',
-  summary: 'Prices, bar counts, key features, feed health and backfill progress of every symbol.',
+  summary: 'Prices, bar counts, key features, feed health, backfill progress and refilled gaps of every symbol.',
   help: 'Exit codes: 0 ok · 3 the stream is not running · 4 no cockpit.',
   flags: {},
   schema: z.object({}),
@@ -62,6 +62,12 @@ const snapshotCmd = command({
     }
     ctx.io.out(`feed ${s.feed} (${s.feedHealth ? `${s.feedHealth.state}: ${s.feedHealth.detail}` : 'no health yet'})  as of ${new Date(s.asOf).toISOString()}`);
     ctx.io.out(`backfill ${s.backfill.state} ${s.backfill.pagesDone}/${s.backfill.pagesTotal} pages, ${s.backfill.bars} bars${s.backfill.errors.length ? `; errors: ${s.backfill.errors.join('; ')}` : ''}`);
+    const g = s.gaps;
+    if (g.pending + g.filled + g.unfilled > 0) {
+      const last = g.recent.at(-1);
+      const latest = last ? `; latest: ${last.symbol} ${new Date(last.start).toISOString()} to ${new Date(last.end).toISOString()} ${last.state}${last.error ? ` (${last.error})` : ''}` : '';
+      ctx.io.out(`gaps in the live feed: ${g.filled} refilled (${g.barsRefilled} bars), ${g.unfilled} unfilled, ${g.pending} pending${latest}`);
+    }
     ctx.io.out(`${'symbol'.padEnd(12)} ${'price'.padStart(14)} ${'bars'.padStart(6)} ${'rsi'.padStart(7)} ${'ema12'.padStart(12)} ${'ema26'.padStart(12)} ${'vol(ann)'.padStart(9)} stale`);
     for (const x of Object.values(s.symbols)) {
       const f = x.features;

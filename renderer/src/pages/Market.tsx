@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { client, type ApiCallError } from '../api/client';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } from '../components/CandleChart';
+import { GapCount } from '../components/GapCount';
 import { Empty, ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
 import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES, type Bar } from '../lib/candles';
 import { fmtNum } from '../lib/format';
@@ -79,6 +80,9 @@ export function MarketPage() {
   const start = useAction('start_market_stream', ['get_market_snapshot', 'get_feature_vector']);
   const stop = useAction('stop_market_stream', ['get_market_snapshot', 'get_feature_vector']);
   const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 60_000 });
+  // Minutes the live feed missed and the stream refilled over REST: read every minute and when the feed's health changes (api/live.ts).
+  const stream = useVerb('get_market_snapshot', {}, { refetchInterval: 60_000 });
+  const gaps = stream.data?.gaps;
 
   const load = async () => {
     setLoading(true);
@@ -163,7 +167,16 @@ export function MarketPage() {
       {startErr ? <IssuesAlert error={startErr} /> : null}
       <Ticker />
       <div className="grid g-main-side">
-        <Panel title="Chart" right={<span className="faint mono" data-testid="bar-count">{barCount} bars</span>} flush>
+        <Panel
+          title="Chart"
+          right={
+            <>
+              <span className="faint mono" data-testid="bar-count">{barCount} bars</span>
+              <GapCount gaps={gaps} />
+            </>
+          }
+          flush
+        >
           <div className="chart-wrap">
             <CandleChart ref={chartRef} overlays={overlays} markers={markers} />
             {loading ? (
