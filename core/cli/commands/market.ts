@@ -48,6 +48,14 @@ const stop = command({
   },
 });
 
+/** The snapshot's gap line, or null while the live feed has had no gap. */
+export function gapsLine(g: VerbResult<'get_market_snapshot'>['gaps']): string | null {
+  if (g.pending + g.filled + g.unfilled === 0) return null;
+  const last = g.recent.at(-1);
+  const latest = last ? `; latest: ${last.symbol} ${new Date(last.start).toISOString()} to ${new Date(last.end).toISOString()} ${last.state}${last.error ? ` (${last.error})` : ''}` : '';
+  return `gaps in the live feed: ${g.filled} refilled (${g.barsRefilled} bars), ${g.unfilled} unfilled, ${g.pending} pending${latest}`;
+}
+
 const snapshotCmd = command({
   name: 'market snapshot',
   summary: 'Prices, bar counts, key features, feed health, backfill progress and refilled gaps of every symbol.',
@@ -62,12 +70,8 @@ const snapshotCmd = command({
     }
     ctx.io.out(`feed ${s.feed} (${s.feedHealth ? `${s.feedHealth.state}: ${s.feedHealth.detail}` : 'no health yet'})  as of ${new Date(s.asOf).toISOString()}`);
     ctx.io.out(`backfill ${s.backfill.state} ${s.backfill.pagesDone}/${s.backfill.pagesTotal} pages, ${s.backfill.bars} bars${s.backfill.errors.length ? `; errors: ${s.backfill.errors.join('; ')}` : ''}`);
-    const g = s.gaps;
-    if (g.pending + g.filled + g.unfilled > 0) {
-      const last = g.recent.at(-1);
-      const latest = last ? `; latest: ${last.symbol} ${new Date(last.start).toISOString()} to ${new Date(last.end).toISOString()} ${last.state}${last.error ? ` (${last.error})` : ''}` : '';
-      ctx.io.out(`gaps in the live feed: ${g.filled} refilled (${g.barsRefilled} bars), ${g.unfilled} unfilled, ${g.pending} pending${latest}`);
-    }
+    const gaps = gapsLine(s.gaps);
+    if (gaps) ctx.io.out(gaps);
     ctx.io.out(`${'symbol'.padEnd(12)} ${'price'.padStart(14)} ${'bars'.padStart(6)} ${'rsi'.padStart(7)} ${'ema12'.padStart(12)} ${'ema26'.padStart(12)} ${'vol(ann)'.padStart(9)} stale`);
     for (const x of Object.values(s.symbols)) {
       const f = x.features;
