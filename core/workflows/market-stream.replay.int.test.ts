@@ -25,6 +25,8 @@ import { marketAddSymbolsUpdate, marketBackfillProgressQuery, marketBarsSignal, 
 import { loadHistory } from '../../tests/support/replay';
 
 const FILE = fileURLToPath(new URL('../../tests/histories/market-stream.json', import.meta.url));
+/** A run whose live feed skipped minutes: the gap refill path (patch `market-gap-refill`). */
+const GAP_FILE = fileURLToPath(new URL('../../tests/histories/market-stream-gap.json', import.meta.url));
 const MIN = 60_000;
 
 async function record(): Promise<void> {
@@ -64,6 +66,45 @@ async function record(): Promise<void> {
   }
 }
 
+async function recordGap(): Promise<void> {
+  const env = await startDevServer();
+  const bus = new EventBus();
+  // No live trades of its own: the only live bars are the ones signalled below.
+  const fm = new FeedManager({ config: loadConfig({}), bus, log: silentLogger, client: env.client, feeds: { simulated: () => new SimulatedFeed({ seed: 5, tradesPerSecond: 0 }) } });
+  const w = await runWorker(env, { activities: createMarketActivities({ bus, log: silentLogger, market: fm }) });
+  try {
+    const h = await env.client.workflow.start(marketStreamWorkflow, {
+      taskQueue: w.taskQueue,
+      workflowId: WORKFLOW_IDS.marketStream,
+      args: [{ symbols: ['BTC-USD'], feed: 'simulated', backfillMinutes: 3, continueEvery: 1000, historyLimit: 9000, leaseSeconds: 1, forwardToLedger: null }],
+    });
+    await waitFor(async () => (await h.query(marketBackfillProgressQuery)).state === 'done');
+    const snap = await h.query(marketSnapshotQuery);
+    const p = Number(snap.symbols['BTC-USD']!.price);
+    const t = snap.symbols['BTC-USD']!.time!;
+    const bar = (i: number): Bar => {
+      const c = (p * (1 + i / 10_000)).toFixed(2);
+      return { symbol: 'BTC-USD', timeframe: '1m', time: t + i * MIN, open: c, high: c, low: c, close: c, volume: '0.5' };
+    };
+    await h.signal(marketBarsSignal, [bar(0)]);
+    // Minutes 1..5 never arrive live: a gap, refilled from the feed's history before 6 and 7 apply.
+    await h.signal(marketBarsSignal, [bar(6), bar(7)]);
+    await waitFor(async () => (await h.query(marketSnapshotQuery)).gaps.filled === 1);
+    const after = await h.query(marketSnapshotQuery);
+    expect(after.gaps.recent[0]).toMatchObject({ start: t + MIN, end: t + 6 * MIN, state: 'filled', bars: 5 });
+    expect(after.symbols['BTC-USD']!.time).toBe(t + 8 * MIN);
+    await new Promise((r) => setTimeout(r, 1500)); // a lease renewal on the timer
+    await h.signal(marketStopSignal, { reason: 'recorded' });
+    await h.result();
+    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    fs.writeFileSync(GAP_FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+  } finally {
+    await w.stop();
+    await fm.stop();
+    await env.stop({ clean: true });
+  }
+}
+
 /** proto3 JSON -> History through @temporalio/proto's own protobufjs (see the ledger replay test). */
 
 describe('MarketStreamWorkflow replay', () => {
@@ -75,5 +116,18 @@ describe('MarketStreamWorkflow replay', () => {
     const types = new Set(history.events.map((e) => String(e.eventType)));
     for (const t of ['EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED']) expect(types, t).toContain(t);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'market-stream' }, loadHistory(history), WORKFLOW_IDS.marketStream);
+  });
+
+  it('replays a committed history with a gap refill (patch market-gap-refill) deterministically', async () => {
+    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(GAP_FILE)) await recordGap();
+    installRuntimeOnce();
+    const history = JSON.parse(fs.readFileSync(GAP_FILE, 'utf8')) as {
+      events: { eventType?: string; markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> }; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[];
+    };
+    // The patch marker, then the refill's fetch after the backfill's.
+    const patches = history.events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? Object.values(e.markerRecordedEventAttributes.details ?? {}).flatMap((d) => d.payloads ?? []) : []));
+    expect(patches.map((x) => Buffer.from(x.data ?? '', 'base64').toString('utf8')).join()).toContain('market-gap-refill');
+    expect(history.events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'marketFetchCandles').length).toBeGreaterThanOrEqual(2);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'market-stream-gap' }, loadHistory(history), WORKFLOW_IDS.marketStream);
   });
 });
