@@ -51,3 +51,38 @@ describe('execution prompt: outside text as data', () => {
     expect(parseArgs(HoldArgs, JSON.stringify({ rationale: 'quiet', symbol: 'BTC-USD' })).ok).toBe(true);
   });
 });
+
+describe('execution prompt: what trading costs', () => {
+  const template = (mode: string) => fs.readFileSync(path.resolve(__dirname, `../../prompts/execution-${mode}.mustache`), 'utf8');
+  const base = {
+    now: '2025-01-06T12:00:00.000Z',
+    mode: 'standard' as const,
+    lastDecisionPrices: {},
+    portfolio: { equity: '1000', cash: '1000', quote: 'USD', positions: [], limits: [] },
+    constraints: {},
+    recent: [],
+  };
+
+  it("states the ledger's own taker fee and round trip (two taker fees plus the dearest spread shown)", () => {
+    const view = executionPromptView({
+      ...base,
+      points: [
+        { symbol: 'BTC-USD', price: '50000', time: 0 },
+        { symbol: 'DOGE-USD', price: '0.1', time: 0 },
+      ],
+      costs: { fees: { taker: '0.004', maker: '0.002' }, spreadBps: { 'BTC-USD': '2', 'DOGE-USD': '8' } },
+    });
+    expect(view.costs).toEqual({ takerPct: '0.4', makerPct: '0.2', roundTripBps: 88 });
+    for (const mode of ['conservative', 'standard', 'aggressive']) {
+      const text = renderTemplate(template(mode), view);
+      expect(text, mode).toContain('the taker fee is\n0.4% per order, about 88 bps for a round trip with the spread');
+      expect(text).not.toMatch(/\{\{|130 bps/);
+    }
+  });
+
+  it("falls back to the paper ledger's defaults when a read carries no costs", () => {
+    const view = executionPromptView({ ...base, points: [{ symbol: 'BTC-USD', price: '50000', time: 0 }] });
+    // Coinbase's entry tier (1.20% taker) twice, plus BTC-USD's 2 bps spread estimate.
+    expect(view.costs).toEqual({ takerPct: '1.2', makerPct: '0.6', roundTripBps: 242 });
+  });
+});

@@ -6,6 +6,9 @@
  *
  * Pure and deterministic (the caller supplies the time): safe to import from workflows.
  */
+import { Dec } from '../domain/decimal';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import { defaultProductSpec } from '../trading/products';
 import type { AgentConstraints, MarketPoint } from './policy';
 import type { ExecutionMode } from './prompt-ids';
 
@@ -18,6 +21,12 @@ export interface ExecutionPortfolioView {
   quote: string;
   positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[];
   limits: { name: string; value: string }[];
+}
+
+/** What a fill costs where the agent trades: fee rates and the spread estimate (bps) per symbol. */
+export interface TradingCosts {
+  fees: { taker: string; maker: string };
+  spreadBps: Record<string, string>;
 }
 
 export interface ExecutionRecentDecision {
@@ -38,14 +47,45 @@ export interface ExecutionViewInput {
   constraints: AgentConstraints;
   /** Decisions so far, oldest first (skips are left out; the last 5 are shown). */
   recent: readonly ExecutionRecentDecision[];
+  /** The ledger's fees and spreads (absent in older recorded reads: the paper defaults). */
+  costs?: TradingCosts;
+}
+
+/** Spread estimate in bps for a symbol: the ledger's, else the product default. */
+function spreadOf(costs: TradingCosts | undefined, symbol: string): number {
+  const given = costs?.spreadBps[symbol];
+  if (given !== undefined && Number.isFinite(Number(given))) return Number(given);
+  try {
+    return Number(defaultProductSpec(symbol).spreadBps);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The cost of a round trip in bps: a taker fee each way plus the spread (slippage comes on top
+ * and grows with size). Rounded: a figure for the model to weigh an edge against.
+ */
+export function roundTripBps(costs: TradingCosts | undefined, symbol: string): number {
+  const taker = Number((costs?.fees ?? COINBASE_ENTRY_TIER).taker);
+  return Math.round(2 * taker * 10_000 + spreadOf(costs, symbol));
 }
 
 export function executionPromptView(i: ExecutionViewInput): Record<string, unknown> {
+  const fees = i.costs?.fees ?? COINBASE_ENTRY_TIER;
+  const trips = i.points.map((p) => roundTripBps(i.costs, p.symbol));
   return {
     now: i.now,
     mode: i.mode,
-    markets: i.points.map((p) => ({
+    costs: {
+      takerPct: Dec.of(fees.taker).mul('100').toString(),
+      makerPct: Dec.of(fees.maker).mul('100').toString(),
+      // The dearest market shown (a fee-only figure when none is).
+      roundTripBps: trips.length ? Math.max(...trips) : Math.round(2 * Number(fees.taker) * 10_000),
+    },
+    markets: i.points.map((p, k) => ({
       symbol: p.symbol,
+      roundTripBps: trips[k],
       price: p.price,
       changePct: i.lastDecisionPrices[p.symbol] ? (((Number(p.price) - Number(i.lastDecisionPrices[p.symbol])) / Number(i.lastDecisionPrices[p.symbol])) * 100).toFixed(3) : 'n/a',
       features: Object.entries(p.features ?? {}).map(([name, value]) => ({ name, value: Number(value.toPrecision(6)) })),

@@ -7,6 +7,8 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { WORKFLOW_IDS } from '../domain/ids';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import type { TradingCosts } from './execution-prompt';
 import type { MarketPoint } from './policy';
 
 /** Query names on MarketStreamWorkflow (core/workflows/market-stream.ts). */
@@ -112,6 +114,8 @@ export interface PortfolioView {
   limits: { name: string; value: string }[];
   killSwitch: boolean;
   marks: Record<string, string>;
+  /** What a fill costs: the ledger's fee rates and spread estimates (bps) per marked symbol. */
+  costs: TradingCosts;
 }
 
 const dec = z.string();
@@ -125,6 +129,8 @@ const StatusSchema = z.looseObject({
   }),
   marks: z.record(z.string(), z.looseObject({ price: dec })),
   preferences: z.looseObject({ riskLimits: z.record(z.string(), z.unknown()), killSwitch: z.boolean() }),
+  fees: z.object({ taker: dec, maker: dec }).optional(),
+  spreadBps: z.record(z.string(), dec).optional(),
 });
 
 export async function readPortfolio(client: Client, portfolioId: string): Promise<PortfolioView> {
@@ -144,5 +150,6 @@ export async function readPortfolio(client: Client, portfolioId: string): Promis
     limits,
     killSwitch: s.preferences.killSwitch,
     marks: Object.fromEntries(Object.entries(s.marks).map(([k, v]) => [k, v.price])),
+    costs: { fees: s.fees ?? COINBASE_ENTRY_TIER, spreadBps: s.spreadBps ?? {} },
   };
 }

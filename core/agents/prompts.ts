@@ -12,7 +12,7 @@ import { PROMPT_IDS, type PromptId } from './prompt-ids';
 export * from './prompt-ids';
 
 /** Root names each prompt's render context provides. */
-const EXECUTION_VARS = ['now', 'mode', 'markets', 'portfolio', 'limits', 'constraints', 'recentDecisions'];
+const EXECUTION_VARS = ['now', 'mode', 'costs', 'markets', 'portfolio', 'limits', 'constraints', 'recentDecisions'];
 export const PROMPT_VARIABLES: Record<PromptId, readonly string[]> = {
   'execution-conservative': EXECUTION_VARS,
   'execution-standard': EXECUTION_VARS,

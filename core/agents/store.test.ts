@@ -58,6 +58,22 @@ describe('AgentStore', () => {
     s.close();
   });
 
+  it('moves an unedited prompt to a changed shipped default, and leaves an edited one alone', () => {
+    const s = open();
+    s.activePrompt('judge', 'Score {{now}}', 100);
+    // A release ships a new default: the untouched prompt takes it as its next version, once.
+    expect(s.activePrompt('judge', 'Score carefully {{now}}', 200)).toMatchObject({ version: 2, author: 'vigil', reason: 'shipped update', template: 'Score carefully {{now}}' });
+    expect(s.activePrompt('judge', 'Score carefully {{now}}', 300).version).toBe(2);
+    // A version that keeps the shipped text (a judge mode switch) still takes the next release.
+    s.savePrompt({ promptId: 'judge', template: 'Score carefully {{now}}', author: 'judge', reason: 'mode switch', now: 320, defaultTemplate: 'Score carefully {{now}}' });
+    expect(s.activePrompt('judge', 'Score well {{now}}', 340)).toMatchObject({ version: 4, author: 'vigil', reason: 'shipped update' });
+    // Once someone edits it, later shipped defaults do not replace their version.
+    s.savePrompt({ promptId: 'judge', template: 'My judge {{now}}', author: 'user', reason: 'mine', now: 400, defaultTemplate: 'Score well {{now}}' });
+    expect(s.activePrompt('judge', 'Score even better {{now}}', 500)).toMatchObject({ version: 5, author: 'user', template: 'My judge {{now}}' });
+    expect(s.promptHistory('judge').map((p) => p.reason)).toEqual(['mine', 'shipped update', 'mode switch', 'shipped update', 'shipped default']);
+    s.close();
+  });
+
   it('logs decisions once per key and returns newest first', () => {
     const s = open();
     expect(s.log({ key: 'k1', at: 1, agent: 'execution', kind: 'decision', correlationId: 'c1', summary: 'hold', data: { a: 1 } })).not.toBeNull();

@@ -145,6 +145,9 @@ export const LOG_RETENTION_DAYS = 90;
 /** Inserts between two retention passes. */
 const PRUNE_EVERY = 500;
 
+/** The author of the versions Vigil itself wrote: the first shipped default and shipped updates. */
+const SHIPPED_AUTHOR = 'vigil';
+
 export class AgentStore {
   private insertsSincePrune = 0;
 
@@ -203,14 +206,29 @@ export class AgentStore {
     };
   }
 
-  /** The latest version of a prompt; the shipped default becomes version 1 on first use. */
+  /**
+   * The latest version of a prompt; the shipped default becomes version 1 on first use. When the
+   * shipped default has changed since (a new release) and nobody has edited the text — the latest
+   * version's template is one Vigil shipped (a judge mode switch keeps the text) — the new default
+   * becomes the next version ("shipped update"); edited text is left as its author wrote it.
+   */
   activePrompt(id: PromptId, defaultTemplate: string, now: number): PromptVersion {
     const row = this.db.prepare(`SELECT * FROM prompt_versions WHERE prompt_id = ? ORDER BY version DESC LIMIT 1`).get(id) as PromptRow | undefined;
+    if (row && defaultTemplate.trim() !== '' && row.template !== defaultTemplate && this.isShippedText(id, row.template)) {
+      this.db
+        .prepare(`INSERT OR IGNORE INTO prompt_versions (prompt_id, version, template, author, reason, created_at, scores_json) VALUES (?,?,?,?,?,?,NULL)`)
+        .run(id, row.version + 1, defaultTemplate, SHIPPED_AUTHOR, 'shipped update', now);
+      return this.activePrompt(id, defaultTemplate, now);
+    }
     if (row) return fromPromptRow(row);
     this.db
       .prepare(`INSERT OR IGNORE INTO prompt_versions (prompt_id, version, template, author, reason, created_at, scores_json) VALUES (?,1,?,?,?,?,NULL)`)
-      .run(id, defaultTemplate, 'vigil', 'shipped default', now);
+      .run(id, defaultTemplate, SHIPPED_AUTHOR, 'shipped default', now);
     return this.activePrompt(id, defaultTemplate, now);
+  }
+
+  private isShippedText(id: PromptId, template: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM prompt_versions WHERE prompt_id = ? AND author = ? AND template = ? LIMIT 1`).get(id, SHIPPED_AUTHOR, template) !== undefined;
   }
 
   /** Save a new version; a template that does not validate is refused and nothing is written. */

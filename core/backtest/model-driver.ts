@@ -181,6 +181,8 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
       limits,
       killSwitch: false,
       marks: mk,
+      // This run's own fees and spreads, which the engine prices its fills with.
+      costs: { fees: cfg.fees, spreadBps: Object.fromEntries(cfg.specs.map((sp) => [sp.symbol, sp.spreadBps])) },
     };
   }
 
@@ -199,6 +201,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
       portfolio,
       constraints: {},
       recent: a.recent as readonly ExecutionRecentDecision[],
+      costs: portfolio.costs,
     });
     const p = deps.prompt(params.mode);
     a.promptVersion = p.version;

@@ -471,6 +471,9 @@ export interface PortfolioStatus {
   preferences: Preferences;
   today: { orders: number; pnl: string };
   counts: { fills: number; blocked: number; closedTrades: number };
+  /** The fee schedule fills are charged with, and the spread estimate (bps) per marked symbol. */
+  fees: FeeSchedule;
+  spreadBps: Record<string, string>;
 }
 
 export function status(s: LedgerState): PortfolioStatus {
@@ -486,6 +489,8 @@ export function status(s: LedgerState): PortfolioStatus {
     preferences: s.prefs,
     today: { orders: s.day.orders, pnl: Dec.of(v.equity).sub(s.day.startEquity).toString() },
     counts: { fills: s.fills.length, blocked: s.blocked.length, closedTrades: t.wins + t.losses },
+    fees: { taker: s.fees.taker, maker: s.fees.maker },
+    spreadBps: Object.fromEntries(Object.keys(s.marks).map((sym) => [sym, productSpec(sym, s.products).spreadBps])),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 import type { createAgentActivities, ExecToolResult } from '../activities/agents';
 import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
 import type { ChatMessage } from '../agents/llm/types';
-import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView } from '../agents/execution-prompt';
+import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView, type TradingCosts } from '../agents/execution-prompt';
 import { WORKFLOW_IDS } from '../domain/ids';
 
 type Mode = 'conservative' | 'standard' | 'aggressive';
@@ -303,10 +303,10 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
     n: number,
     corr: string,
     points: MarketPoint[],
-    portfolio: { equity: string; cash: string; quote: string; positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[]; limits: { name: string; value: string }[] },
+    portfolio: { equity: string; cash: string; quote: string; positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[]; limits: { name: string; value: string }[]; costs?: TradingCosts },
   ): Promise<{ record: DecisionRecord | null; error: string | null }> {
     const promptId = `execution-${s.mode}` as const;
-    const view = executionPromptView({ now: new Date().toISOString(), mode: s.mode, points, lastDecisionPrices: s.lastDecisionPrices, portfolio, constraints: s.constraints, recent: s.recent });
+    const view = executionPromptView({ now: new Date().toISOString(), mode: s.mode, points, lastDecisionPrices: s.lastDecisionPrices, portfolio, constraints: s.constraints, recent: s.recent, ...(portfolio.costs ? { costs: portfolio.costs } : {}) });
     const prompt = await acts.renderAgentPrompt({ promptId, view });
     const messages: ChatMessage[] = [
       { role: 'system', content: prompt.text },

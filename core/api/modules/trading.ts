@@ -126,6 +126,9 @@ export const PortfolioStatusSchema = z.object({
   preferences: PreferencesSchema,
   today: z.object({ orders: z.number(), pnl: dec }),
   counts: z.object({ fills: z.number(), blocked: z.number(), closedTrades: z.number() }),
+  /** Fee rates fills are charged with, and the spread estimate (bps) per marked symbol. */
+  fees: z.object({ taker: dec, maker: dec }),
+  spreadBps: z.record(z.string(), dec),
 });
 
 export { PerformanceMetricsSchema };
