@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, percentToRate, progressOf, rateToPercent, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
+import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, percentToRate, progressOf, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
+import { feeRatesText, rateToPercent } from './format';
 
 describe('backtest view logic', () => {
   it('computes progress and keeps the newest event per run', () => {
@@ -60,6 +61,7 @@ describe('backtest run settings', () => {
     expect(percentToRate('0')).toBe('0');
     for (const bad of ['', '-1', '100', '1e2', 'abc', '1.2.3']) expect(percentToRate(bad), bad).toBeNull();
     expect(rateToPercent('0.012')).toBe('1.2');
+    expect(feeRatesText({ taker: '0.012', maker: '0.006' })).toBe('taker 1.2% · maker 0.6%');
   });
 
   it('sends only what was typed: parameters as numbers or text, fees as exact rates', () => {

@@ -5,7 +5,7 @@
 import type { VerbInput, VerbResult } from '../../../core/api/contract';
 import { Dec } from '../../../core/domain/decimal';
 import type { EventPayload } from '../../../core/api/events';
-import { fmtDec, fmtNum, fmtPct } from './format';
+import { fmtDec, fmtNum, fmtPct, rateToPercent } from './format';
 
 export type BacktestView = VerbResult<'get_backtest_result'>;
 export type BacktestSummary = VerbResult<'list_backtests'>['backtests'][number];
@@ -169,10 +169,6 @@ export function percentToRate(v: string): string | null {
   return d.div('100').toString();
 }
 
-/** The exact rate "0.012" as percent text "1.2". */
-export function rateToPercent(rate: string): string {
-  return Dec.of(rate).mul('100').toString();
-}
 
 /**
  * The extra fields of run_backtest from the form, or the form fields in error with why. Numbers

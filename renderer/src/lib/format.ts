@@ -81,3 +81,13 @@ export function fmtAgo(t: number, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
   return `${Math.floor(s / 3600)}h ago`;
 }
+
+/** An exact rate "0.012" as percent text "1.2" (no float on the way). */
+export function rateToPercent(rate: string): string {
+  return Dec.of(rate).mul('100').toString();
+}
+
+/** The fee schedule fills are charged with: "taker 1.2% · maker 0.6%". */
+export function feeRatesText(fees: { taker: string; maker: string }): string {
+  return `taker ${rateToPercent(fees.taker)}% · maker ${rateToPercent(fees.maker)}%`;
+}

@@ -3,7 +3,7 @@ import { useAction, useEvent, useVerb } from '../api/hooks';
 import { OrderTicket } from '../components/OrderTicket';
 import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
-import { fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
+import { feeRatesText, fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
 import { useQueryClient } from '@tanstack/react-query';
 
 function tone(v: string | null | undefined) {
@@ -121,7 +121,7 @@ export function PortfolioPage() {
           <Kpi label="Unrealised P&L" value={fmtSigned(v.unrealizedPnl)} tone={tone(v.unrealizedPnl)} />
           <Kpi label="Realised P&L" value={fmtSigned(v.realizedPnl)} tone={tone(v.realizedPnl)} />
           <Kpi label="Scraped profits" value={fmtMoney(v.scrapedProfits, ccy)} sub={`${fmtPct(Number(p.data!.preferences.profitScrapePct), 0)} of gains`} />
-          <Kpi label="Fees" value={fmtMoney(v.feesPaid, ccy)} />
+          <Kpi label="Fees" value={fmtMoney(v.feesPaid, ccy)} sub={feeRatesText(p.data!.fees)} />
           <Kpi label="Today" value={fmtSigned(p.data!.today.pnl)} tone={tone(p.data!.today.pnl)} sub={`${p.data!.today.orders} orders`} />
           <Kpi label="Return" value={perf.data ? fmtPct(perf.data.totalReturn) : '—'} sub={perf.data ? `Sharpe ${fmtNum(perf.data.sharpe)} · DD ${fmtPct(perf.data.maxDrawdown)}` : undefined} />
         </div>
