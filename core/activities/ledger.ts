@@ -42,7 +42,8 @@ export type LedgerOp =
   | { op: 'reject_correction'; driftId: string; door: string }
   | { op: 'get_live_trading_status' }
   | { op: 'arm_live_trading'; confirm: string; door: string }
-  | { op: 'disarm_live_trading'; door: string };
+  | { op: 'disarm_live_trading'; door: string }
+  | { op: 'get_fee_tier' };
 
 function refusal(err: unknown): never {
   if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
@@ -116,6 +117,12 @@ export function createLedgerActivities(deps: ActivityDeps) {
       const l = ledger();
       try {
         switch (op.op) {
+          case 'get_fee_tier': {
+            // The account's Coinbase fee tier (for paper fees that match what live orders pay).
+            const ex = router().exchange;
+            if (!ex) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY): there is no fee tier to read');
+            return await ex.feeTier();
+          }
           case 'list_wallets':
             return { wallets: walletsView(l) };
           case 'set_tradeable_fraction':

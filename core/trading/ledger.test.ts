@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
-import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, status } from './ledger';
+import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, status } from './ledger';
 import type { PlaceOrder } from './orders';
 
 const bar = (i: number, close: string, high = close, low = close): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: i * 60_000, open: close, high, low, close, volume: '1' });
@@ -32,6 +33,22 @@ describe('paper ledger state machine', () => {
     expect(s.fills[0]).toMatchObject({ price: '95', liquidity: 'maker', fee: '0.57', time: 180_000 });
     expect(s.results[s.fills[0]!.idempotencyKey]).toMatchObject({ status: 'filled' });
     expect(status(s).valuation.positions[0]).toMatchObject({ quantity: '1', mark: '96' });
+  });
+
+  it('charges later fills the fee rates set, keeps booked fills as they were, and says where the rates came from', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    expect(status(s).fees).toEqual({ taker: '0.012', maker: '0.006', source: 'default', pricingTier: null, at: 0 });
+    placeOrder(s, o({ quantity: '1' }), 1);
+    const feeRate = (i: number) => Dec.of(s.fills[i]!.fee).div(s.fills[i]!.notional).toString();
+    expect(feeRate(0)).toBe('0.012');
+    expect(setFees(s, SetFeesSchema.parse({ taker: '0.004', maker: '0.0025', source: 'coinbase', pricingTier: 'Advanced 2' }), 5)).toEqual({ taker: '0.004', maker: '0.0025', source: 'coinbase', pricingTier: 'Advanced 2', at: 5 });
+    placeOrder(s, o({ quantity: '1' }), 6);
+    expect([feeRate(0), feeRate(1)]).toEqual(['0.012', '0.004']);
+    expect(status(s).fees.source).toBe('coinbase');
+    for (const bad of [{ taker: '0.1', maker: '0' }, { taker: '-0.01', maker: '0' }, { taker: '1%', maker: '0' }, { taker: '0.000000001', maker: '0' }]) {
+      expect(SetFeesSchema.safeParse({ ...bad, source: 'manual' }).success, JSON.stringify(bad)).toBe(false);
+    }
   });
 
   it('bounds the equity curve by halving the sampling rate', () => {

@@ -122,6 +122,8 @@ export interface LedgerState {
   portfolio: Portfolio;
   prefs: Preferences;
   fees: FeeSchedule;
+  /** Where `fees` came from (absent: the defaults the ledger started with). */
+  feeSource?: { source: FeeSource; pricingTier: string | null; at: number };
   slippage: SlippageModel;
   products: Record<string, ProductSpec>;
   marks: Record<string, { price: string; time: number }>;
@@ -433,6 +435,50 @@ export function setPreferences(s: LedgerState, patch: PreferencesPatch): Prefere
   return s.prefs;
 }
 
+/** A fee rate as the ledger stores it: a decimal fraction below 10% ("0.006" is 0.60%). */
+const FEE_RATE_RE = /^0(\.\d{1,8})?$/;
+export const FeeRateSchema = z
+  .string()
+  .regex(FEE_RATE_RE, 'a fee rate is a decimal fraction like "0.006" for 0.60%')
+  // (zod runs this after a failed regex too: only a well-formed rate is compared)
+  .refine((r) => !FEE_RATE_RE.test(r) || Dec.of(r).lt('0.1'), 'a fee rate must be below 0.1 (10%)');
+
+/** Where the paper ledger's fee rates come from. */
+export const FeeSourceSchema = z.enum(['default', 'manual', 'coinbase']);
+export type FeeSource = z.infer<typeof FeeSourceSchema>;
+
+export const SetFeesSchema = z
+  .object({
+    taker: FeeRateSchema,
+    maker: FeeRateSchema,
+    source: FeeSourceSchema,
+    /** The exchange's name for the tier, when the rates came from it. */
+    pricingTier: z.string().max(80).nullable().default(null),
+  })
+  .strict();
+export type SetFees = z.input<typeof SetFeesSchema>;
+
+export interface FeeSetting {
+  taker: string;
+  maker: string;
+  source: FeeSource;
+  pricingTier: string | null;
+  /** When they were set (ms; 0 for the defaults the ledger started with). */
+  at: number;
+}
+
+/** The fee rates later fills are charged with; fills already booked keep theirs. */
+export function setFees(s: LedgerState, f: z.output<typeof SetFeesSchema>, now: number): FeeSetting {
+  s.fees = { taker: f.taker, maker: f.maker };
+  s.feeSource = { source: f.source, pricingTier: f.pricingTier, at: now };
+  return feeSetting(s);
+}
+
+export function feeSetting(s: LedgerState): FeeSetting {
+  const src = s.feeSource ?? { source: 'default' as const, pricingTier: null, at: 0 };
+  return { taker: s.fees.taker, maker: s.fees.maker, ...src };
+}
+
 export const TransactionFilterSchema = z
   .object({
     symbol: z.string().max(30).optional(),
@@ -471,8 +517,8 @@ export interface PortfolioStatus {
   preferences: Preferences;
   today: { orders: number; pnl: string };
   counts: { fills: number; blocked: number; closedTrades: number };
-  /** The fee schedule fills are charged with, and the spread estimate (bps) per marked symbol. */
-  fees: FeeSchedule;
+  /** The fee rates fills are charged with (and their source), and the spread estimate (bps) per marked symbol. */
+  fees: FeeSetting;
   spreadBps: Record<string, string>;
 }
 
@@ -489,7 +535,7 @@ export function status(s: LedgerState): PortfolioStatus {
     preferences: s.prefs,
     today: { orders: s.day.orders, pnl: Dec.of(v.equity).sub(s.day.startEquity).toString() },
     counts: { fills: s.fills.length, blocked: s.blocked.length, closedTrades: t.wins + t.losses },
-    fees: { taker: s.fees.taker, maker: s.fees.maker },
+    fees: feeSetting(s),
     spreadBps: Object.fromEntries(Object.keys(s.marks).map((sym) => [sym, productSpec(sym, s.products).spreadBps])),
   };
 }

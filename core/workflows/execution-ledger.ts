@@ -33,6 +33,8 @@ import {
   placeOrder,
   PreferencesPatchSchema,
   risk,
+  setFees,
+  SetFeesSchema,
   setPreferences,
   status,
   transactions,
@@ -40,7 +42,9 @@ import {
   type BlockedOrder,
   type CancelOrder,
   type CancelResult,
+  type FeeSetting,
   type FillRecord,
+  type SetFees,
   type LedgerConfig,
   type LedgerEvent,
   type LedgerRisk,
@@ -69,6 +73,8 @@ export const barsSignal = defineSignal<[Bar[]]>('bars');
 export const placeOrderUpdate = defineUpdate<OrderResult, [PlaceOrder]>('place_order');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrder]>('cancel_order');
 export const setPreferencesUpdate = defineUpdate<Preferences, [PreferencesPatch]>('set_user_preferences');
+/** The fee rates later paper fills are charged with (entered by hand or the account's Coinbase tier). */
+export const setFeesUpdate = defineUpdate<FeeSetting, [SetFees]>('set_paper_fees');
 /** The floor for bench/orders: an update that does nothing on the same workflow. */
 export const echoUpdate = defineUpdate<string, [string]>('echo');
 
@@ -148,6 +154,20 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
       validator: (patch) => {
         const r = PreferencesPatchSchema.safeParse(patch);
         if (!r.success) throw ApplicationFailure.nonRetryable(`invalid preferences: ${describeIssues(r.error)}`, 'InvalidPreferences');
+      },
+    },
+  );
+
+  setHandler(
+    setFeesUpdate,
+    (f) => {
+      handled++;
+      return setFees(state, SetFeesSchema.parse(f), now());
+    },
+    {
+      validator: (f) => {
+        const r = SetFeesSchema.safeParse(f);
+        if (!r.success) throw ApplicationFailure.nonRetryable(`invalid fees: ${describeIssues(r.error)}`, 'InvalidFees');
       },
     },
   );

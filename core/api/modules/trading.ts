@@ -5,8 +5,18 @@
 import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { OrderAgent, PlaceOrderFields, refineOrder } from '../../trading/orders';
-import { CancelOrderSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
+import { CancelOrderSchema, FeeRateSchema as FeeRate, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
 import { PerformanceMetricsSchema, TailRiskSchema } from '../../analytics/schema';
+
+export const FeeSettingSchema = z.object({
+  taker: z.string(),
+  maker: z.string(),
+  source: z.enum(['default', 'manual', 'coinbase']),
+  /** The exchange's name for the tier, when the rates came from it. */
+  pricingTier: z.string().nullable(),
+  /** When the rates were set (ms; 0: the defaults the ledger started with). */
+  at: z.number(),
+});
 
 const dec = z.string();
 const num = z.number().nullable();
@@ -126,8 +136,8 @@ export const PortfolioStatusSchema = z.object({
   preferences: PreferencesSchema,
   today: z.object({ orders: z.number(), pnl: dec }),
   counts: z.object({ fills: z.number(), blocked: z.number(), closedTrades: z.number() }),
-  /** Fee rates fills are charged with, and the spread estimate (bps) per marked symbol. */
-  fees: z.object({ taker: dec, maker: dec }),
+  /** Fee rates fills are charged with and where they come from, and the spread estimate (bps) per marked symbol. */
+  fees: FeeSettingSchema,
   spreadBps: z.record(z.string(), dec),
 });
 
@@ -219,6 +229,20 @@ export const tradingApi = {
     annotations: WRITE_IDEMPOTENT,
     temporal: 'update',
     mcp: true,
+  }),
+  set_paper_fees: verb({
+    description:
+      'Set the fee rates later paper fills are charged with: rates by hand ({taker, maker} as fractions, "0.006" for 0.60%), the account\'s Coinbase fee tier ({source: "coinbase"}, needs a Coinbase key), or the entry-tier defaults ({source: "default"}). Fills already booked keep their fees.',
+    input: z.union([
+      z.object({ taker: FeeRate, maker: FeeRate }).strict(),
+      z.object({ source: z.enum(['coinbase', 'default']) }).strict(),
+    ]),
+    output: FeeSettingSchema,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'update',
+    // Not an MCP or broker tool: an agent that could lower its own costs would flatter the
+    // scores the judge reads from this ledger.
+    mcp: false,
   }),
   get_user_preferences: verb({
     description: 'Current profit scrape share, risk limits, kill switch and real-ledger routing.',

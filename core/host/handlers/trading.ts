@@ -8,6 +8,12 @@ import type { HandlerContext, Handlers } from '../../api/contract';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { OrderAgent } from '../../trading/orders';
 import type { HandlerDeps } from '../handler-deps';
+import { randomUUID } from 'node:crypto';
+import { Dec } from '../../domain/decimal';
+import type { FeeTier } from '../../exchange/coinbase/types';
+import { COINBASE_ENTRY_TIER } from '../../trading/fees';
+import { ledgerOpWorkflow } from '../../workflows/ledger-ops';
+import { unwrapLedgerFailure } from './ledger';
 import {
   cancelOrderUpdate,
   executionLedgerWorkflow,
@@ -17,6 +23,7 @@ import {
   portfolioStatusQuery,
   preferencesQuery,
   riskQuery,
+  setFeesUpdate,
   setPreferencesUpdate,
   transactionsQuery,
   type ExecutionLedgerInput,
@@ -31,6 +38,7 @@ type TradingVerbs =
   | 'get_risk_metrics'
   | 'get_equity_history'
   | 'set_user_preferences'
+  | 'set_paper_fees'
   | 'get_user_preferences'
   | 'set_kill_switch';
 
@@ -102,6 +110,20 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
     },
     async set_user_preferences(patch) {
       return update((h) => h.executeUpdate(setPreferencesUpdate, { args: [patch] }));
+    },
+    async set_paper_fees(input) {
+      if ('taker' in input) return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ taker: input.taker, maker: input.maker, source: 'manual' }] }));
+      if (input.source === 'default') return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ ...COINBASE_ENTRY_TIER, source: 'default' }] }));
+      // The account's tier, read from Coinbase by the ledger's activity (the key lives there).
+      let tier: FeeTier;
+      try {
+        tier = (await deps.client.workflow.execute(ledgerOpWorkflow, { workflowId: WORKFLOW_IDS.ledgerOps(`get_fee_tier/${randomUUID()}`), taskQueue: deps.taskQueue, args: [{ op: 'get_fee_tier' }] })) as FeeTier;
+      } catch (err) {
+        unwrapLedgerFailure(err);
+      }
+      const taker = Dec.of(tier.takerFeeRate).toString();
+      const maker = Dec.of(tier.makerFeeRate).toString();
+      return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ taker, maker, source: 'coinbase', pricingTier: tier.pricingTier }] }));
     },
     async get_user_preferences() {
       return withLedger((h) => h.query(preferencesQuery));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, percentToRate, progressOf, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
-import { feeRatesText, rateToPercent } from './format';
+import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, progressOf, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
+import { feeRatesText, percentToRate, rateToPercent } from './format';
 
 describe('backtest view logic', () => {
   it('computes progress and keeps the newest event per run', () => {

@@ -5,7 +5,7 @@
 import type { VerbInput, VerbResult } from '../../../core/api/contract';
 import { Dec } from '../../../core/domain/decimal';
 import type { EventPayload } from '../../../core/api/events';
-import { fmtDec, fmtNum, fmtPct, rateToPercent } from './format';
+import { fmtDec, fmtNum, fmtPct, percentToRate, rateToPercent } from './format';
 
 export type BacktestView = VerbResult<'get_backtest_result'>;
 export type BacktestSummary = VerbResult<'list_backtests'>['backtests'][number];
@@ -160,14 +160,6 @@ export const EMPTY_EXTRAS: RunExtras = { params: {}, takerPct: '', makerPct: '',
 export const DEFAULT_TAKER_PCT = '1.2';
 export const DEFAULT_MAKER_PCT = '0.6';
 
-/** "1.2" (percent) to the exact rate string "0.012"; null unless a percentage in [0, 100). */
-export function percentToRate(v: string): string | null {
-  const t = v.trim();
-  if (!/^\d+(\.\d+)?$/.test(t)) return null;
-  const d = Dec.of(t);
-  if (d.gte('100')) return null;
-  return d.div('100').toString();
-}
 
 
 /**

@@ -91,3 +91,12 @@ export function rateToPercent(rate: string): string {
 export function feeRatesText(fees: { taker: string; maker: string }): string {
   return `taker ${rateToPercent(fees.taker)}% · maker ${rateToPercent(fees.maker)}%`;
 }
+
+/** "1.2" (percent) to the exact rate string "0.012"; null unless a percentage in [0, 100). */
+export function percentToRate(v: string): string | null {
+  const t = v.trim();
+  if (!/^\d+(\.\d+)?$/.test(t)) return null;
+  const d = Dec.of(t);
+  if (d.gte('100')) return null;
+  return d.div('100').toString();
+}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { IssuesAlert, Loading, Panel, ErrorState } from '../components/ui';
 import { useUi } from '../store';
+import { feeRatesText, percentToRate, rateToPercent } from '../lib/format';
 import type { MODEL_SETTINGS } from '../../../core/api/modules/settings';
 
 type Limits = { maxPositionNotional: string; maxExposurePct: string; maxOrderNotional: string; dailyLossLimit: string; maxTradesPerDay: string; cooldownLosses: string; cooldownMinutes: string };
@@ -49,7 +50,7 @@ function OutsideRequests() {
   return (
     <div className="form" data-testid="mcp-live-orders">
       <label className="row" style={{ flexWrap: 'nowrap', gap: 8 }}>
-        <input type="checkbox" checked={s.mcpLiveOrders} disabled={set.isPending} onChange={(e) => set.mutate({ enabled: e.target.checked })} aria-label="Allow live-order requests from MCP clients and the broker" />
+        <input type="checkbox" style={{ flex: 'none' }} checked={s.mcpLiveOrders} disabled={set.isPending} onChange={(e) => set.mutate({ enabled: e.target.checked })} aria-label="Allow live-order requests from MCP clients and the broker" />
         <span>
           Let MCP clients and the broker agent <b>request</b> live orders. Each request is priced and waits on the Ledger page for your Approve or Deny; it is denied when its time runs out.
         </span>
@@ -57,6 +58,57 @@ function OutsideRequests() {
       {s.mcpReadOnly ? <div className="dim">The MCP bridge is read-only (MCP_READ_ONLY): outside assistants see no write tools at all.</div> : null}
       <IssuesAlert error={set.error} />
     </div>
+  );
+}
+
+const FEE_SOURCES: Record<string, string> = { default: "Coinbase's entry tier (the default)", manual: 'entered here', coinbase: 'your Coinbase fee tier' };
+
+/** The fee rates paper fills are charged with: by hand, from the account's Coinbase tier, or the default. */
+function PaperFees() {
+  const status = useVerb('get_portfolio_status', {});
+  const set = useAction('set_paper_fees', ['get_portfolio_status']);
+  const [taker, setTaker] = useState('');
+  const [maker, setMaker] = useState('');
+  const [bad, setBad] = useState<string | null>(null);
+  if (status.isLoading) return <Loading rows={2} />;
+  if (status.error) return <ErrorState error={status.error} what="Paper fees" />;
+  const f = status.data!.fees;
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const t = percentToRate(taker.trim() || rateToPercent(f.taker));
+    const m = percentToRate(maker.trim() || rateToPercent(f.maker));
+    if (t === null || m === null) {
+      setBad('fees are percentages from 0 to 10, like 0.6');
+      return;
+    }
+    setBad(null);
+    set.mutate({ taker: t, maker: m }, { onSuccess: () => { setTaker(''); setMaker(''); } });
+  };
+  return (
+    <form className="form" onSubmit={submit} data-testid="paper-fees">
+      <div data-testid="paper-fee-rates">
+        {feeRatesText(f)} · {FEE_SOURCES[f.source] ?? f.source}
+        {f.pricingTier ? ` (${f.pricingTier})` : ''}
+      </div>
+      <div className="fields">
+        <label className="field">
+          Taker %
+          <input value={taker} onChange={(e) => setTaker(e.target.value)} placeholder={rateToPercent(f.taker)} inputMode="decimal" data-testid="paper-taker" aria-invalid={!!bad || undefined} />
+        </label>
+        <label className="field">
+          Maker %
+          <input value={maker} onChange={(e) => setMaker(e.target.value)} placeholder={rateToPercent(f.maker)} inputMode="decimal" data-testid="paper-maker" aria-invalid={!!bad || undefined} />
+        </label>
+        <button className="btn" type="submit" disabled={set.isPending} data-testid="paper-fees-save">Set</button>
+      </div>
+      <div className="row">
+        <button className="btn small" type="button" disabled={set.isPending} data-testid="paper-fees-coinbase" onClick={() => set.mutate({ source: 'coinbase' })}>Use my Coinbase fee tier</button>
+        <button className="btn small" type="button" disabled={set.isPending || f.source === 'default'} onClick={() => set.mutate({ source: 'default' })}>Entry tier</button>
+      </div>
+      <div className="faint">Later paper fills pay these; fills already booked keep theirs. Agents cannot change them.</div>
+      {bad ? <div className="alert" role="alert" data-testid="error-alert">{bad}</div> : null}
+      <IssuesAlert error={set.error} />
+    </form>
   );
 }
 
@@ -287,6 +339,9 @@ export function SettingsPage() {
           <Panel title="Live trading">
             <LiveArming />
             <OutsideRequests />
+          </Panel>
+          <Panel title="Paper trading fees">
+            <PaperFees />
           </Panel>
           <Panel title="Models">
             <Models />
