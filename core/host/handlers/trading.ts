@@ -3,12 +3,12 @@
  * The first call starts the ledger if it is not running (conflict policy USE_EXISTING), so the
  * first order just works; the starting cash comes from config, nowhere else.
  */
+import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { HandlerContext, Handlers } from '../../api/contract';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { OrderAgent } from '../../trading/orders';
 import type { HandlerDeps } from '../handler-deps';
-import { randomUUID } from 'node:crypto';
 import { Dec } from '../../domain/decimal';
 import type { FeeTier } from '../../exchange/coinbase/types';
 import { COINBASE_ENTRY_TIER } from '../../trading/fees';

@@ -361,7 +361,7 @@ function ParamField({ p, value, invalid, onChange }: { p: StrategyParam; value: 
         <input
           value={value}
           placeholder={p.default === undefined ? 'default' : String(p.default)}
-          inputMode={p.type === 'string' ? 'decimal' : p.type === 'integer' ? 'numeric' : 'decimal'}
+          inputMode={p.type === 'integer' ? 'numeric' : 'decimal'}
           aria-invalid={invalid || undefined}
           data-testid={testId}
           onChange={(e) => onChange(e.target.value)}
