@@ -430,10 +430,10 @@ export function createAgentActivities(deps: ActivityDeps) {
       // Offered tools that would loosen the safety net (limits, routing, releasing the kill switch) stay the user's.
       const refusal = brokerCallRefusal(input.name, args);
       if (refusal) return JSON.stringify({ error: refusal.reason });
-      // Orders from the chat are the broker's, whatever the model wrote in `agent`.
-      // and carry the chat turn's correlation id, so the turn, the order and its fill link up.
-      if (input.name === 'place_mock_order' && args && typeof args === 'object') args = { ...(args as Record<string, unknown>), agent: 'broker', ...(input.correlationId ? { correlationId: input.correlationId } : {}) };
-      const res = await deps.callVerb(input.name, args, input.correlationId ? { correlationId: input.correlationId } : {});
+      // Orders from the chat carry the chat turn's correlation id, so the turn, the order and its
+      // fill link up. Who placed them is the broker: the door says so (an `agent` key is refused).
+      if (input.name === 'place_mock_order' && input.correlationId && isPlainObject(args)) args = { ...args, correlationId: input.correlationId };
+      const res = await deps.callVerb(input.name, args, { door: 'broker', ...(input.correlationId ? { correlationId: input.correlationId } : {}) });
       const text = JSON.stringify(res);
       return text.length > 12_000 ? `${text.slice(0, 12_000)}… (truncated)` : text;
     },
@@ -446,7 +446,7 @@ export function createAgentActivities(deps: ActivityDeps) {
       if (cmd.kind === 'unknown') return `${prefix}I did not understand "${cmd.text.slice(0, 80)}". ${COMMAND_HELP}`;
       if (!deps.callVerb) return `${prefix}I would ${cmd.describe}, but tools are not available in this runtime.`;
       const corr = input.correlationId ? { correlationId: input.correlationId } : {};
-      const res = await deps.callVerb(cmd.verb, cmd.verb === 'place_mock_order' ? { ...cmd.input, agent: 'broker', ...corr } : cmd.input, corr);
+      const res = await deps.callVerb(cmd.verb, cmd.verb === 'place_mock_order' ? { ...cmd.input, ...corr } : cmd.input, { door: 'broker', ...corr });
       if (!res.ok) return `${prefix}Could not ${cmd.describe}: ${res.error.message}${res.error.issues ? ` (${res.error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`;
       return `${prefix}Done: ${cmd.describe}.\n${summarise(res.result)}`;
     },
@@ -507,6 +507,10 @@ export type AgentStoreOp =
   | { op: 'get_prompt'; promptId: PromptIdT }
   | { op: 'update_prompt'; promptId: PromptIdT; template: string; author: string; reason: string }
   | { op: 'models' };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 function summarise(v: unknown): string {
   const text = JSON.stringify(v, null, 1) ?? '';

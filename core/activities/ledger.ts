@@ -28,6 +28,7 @@ import {
   type RouterContext,
 } from '../ledger/router';
 import type { ActivityDeps } from './deps';
+import { bookGuardReader } from '../orders/book-guard';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { OrderRow } from '../ledger/ledger';
 
@@ -89,7 +90,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
   };
   const router = (): RouterContext => {
     if (exchange === undefined) exchange = exchangeFromConfig(deps);
-    return { ledger: ledger(), exchange, log: deps.log.child('ledger-router') };
+    return { ledger: ledger(), exchange, log: deps.log.child('ledger-router'), guard: deps.guard ?? bookGuardReader(deps.client) };
   };
 
   /**

@@ -20,6 +20,7 @@ import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, stopExecu
 import { evaluateNowUpdate, judgeAgentWorkflow, stopJudgeSignal } from '../workflows/judge-agent';
 import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate, endChatSignal } from '../workflows/broker-agent';
 import { createHandlers } from '../host/handlers';
+import type { AgentDoor } from '../activities/deps';
 import { dispatch } from '../api/dispatch';
 import type { PromptVersion, UsageSummary } from './store';
 
@@ -48,7 +49,7 @@ async function setup(cfgEnv: Record<string, string>) {
   const bus = new EventBus();
   const taskQueue = `agents-${Math.random().toString(36).slice(2, 8)}`;
   const handlers = createHandlers({ client: env.client, config, taskQueue, dataDir, status: () => { throw new Error('n/a'); } });
-  const callVerb = (name: string, input: unknown) => dispatch(handlers, name, input, { door: 'agent', correlationId: `agent-${Date.now()}` });
+  const callVerb = (name: string, input: unknown, ctx: { door: AgentDoor; correlationId?: string }) => dispatch(handlers, name, input, { door: ctx.door, correlationId: ctx.correlationId ?? `agent-${Date.now()}` });
   const activities = createActivities({ config, dataDir, bus, log: silentLogger, client: env.client, callVerb });
   const worker = await runWorker(env, { activities, taskQueue });
   return { dataDir, config, bus, worker, taskQueue };

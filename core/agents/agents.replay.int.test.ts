@@ -22,6 +22,7 @@ import { loadConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
 import { createHandlers } from '../host/handlers';
+import type { AgentDoor } from '../activities/deps';
 import { dispatch } from '../api/dispatch';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../workflows/execution-ledger';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
@@ -42,7 +43,7 @@ async function record(): Promise<void> {
   const config = loadConfig({ OPENAI_BASE_URL: fake.baseURL, OPENAI_MODEL: 'gpt-4o-mini', LLM_MAX_RETRIES: '0', EXECUTION_MODEL: 'gpt-4o-mini' });
   const taskQueue = 'agents-replay';
   const handlers = createHandlers({ client: env.client, config, taskQueue, dataDir, status: () => { throw new Error('n/a'); } });
-  const callVerb = (name: string, input: unknown) => dispatch(handlers, name, input, { door: 'agent', correlationId: 'replay' });
+  const callVerb = (name: string, input: unknown, ctx: { door: AgentDoor; correlationId?: string }) => dispatch(handlers, name, input, { door: ctx.door, correlationId: ctx.correlationId ?? 'replay' });
   const w = await runWorker(env, { taskQueue, activities: createActivities({ config, dataDir, bus: new EventBus(), log: silentLogger, client: env.client, callVerb }) });
   let n = 0;
   fake.respondWith((req): ScriptedReply => {

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { VerbDef } from './define';
+import type { Door } from '../orders/origin';
 import { systemApi } from './modules/system';
 import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
@@ -29,8 +30,8 @@ export type VerbArgs<K extends VerbName> = z.output<Api[K]['input']>;
 export type VerbResult<K extends VerbName> = z.output<Api[K]['output']>;
 
 export interface HandlerContext {
-  /** Which door the call came through; used in audit events. */
-  door: 'ipc' | 'http' | 'mcp' | 'cli' | 'agent' | 'test';
+  /** Which door the call came through: set by the adapter, never by the caller. It decides who an order is recorded as placed by, and appears in audit events. */
+  door: Door;
   /** Correlation id carried into workflows and domain events. */
   correlationId: string;
 }

@@ -193,8 +193,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       log: log.child('activity'),
       ...built.activityDeps,
       client,
-      // The broker's tools: model-chosen arguments go through dispatch like any user input.
-      callVerb: (name: string, input: unknown, ctx?: { correlationId?: string }) => call(name, input, { door: 'agent', ...(ctx?.correlationId ? { correlationId: ctx.correlationId } : {}) }),
+      // The agents' tools and orders: model-chosen arguments go through dispatch like any user input.
+      callVerb: (name, input, ctx) => call(name, input, { door: ctx.door, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) }),
     };
 
     // Workers: restarted with back-off if one stops on a fatal error (e.g. the server vanished for long).

@@ -90,6 +90,23 @@ export interface OrderRow {
   createdAt: string;
   updatedAt: string;
   correlationId: string | null;
+  /** Who placed it: the door it came through (user, cli, mcp, broker, execution-agent, test). */
+  placedBy: string | null;
+  /** What refused a blocked order: kill_switch, a risk limit's rule, or cost_gate. */
+  blockRule: string | null;
+  /** When it was first handed to the exchange (before any answer), or null if it never was. */
+  sentAt: string | null;
+}
+
+/** A fill of a live order, as the order port's risk check reads them. */
+export interface LiveFillRow {
+  product: string;
+  side: 'BUY' | 'SELL';
+  size: string;
+  price: string;
+  fee: string;
+  /** ISO time of the trade. */
+  at: string;
 }
 
 export interface FillInput {
@@ -723,7 +740,9 @@ export class Ledger {
   // ---------------------------------------------------------------- orders and fills
 
   /** Insert the order unless its client_order_id exists; returns the stored row either way. */
-  createOrder(input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId'> & { id?: string }): {
+  createOrder(
+    input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId' | 'placedBy' | 'blockRule' | 'sentAt'> & { id?: string; placedBy?: string | null; blockRule?: string | null },
+  ): {
     order: OrderRow;
     created: boolean;
   } {
@@ -735,8 +754,9 @@ export class Ledger {
       this.sqlite
         .prepare(
           `INSERT INTO orders (id, client_order_id, exchange_order_id, wallet_id, product, side, order_type, base_size, quote_size, limit_price,
-             post_only, mode, status, reason, filled_base, reservation_id, cost_estimate_id, preview_json, created_at, updated_at, correlation_id)
-           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?)`,
+             post_only, mode, status, reason, filled_base, reservation_id, cost_estimate_id, preview_json, created_at, updated_at, correlation_id,
+             placed_by, block_rule)
+           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -758,6 +778,8 @@ export class Ledger {
           now,
           now,
           input.correlationId,
+          input.placedBy ?? null,
+          input.blockRule ?? null,
         );
       return { order: this.order(id), created: true };
     });
@@ -786,7 +808,7 @@ export class Ledger {
 
   updateOrder(
     id: string,
-    patch: Partial<Pick<OrderRow, 'status' | 'reason' | 'exchangeOrderId' | 'costEstimateId' | 'reservationId' | 'preview' | 'mode'>>,
+    patch: Partial<Pick<OrderRow, 'status' | 'reason' | 'exchangeOrderId' | 'costEstimateId' | 'reservationId' | 'preview' | 'mode' | 'blockRule' | 'sentAt'>>,
   ): OrderRow {
     const cols: string[] = [];
     const args: unknown[] = [];
@@ -797,6 +819,8 @@ export class Ledger {
       costEstimateId: 'cost_estimate_id',
       reservationId: 'reservation_id',
       mode: 'mode',
+      blockRule: 'block_rule',
+      sentAt: 'sent_at',
     };
     for (const [k, col] of Object.entries(map)) {
       if (k in patch) {
@@ -894,6 +918,25 @@ export class Ledger {
       at: String(r.at),
       entryId: String(r.entry_id),
     }));
+  }
+
+  /** Fills of live orders at or after `sinceIso` (all when absent), oldest first: what the risk limits count. */
+  liveFills(sinceIso?: string): LiveFillRow[] {
+    const rows = this.sqlite
+      .prepare(
+        `SELECT f.product, f.side, f.size, f.price, f.fee, f.at FROM fills f JOIN orders o ON o.id = f.order_id
+         WHERE o.mode = 'live' ${sinceIso ? 'AND f.at >= ?' : ''} ORDER BY f.at, f.trade_id`,
+      )
+      .all(...(sinceIso ? [sinceIso] : [])) as Row[];
+    return rows.map((r) => ({ product: String(r.product), side: r.side as LiveFillRow['side'], size: String(r.size), price: String(r.price), fee: String(r.fee), at: String(r.at) }));
+  }
+
+  /** Live orders sent to the exchange (or being sent) since `sinceIso`: the day's trade count. */
+  liveOrdersSentSince(sinceIso: string): number {
+    const r = this.sqlite
+      .prepare(`SELECT count(*) AS n FROM orders WHERE mode = 'live' AND status IN ('submitting', 'open', 'filled', 'cancelled', 'failed') AND created_at >= ?`)
+      .get(sinceIso) as { n: number };
+    return Number(r.n);
   }
 
   recordCostDecision(input: { clientOrderId: string; product: string; side: string; expectedEdge: string; gate: CostGateResult; overrideReason?: string }): string {
@@ -1268,6 +1311,9 @@ function mapOrder(r: Row): OrderRow {
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
     correlationId: (r.correlation_id as string | null) ?? null,
+    placedBy: (r.placed_by as string | null) ?? null,
+    blockRule: (r.block_rule as string | null) ?? null,
+    sentAt: (r.sent_at as string | null) ?? null,
   };
 }
 

@@ -8,6 +8,8 @@ import { generateCdpKey } from '../exchange/coinbase/jwt';
 import { silentLogger } from '../runtime/log';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
 import { LIVE_ARM_PHRASE, Ledger, openLedger } from './ledger';
+import { GuardUnavailable, type GuardState } from '../orders/guard';
+import { defaultRiskLimits } from '../risk/limits';
 import { exchangeBalances, placeOrderInProcess, prepareOrder, seedFromExchange, submitOrder, syncOrder, type ExchangePort, type RouterContext, sweepOrders } from './router';
 
 const key = generateCdpKey('EdDSA', 'organizations/test/apiKeys/router');
@@ -18,6 +20,9 @@ let ledger: Ledger;
 let ctx: RouterContext;
 let funding: string;
 let trading: string;
+/** The account's kill switch and risk limits as the paper book would answer them (off by default here). */
+const NO_LIMITS = { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null };
+let guard: GuardState | Error;
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-router-'));
@@ -43,7 +48,8 @@ beforeEach(async () => {
   const urls = await fake.start();
   client = new CoinbaseClient({ ...urls, keyName: key.name, privateKey: key.privateKey, log: silentLogger, timeoutMs: 1000 });
   ledger = openLedger(path.join(dir, 'ledger.sqlite'), { log: silentLogger });
-  ctx = { ledger, exchange: client, log: silentLogger };
+  guard = { killSwitch: false, riskLimits: NO_LIMITS };
+  ctx = { ledger, exchange: client, log: silentLogger, guard: async () => { if (guard instanceof Error) throw guard; return guard; } };
   const seeded = await seedFromExchange(ctx);
   expect(seeded.entries).toBe(2);
   funding = Ledger.walletId('coinbase', fake.portfolioId, 'funding');
@@ -97,8 +103,9 @@ describe('order routing', () => {
     expect(o3.reason).toMatch(/not armed/);
     expect(fake.orders.size).toBe(0);
     expect(fake.requests.filter((r) => r.path === '/api/v3/brokerage/orders')).toHaveLength(0);
-    const acked = await placeOrderInProcess({ ...ctx, liveAck: true }, buy('ack-key-0004'));
-    expect(acked.status).toBe('filled');
+    ledger.armLive(LIVE_ARM_PHRASE, 'test');
+    const armed = await placeOrderInProcess(ctx, buy('armed-key-0004'));
+    expect(armed.status).toBe('filled');
     expect(fake.orders.size).toBe(1);
   });
 
@@ -274,6 +281,83 @@ describe('order routing', () => {
     expect((await reconcileClean()).status).toBe('clean');
   });
 
+  it('an engaged kill switch refuses before anything is priced: nothing reaches Coinbase, the refusal is recorded with its rule', async () => {
+    arm();
+    guard = { killSwitch: true, riskLimits: NO_LIMITS };
+    const before = fake.requests.length;
+    const o = await placeOrderInProcess(ctx, buy('kill-key-0001'), undefined);
+    expect(o).toMatchObject({ status: 'blocked', rule: 'kill_switch', reason: expect.stringMatching(/kill switch is on/) });
+    expect(fake.requests.length).toBe(before);
+    expect(fake.orderRequests()).toBe(0);
+    expect(ledger.listEvents({ type: 'order.blocked' })[0]?.data).toMatchObject({ rule: 'kill_switch' });
+    expect(ledger.listReservations()).toHaveLength(0);
+    // The key is spent on the refusal, like any recorded decision.
+    expect(await placeOrderInProcess(ctx, buy('kill-key-0001'))).toMatchObject({ status: 'blocked', replayed: true });
+  });
+
+  it('an unreadable guard refuses the order (fail closed) and records nothing', async () => {
+    arm();
+    guard = new GuardUnavailable('the account workflow did not answer');
+    await expect(placeOrderInProcess(ctx, buy('noguard-0001'))).rejects.toThrow(/could not be read.*no order is sent/);
+    expect(ledger.orderByClientId('noguard-0001')).toBeNull();
+    expect(fake.orderRequests()).toBe(0);
+  });
+
+  it('risk limits judge a live order on the live book: max order value, then the day loss after live fills', async () => {
+    arm();
+    guard = { killSwitch: false, riskLimits: { ...NO_LIMITS, maxOrderNotional: '400' } };
+    const big = await placeOrderInProcess(ctx, buy('risk-big-0001'));
+    expect(big).toMatchObject({ status: 'blocked', rule: 'max_order_notional', reason: expect.stringMatching(/exceeds the max order value 400/) });
+    expect(fake.requests.filter((r) => r.path.endsWith('/orders/preview') || r.path.endsWith('/orders'))).toHaveLength(0);
+    // A losing round trip (bought at the ask, sold at the bid, fees both ways) today…
+    guard = { killSwitch: false, riskLimits: { ...NO_LIMITS, dailyLossLimit: '5' } };
+    expect(await placeOrderInProcess(ctx, buy('risk-rt-buy-1'))).toMatchObject({ status: 'filled' });
+    expect(await placeOrderInProcess(ctx, { ...buy('risk-rt-sell-1'), side: 'SELL' })).toMatchObject({ status: 'filled' });
+    // …lost 0.2 on the spread and 6.0 in fees: buys stop, sells still reduce risk.
+    const after = await placeOrderInProcess(ctx, buy('risk-rt-buy-2'));
+    expect(after).toMatchObject({ status: 'blocked', rule: 'daily_loss_limit' });
+    expect(after.reason).toMatch(/today's loss 6\.20 reached the daily loss limit 5/);
+    expect(fake.ordersByClientId('risk-rt-buy-2')).toHaveLength(0);
+    expect((await placeOrderInProcess(ctx, { ...buy('risk-rt-sell-2'), side: 'SELL' })).status).toBe('filled');
+    // The same limits the paper book uses, with the same defaults.
+    guard = { killSwitch: false, riskLimits: defaultRiskLimits('1000') };
+    expect(await placeOrderInProcess(ctx, buy('risk-default-1'))).toMatchObject({ status: 'blocked', rule: 'max_order_notional' });
+    expect(ledger.verify()).toEqual([]);
+  });
+
+  it('a kill switch engaged after the gate stops the order at the send step and returns its funds', async () => {
+    arm();
+    let o = await prepareOrder(ctx, buy('late-kill-0001'));
+    expect(o.status).toBe('submitting');
+    guard = { killSwitch: true, riskLimits: NO_LIMITS };
+    o = await submitOrder(ctx, o.orderId);
+    expect(o).toMatchObject({ status: 'blocked', rule: 'kill_switch', reason: expect.stringMatching(/^not sent: kill switch is on/) });
+    expect(fake.orderRequests()).toBe(0);
+    expect(ledger.balance(funding, 'USD')).toBe('10000');
+    expect(ledger.listReservations()[0]!.status).toBe('released');
+    expect(ledger.verify()).toEqual([]);
+  });
+
+  it('after a crash mid-send, an engaged kill switch looks the order up instead of sending it again', async () => {
+    arm();
+    const dying = diesAfterAccept();
+    await expect(placeOrderInProcess(dying, buy('midsend-0001'))).rejects.toThrow(/process killed/);
+    // Another one never got out: the process died before the request left.
+    let lost = await prepareOrder(ctx, buy('midsend-0002'));
+    ledger.updateOrder(lost.orderId, { sentAt: ledger.nowIso() });
+    guard = { killSwitch: true, riskLimits: NO_LIMITS };
+    const sent = fake.orderRequests();
+    const found = await placeOrderInProcess(ctx, buy('midsend-0001'));
+    expect(found).toMatchObject({ status: 'filled' });
+    lost = await submitOrder(ctx, lost.orderId);
+    expect(lost).toMatchObject({ status: 'blocked', rule: 'kill_switch' });
+    expect(fake.orderRequests()).toBe(sent);
+    expect(fake.ordersByClientId('midsend-0001')).toHaveLength(1);
+    expect(fake.ordersByClientId('midsend-0002')).toHaveLength(0);
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
   it('reconcile sees a deposit made outside Vigil as drift and corrects it only on approval', async () => {
     fake.setBalance('USD', '10250');
     const run = await reconcileClean();
@@ -309,5 +393,6 @@ function bind(c: CoinbaseClient): ExchangePort {
     getOrder: (id) => c.getOrder(id),
     listFills: (f) => c.listFills(f),
     listAccounts: () => c.listAccounts(),
+    findOrderByClientId: (p, id, since) => c.findOrderByClientId(p, id, since),
   };
 }

@@ -16,6 +16,9 @@ import { parseProduct } from '../domain/money';
 import type { Logger } from '../runtime/log';
 import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
 import type { FeeTier } from '../exchange/coinbase/types';
+import { checkOrder, type RiskVerdict } from '../risk/limits';
+import { GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
+import { dayStart, liveBook, liveRiskContext, productsToMark, type LiveFill } from '../orders/live-book';
 import { evaluateCostGate, CostGateError, type CostGateResult } from './cost-gate';
 import { LedgerError } from './errors';
 import { hashRequest, Ledger, type OrderRow, type Wallet } from './ledger';
@@ -32,6 +35,8 @@ export interface ExchangePort {
     error_response?: { error?: string; message?: string };
   }>;
   getOrder(orderId: string): Promise<{ status: string; filled_size?: string }>;
+  /** The exchange's order with this client_order_id, searched among the product's orders since `since`. */
+  findOrderByClientId(productId: string, clientOrderId: string, since: string): Promise<{ order_id: string; status: string } | null>;
   listFills(filter: { orderIds?: string[] }): Promise<Fill[]>;
   listAccounts(): Promise<Account[]>;
 }
@@ -64,8 +69,13 @@ export interface RouterContext {
   ledger: Ledger;
   exchange: ExchangePort | null;
   log: Logger;
-  /** LIVE_TRADING_ACK=true: the CLI's stand-in for the persisted arm setting. */
-  liveAck?: boolean;
+  /**
+   * The kill switch and risk limits (core/orders/guard.ts). Required: a router without it cannot
+   * place an order, so no caller can forget the guard.
+   */
+  guard: GuardReader;
+  /** Clock for the UTC day of the risk limits (tests pin it). */
+  now?: () => number;
 }
 
 export interface OrderOutcome {
@@ -74,6 +84,10 @@ export interface OrderOutcome {
   status: OrderRow['status'];
   mode: 'dry_run' | 'live';
   reason: string | null;
+  /** What refused a blocked order: the kill switch, a risk limit, or the cost gate. */
+  rule: GuardRule | null;
+  /** Who placed it (the door it came through). */
+  placedBy: string | null;
   gate: CostGateResult | null;
   preview: unknown;
   filledBase: string;
@@ -85,6 +99,7 @@ export interface OrderOutcome {
 
 const TERMINAL = new Set(['dry_run', 'blocked', 'filled', 'cancelled', 'rejected', 'failed']);
 const RESERVE_MARGIN = '0.02';
+const GUARD_RULES = new Set<string>(['kill_switch', 'max_order_notional', 'max_trades_per_day', 'daily_loss_limit', 'loss_cooldown', 'max_position', 'max_exposure', 'cost_gate']);
 
 function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutcome {
   const cost = order.costEstimateId ? ledger.costDecision(order.costEstimateId) : null;
@@ -94,6 +109,8 @@ function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutco
     status: order.status,
     mode: order.mode,
     reason: order.reason,
+    rule: order.blockRule && GUARD_RULES.has(order.blockRule) ? (order.blockRule as GuardRule) : null,
+    placedBy: order.placedBy,
     gate: cost ? (JSON.parse(String(cost.detail_json)) as CostGateResult) : null,
     preview: order.preview,
     filledBase: order.filledBase,
@@ -110,23 +127,27 @@ function configuration(input: PlaceOrderInput, qty: string): OrderConfiguration 
 }
 
 /** Why a live order may not go out, or null when it may. */
-export function liveBlocker(ctx: RouterContext, wallet: Wallet): string | null {
+export function liveBlocker(ctx: Pick<RouterContext, 'ledger' | 'exchange'>, wallet: Wallet): string | null {
   if (!Dec.of(wallet.tradeableFraction).isPositive()) return `wallet ${wallet.id} has tradeable fraction 0: set one with \`vigil wallet set-tradeable-fraction\``;
-  if (!ctx.ledger.liveStatus().armed && !ctx.liveAck) return 'live trading is not armed (arm it in the cockpit or with arm_live_trading; the CLI also accepts LIVE_TRADING_ACK=true)';
+  if (!ctx.ledger.liveStatus().armed) return 'live trading is not armed (arm it in the cockpit: Settings → Live trading, or arm_live_trading)';
   if (!ctx.exchange) return 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY)';
   return null;
 }
 
-export interface Quote {
+/** An order priced against the exchange's book and fee tier, with the cost gate's verdict. */
+export interface Priced {
   gate: CostGateResult;
   qty: string;
   config: OrderConfiguration;
-  preview: PreviewResponse;
   fees: FeeTier;
 }
 
-/** Price the order and ask the exchange for a preview; records nothing. */
-export async function quoteOrder(ctx: RouterContext, input: PlaceOrderInput): Promise<Quote> {
+export interface Quote extends Priced {
+  preview: PreviewResponse;
+}
+
+/** Size the order, price it on the book and run the cost gate; records nothing, sends nothing. */
+export async function priceOrder(ctx: Pick<RouterContext, 'exchange'>, input: PlaceOrderInput): Promise<Priced> {
   if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY): the order cannot be priced');
   const [fees, book, product] = await Promise.all([ctx.exchange.feeTier(), ctx.exchange.getBook(input.product, 100), ctx.exchange.getProduct(input.product)]);
   let qty = input.qty;
@@ -158,16 +179,77 @@ export async function quoteOrder(ctx: RouterContext, input: PlaceOrderInput): Pr
     if (err instanceof CostGateError) throw new LedgerError('invalid', err.message);
     throw err;
   }
-  const config = configuration(input, qty);
-  const preview = await ctx.exchange.previewOrder({ productId: input.product, side: input.side, configuration: config });
-  return { gate, qty, config, preview, fees };
+  return { gate, qty, config: configuration(input, qty), fees };
+}
+
+/** Price the order and ask the exchange for a preview; records nothing. */
+export async function quoteOrder(ctx: Pick<RouterContext, 'exchange'>, input: PlaceOrderInput): Promise<Quote> {
+  const priced = await priceOrder(ctx, input);
+  const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
+  return { ...priced, preview };
+}
+
+/** The guard state now; a read that fails refuses the order (fail closed). */
+async function readGuard(ctx: RouterContext): Promise<GuardState> {
+  try {
+    return await ctx.guard();
+  } catch (err) {
+    throw new LedgerError('invalid', err instanceof GuardUnavailable ? err.message : new GuardUnavailable((err as Error).message).message);
+  }
+}
+
+/** Mid price of a product on the exchange's book. */
+async function midOf(exchange: ExchangePort, product: string): Promise<Dec> {
+  const book = await exchange.getBook(product, 1);
+  const bid = book.bids[0]?.price;
+  const ask = book.asks[0]?.price;
+  if (!bid || !ask) throw new LedgerError('invalid', `no two-sided book for ${product}: the live position in it cannot be valued, so the risk limits cannot be checked`);
+  return Dec.of(bid).add(ask).div('2');
 }
 
 /**
- * Step 1. Idempotent: a known key returns (and, if interrupted, resumes) the existing order.
- * Dry run records the decision and the preview; live reserves, gates and funds the trading wallet.
+ * The risk limits for one live order, on the live book (core/orders/live-book.ts): the same
+ * `checkOrder` as the paper book, fed with Vigil's own live fills, positions at the exchange's
+ * prices and today's live orders.
  */
-export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput): Promise<OrderOutcome> {
+export async function checkLiveRisk(ctx: RouterContext, input: PlaceOrderInput, priced: Priced, guard: GuardState, funding: Wallet): Promise<RiskVerdict> {
+  const now = ctx.now?.() ?? Date.now();
+  const fills: LiveFill[] = ctx.ledger.liveFills().map((f) => ({ ...f, at: Date.parse(f.at) }));
+  const marks = new Map<string, Dec>([[input.product, Dec.of(priced.gate.mid)]]);
+  for (const product of productsToMark(fills, liveBook(fills), now)) {
+    if (!marks.has(product)) marks.set(product, await midOf(ctx.exchange!, product));
+  }
+  const { quote } = parseProduct(input.product);
+  const trading = ctx.ledger.wallet(Ledger.walletId(funding.exchange, funding.exchangeAccount, 'trading'));
+  const quoteAvailable = Dec.of(ctx.ledger.tradeable(funding.id, quote)).add(ctx.ledger.balance(trading.id, quote));
+  return checkOrder(
+    liveRiskContext({
+      limits: guard.riskLimits,
+      side: input.side === 'BUY' ? 'buy' : 'sell',
+      product: input.product,
+      orderNotional: Dec.of(priced.gate.notional),
+      fills,
+      marks,
+      quoteAvailable,
+      ordersToday: ctx.ledger.liveOrdersSentSince(new Date(dayStart(now)).toISOString()),
+      now,
+    }),
+  );
+}
+
+/** Who placed an order and in which chain of events; set by the door, not by the caller. */
+export interface OrderMeta {
+  placedBy?: string;
+}
+
+/**
+ * Step 1, the order port's production half. Idempotent: a known key returns (and, if interrupted,
+ * resumes) the existing order. In order: the kill switch (before anything is priced), the risk
+ * limits on the live book, the cost gate, then the exchange's preview; an order any of them refuses
+ * is recorded as blocked with the rule that refused it. A dry run records the decision and the
+ * preview; live reserves and funds the trading wallet, to be sent by `submitOrder`.
+ */
+export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput, meta: OrderMeta = {}): Promise<OrderOutcome> {
   const input = PlaceOrderInput.parse(raw);
   const { ledger } = ctx;
   const requestHash = hashRequest({ ...input, correlationId: undefined });
@@ -180,10 +262,49 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput): Pr
   const trading = ledger.wallet(Ledger.walletId(wallet.exchange, wallet.exchangeAccount, 'trading'));
   const live = input.live && liveBlocker(ctx, funding) === null;
   const blockedLive = input.live && !live ? liveBlocker(ctx, funding) : null;
-
-  const q = await quoteOrder(ctx, input);
-  const { base, quote } = parseProduct(input.product);
   const correlationId = input.correlationId ?? `order:${input.idempotencyKey}`;
+  const placedBy = meta.placedBy ?? null;
+  const row = (q: Priced | null) => ({
+    clientOrderId: input.idempotencyKey,
+    walletId: trading.id,
+    product: input.product,
+    side: input.side,
+    orderType: input.limitPrice ? ('limit' as const) : ('market' as const),
+    baseSize: input.notional ? null : (q?.qty ?? input.qty ?? null),
+    quoteSize: input.notional ?? null,
+    limitPrice: input.limitPrice ?? null,
+    postOnly: input.postOnly,
+    correlationId,
+    placedBy,
+  });
+
+  /** Records a refusal at the port: the order row (blocked, with its rule), the event, the key. */
+  const refuse = (rule: GuardRule, reason: string, q: Priced | null): OrderOutcome =>
+    ledger.tx(() => {
+      const raced = ledger.orderByClientId(input.idempotencyKey);
+      if (raced) return replay(ledger, raced, requestHash);
+      ledger.claimKey(input.idempotencyKey, 'ledger_order', requestHash);
+      const costId = q ? ledger.recordCostDecision({ clientOrderId: input.idempotencyKey, product: input.product, side: input.side, expectedEdge: input.expectedEdge, gate: q.gate, overrideReason: input.override?.reason }) : null;
+      const { order } = ledger.createOrder({ ...row(q), mode: live ? 'live' : 'dry_run', status: 'blocked', reason, reservationId: null, costEstimateId: costId, preview: { requestHash }, blockRule: rule });
+      ledger.appendEventInTx({
+        type: 'order.blocked',
+        summary: `${input.side} ${q?.qty ?? input.qty ?? `${input.notional} (notional)`} ${input.product} blocked by ${rule}: ${reason}`,
+        data: { orderId: order.id, clientOrderId: order.clientOrderId, rule, reason, placedBy, ...(q ? { gate: q.gate } : {}) },
+        correlationId,
+      });
+      ledger.completeKey(input.idempotencyKey, { orderId: order.id });
+      return outcome(ledger, order, false);
+    });
+
+  const guard = await readGuard(ctx);
+  if (guard.killSwitch) return refuse('kill_switch', KILL_SWITCH_REASON, null);
+  const priced = await priceOrder(ctx, input);
+  const risk = await checkLiveRisk(ctx, input, priced, guard, funding);
+  if (!risk.ok) return refuse(risk.rule, risk.reason, priced);
+  if (priced.gate.decision === 'blocked') return refuse('cost_gate', priced.gate.reason, priced);
+  const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
+  const q: Quote = { ...priced, preview };
+  const { base, quote } = parseProduct(input.product);
 
   return ledger.tx(() => {
     // Re-check inside the write lock: a concurrent caller may have won the race.
@@ -201,34 +322,17 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput): Pr
     ledger.appendEventInTx({
       type: 'ledger.cost_gate',
       summary: `${input.side} ${q.qty} ${input.product}: ${q.gate.decision} (${q.gate.reason})`,
-      data: { clientOrderId: input.idempotencyKey, costEstimateId: costId, ...q.gate },
+      data: { clientOrderId: input.idempotencyKey, costEstimateId: costId, placedBy, ...q.gate },
       correlationId,
     });
-    const base_ = {
-      clientOrderId: input.idempotencyKey,
-      walletId: trading.id,
-      product: input.product,
-      side: input.side,
-      orderType: input.limitPrice ? ('limit' as const) : ('market' as const),
-      baseSize: input.notional ? null : q.qty,
-      quoteSize: input.notional ?? null,
-      limitPrice: input.limitPrice ?? null,
-      postOnly: input.postOnly,
-      costEstimateId: costId,
-      preview: { ...q.preview, requestHash },
-      correlationId,
-    };
-    if (q.gate.decision === 'blocked') {
-      const { order } = ledger.createOrder({ ...base_, mode: live ? 'live' : 'dry_run', status: 'blocked', reason: q.gate.reason, reservationId: null });
-      return outcome(ledger, order, false);
-    }
+    const base_ = { ...row(q), costEstimateId: costId, preview: { ...q.preview, requestHash } };
     if (!live) {
       const why = blockedLive ? `dry run: ${blockedLive}` : 'dry run: previewed and recorded, nothing sent';
       const { order } = ledger.createOrder({ ...base_, mode: 'dry_run', status: 'dry_run', reason: why, reservationId: null });
       ledger.appendEventInTx({
         type: 'order.dry_run',
         summary: `would ${input.side} ${q.qty} ${input.product} (${why})`,
-        data: { orderId: order.id, clientOrderId: order.clientOrderId, preview: q.preview },
+        data: { orderId: order.id, clientOrderId: order.clientOrderId, preview: q.preview, placedBy },
         correlationId,
       });
       ledger.completeKey(input.idempotencyKey, { orderId: order.id });
@@ -255,7 +359,7 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput): Pr
     ledger.appendEventInTx({
       type: 'order.submitting',
       summary: `sending ${input.side} ${q.qty} ${input.product} to Coinbase`,
-      data: { orderId: order.id, clientOrderId: order.clientOrderId, reservationId: r.id },
+      data: { orderId: order.id, clientOrderId: order.clientOrderId, reservationId: r.id, placedBy },
       correlationId,
     });
     return outcome(ledger, order, false);
@@ -270,18 +374,49 @@ function replay(ledger: Ledger, order: OrderRow, requestHash: string): OrderOutc
   return outcome(ledger, order, true);
 }
 
-/** Step 2: send to the exchange (safe to repeat: client_order_id dedupes there). */
+/** Settle an order that will not be sent: blocked with its reason, reserved funds returned. */
+function blockUnsent(ledger: Ledger, orderId: string, rule: GuardRule | null, reason: string): void {
+  ledger.tx(() => {
+    if (ledger.order(orderId).status !== 'submitting') return;
+    ledger.updateOrder(orderId, { status: 'blocked', reason, blockRule: rule });
+    finalizeInTx(ledger, orderId, reason);
+  });
+}
+
+/**
+ * Step 2: send to the exchange (safe to repeat: client_order_id dedupes there). The kill switch is
+ * read again right before the call: engaged (or unreadable), an order the exchange never saw is
+ * blocked and its funds returned. One that was handed over before (a crash mid-send) is looked up
+ * by its client_order_id instead of sent again — adopted if the exchange has it, blocked if not —
+ * so an engaged kill switch never lets a first copy through late.
+ */
 export async function submitOrder(ctx: RouterContext, orderId: string): Promise<OrderOutcome> {
   const { ledger } = ctx;
   const order = ledger.order(orderId);
   if (order.status !== 'submitting') return outcome(ledger, order, true);
   if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured');
+  let stop: { rule: GuardRule | null; reason: string } | null = null;
+  try {
+    if ((await ctx.guard()).killSwitch) stop = { rule: 'kill_switch', reason: `not sent: ${KILL_SWITCH_REASON}` };
+  } catch (err) {
+    stop = { rule: null, reason: `not sent: ${err instanceof GuardUnavailable ? err.message : new GuardUnavailable((err as Error).message).message}` };
+  }
+  if (stop) {
+    if (order.sentAt) {
+      const since = new Date(Date.parse(order.sentAt) - 10 * 60_000).toISOString();
+      const found = await ctx.exchange.findOrderByClientId(order.product, order.clientOrderId, since);
+      if (found) return adopt(ctx, orderId, found.order_id);
+    }
+    blockUnsent(ledger, orderId, stop.rule, stop.reason);
+    return outcome(ledger, ledger.order(orderId), false);
+  }
   const qty = order.baseSize ?? undefined;
   const cfg: OrderConfiguration = order.limitPrice
     ? { limit_limit_gtc: { base_size: qty!, limit_price: order.limitPrice, post_only: order.postOnly } }
     : order.quoteSize
       ? { market_market_ioc: { quote_size: order.quoteSize } }
       : { market_market_ioc: { base_size: qty! } };
+  if (!order.sentAt) ledger.updateOrder(orderId, { sentAt: ledger.nowIso() });
   let res: Awaited<ReturnType<ExchangePort['createOrder']>>;
   try {
     res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg });
@@ -302,7 +437,13 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
     });
     return outcome(ledger, ledger.order(orderId), false);
   }
-  const exchangeOrderId = res.success_response.order_id;
+  return adopt(ctx, orderId, res.success_response.order_id);
+}
+
+/** The exchange has the order: record its id and move it to `open` (fills follow by sync). */
+function adopt(ctx: RouterContext, orderId: string, exchangeOrderId: string): OrderOutcome {
+  const { ledger } = ctx;
+  const order = ledger.order(orderId);
   ledger.tx(() => {
     if (ledger.order(orderId).status !== 'submitting') return;
     ledger.updateOrder(orderId, { status: 'open', exchangeOrderId });
@@ -457,7 +598,7 @@ export async function exchangeBalances(exchange: ExchangePort): Promise<Record<s
 }
 
 /** First run: create the wallets of each Coinbase portfolio and post opening balances from equity. */
-export async function seedFromExchange(ctx: RouterContext): Promise<{ wallets: string[]; entries: number; skipped: string[] }> {
+export async function seedFromExchange(ctx: Pick<RouterContext, 'ledger' | 'exchange' | 'log'>): Promise<{ wallets: string[]; entries: number; skipped: string[] }> {
   if (!ctx.exchange) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY)');
   const balances = await exchangeBalances(ctx.exchange);
   const { ledger } = ctx;

@@ -150,6 +150,12 @@ export const orders = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
     correlationId: text('correlation_id'),
+    /** Who placed it, set by the door it came through (user, cli, mcp, broker, execution-agent). */
+    placedBy: text('placed_by'),
+    /** The rule that refused a blocked order: kill_switch, a risk limit, or cost_gate. */
+    blockRule: text('block_rule'),
+    /** When the order was first handed to the exchange (before its answer): a resend may find it there. */
+    sentAt: text('sent_at'),
   },
   (t) => [uniqueIndex('orders_client_order_id').on(t.clientOrderId), index('orders_exchange_order_id').on(t.exchangeOrderId)],
 );

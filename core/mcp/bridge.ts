@@ -25,6 +25,7 @@ import { connectRuntime, noCockpitMessage, type RemoteRuntime } from '../cli/con
 import { CliError } from '../cli/registry';
 import { describeTools, errorResult, toToolResult, type ToolDescriptor } from './tools';
 import { MCP_PROMPTS, renderPrompt } from './prompts';
+import { strictStdin } from './strict-stdin';
 
 export interface BridgeOptions {
   config: VigilConfig;
@@ -147,7 +148,12 @@ export function createBridge(opts: BridgeOptions): Bridge {
   };
 }
 
-export async function runStdioBridge(opts: BridgeOptions, transport: Transport = new StdioServerTransport()): Promise<Bridge> {
+/** stdio, with the raw arguments of every tool call checked before the SDK parses them. */
+export function strictStdioTransport(): Transport {
+  return new StdioServerTransport(strictStdin(process.stdin, (line) => process.stdout.write(line)), process.stdout);
+}
+
+export async function runStdioBridge(opts: BridgeOptions, transport: Transport = strictStdioTransport()): Promise<Bridge> {
   const bridge = createBridge(opts);
   await bridge.server.connect(transport);
   opts.log(`vigil mcp ready (${opts.readOnly ? 'read-only' : 'read-write'}; data dir ${opts.dataDir})`);

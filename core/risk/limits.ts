@@ -76,10 +76,13 @@ export type RiskVerdict = { ok: true } | { ok: false; rule: RiskRule; reason: st
 
 const fmt = (d: Dec) => d.toFixed(2);
 
+/** What every door answers while the kill switch is on. */
+export const KILL_SWITCH_REASON = 'kill switch is on: new orders are paused (existing positions stay)';
+
 export function checkOrder(c: RiskContext): RiskVerdict {
   const L = c.limits;
   const no = (rule: RiskRule, reason: string): RiskVerdict => ({ ok: false, rule, reason });
-  if (c.killSwitch) return no('kill_switch', 'kill switch is on: new orders are paused (existing positions stay)');
+  if (c.killSwitch) return no('kill_switch', KILL_SWITCH_REASON);
   if (L.maxOrderNotional !== null && c.orderNotional.gt(L.maxOrderNotional)) {
     return no('max_order_notional', `order value ${fmt(c.orderNotional)} exceeds the max order value ${L.maxOrderNotional}`);
   }

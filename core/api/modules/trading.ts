@@ -161,8 +161,12 @@ export const RiskMetricsSchema = z.object({
   usage: z.object({ ordersToday: z.number(), dayPnl: dec, lossStreak: z.number(), lastLossAt: z.number().nullable() }),
 });
 
-/** What a caller sends; the handler fills in the agent (from the door) and the correlation id when absent. */
-export const PlaceMockOrderInput = PlaceOrderFields.extend({ agent: OrderAgent.optional(), correlationId: z.string().min(1).max(128).optional() }).superRefine(refineOrder);
+/**
+ * What a caller sends. Who placed it is not an input: the handler takes it from the door (an MCP
+ * client naming itself the execution agent is refused like any unknown key). The correlation id
+ * defaults to the call's.
+ */
+export const PlaceMockOrderInput = PlaceOrderFields.omit({ agent: true }).extend({ correlationId: z.string().min(1).max(128).optional() }).superRefine(refineOrder);
 
 export const tradingApi = {
   place_mock_order: verb({

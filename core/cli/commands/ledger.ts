@@ -11,6 +11,7 @@ import { CdpKeyError } from '../../exchange/coinbase/jwt';
 import { LedgerError } from '../../ledger/errors';
 import { openLedger, type Ledger } from '../../ledger/ledger';
 import { seedFromExchange, type ExchangePort, type RouterContext } from '../../ledger/router';
+import { noGuard } from '../../orders/guard';
 import { createLogger, Redactor, type Logger } from '../../runtime/log';
 import { secretValues } from '../../runtime/config';
 import { command, CliError, EXIT, type CliCommand, type CliContext, type ExitCode } from '../registry';
@@ -68,7 +69,9 @@ export async function withLedger<T>(ctx: CliContext, fn: (s: LedgerSession) => P
     } catch (err) {
       throw toCliError(err);
     }
-    return await fn({ ledger, log, router: { ledger, exchange, log, liveAck: ctx.config.LIVE_TRADING_ACK } });
+    // The CLI opens the ledger file itself, without the cockpit's kill switch and risk limits: an
+    // order it would send (a reconcile resuming one, say) is refused; orders go through the cockpit.
+    return await fn({ ledger, log, router: { ledger, exchange, log, guard: noGuard('this command opened the ledger file directly, without the running cockpit') } });
   } catch (err) {
     throw toCliError(err);
   } finally {

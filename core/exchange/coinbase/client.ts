@@ -15,6 +15,7 @@ import {
   CreateOrderResponse,
   FillsPage,
   Order,
+  OrdersPage,
   Product,
   ProductBook,
   PreviewResponse,
@@ -195,6 +196,28 @@ export class CoinbaseClient {
   async cancelOrders(orderIds: string[]): Promise<z.output<typeof CancelResponse>['results']> {
     const r = await this.request('POST', '/api/v3/brokerage/orders/batch_cancel', CancelResponse, { body: { order_ids: orderIds } });
     return r.results;
+  }
+
+  /** Orders of a product created at or after `since` (newest first, paged): finds an order by its client_order_id. */
+  async listOrders(filter: { productIds: string[]; since: string }): Promise<z.output<typeof Order>[]> {
+    const out: z.output<typeof Order>[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const q = new URLSearchParams({ limit: '250', start_date: filter.since });
+      for (const id of filter.productIds) q.append('product_ids', id);
+      if (cursor) q.set('cursor', cursor);
+      const r = await this.request('GET', '/api/v3/brokerage/orders/historical/batch', OrdersPage, { query: q });
+      out.push(...r.orders);
+      if (!r.has_next || !r.cursor) break;
+      cursor = r.cursor;
+    }
+    return out;
+  }
+
+  /** The exchange's order with this client_order_id, if it has one (searched from `since`). */
+  async findOrderByClientId(productId: string, clientOrderId: string, since: string): Promise<{ order_id: string; status: string } | null> {
+    const hit = (await this.listOrders({ productIds: [productId], since })).find((o) => o.client_order_id === clientOrderId);
+    return hit ? { order_id: hit.order_id, status: hit.status } : null;
   }
 
   async listFills(filter: { orderIds?: string[]; productIds?: string[] }): Promise<Fill[]> {

@@ -101,6 +101,8 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
+export const OrdersPage = z.object({ orders: z.array(Order), has_next: z.boolean().optional(), cursor: z.string().optional() });
+
 export const Fill = z.object({
   entry_id: z.string().optional(),
   trade_id: z.string(),

@@ -120,7 +120,7 @@ export function createAgentHandlers(deps: HandlerDeps): Pick<Handlers, AgentVerb
       return execUpdate(resumeExecutionUpdate, []);
     },
     async set_execution_mode(args, ctx) {
-      return execUpdate(setExecutionModeUpdate, [{ mode: args.mode, by: ctx.door === 'agent' ? 'broker' : `user:${ctx.door}`, reason: args.reason ?? 'set by the user' }]);
+      return execUpdate(setExecutionModeUpdate, [{ mode: args.mode, by: ctx.door === 'broker' ? 'broker' : `user:${ctx.door}`, reason: args.reason ?? 'set by the user' }]);
     },
     async get_execution_agent_status() {
       const st = await queryOrNull<Awaited<ReturnType<Handlers['get_execution_agent_status']>>>(WORKFLOW_IDS.executionAgent, executionStatusQuery);

@@ -12,6 +12,7 @@ import type { LedgerOp } from '../../activities/ledger';
 import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from '../../workflows/ledger-ops';
 import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from '../../workflows/live-orders';
 import type { HandlerDeps } from '../handler-deps';
+import { APP_DOORS } from '../../orders/origin';
 
 type LedgerVerbs =
   | 'list_wallets'
@@ -32,8 +33,6 @@ type LedgerVerbs =
   | 'list_live_order_requests'
   | 'decide_live_order_request';
 
-/** Doors of the app itself: only these approve or deny a live-order request. */
-const APP_DOORS = new Set<HandlerContext['door']>(['ipc', 'http', 'test']);
 
 /**
  * A ledger refusal travels as WorkflowFailed -> ActivityFailure -> ApplicationFailure

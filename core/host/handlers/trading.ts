@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { HandlerContext, Handlers } from '../../api/contract';
+import type { Handlers } from '../../api/contract';
 import { WORKFLOW_IDS } from '../../domain/ids';
-import type { OrderAgent } from '../../trading/orders';
+import { originOf } from '../../orders/origin';
 import type { HandlerDeps } from '../handler-deps';
 import { Dec } from '../../domain/decimal';
 import type { FeeTier } from '../../exchange/coinbase/types';
@@ -42,7 +42,6 @@ type TradingVerbs =
   | 'get_user_preferences'
   | 'set_kill_switch';
 
-const DOOR_AGENT: Record<HandlerContext['door'], OrderAgent> = { ipc: 'user', http: 'user', mcp: 'mcp', cli: 'cli', agent: 'execution-agent', test: 'test' };
 
 export function ledgerInput(deps: Pick<HandlerDeps, 'config'>, portfolioId = 'default'): ExecutionLedgerInput {
   return { portfolioId, initialCash: deps.config.INITIAL_PORTFOLIO_BALANCE, profitScrapePct: deps.config.PROFIT_SCRAPE_PCT };
@@ -83,7 +82,8 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
 
   return {
     async place_mock_order(args, ctx) {
-      const order = { ...args, agent: args.agent ?? DOOR_AGENT[ctx.door], correlationId: args.correlationId ?? ctx.correlationId };
+      // The door, not the caller, says who placed the order (the judge scores the execution agent's fills).
+      const order = { ...args, agent: originOf(ctx.door), correlationId: args.correlationId ?? ctx.correlationId };
       // Update-with-start: the first order of a fresh install starts the ledger in the same call.
       const op = new WithStartWorkflowOperation(executionLedgerWorkflow, startOptions());
       return deps.client.workflow.executeUpdateWithStart(placeOrderUpdate, { args: [order], startWorkflowOperation: op });

@@ -34,7 +34,12 @@ export type Fault =
   /** Refuse the next order request itself with HTTP 400 (no order is created). */
   | { kind: 'bad_request'; message?: string }
   /** Answer the next `count` requests with 429. */
-  | { kind: 'rate_limit'; count: number };
+  | { kind: 'rate_limit'; count: number }
+  /**
+   * Hold the next order request unprocessed (the exchange has not seen it yet) until `release`:
+   * lets a test kill the caller while its order is in flight.
+   */
+  | { kind: 'hold' };
 
 interface FakeOrder {
   order_id: string;
@@ -91,6 +96,8 @@ export class FakeCoinbaseBrokerage {
   private readonly subscribers = new Set<WebSocket>();
   private readonly hung = new Set<http.ServerResponse>();
   private rateLimited = 0;
+  private held_: { body: Record<string, unknown>; res: http.ServerResponse; send: (s: number, b: unknown) => void } | null = null;
+  private heldWaiters: (() => void)[] = [];
   private seq = 0;
   private makerFeeRate: string;
   private takerFeeRate: string;
@@ -116,6 +123,7 @@ export class FakeCoinbaseBrokerage {
 
   async stop(): Promise<void> {
     for (const r of this.hung) r.destroy();
+    this.held_?.res.destroy();
     for (const s of this.subscribers) s.terminate();
     this.wss.close();
     this.server.closeAllConnections();
@@ -125,6 +133,35 @@ export class FakeCoinbaseBrokerage {
   inject(f: Fault): void {
     if (f.kind === 'rate_limit') this.rateLimited += f.count;
     else this.faults.push(f);
+  }
+
+  /** POST /orders requests received (processed or held): what "reached the order endpoint" means. */
+  orderRequests(): number {
+    return this.requests.filter((r) => r.method === 'POST' && r.path === '/api/v3/brokerage/orders').length;
+  }
+
+  /** Resolves once an order request is being held (see the `hold` fault). */
+  async whenHolding(timeoutMs = 60_000): Promise<void> {
+    if (this.held_) return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no order request was held in time')), timeoutMs);
+      this.heldWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Let the held order request go: `accept` processes it (the order exists; the answer goes to a
+   * caller that may be gone), `drop` discards it as if it never arrived.
+   */
+  release(mode: 'accept' | 'drop'): void {
+    const h = this.held_;
+    if (!h) throw new Error('no order request is held');
+    this.held_ = null;
+    if (mode === 'accept') this.createOrder(h.body, h.res, h.send);
+    else h.res.destroy();
   }
 
   setFees(maker: string, taker: string): void {
@@ -216,7 +253,15 @@ export class FakeCoinbaseBrokerage {
       });
     }
     if (req.method === 'POST' && p === '/api/v3/brokerage/orders/preview') return send(200, this.preview(body));
-    if (req.method === 'POST' && p === '/api/v3/brokerage/orders') return this.createOrder(body, res, send);
+    if (req.method === 'POST' && p === '/api/v3/brokerage/orders') {
+      if (this.faults[0]?.kind === 'hold') {
+        this.faults.shift();
+        this.held_ = { body, res, send };
+        for (const w of this.heldWaiters.splice(0)) w();
+        return;
+      }
+      return this.createOrder(body, res, send);
+    }
     if (req.method === 'POST' && p === '/api/v3/brokerage/orders/batch_cancel') {
       const ids = Array.isArray(body.order_ids) ? (body.order_ids as string[]) : [];
       return send(200, {
@@ -236,6 +281,15 @@ export class FakeCoinbaseBrokerage {
       const prods = url.searchParams.getAll('product_ids');
       const fills = this.fills.filter((f) => (ids.length === 0 || ids.includes(f.order_id)) && (prods.length === 0 || prods.includes(f.product_id)));
       return send(200, { fills, cursor: '' });
+    }
+    if (req.method === 'GET' && p === '/api/v3/brokerage/orders/historical/batch') {
+      const prods = url.searchParams.getAll('product_ids');
+      const since = Date.parse(url.searchParams.get('start_date') ?? '');
+      const orders = [...this.orders.values()]
+        .filter((o) => (prods.length === 0 || prods.includes(o.product_id)) && (Number.isNaN(since) || Date.parse(o.created_time) >= since))
+        .sort((a, b) => b.created_time.localeCompare(a.created_time))
+        .map((o) => this.view(o));
+      return send(200, { orders, has_next: false, cursor: '' });
     }
     const orderMatch = /^\/api\/v3\/brokerage\/orders\/historical\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && orderMatch) {
