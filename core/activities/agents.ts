@@ -92,8 +92,12 @@ const JUDGE_TOOLS: ToolSpec[] = [
   },
 ];
 
-/** Verbs the broker must not call on itself or that only the user may use in the cockpit. */
-const BROKER_EXCLUDED = /^(broker_chat|get_chat_history)$|live|arm/i;
+/**
+ * Verbs the broker must not call: on itself, or the arming switch. A live order it may only ask
+ * for (request_live_order): refused unless the user allowed it in Settings, guarded like every
+ * order, and decided in the app alone.
+ */
+const BROKER_EXCLUDED = /^(broker_chat|get_chat_history|arm_live_trading|disarm_live_trading)$/;
 
 /** Whether the broker may call this verb: an MCP tool that is not excluded. */
 export function brokerToolAllowed(name: string): boolean {

@@ -44,7 +44,7 @@ describe('broker tools', () => {
     expect(calls).toEqual(['get_portfolio_status']);
   });
 
-  it('links a chat-placed order to its chat turn: the order and the call carry the turn’s correlation id', async () => {
+  it('links a chat-placed order to its chat turn, and the door — not the model — says the broker placed it', async () => {
     const seen: { name: string; input: unknown; ctx: unknown }[] = [];
     const acts = createAgentActivities({
       config: loadConfig({}),
@@ -57,8 +57,10 @@ describe('broker tools', () => {
       },
     });
     await acts.callBrokerTool({ name: 'place_mock_order', arguments: '{"symbol":"BTC-USD","side":"buy","type":"market","notional":"10","idempotencyKey":"chat-0001","agent":"execution"}', correlationId: 'broker-s1-3' });
-    expect(seen[0]).toMatchObject({ name: 'place_mock_order', input: { agent: 'broker', correlationId: 'broker-s1-3' }, ctx: { correlationId: 'broker-s1-3' } });
+    // The model's own `agent` claim is passed on untouched, for dispatch to refuse as an unknown key.
+    expect(seen[0]).toMatchObject({ name: 'place_mock_order', input: { agent: 'execution', correlationId: 'broker-s1-3' }, ctx: { door: 'broker', correlationId: 'broker-s1-3' } });
     await acts.brokerCommand({ text: 'buy 10 BTC-USD', orderKey: 'broker:s1:4', note: null, correlationId: 'broker-s1-4' });
-    expect(seen[1]).toMatchObject({ name: 'place_mock_order', input: { agent: 'broker', correlationId: 'broker-s1-4' }, ctx: { correlationId: 'broker-s1-4' } });
+    expect(seen[1]).toMatchObject({ name: 'place_mock_order', input: { correlationId: 'broker-s1-4' }, ctx: { door: 'broker', correlationId: 'broker-s1-4' } });
+    expect(seen[1]!.input).not.toHaveProperty('agent');
   });
 });

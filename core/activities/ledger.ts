@@ -13,16 +13,17 @@ import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
 import { LedgerError } from '../ledger/errors';
 import type { Ledger, Reservation } from '../ledger/ledger';
 import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../runtime/settings-store';
-import type { LiveOrderPlan } from '../workflows/live-orders';
 import {
   exchangeBalances,
-  liveBlocker,
+  planOrder,
   prepareOrder,
-  quoteOrder,
   sweepOrders,
   submitOrder,
   syncOrder,
   type ExchangePort,
+  type OrderMeta,
+  type OrderPlan,
+  type PlanResult,
   type OrderOutcome,
   PlaceOrderInput,
   type RouterContext,
@@ -44,7 +45,8 @@ export type LedgerOp =
   | { op: 'get_live_trading_status' }
   | { op: 'arm_live_trading'; confirm: string; door: string }
   | { op: 'disarm_live_trading'; door: string }
-  | { op: 'get_fee_tier' };
+  | { op: 'get_fee_tier' }
+  | { op: 'quote_order'; order: Omit<PlaceOrderInput, 'idempotencyKey' | 'live'> };
 
 function refusal(err: unknown): never {
   if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
@@ -124,6 +126,11 @@ export function createLedgerActivities(deps: ActivityDeps) {
             if (!ex) throw new LedgerError('invalid', 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY): there is no fee tier to read');
             return await ex.feeTier();
           }
+          case 'quote_order': {
+            // Judged as a live order would be; the key is never used (nothing is recorded).
+            const r = await planOrder(router(), PlaceOrderInput.parse({ ...op.order, idempotencyKey: 'quote-only', live: true }));
+            return r.ok ? { plan: r.plan, refusal: null } : { plan: null, refusal: { rule: r.rule, reason: r.reason } };
+          }
           case 'list_wallets':
             return { wallets: walletsView(l) };
           case 'set_tradeable_fraction':
@@ -152,9 +159,9 @@ export function createLedgerActivities(deps: ActivityDeps) {
       }
     },
 
-    async ledgerPrepareOrder(input: PlaceOrderInput): Promise<OrderOutcome> {
+    async ledgerPrepareOrder(input: PlaceOrderInput, meta: OrderMeta = {}): Promise<OrderOutcome> {
       try {
-        return await prepareOrder(router(), input);
+        return await prepareOrder(router(), input, meta);
       } catch (err) {
         refusal(err);
       }
@@ -181,7 +188,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
      * (read now, so switching it off takes effect for the next request); priced with the cost gate
      * and the exchange's preview; recorded in the event log; the app is notified.
      */
-    async liveRequestOpen(input: LiveRequestOpenInput): Promise<{ ok: true; plan: LiveOrderPlan } | { ok: false; reason: string }> {
+    async liveRequestOpen(input: LiveRequestOpenInput): Promise<{ ok: true; plan: OrderPlan } | { ok: false; reason: string }> {
       const l = ledger();
       const refuse = (reason: string) => {
         l.appendEvent({ id: `live_order.refused:${input.id}`, type: 'live_order.refused', correlationId: `live-request:${input.id}`, summary: `live order request ${input.id} via ${input.door} refused: ${reason}`, data: { door: input.door, reason } });
@@ -190,32 +197,19 @@ export function createLedgerActivities(deps: ActivityDeps) {
       if (!USER_DOORS.has(input.door) && createSettingsStore(deps.dataDir).all()[MCP_LIVE_ORDERS_SETTING] !== 'true') {
         return refuse('live orders from MCP clients and agents are switched off; the user can allow them in Settings → Safety (each one still waits for approval in the app)');
       }
-      let wallet;
+      // The order port's verdict first (core/ledger/router.ts planOrder): nothing is shown for
+      // approval while the kill switch is on, and an order the risk limits or the cost gate refuse is
+      // refused now, not after someone approves it.
+      let planned: PlanResult;
       try {
-        wallet = l.wallet(input.order.walletId);
+        planned = await planOrder(router(), PlaceOrderInput.parse({ ...input.order, live: true }));
       } catch (err) {
-        if (err instanceof LedgerError) return refuse(err.message);
+        if ((err as Error).name === 'ZodError') return refuse((err as Error).message);
         throw err;
       }
-      let quote;
-      try {
-        quote = await quoteOrder(router(), PlaceOrderInput.parse({ ...input.order, live: true }));
-      } catch (err) {
-        if (err instanceof LedgerError || (err as Error).name === 'ZodError') return refuse((err as Error).message);
-        if (err instanceof CoinbaseError && (err.kind === 'auth' || err.kind === 'rejected' || err.kind === 'not_found' || err.kind === 'bad_response')) return refuse(`Coinbase refused the preview: ${err.message}`);
-        throw err;
-      }
-      const g = quote.gate;
-      const plan: LiveOrderPlan = {
-        qty: quote.qty,
-        side: input.order.side,
-        product: input.order.product,
-        walletId: wallet.id,
-        orderType: input.order.limitPrice ? 'limit' : 'market',
-        limitPrice: input.order.limitPrice ?? null,
-        gate: { decision: g.decision, reason: g.reason, notional: g.notional, fee: g.fee, spread: g.spread, slippage: g.slippage, total: g.total, expectedEdgeAmount: g.expectedEdgeAmount },
-        liveBlocker: liveBlocker(router(), wallet),
-      };
+      if (!planned.ok) return refuse(planned.rule ? `${planned.rule}: ${planned.reason}` : planned.reason);
+      const plan = planned.plan;
+      const g = plan.gate;
       const what = `${plan.side} ${plan.qty} ${plan.product} (≈ ${Dec.of(g.notional).round(2).toString()} notional, fee ${Dec.of(g.fee).round(2).toString()})`;
       l.appendEvent({
         id: `live_order.requested:${input.id}`,

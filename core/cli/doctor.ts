@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SETTING_LIVE_ARMED } from '../ledger/live';
 import type { VigilConfig } from '../runtime/config';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultCacheDir } from '../runtime/paths';
@@ -25,6 +27,25 @@ export function electronBinary(): { present: boolean; detail: string } {
     return fs.existsSync(bin) ? { present: true, detail: bin } : { present: false, detail: `binary missing at ${bin}` };
   } catch {
     return { present: false, detail: 'electron package not installed' };
+  }
+}
+
+/**
+ * Whether live trading is armed, read from the ledger file without changing it (armed only in the
+ * cockpit with a typed confirmation; every order still passes the kill switch and the risk limits).
+ */
+export function liveTradingState(ledgerFile: string): string {
+  if (!fs.existsSync(ledgerFile)) return 'off: no ledger yet (orders are dry runs until armed in the cockpit)';
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(ledgerFile, { readonly: true, fileMustExist: true });
+    const row = db.prepare(`SELECT value FROM settings WHERE key = ?`).get(SETTING_LIVE_ARMED) as { value: string } | undefined;
+    const s = row ? (JSON.parse(row.value) as { armed?: boolean; at?: string }) : null;
+    return s?.armed ? `ARMED since ${s.at ?? '?'} (orders still pass the kill switch, the risk limits and the cost gate)` : 'off: orders are dry runs until armed in the cockpit (Settings → Live trading)';
+  } catch (err) {
+    return `unknown: the ledger could not be read (${(err as Error).message})`;
+  } finally {
+    db?.close();
   }
 }
 
@@ -88,6 +109,6 @@ export async function runDoctor(config: VigilConfig, dataDir: string): Promise<D
   checks.push({ name: 'coinbase', ok: true, detail: cb ? 'API key configured (live trading still needs arming)' : 'no API key: public market data only, paper trading' });
   const lf = config.secrets.LANGFUSE_PUBLIC_KEY && config.secrets.LANGFUSE_SECRET_KEY;
   checks.push({ name: 'langfuse', ok: true, detail: lf ? `tracing on (${config.LANGFUSE_BASE_URL ?? 'cloud.langfuse.com'})` : 'tracing off (no keys)' });
-  checks.push({ name: 'live trading', ok: true, detail: config.LIVE_TRADING_ACK ? 'LIVE_TRADING_ACK=true for the CLI (orders still need a tradeable wallet)' : 'off (dry run)' });
+  checks.push({ name: 'live trading', ok: true, detail: liveTradingState(dataPaths(dataDir).ledgerDb) });
   return checks;
 }

@@ -14,7 +14,7 @@ import { parseProduct } from '../domain/money';
 import type { Logger } from '../runtime/log';
 import { openDb, type LedgerDrizzle, type SqliteDb } from './db';
 import { LedgerError } from './errors';
-import { LIVE_ARM_PHRASE } from './live';
+import { LIVE_ARM_PHRASE, SETTING_LIVE_ARMED } from './live';
 import { fromUnits, toUnits } from './units';
 import type { CostGateResult } from './cost-gate';
 
@@ -179,7 +179,6 @@ const FIAT_LIKE = new Set(['USD', 'USDC', 'USDT', 'EUR', 'GBP']);
 const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
 
 export { LIVE_ARM_PHRASE };
-const SETTING_LIVE_ARMED = 'live_trading.armed';
 
 type Row = Record<string, unknown>;
 

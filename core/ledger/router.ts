@@ -17,7 +17,7 @@ import type { Logger } from '../runtime/log';
 import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
 import type { FeeTier } from '../exchange/coinbase/types';
 import { checkOrder, type RiskVerdict } from '../risk/limits';
-import { GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
+import { GuardRuleSchema, GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
 import { dayStart, liveBook, liveRiskContext, productsToMark, type LiveFill } from '../orders/live-book';
 import { evaluateCostGate, CostGateError, type CostGateResult } from './cost-gate';
 import { LedgerError } from './errors';
@@ -99,7 +99,6 @@ export interface OrderOutcome {
 
 const TERMINAL = new Set(['dry_run', 'blocked', 'filled', 'cancelled', 'rejected', 'failed']);
 const RESERVE_MARGIN = '0.02';
-const GUARD_RULES = new Set<string>(['kill_switch', 'max_order_notional', 'max_trades_per_day', 'daily_loss_limit', 'loss_cooldown', 'max_position', 'max_exposure', 'cost_gate']);
 
 function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutcome {
   const cost = order.costEstimateId ? ledger.costDecision(order.costEstimateId) : null;
@@ -109,7 +108,7 @@ function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutco
     status: order.status,
     mode: order.mode,
     reason: order.reason,
-    rule: order.blockRule && GUARD_RULES.has(order.blockRule) ? (order.blockRule as GuardRule) : null,
+    rule: GuardRuleSchema.safeParse(order.blockRule).data ?? null,
     placedBy: order.placedBy,
     gate: cost ? (JSON.parse(String(cost.detail_json)) as CostGateResult) : null,
     preview: order.preview,
@@ -235,6 +234,73 @@ export async function checkLiveRisk(ctx: RouterContext, input: PlaceOrderInput, 
       now,
     }),
   );
+}
+
+/** What an order would do now, shown before it is sent (a live-order request, `vigil trade place --live`). */
+export interface OrderPlan {
+  qty: string;
+  side: 'BUY' | 'SELL';
+  product: string;
+  walletId: string;
+  orderType: 'market' | 'limit';
+  limitPrice: string | null;
+  /** The cost gate's verdict and the numbers behind it. */
+  gate: { decision: 'proceed' | 'blocked' | 'override'; reason: string; notional: string; fee: string; spread: string; slippage: string; total: string; expectedEdgeAmount: string };
+  /** The exchange's own preview of the order. */
+  preview: { orderTotal: string | null; commissionTotal: string | null; errors: string[] };
+  /** Why the order would not go out live right now (not armed, no fraction…), or null. */
+  liveBlocker: string | null;
+}
+
+export type PlanResult = { ok: true; plan: OrderPlan } | { ok: false; rule: GuardRule | null; reason: string };
+
+/**
+ * The order port's verdict on an order without placing it: kill switch, risk limits, cost gate,
+ * then the exchange's preview. Records nothing. A refusal names the rule; input the ledger or the
+ * exchange refuses (unknown wallet, size below one increment, a refused preview) is a refusal too.
+ */
+export async function planOrder(ctx: RouterContext, input: PlaceOrderInput): Promise<PlanResult> {
+  let wallet: Wallet;
+  try {
+    wallet = ctx.ledger.wallet(input.walletId);
+  } catch (err) {
+    if (err instanceof LedgerError) return { ok: false, rule: null, reason: err.message };
+    throw err;
+  }
+  const funding = wallet.kind === 'funding' ? wallet : ctx.ledger.wallet(Ledger.walletId(wallet.exchange, wallet.exchangeAccount, 'funding'));
+  let guard: GuardState;
+  try {
+    guard = await readGuard(ctx);
+  } catch (err) {
+    return { ok: false, rule: null, reason: (err as Error).message };
+  }
+  if (guard.killSwitch) return { ok: false, rule: 'kill_switch', reason: KILL_SWITCH_REASON };
+  try {
+    const priced = await priceOrder(ctx, input);
+    const risk = await checkLiveRisk(ctx, input, priced, guard, funding);
+    if (!risk.ok) return { ok: false, rule: risk.rule, reason: risk.reason };
+    const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
+    const g = priced.gate;
+    return {
+      ok: true,
+      plan: {
+        qty: priced.qty,
+        side: input.side,
+        product: input.product,
+        walletId: wallet.id,
+        orderType: input.limitPrice ? 'limit' : 'market',
+        limitPrice: input.limitPrice ?? null,
+        gate: { decision: g.decision, reason: g.reason, notional: g.notional, fee: g.fee, spread: g.spread, slippage: g.slippage, total: g.total, expectedEdgeAmount: g.expectedEdgeAmount },
+        preview: { orderTotal: preview.order_total ?? null, commissionTotal: preview.commission_total ?? null, errors: preview.errs },
+        liveBlocker: liveBlocker(ctx, funding),
+      },
+    };
+  } catch (err) {
+    if (err instanceof LedgerError) return { ok: false, rule: null, reason: err.message };
+    const e = err as { name?: string; kind?: string; message?: string };
+    if (e.name === 'CoinbaseError' && (e.kind === 'auth' || e.kind === 'rejected' || e.kind === 'not_found' || e.kind === 'bad_response')) return { ok: false, rule: null, reason: `Coinbase refused the preview: ${e.message ?? ''}` };
+    throw err;
+  }
 }
 
 /** Who placed an order and in which chain of events; set by the door, not by the caller. */

@@ -38,4 +38,8 @@ export class GuardUnavailable extends Error {
 }
 
 /** What refused an order at the port: the kill switch, a risk limit, or the cost gate. */
-export type GuardRule = RiskRule | 'cost_gate';
+export const GuardRuleSchema = z.enum(['kill_switch', 'max_order_notional', 'max_trades_per_day', 'daily_loss_limit', 'loss_cooldown', 'max_position', 'max_exposure', 'cost_gate']);
+export type GuardRule = z.infer<typeof GuardRuleSchema>;
+// Every risk rule is a guard rule (checked at compile time).
+const _rulesCovered: RiskRule extends GuardRule ? true : never = true;
+void _rulesCovered;

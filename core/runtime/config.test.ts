@@ -18,7 +18,6 @@ describe('config', () => {
     expect(c.INITIAL_PORTFOLIO_BALANCE).toBe('1000');
     expect(c.EXECUTION_NUDGE_SECONDS).toBe(25);
     expect(c.ENABLE_REAL_LEDGER).toBe(false);
-    expect(c.LIVE_TRADING_ACK).toBe(false);
     expect(c.secrets.OPENAI_API_KEY).toBe('sk-test-123456');
     expect(secretValues(c)).toEqual(['sk-test-123456']);
     expect(JSON.stringify({ ...c, secrets: undefined })).not.toContain('sk-test');
@@ -29,6 +28,6 @@ describe('config', () => {
     expect(() => loadConfig({ INITIAL_PORTFOLIO_BALANCE: '1e3' })).toThrow(/INITIAL_PORTFOLIO_BALANCE/);
     expect(() => loadConfig({ EXECUTION_NUDGE_SECONDS: 'NaN' })).toThrow(/EXECUTION_NUDGE_SECONDS/);
     expect(() => loadConfig({ MARKET_FEED: 'bloomberg' })).toThrow(/MARKET_FEED/);
-    expect(() => loadConfig({ LIVE_TRADING_ACK: 'sure' })).toThrow(/LIVE_TRADING_ACK/);
+    expect(() => loadConfig({ ENABLE_REAL_LEDGER: 'sure' })).toThrow(/ENABLE_REAL_LEDGER/);
   });
 });

@@ -60,7 +60,6 @@ export const ConfigSchema = z.object({
   INITIAL_PORTFOLIO_BALANCE: decimalStr('1000'),
   PROFIT_SCRAPE_PCT: decimalStr('0.2'),
   ENABLE_REAL_LEDGER: bool.default(false),
-  LIVE_TRADING_ACK: bool.default(false),
 
   EXECUTION_NUDGE_SECONDS: num(25, 1, 86_400),
   EXECUTION_MAX_STALENESS_SECONDS: num(1800, 1, 86_400 * 7),

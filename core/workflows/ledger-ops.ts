@@ -3,8 +3,8 @@
  *
  * - ledgerOpWorkflow: one short read or settings change against the SQLite ledger (the handlers'
  *   way to reach the host's ledger through Temporal, so the CLI, MCP and UI share one path).
- * - ledgerOrderWorkflow: reserve -> cost gate -> fund trading (one ledger transaction), send to
- *   the exchange, poll fills until the order is done. Its id is derived from the idempotency key
+ * - ledgerOrderWorkflow: kill switch -> risk limits -> cost gate -> reserve -> fund trading (one
+ *   ledger transaction), send to the exchange (kill switch read again), poll fills until done. Its id is derived from the idempotency key
  *   and it is started with USE_EXISTING, so concurrent callers with one key share one run.
  * - ledgerReconcileWorkflow: compare with the exchange; runs on demand and on a schedule.
  */
@@ -32,6 +32,8 @@ export async function ledgerOpWorkflow(op: LedgerOp): Promise<unknown> {
 
 export interface LedgerOrderWorkflowInput {
   order: PlaceOrderInput;
+  /** Who placed it: the door it came through (set by the handler or the agent, never by the caller). */
+  placedBy?: string;
   /** How often to poll fills while the order is open, and for how long at most. */
   pollSeconds?: number;
   maxPolls?: number;
@@ -43,7 +45,9 @@ export async function ledgerOrderWorkflow(input: LedgerOrderWorkflowInput): Prom
 
 /** The body of a ledger order (also run by an approved live-order request). */
 export async function runLedgerOrder(input: LedgerOrderWorkflowInput): Promise<OrderOutcome> {
-  let o = await exchange.ledgerPrepareOrder(input.order);
+  // The order port's production half: kill switch, risk limits and cost gate run in this first
+  // step (core/ledger/router.ts prepareOrder); the send step reads the kill switch again.
+  let o = await exchange.ledgerPrepareOrder(input.order, input.placedBy ? { placedBy: input.placedBy } : {});
   if (o.status === 'submitting') o = await exchange.ledgerSubmitOrder(o.orderId);
   const pollMs = Math.max(1, input.pollSeconds ?? 2) * 1000;
   const maxPolls = input.maxPolls ?? 900;

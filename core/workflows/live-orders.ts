@@ -15,7 +15,7 @@
  */
 import { condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createLedgerActivities } from '../activities/ledger';
-import type { OrderOutcome, PlaceOrderInput } from '../ledger/router';
+import type { OrderOutcome, OrderPlan, PlaceOrderInput } from '../ledger/router';
 import { runLedgerOrder } from './ledger-ops';
 
 type LedgerActivities = ReturnType<typeof createLedgerActivities>;
@@ -28,18 +28,7 @@ const quick = proxyActivities<LedgerActivities>({
 export type LiveRequestStatus = 'opening' | 'refused' | 'pending' | 'approved' | 'denied' | 'expired' | 'done';
 
 /** What the user sees before deciding: the order and what it would cost now. */
-export interface LiveOrderPlan {
-  qty: string;
-  side: 'BUY' | 'SELL';
-  product: string;
-  walletId: string;
-  orderType: 'market' | 'limit';
-  limitPrice: string | null;
-  /** The cost gate's verdict and the numbers behind it. */
-  gate: { decision: 'proceed' | 'blocked' | 'override'; reason: string; notional: string; fee: string; spread: string; slippage: string; total: string; expectedEdgeAmount: string };
-  /** Why the order would not go out live right now even if approved (not armed, no fraction…), or null. */
-  liveBlocker: string | null;
-}
+export type LiveOrderPlan = OrderPlan;
 
 export interface LiveOrderRequestInput {
   order: Omit<PlaceOrderInput, 'live' | 'override'>;

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { LIVE_ARM_PHRASE } from '../../ledger/live';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { GuardRuleSchema } from '../../orders/guard';
 
 const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
 const posDec = z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal string');
@@ -118,6 +119,10 @@ export const LedgerOrderOutcome = z.object({
   status: z.enum(['dry_run', 'blocked', 'submitting', 'open', 'filled', 'cancelled', 'rejected', 'failed']),
   mode: z.enum(['dry_run', 'live']),
   reason: z.string().nullable(),
+  /** What refused a blocked order: kill_switch, a risk limit, or cost_gate. */
+  rule: GuardRuleSchema.nullable(),
+  /** Who placed it: the door it came through. */
+  placedBy: z.string().nullable(),
   gate: Gate.nullable(),
   preview: z.unknown(),
   filledBase: dec,
@@ -144,6 +149,24 @@ export const PlaceLedgerOrderInput = z
   .strict()
   .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] });
 
+/** An order to judge without placing it (no key: nothing is recorded). */
+export const QuoteLedgerOrderInput = z
+  .object({
+    walletId: PlaceLedgerOrderInput.shape.walletId,
+    product: PlaceLedgerOrderInput.shape.product,
+    side: z.enum(['BUY', 'SELL']),
+    qty: posDec.optional(),
+    notional: posDec.optional(),
+    limitPrice: posDec.optional(),
+    postOnly: z.boolean().default(false),
+    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
+    safetyBuffer: posDec.optional(),
+    override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
+  })
+  .strict()
+  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
+  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+
 const LiveOrderPlan = z.object({
   qty: dec,
   side: z.enum(['BUY', 'SELL']),
@@ -152,6 +175,8 @@ const LiveOrderPlan = z.object({
   orderType: z.enum(['market', 'limit']),
   limitPrice: dec.nullable(),
   gate: z.object({ decision: z.enum(['proceed', 'blocked', 'override']), reason: z.string(), notional: dec, fee: dec, spread: dec, slippage: dec, total: dec, expectedEdgeAmount: dec }),
+  /** The exchange's preview (absent on requests opened before it was recorded). */
+  preview: z.object({ orderTotal: dec.nullable(), commissionTotal: dec.nullable(), errors: z.array(z.string()) }).optional(),
   liveBlocker: z.string().nullable(),
 });
 
@@ -324,6 +349,15 @@ export const ledgerApi = {
     annotations: WRITE,
     temporal: 'update',
     mcp: false,
+  }),
+  quote_ledger_order: verb({
+    description:
+      'What a production-ledger order would do now, without placing it: the kill switch and risk limits, the cost gate (edge vs fee + spread + slippage), Coinbase\'s preview, and whether it would go out live or as a dry run. Records nothing.',
+    input: QuoteLedgerOrderInput,
+    output: z.object({ plan: LiveOrderPlan.nullable(), refusal: z.object({ rule: GuardRuleSchema.nullable(), reason: z.string() }).nullable() }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
   }),
   place_ledger_order: verb({
     description:

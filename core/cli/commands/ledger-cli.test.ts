@@ -1,6 +1,7 @@
 /**
  * The ledger CLI end to end through `main` (argument parsing, validation, exit codes), against a
- * real ledger file and the local brokerage; no cockpit running.
+ * real ledger file and the local brokerage; no cockpit running (orders need one: see
+ * tests/reliability/live-guards.test.ts for `trade place` through the cockpit).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,7 @@ const key = generateCdpKey('ES256', 'organizations/cli/apiKeys/test');
 let fake: FakeCoinbaseBrokerage;
 let dir: string;
 const saved: Record<string, string | undefined> = {};
-const ENV = ['COINBASE_REST_URL', 'COINBASE_USER_WS_URL', 'COINBASE_API_KEY_NAME', 'COINBASE_API_PRIVATE_KEY', 'LIVE_TRADING_ACK', 'VIGIL_DATA_DIR'];
+const ENV = ['COINBASE_REST_URL', 'COINBASE_USER_WS_URL', 'COINBASE_API_KEY_NAME', 'COINBASE_API_PRIVATE_KEY', 'VIGIL_DATA_DIR'];
 
 function io(answers: string[] = [], interactive = false) {
   const out: string[] = [];
@@ -51,7 +52,6 @@ beforeAll(async () => {
   process.env.COINBASE_USER_WS_URL = urls.userWsUrl;
   process.env.COINBASE_API_KEY_NAME = key.name;
   process.env.COINBASE_API_PRIVATE_KEY = key.privateKey.replace(/\n/g, '\\n');
-  delete process.env.LIVE_TRADING_ACK;
 });
 afterAll(async () => {
   for (const k of ENV) {
@@ -106,41 +106,12 @@ describe('vigil ledger / wallet / trade / reconcile', () => {
     expect(thr.code).toBe(2);
   });
 
-  it('trade place is a dry run by default; --live needs a fraction and an ack, and a terminal user confirms', async () => {
-    const dry = await vigil([...order('cli-dry-0001'), '--json']);
-    expect(dry.code).toBe(0);
-    expect(dry.json<{ status: string; mode: string }>()).toMatchObject({ status: 'dry_run', mode: 'dry_run' });
-    expect(fake.orders.size).toBe(0);
-
-    expect((await vigil(['wallet', 'set-tradeable-fraction', funding(), '0.5'])).code).toBe(0);
-    const notArmed = await vigil([...order('cli-live-0001', ['--live']), '--json']);
-    expect(notArmed.json<{ status: string; reason: string }>()).toMatchObject({ status: 'dry_run', reason: expect.stringMatching(/not armed/) });
-
-    process.env.LIVE_TRADING_ACK = 'true';
-    try {
-      const declined = io(['no'], true);
-      const d = await vigil(order('cli-live-0002', ['--live']), declined);
-      expect(d.code).toBe(3);
-      expect(declined.text()).toMatch(/LIVE ORDER: BUY 0.01 BTC-USD/);
-      expect(declined.text()).toMatch(/Coinbase preview: total/);
-      expect(fake.orders.size).toBe(0);
-
-      const confirmed = io(['yes'], true);
-      const c = await vigil(order('cli-live-0003', ['--live']), confirmed);
-      expect(c.code).toBe(0);
-      expect(confirmed.text()).toMatch(/FILLED/);
-      expect(fake.ordersByClientId('cli-live-0003')).toHaveLength(1);
-
-      const again = await vigil([...order('cli-live-0003', ['--live']), '--json']);
-      expect(again.json<{ replayed: boolean; status: string }>()).toMatchObject({ replayed: true, status: 'filled' });
-      expect(fake.ordersByClientId('cli-live-0003')).toHaveLength(1);
-
-      const blocked = await vigil([...order('cli-live-0004', ['--live']).map((a) => (a === '0.02' ? '0.0001' : a)), '--json']);
-      expect(blocked.code).toBe(3);
-      expect(blocked.json<{ status: string }>().status).toBe('blocked');
-    } finally {
-      delete process.env.LIVE_TRADING_ACK;
-    }
+  it('trade place goes through the running cockpit (its kill switch and risk limits): without one it exits 4 and sends nothing', async () => {
+    const r = await vigil([...order('cli-nocockpit-01', ['--live'])]);
+    expect(r.code).toBe(4);
+    expect(r.err.join('\n')).toMatch(/cockpit/i);
+    expect(fake.orderRequests()).toBe(0);
+    expect(fake.requests.filter((x) => x.path.endsWith('/orders/preview'))).toHaveLength(0);
   });
 
   it('reconcile run exits 0 when clean and 3 on drift', async () => {

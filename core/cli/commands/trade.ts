@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { liveBlocker, placeOrderInProcess, quoteOrder, PlaceOrderInput, type OrderOutcome } from '../../ledger/router';
-import { Ledger } from '../../ledger/ledger';
+import type { VerbResult } from '../../api/contract';
 import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../registry';
-import { requireExchange, withLedger } from './ledger';
+import { callVerb, withRuntime } from '../remote';
+
+type OrderOutcome = VerbResult<'place_ledger_order'>;
 
 const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a positive decimal like 0.01`);
 
@@ -10,11 +11,12 @@ const place = command({
   name: 'trade place',
   summary: 'Place an order through the production ledger (a dry run unless --live and armed).',
   help: [
-    'Runs reserve -> cost gate -> fund trading wallet -> Coinbase order -> fills. Without --live,',
-    'or when live trading is not armed (cockpit setting, or LIVE_TRADING_ACK=true for the CLI), or',
-    'when the wallet’s tradeable fraction is 0, it is a dry run: the order is priced, previewed by',
-    'Coinbase and recorded, and nothing is sent. On a terminal, a live order shows its preview and',
-    'asks for confirmation first.',
+    'Goes through the running cockpit (start it with `vigil serve` or `npm start`), whose order',
+    'port applies, in this order: the kill switch, the risk limits, the cost gate, then reserve ->',
+    'fund trading wallet -> Coinbase order -> fills. Without --live, or when live trading is not',
+    'armed in the cockpit, or when the wallet’s tradeable fraction is 0, it is a dry run: the order',
+    'is priced, previewed by Coinbase and recorded, and nothing is sent. On a terminal, a live',
+    'order shows what it will do (quote_ledger_order) and asks for confirmation first.',
     '',
     'The idempotency key is the order’s client_order_id: repeating the command with the same key',
     'returns the same order (and resumes it after a crash) instead of placing another.',
@@ -22,8 +24,9 @@ const place = command({
     'Example: vigil trade place --wallet coinbase:<portfolio>:funding --product BTC-USD --side buy \\',
     '           --qty 0.001 --expected-edge 0.004 --idempotency-key my-order-0001',
     '',
-    'Exit codes: 0 filled / open / dry run · 2 bad arguments · 3 blocked by the cost gate, rejected',
-    'by Coinbase, insufficient funds or a reused key · 4 Coinbase not configured or unreachable.',
+    'Exit codes: 0 filled / open / dry run · 2 bad arguments · 3 blocked by the kill switch, a risk',
+    'limit or the cost gate, rejected by Coinbase, insufficient funds or a reused key · 4 no cockpit',
+    'running, Coinbase not configured or unreachable.',
   ].join('\n'),
   flags: {
     wallet: { type: 'string' },
@@ -57,39 +60,40 @@ const place = command({
     .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of --qty or --notional', path: ['qty'] })
     .refine((v) => v['limit-price'] === undefined || v.qty !== undefined, { message: '--limit-price needs --qty', path: ['limit-price'] }),
   async run(args, ctx) {
-    const input = PlaceOrderInput.parse({
+    const order = {
       walletId: args.wallet,
       product: args.product.toUpperCase(),
       side: args.side,
-      qty: args.qty,
-      notional: args.notional,
-      limitPrice: args['limit-price'],
+      ...(args.qty !== undefined ? { qty: args.qty } : {}),
+      ...(args.notional !== undefined ? { notional: args.notional } : {}),
+      ...(args['limit-price'] !== undefined ? { limitPrice: args['limit-price'] } : {}),
       postOnly: args['post-only'] ?? false,
       expectedEdge: args['expected-edge'],
-      idempotencyKey: args['idempotency-key'],
-      live: args.live ?? false,
-      safetyBuffer: args['safety-buffer'],
-      override: args['override-reason'] ? { reason: args['override-reason'] } : undefined,
-      correlationId: `cli:${args['idempotency-key']}`,
-    });
-    return withLedger(ctx, async (s) => {
-      requireExchange(s);
-      const existing = s.ledger.orderByClientId(input.idempotencyKey);
-      const wallet = s.ledger.wallet(input.walletId);
-      const funding = wallet.kind === 'funding' ? wallet : s.ledger.wallet(Ledger.walletId(wallet.exchange, wallet.exchangeAccount, 'funding'));
+      ...(args['safety-buffer'] !== undefined ? { safetyBuffer: args['safety-buffer'] } : {}),
+      ...(args['override-reason'] ? { override: { reason: args['override-reason'] } } : {}),
+    };
+    // Through the running cockpit, like every other door: its kill switch and risk limits apply.
+    return withRuntime(ctx, async (rt) => {
       // A live order from a person at a terminal: show what will happen and ask first.
-      if (input.live && !existing && liveBlocker(s.router, funding) === null && ctx.io.interactive && !ctx.json) {
-        const q = await quoteOrder(s.router, input);
-        ctx.io.out(`LIVE ORDER: ${input.side} ${q.qty} ${input.product}${input.limitPrice ? ` limit ${input.limitPrice}` : ' at market'}`);
-        ctx.io.out(`  Coinbase preview: total ${q.preview.order_total ?? '?'}, commission ${q.preview.commission_total ?? '?'}${q.preview.errs.length ? `, errors: ${q.preview.errs.join(', ')}` : ''}`);
-        ctx.io.out(`  cost gate: ${q.gate.decision} - ${q.gate.reason}`);
-        const answer = (await ctx.io.ask('Send this order with real money? Type "yes" to confirm: ')).trim();
-        if (answer !== 'yes') {
-          ctx.io.out('not sent.');
+      if (args.live && ctx.io.interactive && !ctx.json) {
+        const q = await callVerb<VerbResult<'quote_ledger_order'>>(rt, 'quote_ledger_order', order);
+        if (q.refusal) {
+          ctx.io.out(`REFUSED${q.refusal.rule ? ` by ${q.refusal.rule}` : ''}: ${q.refusal.reason}`);
           return EXIT.rejected;
         }
+        const p = q.plan!;
+        if (p.liveBlocker === null) {
+          ctx.io.out(`LIVE ORDER: ${p.side} ${p.qty} ${p.product}${p.limitPrice ? ` limit ${p.limitPrice}` : ' at market'}`);
+          if (p.preview) ctx.io.out(`  Coinbase preview: total ${p.preview.orderTotal ?? '?'}, commission ${p.preview.commissionTotal ?? '?'}${p.preview.errors.length ? `, errors: ${p.preview.errors.join(', ')}` : ''}`);
+          ctx.io.out(`  cost gate: ${p.gate.decision} - ${p.gate.reason}`);
+          const answer = (await ctx.io.ask('Send this order with real money? Type "yes" to confirm: ')).trim();
+          if (answer !== 'yes') {
+            ctx.io.out('not sent.');
+            return EXIT.rejected;
+          }
+        }
       }
-      const o = await placeOrderInProcess(s.router, input);
+      const o = await callVerb<VerbResult<'place_ledger_order'>>(rt, 'place_ledger_order', { ...order, idempotencyKey: args['idempotency-key'], live: args.live ?? false });
       print(ctx, o);
       return exitFor(o);
     });
@@ -101,7 +105,7 @@ function print(ctx: { json: boolean; io: { out(t: string): void } }, o: OrderOut
     ctx.io.out(JSON.stringify(o, null, 2));
     return;
   }
-  ctx.io.out(`${o.status.toUpperCase()}${o.replayed ? ' (existing order for this key)' : ''}: order ${o.orderId} (${o.mode})`);
+  ctx.io.out(`${o.status.toUpperCase()}${o.rule ? ` by ${o.rule}` : ''}${o.replayed ? ' (existing order for this key)' : ''}: order ${o.orderId} (${o.mode})`);
   if (o.reason) ctx.io.out(`  ${o.reason}`);
   if (o.gate) {
     const g = o.gate;

@@ -12,7 +12,8 @@ import type { LedgerOp } from '../../activities/ledger';
 import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from '../../workflows/ledger-ops';
 import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from '../../workflows/live-orders';
 import type { HandlerDeps } from '../handler-deps';
-import { APP_DOORS } from '../../orders/origin';
+import { APP_DOORS, originOf } from '../../orders/origin';
+import { ensurePaperBook } from './paper-book';
 
 type LedgerVerbs =
   | 'list_wallets'
@@ -28,6 +29,7 @@ type LedgerVerbs =
   | 'arm_live_trading'
   | 'disarm_live_trading'
   | 'place_ledger_order'
+  | 'quote_ledger_order'
   | 'request_live_order'
   | 'get_live_order_request'
   | 'list_live_order_requests'
@@ -105,6 +107,7 @@ export function createLedgerHandlers(deps: HandlerDeps): Pick<Handlers, LedgerVe
     },
     async request_live_order(a, ctx) {
       const { reason, timeoutSeconds, ...order } = a;
+      await ensurePaperBook(deps);
       const handle = await deps.client.workflow.start(liveOrderRequestWorkflow, {
         workflowId: WORKFLOW_IDS.liveOrderRequest(a.idempotencyKey),
         taskQueue: deps.taskQueue,
@@ -154,14 +157,19 @@ export function createLedgerHandlers(deps: HandlerDeps): Pick<Handlers, LedgerVe
         throw err;
       }
     },
+    async quote_ledger_order(a) {
+      await ensurePaperBook(deps);
+      return op('quote_ledger_order', { op: 'quote_order', order: a });
+    },
     async place_ledger_order(a, ctx) {
+      await ensurePaperBook(deps);
       // One workflow per idempotency key; concurrent callers attach to the same run.
       const out = await run(
         deps.client.workflow.execute(ledgerOrderWorkflow, {
           workflowId: WORKFLOW_IDS.ledgerOps(`order/${a.idempotencyKey}`),
           taskQueue: deps.taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [{ order: { ...a, correlationId: ctx.correlationId } }],
+          args: [{ order: { ...a, correlationId: ctx.correlationId }, placedBy: originOf(ctx.door) }],
         }),
       );
       return out as VerbResult<'place_ledger_order'>;

@@ -13,6 +13,7 @@ import { Dec } from '../../domain/decimal';
 import type { FeeTier } from '../../exchange/coinbase/types';
 import { COINBASE_ENTRY_TIER } from '../../trading/fees';
 import { ledgerOpWorkflow } from '../../workflows/ledger-ops';
+import { ledgerInput } from './paper-book';
 import { unwrapLedgerFailure } from './ledger';
 import {
   cancelOrderUpdate,
@@ -42,10 +43,6 @@ type TradingVerbs =
   | 'get_user_preferences'
   | 'set_kill_switch';
 
-
-export function ledgerInput(deps: Pick<HandlerDeps, 'config'>, portfolioId = 'default'): ExecutionLedgerInput {
-  return { portfolioId, initialCash: deps.config.INITIAL_PORTFOLIO_BALANCE, profitScrapePct: deps.config.PROFIT_SCRAPE_PCT };
-}
 
 export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'): Pick<Handlers, TradingVerbs> {
   const workflowId = WORKFLOW_IDS.executionLedger(portfolioId);
