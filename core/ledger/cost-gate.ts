@@ -82,6 +82,21 @@ export function walkBook(levels: BookLevel[], qty: Dec): { vwap: Dec; levels: nu
   return { vwap: cost.div(qty), levels: used };
 }
 
+export const DEFAULT_SAFETY_BUFFER = '0.1';
+
+/**
+ * The gate's rule itself, shared by the production ledger (costs from the exchange's book) and the
+ * paper book (costs from its fill model): proceed iff the expected edge pays the total cost plus
+ * the safety buffer, or an override with a reason says go anyway.
+ */
+export function costVerdict(i: { edgeAmount: Dec; total: Dec; buffer: Dec; override?: { reason: string } | undefined; places?: number }): { decision: CostGateResult['decision']; reason: string; required: Dec } {
+  const required = i.total.mul(Dec.ONE.add(i.buffer));
+  const p = i.places ?? 8;
+  if (i.edgeAmount.gte(required)) return { decision: 'proceed', reason: `expected edge ${i.edgeAmount.toFixed(p)} covers cost ${i.total.toFixed(p)} x (1 + ${i.buffer.toString()})`, required };
+  if (i.override) return { decision: 'override', reason: `override: ${i.override.reason} (edge ${i.edgeAmount.toFixed(p)} < required ${required.toFixed(p)})`, required };
+  return { decision: 'blocked', reason: `expected edge ${i.edgeAmount.toFixed(p)} is below the required ${required.toFixed(p)} (cost ${i.total.toFixed(p)} + ${i.buffer.mul('100').toString()}% buffer)`, required };
+}
+
 export function evaluateCostGate(input: CostGateInput): CostGateResult {
   const qty = Dec.of(input.qty);
   if (!qty.isPositive()) throw new CostGateError('quantity must be positive');
@@ -92,7 +107,7 @@ export function evaluateCostGate(input: CostGateInput): CostGateResult {
   const ask = Dec.of(bestAsk.price);
   if (ask.lt(bid)) throw new CostGateError(`crossed book (bid ${bid.toString()} > ask ${ask.toString()})`);
   const mid = bid.add(ask).div('2');
-  const buffer = Dec.of(input.safetyBuffer ?? '0.1');
+  const buffer = Dec.of(input.safetyBuffer ?? DEFAULT_SAFETY_BUFFER);
   if (buffer.isNegative()) throw new CostGateError('safety buffer cannot be negative');
   const edgeFrac = Dec.of(input.expectedEdge);
 
@@ -123,21 +138,8 @@ export function evaluateCostGate(input: CostGateInput): CostGateResult {
   const slippage = marketable ? qty.mul(vwap.sub(touch).abs()) : Dec.ZERO;
   const transferFee = Dec.of(input.transferFee ?? '0');
   const total = fee.add(spread).add(slippage).add(transferFee);
-  const required = total.mul(Dec.ONE.add(buffer));
   const edgeAmount = qty.mul(mid).mul(edgeFrac);
-
-  let decision: CostGateResult['decision'];
-  let reason: string;
-  if (edgeAmount.gte(required)) {
-    decision = 'proceed';
-    reason = `expected edge ${edgeAmount.toFixed(8)} covers cost ${total.toFixed(8)} x (1 + ${buffer.toString()})`;
-  } else if (input.override) {
-    decision = 'override';
-    reason = `override: ${input.override.reason} (edge ${edgeAmount.toFixed(8)} < required ${required.toFixed(8)})`;
-  } else {
-    decision = 'blocked';
-    reason = `expected edge ${edgeAmount.toFixed(8)} is below the required ${required.toFixed(8)} (cost ${total.toFixed(8)} + ${buffer.mul('100').toString()}% buffer)`;
-  }
+  const { decision, reason, required } = costVerdict({ edgeAmount, total, buffer, override: input.override });
   const s = (d: Dec) => d.round(12).toString();
   return {
     decision,

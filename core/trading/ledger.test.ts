@@ -51,6 +51,27 @@ describe('paper ledger state machine', () => {
     }
   });
 
+  it("the cost gate: a buy's stated edge must pay the fee and the adverse price plus 10%; sells and edgeless orders pass", () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    const gate = { costGate: true };
+    // Default entry tier: 1.2% taker + half the spread + impact ≈ 124 bps; x 1.1 ≈ 136 bps needed.
+    const thin = placeOrder(s, o({ notional: '100', expectedEdgeBps: 40 }), 1, gate);
+    expect(thin).toMatchObject({ status: 'rejected', rule: 'cost_gate' });
+    expect(thin.reason).toMatch(/^expected edge 40 bps \(0\.\d\d\) does not pay the costs 12\d\.\d bps .* plus the 10% buffer$/);
+    expect(s.fills).toHaveLength(0);
+    expect(s.blocked.at(-1)).toMatchObject({ rule: 'cost_gate', expectedEdgeBps: 40 });
+    expect(placeOrder(s, o({ notional: '100', expectedEdgeBps: 140 }), 2, gate)).toMatchObject({ status: 'filled' });
+    // Exits are never held back by it; a person's order states no edge and has nothing to weigh.
+    expect(placeOrder(s, o({ side: 'sell', quantity: '0.1', expectedEdgeBps: 1 }), 3, gate)).toMatchObject({ status: 'filled' });
+    expect(placeOrder(s, o({ notional: '50' }), 4, gate)).toMatchObject({ status: 'filled' });
+    // A resting limit buy pays the maker fee only (0.6% x 1.1 = 66 bps).
+    expect(placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '95', expectedEdgeBps: 60 }), 5, gate)).toMatchObject({ status: 'rejected', rule: 'cost_gate' });
+    expect(placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '95', expectedEdgeBps: 70 }), 6, gate)).toMatchObject({ status: 'open' });
+    // Without the gate (a book replaying a history from before it) the thin edge fills as it did.
+    expect(placeOrder(s, o({ notional: '100', expectedEdgeBps: 40 }), 7)).toMatchObject({ status: 'filled' });
+  });
+
   it('bounds the equity curve by halving the sampling rate', () => {
     const s = createLedgerState({ initialCash: '1000' });
     for (let i = 0; i < LIMITS.equity * 3; i++) onBars(s, [bar(i, '100')], i);

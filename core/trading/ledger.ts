@@ -14,6 +14,7 @@ import { performanceMetrics, type EquitySample, type PerformanceMetrics } from '
 import { riskMetrics, type RiskMetrics } from '../analytics/risk';
 import { simpleReturns } from '../analytics/stats';
 import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
+import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
 import { COINBASE_ENTRY_TIER } from './fees';
 import { DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
 import type { PlaceOrder, OrderAgent } from './orders';
@@ -70,7 +71,7 @@ export interface OpenOrder extends OrderMeta {
   afterBatch: number;
 }
 
-export type BlockRule = RiskRule | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
+export type BlockRule = RiskRule | 'cost_gate' | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
 
 export interface BlockedOrder extends OrderMeta {
   orderId: string;
@@ -243,8 +244,37 @@ function fillSummary(f: FillRecord): NonNullable<OrderResult['fill']> {
   return { price: f.price, quantity: f.quantity, notional: f.notional, fee: f.fee, liquidity: f.liquidity, realizedPnl: f.realizedPnl, scraped: f.scraped };
 }
 
+export interface PlaceOptions {
+  /**
+   * Weigh a buy's stated expected edge against what the fill costs (the order port's cost gate).
+   * The workflow turns it on for new executions (versioned); a book replaying an older history
+   * keeps deciding as it did.
+   */
+  costGate: boolean;
+}
+
+/**
+ * The cost gate on the paper book's own fill model — the rule the production ledger applies with
+ * the exchange's book (core/ledger/cost-gate.ts costVerdict): a buy that states an expected edge
+ * goes ahead only if that edge pays the fee and the adverse price (half spread + impact) plus the
+ * 10% safety buffer. Sells close risk and are never held back by it; an order without a stated
+ * edge (a person's order from the ticket) has nothing to weigh.
+ */
+export function paperCostGate(o: PlaceOrder, q: { quantity: Dec; notional: Dec; fee: Dec; adverse: Dec; mid: Dec }): { ok: true } | { ok: false; reason: string } {
+  if (o.side !== 'buy' || o.expectedEdgeBps === undefined) return { ok: true };
+  // Measured at the mid, as the production gate does.
+  const edgeAmount = q.quantity.mul(q.mid).mul(Dec.fromMeasured(o.expectedEdgeBps)).div(BPS);
+  const total = q.fee.add(q.adverse);
+  const v = costVerdict({ edgeAmount, total, buffer: Dec.of(DEFAULT_SAFETY_BUFFER), places: 2 });
+  if (v.decision !== 'blocked') return { ok: true };
+  const bps = (x: Dec) => (q.notional.isPositive() ? x.mul(BPS).div(q.notional).toFixed(1) : '0');
+  return { ok: false, reason: `expected edge ${o.expectedEdgeBps} bps (${edgeAmount.toFixed(2)}) does not pay the costs ${bps(total)} bps (${total.toFixed(2)}: fee ${q.fee.toFixed(2)} + spread and impact ${q.adverse.toFixed(2)}) plus the ${Dec.of(DEFAULT_SAFETY_BUFFER).mul('100').toString()}% buffer` };
+}
+
+const BPS = Dec.int(10_000);
+
 /** Places one order. Never throws for a business rejection: it is recorded and returned. */
-export function placeOrder(s: LedgerState, o: PlaceOrder, now: number): OrderResult {
+export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: PlaceOptions = { costGate: false }): OrderResult {
   const seen = s.results[o.idempotencyKey];
   if (seen) return { ...seen, duplicate: true };
   rollDay(s, now);
@@ -312,6 +342,14 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number): OrderRes
     now,
   });
   if (!verdict.ok) return reject(verdict.rule, verdict.reason);
+
+  if (opts.costGate) {
+    const gate =
+      quote && quote.ok
+        ? paperCostGate(o, { quantity: quote.quantity, notional: quote.notional, fee: quote.fee, adverse: quote.price.sub(quote.referencePrice).abs().mul(quote.quantity), mid: quote.referencePrice })
+        : paperCostGate(o, { quantity: limitQty!, notional: estNotional, fee: estNotional.mul(s.fees.maker), adverse: Dec.ZERO, mid: mark ? Dec.of(mark.price) : Dec.of(o.limitPrice!) });
+    if (!gate.ok) return reject('cost_gate', gate.reason);
+  }
 
   const res = reserved(s, o.symbol);
   if (quote && quote.ok) {

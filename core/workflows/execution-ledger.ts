@@ -16,6 +16,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -104,6 +105,9 @@ const now = (): number => new Date().getTime();
 
 const MAX_BARS_PER_SIGNAL = 5000;
 
+/** Marker for the paper cost gate (buys with a stated edge must pay their costs). */
+export const PAPER_COST_GATE_PATCH = 'paper-cost-gate';
+
 export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Promise<void> {
   const state: LedgerState = input.state ?? createLedgerState(input);
   const every = input.continueAsNewEvery ?? 2000;
@@ -120,7 +124,9 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
     placeOrderUpdate,
     (order) => {
       handled++;
-      return placeOrder(state, PlaceOrderSchema.parse(order), now());
+      // The order port's paper half: kill switch and risk limits in the kernel, then the cost gate
+      // for buys that state an edge (versioned: a book replaying an older history decides as it did).
+      return placeOrder(state, PlaceOrderSchema.parse(order), now(), { costGate: patched(PAPER_COST_GATE_PATCH) });
     },
     {
       validator: (order) => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { GuardRuleSchema } from '../../orders/guard';
 import { OrderAgent, PlaceOrderFields, refineOrder } from '../../trading/orders';
 import { CancelOrderSchema, FeeRateSchema as FeeRate, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
 import { PerformanceMetricsSchema, TailRiskSchema } from '../../analytics/schema';
@@ -21,14 +22,9 @@ export const FeeSettingSchema = z.object({
 const dec = z.string();
 const num = z.number().nullable();
 const side = z.enum(['buy', 'sell']);
+/** The order port's rules (kill switch, risk limits, cost gate), then what only the paper book refuses. */
 const blockRule = z.enum([
-  'kill_switch',
-  'max_order_notional',
-  'max_trades_per_day',
-  'daily_loss_limit',
-  'loss_cooldown',
-  'max_position',
-  'max_exposure',
+  ...GuardRuleSchema.options,
   'no_price',
   'invalid_size',
   'below_minimum',
