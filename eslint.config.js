@@ -7,7 +7,7 @@ const forbiddenInWorkflows = [
   { group: ['openai', 'openai/*', 'langfuse', 'ws'], message: 'Workflows must not call networks: use an activity.' },
   { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows import only @temporalio/workflow.' },
   { group: ['**/activities/*', '!**/activities/types'], message: 'Workflows import activity types only: `import type` via proxyActivities<typeof ...>.', allowTypeImports: true },
-  { group: ['**/runtime/*', '**/host/*', '**/ledger/db*', '**/exchange/*'], message: 'Workflows must not import host-side modules.' },
+  { group: ['**/runtime/*', '**/host/*', '**/ledger/db*', '**/exchange/*', '**/orders/agent-orders', '**/orders/book-guard'], message: 'Workflows must not import host-side modules.', allowTypeImports: true },
 ];
 
 export default tseslint.config(

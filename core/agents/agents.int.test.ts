@@ -101,7 +101,7 @@ describe('execution + judge with a model (fake OpenAI server)', () => {
       if (last.role === 'tool' && execCalls === 3) {
         return {
           kind: 'tool_calls',
-          calls: [{ name: 'place_order', arguments: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', notional: '200', expected_edge_bps: 80, rationale: 'trend up, RSI 55' }) }],
+          calls: [{ name: 'place_order', arguments: JSON.stringify({ symbol: 'BTC-USD', side: 'buy', notional: '200', expected_edge_bps: 150, rationale: 'trend up, RSI 55' }) }],
           usage: { prompt: 1400, completion: 40 },
         };
       }
@@ -125,14 +125,14 @@ describe('execution + judge with a model (fake OpenAI server)', () => {
     await exec.signal(nudgeNowSignal);
     await waitFor(async () => (await exec.query(executionStatusQuery)).decisions >= 1, 60_000);
     const st1 = await exec.query(executionStatusQuery);
-    expect(st1.lastDecision).toMatchObject({ action: 'buy', symbol: 'BTC-USD', source: 'model', expectedEdgeBps: 80, order: { ok: true } });
+    expect(st1.lastDecision).toMatchObject({ action: 'buy', symbol: 'BTC-USD', source: 'model', expectedEdgeBps: 150, order: { ok: true } });
     expect(st1.lastDecision!.order!.summary).toMatch(/^filled buy/);
     // The malformed call went back to the model as a tool error.
     const toolErr = fake.requests.find((r) => r.messages.some((m) => m.role === 'tool' && String(m.content).includes('invalid place_order arguments')));
     expect(toolErr).toBeDefined();
     const fills = await ledger.query(transactionsQuery, { agent: 'execution-agent' });
     expect(fills).toHaveLength(1);
-    expect(fills[0]).toMatchObject({ side: 'buy', notional: expect.any(String), expectedEdgeBps: 80, rationale: 'trend up, RSI 55' });
+    expect(fills[0]).toMatchObject({ side: 'buy', notional: expect.any(String), expectedEdgeBps: 150, rationale: 'trend up, RSI 55' });
 
     // A nudge without enough price movement is skipped (and logged), not decided.
     await exec.signal(nudgeNowSignal);

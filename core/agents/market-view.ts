@@ -1,26 +1,12 @@
 /**
- * How the agents see the market and the portfolio: Temporal queries on the market stream and the
- * paper ledger, parsed defensively (zod) into the small shapes the agents use. The market stream
- * is preferred (it carries feature vectors); when it is not running the ledger's marks — the last
- * bar closes it was sent — still let the built-in policy work from its own price samples.
+ * How the agents see the market and the portfolio: what the market stream's and the paper book's
+ * queries answer (read by the execution agent's activities with the typed query definitions),
+ * parsed defensively (zod) into the small shapes the agents use.
  */
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { WORKFLOW_IDS } from '../domain/ids';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
 import type { TradingCosts } from './execution-prompt';
 import type { MarketPoint } from './policy';
-
-/** Query names on MarketStreamWorkflow (core/workflows/market-stream.ts). */
-export const MARKET_QUERIES = { snapshot: 'snapshot', features: 'features' } as const;
-/** Query and update names on ExecutionLedgerWorkflow (core/workflows/execution-ledger.ts). */
-export const LEDGER_MESSAGES = {
-  status: 'portfolio_status',
-  performance: 'performance_metrics',
-  risk: 'risk_metrics',
-  transactions: 'transactions',
-  placeOrder: 'place_order',
-} as const;
 
 export interface MarketRead {
   ok: boolean;
@@ -78,33 +64,6 @@ export function parseSnapshot(raw: unknown): MarketPoint[] {
   return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
 }
 
-export async function readMarket(client: Client, opts: { portfolioId: string; symbols?: string[]; now: number }): Promise<MarketRead> {
-  let points: MarketPoint[] = [];
-  let source: MarketRead['source'] = 'none';
-  let error: string | null = null;
-  try {
-    const h = client.workflow.getHandle(WORKFLOW_IDS.marketStream);
-    points = parseSnapshot(await h.query(MARKET_QUERIES.snapshot));
-    if (points.length) source = 'market-stream';
-  } catch (err) {
-    error = `market stream: ${(err as Error).message}`;
-  }
-  if (points.length === 0) {
-    try {
-      const st = (await client.workflow.getHandle(WORKFLOW_IDS.executionLedger(opts.portfolioId)).query(LEDGER_MESSAGES.status)) as { marks?: unknown };
-      points = parseSnapshot(st.marks ?? {});
-      if (points.length) source = 'ledger-marks';
-    } catch (err) {
-      error = `${error ? `${error}; ` : ''}ledger: ${(err as Error).message}`;
-    }
-  }
-  if (opts.symbols?.length) points = points.filter((p) => opts.symbols!.includes(p.symbol));
-  if (points.length === 0) return { ok: false, source: 'none', points, asOf: null, staleSeconds: null, readAt: opts.now, error: error ?? 'no prices yet' };
-  const asOf = Math.max(...points.map((p) => p.time));
-  const oldest = Math.min(...points.map((p) => p.time));
-  return { ok: true, source, points, asOf, staleSeconds: Math.max(0, (opts.now - oldest) / 1000), readAt: opts.now, error: null };
-}
-
 export interface PortfolioView {
   quote: string;
   equity: string;
@@ -133,8 +92,8 @@ const StatusSchema = z.looseObject({
   spreadBps: z.record(z.string(), dec).optional(),
 });
 
-export async function readPortfolio(client: Client, portfolioId: string): Promise<PortfolioView> {
-  const raw = await client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(LEDGER_MESSAGES.status);
+/** The paper book's status as the agents see it (parsed defensively: what the prompt shows is checked). */
+export function portfolioView(raw: unknown): PortfolioView {
   const s = StatusSchema.parse(raw);
   const limits = Object.entries(s.preferences.riskLimits)
     .filter(([, v]) => v !== null && v !== undefined)

@@ -4,6 +4,7 @@
  * constraints, and the order still passes the ledger's own validator and risk limits.
  */
 import { z } from 'zod';
+import { forbiddenKey, forbiddenKeyIssue } from '../api/raw-input';
 import { positiveDecimal } from '../trading/orders';
 import type { ToolSpec } from './llm/types';
 
@@ -51,14 +52,31 @@ export const EXECUTION_TOOLS: ToolSpec[] = [
   },
 ];
 
-export function parseArgs<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | { ok: false; error: string } {
+/**
+ * A model's tool arguments as raw JSON, parsed the way every door parses its input: empty means no
+ * arguments, anything but JSON is refused, and keys some parsers silently drop (`__proto__`) are
+ * refused like any unknown key. The broker's tools then go through dispatch; the execution agent's
+ * through its tool schema and then dispatch too (place_mock_order) — one mechanism.
+ */
+export function parseToolJson(raw: string): { ok: true; value: unknown } | { ok: false; error: string } {
   let json: unknown;
   try {
     json = raw.trim() === '' ? {} : JSON.parse(raw);
   } catch (err) {
     return { ok: false, error: `arguments are not valid JSON: ${(err as Error).message}` };
   }
-  const r = schema.safeParse(json);
+  const bad = forbiddenKey(json);
+  if (bad) {
+    const issue = forbiddenKeyIssue(bad);
+    return { ok: false, error: `${issue.path}: ${issue.message}` };
+  }
+  return { ok: true, value: json };
+}
+
+export function parseArgs<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | { ok: false; error: string } {
+  const json = parseToolJson(raw);
+  if (!json.ok) return json;
+  const r = schema.safeParse(json.value);
   if (!r.success) return { ok: false, error: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ') };
   return { ok: true, value: r.data };
 }

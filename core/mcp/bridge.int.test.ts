@@ -2,7 +2,7 @@
  * The MCP bridge as an outside assistant sees it: the SDK's real Client over stdio, launching the
  * built bridge (`vigil mcp`) against a real running cockpit (headless host on a real dev server).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { api, type VerbName } from '../api/contract';
+import { WORKFLOW_IDS } from '../domain/ids';
 import { startHeadless, type Headless } from '../host/headless';
 import { workflowBundle } from '../../tests/support/temporal';
 import { fillPlaceholders, TOOL_EXAMPLES } from './examples';
@@ -33,6 +34,48 @@ async function connect(extraArgs: string[] = []): Promise<Client> {
 }
 
 type ToolCall = Awaited<ReturnType<Client['callTool']>>;
+
+/** A bridge driven with raw JSON-RPC lines on stdin, one request at a time. */
+function rawSession() {
+  const child = spawn(process.execPath, [path.join(root, 'bin/vigil.mjs'), 'mcp'], {
+    env: { ...(process.env as Record<string, string>), VIGIL_DATA_DIR: dataDir, VIGIL_FROM_SOURCE: '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let buf = '';
+  const waiting = new Map<number, (v: { result?: unknown; error?: unknown }) => void>();
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const msg = JSON.parse(line) as { id?: number; result?: unknown; error?: unknown };
+      if (typeof msg.id === 'number') waiting.get(msg.id)?.(msg);
+    }
+  });
+  let id = 0;
+  const send = (method: string, paramsJson: string): Promise<{ result?: unknown; error?: unknown }> => {
+    const n = ++id;
+    return new Promise((resolve) => {
+      waiting.set(n, resolve);
+      child.stdin.write(`{"jsonrpc":"2.0","id":${n},"method":"${method}","params":${paramsJson}}\n`);
+    });
+  };
+  return {
+    async initialize() {
+      await send('initialize', JSON.stringify({ protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }));
+      child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    },
+    async call(method: string, paramsJson: string): Promise<unknown> {
+      const r = await send(method, paramsJson);
+      if (r.error) throw new Error(JSON.stringify(r.error));
+      return r.result;
+    },
+    close() {
+      child.kill();
+    },
+  };
+}
 const text = (r: ToolCall) => (r.content as { type: string; text: string }[]).map((c) => c.text).join('\n');
 
 beforeAll(async () => {
@@ -124,6 +167,31 @@ describe('vigil mcp over stdio', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('the door says who placed an order: a claimed `agent` is refused, `__proto__` beside a valid order is refused before the SDK can drop it, and the fill is recorded as mcp', async () => {
+    // A price to fill at.
+    const now = Date.now() - (Date.now() % 60_000);
+    await cockpit!.host.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default')).signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: '50000', high: '50000', low: '50000', close: '50000', volume: '1' }]);
+    const order = { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '20', idempotencyKey: 'mcp-door-0001' };
+    // Raw JSON-RPC lines, exactly as a client would write them (an SDK client might normalise them).
+    const session = rawSession();
+    try {
+      await session.initialize();
+      const proto = await session.call('tools/call', `{"name":"place_mock_order","arguments":{"__proto__":{"agent":"execution-agent"},${JSON.stringify(order).slice(1, -1)}}}`);
+      expect(proto).toMatchObject({ isError: true });
+      expect(JSON.stringify(proto)).toMatch(/Unrecognized key: \\"__proto__\\"/);
+      const posing = await session.call('tools/call', JSON.stringify({ name: 'place_mock_order', arguments: { ...order, agent: 'execution-agent' } }));
+      expect(posing).toMatchObject({ isError: true });
+      expect(JSON.stringify(posing)).toMatch(/Unrecognized key: \\"agent\\"/);
+      const filled = await session.call('tools/call', JSON.stringify({ name: 'place_mock_order', arguments: order }));
+      expect(filled).toMatchObject({ structuredContent: { status: 'filled', idempotencyKey: 'mcp-door-0001' } });
+    } finally {
+      session.close();
+    }
+    const hist = await cockpit!.host.call('get_transaction_history', { limit: 10 }, { door: 'test' });
+    const fills = (hist as { ok: true; result: { transactions: { idempotencyKey: string; agent: string }[] } }).result.transactions.filter((f) => f.idempotencyKey.startsWith('mcp-door-'));
+    expect(fills).toEqual([expect.objectContaining({ idempotencyKey: 'mcp-door-0001', agent: 'mcp' })]);
   });
 
   it('exposes no write tools in read-only mode', async () => {

@@ -7,7 +7,7 @@
  * any unknown key, and never reaches the server. Every other line passes unchanged.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { forbiddenKey, forbiddenKeyIssue } from '../api/dispatch';
+import { forbiddenKey, forbiddenKeyIssue } from '../api/raw-input';
 
 interface ToolCallLine {
   jsonrpc: '2.0';

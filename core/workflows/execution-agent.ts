@@ -9,6 +9,7 @@
  */
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -16,11 +17,17 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createAgentActivities, ExecToolResult } from '../activities/agents';
+import type { createAgentActivities, ExecDecision, ExecToolResult, OrderAttempt } from '../activities/agents';
+import type { AgentOrderIntent } from '../orders/agent-orders';
+import { productionSummary } from '../orders/summary';
+import type { OrderOutcome } from '../ledger/router';
+import { ledgerOrderWorkflow } from './ledger-ops';
 import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
 import type { ChatMessage } from '../agents/llm/types';
 import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView, type TradingCosts } from '../agents/execution-prompt';
@@ -110,6 +117,14 @@ export const drawdownAlertSignalName = 'drawdown_alert';
 
 const MAX_RECENT = 30;
 const MAX_HISTORY = 60;
+
+/**
+ * Marker for the order port: orders go to the port as intents (the paper book's typed update as the
+ * `execution-agent` door, or a production ledger order run as this workflow's child). Histories from before it replay the old activities.
+ */
+export const ORDER_PORT_PATCH = 'order-port';
+/** How long a nudge waits for its child ledger order before moving on (the child keeps tracking fills). */
+const CHILD_ORDER_WAIT = '2 minutes';
 
 export async function executionAgentWorkflow(input: ExecutionAgentInput): Promise<void> {
   const portfolioId = input.portfolioId ?? 'default';
@@ -273,6 +288,54 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
     } else if (dd < limit / 2) alerted = false;
   }
 
+  /** A model's tool call: answered by the activity, or an order placed through the port. */
+  async function toolThroughPort(input: Parameters<typeof acts.executionToolStep>[0]): Promise<ExecToolResult> {
+    const step = await acts.executionToolStep(input);
+    if (step.kind === 'answer') return { content: step.content, decision: step.decision };
+    const attempt = await placeThroughPort(step.intent);
+    const o = step.intent;
+    return {
+      content: JSON.stringify(attempt.result ?? { error: attempt.error }),
+      decision: { action: o.side, symbol: o.symbol, rationale: o.rationale, expectedEdgeBps: o.expectedEdgeBps, order: attempt },
+    };
+  }
+
+  /**
+   * The order port for this agent: the activity routes the intent (the paper book's typed update as
+   * the `execution-agent` door); a production order runs as this workflow's child, one per idempotency
+   * key, so a restart mid-order resumes the same ledger order. The nudge waits for it a while; past
+   * that the child keeps sending and tracking fills on its own (it outlives this run).
+   */
+  async function placeThroughPort(intent: AgentOrderIntent): Promise<OrderAttempt> {
+    const step = await acts.agentOrder({ portfolioId, order: intent });
+    if (step.kind === 'placed') return step.attempt;
+    const what = { side: step.order.side, product: step.order.product };
+    let outcome: OrderOutcome | undefined;
+    let failure: string | undefined;
+    try {
+      const child = await startChild(ledgerOrderWorkflow, {
+        workflowId: step.workflowId,
+        args: [{ order: step.order, placedBy: 'execution-agent' }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      child.result().then(
+        (o) => void (outcome = o),
+        (err: unknown) => void (failure = innermost(err)),
+      );
+      await condition(() => outcome !== undefined || failure !== undefined, CHILD_ORDER_WAIT);
+    } catch (err) {
+      failure = innermost(err);
+    }
+    if (failure !== undefined) return { ok: false, ledger: 'production', summary: `real ledger: ${what.side} ${what.product} refused — ${failure}`, result: null, error: failure };
+    if (!outcome) {
+      const msg = `real ledger: ${what.side} ${what.product} sent; ${step.workflowId} keeps tracking its fills`;
+      return { ok: true, ledger: 'production', summary: msg, result: null, error: null };
+    }
+    const ok = !['blocked', 'rejected', 'failed'].includes(outcome.status);
+    const result = { orderId: outcome.orderId, clientOrderId: outcome.clientOrderId, status: outcome.status, mode: outcome.mode, reason: outcome.reason, rule: outcome.rule, filledBase: outcome.filledBase, exchangeOrderId: outcome.exchangeOrderId, workflowId: step.workflowId };
+    return { ok, ledger: 'production', summary: productionSummary({ ...what, ...outcome }), result, error: ok ? null : (outcome.reason ?? outcome.status) };
+  }
+
   async function decideWithPolicy(
     n: number,
     corr: string,
@@ -284,7 +347,7 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
     const d: PolicyDecision = decide({ mode: s.mode, markets: points, history: s.history, portfolio, constraints: s.constraints });
     const note = modelError ? ` (model unavailable: ${modelError}; built-in policy)` : '';
     if (d.action === 'hold') return { nudge: n, at, correlationId: corr, action: 'hold', symbol: d.symbol, rationale: d.rationale + note, expectedEdgeBps: null, source: 'policy', order: null };
-    const order = {
+    const intent: AgentOrderIntent = {
       symbol: d.symbol,
       side: d.action,
       type: 'market',
@@ -292,10 +355,9 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
       idempotencyKey: `exec:${s.epoch}:${n}:0`,
       expectedEdgeBps: d.expectedEdgeBps,
       rationale: d.rationale.slice(0, 2000),
-      agent: 'execution-agent',
       correlationId: corr,
     };
-    const res = await acts.placeAgentOrder({ portfolioId, order });
+    const res = patched(ORDER_PORT_PATCH) ? await placeThroughPort(intent) : await acts.placeAgentOrder({ portfolioId, order: { ...intent, agent: 'execution-agent' } });
     return { nudge: n, at, correlationId: corr, action: d.action, symbol: d.symbol, rationale: d.rationale + note, expectedEdgeBps: d.expectedEdgeBps, source: 'policy', order: { ok: res.ok, summary: res.summary } };
   }
 
@@ -313,7 +375,7 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
       { role: 'user', content: executionNudgeMessage(n) },
     ];
     let placed = false;
-    let decision: ExecToolResult['decision'] = null;
+    let decision: ExecDecision | null = null;
     for (let step = 0; step < EXECUTION_MAX_MODEL_STEPS && !decision; step++) {
       const out = await llmActs.llmTurn({ agent: 'execution', turn: 'execution.nudge', traceId: corr, promptId, promptVersion: prompt.version, messages, tools: 'execution' });
       if (!out.ok) return { record: null, error: `${out.error.kind}: ${out.error.message}` };
@@ -327,7 +389,7 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
         break;
       }
       for (const [i, call] of out.toolCalls.entries()) {
-        const r = await acts.runExecutionTool({
+        const toolInput = {
           name: call.name,
           arguments: call.arguments,
           portfolioId,
@@ -336,7 +398,8 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
           constraints: s.constraints,
           markets: points,
           orderAlreadyPlaced: placed,
-        });
+        };
+        const r = patched(ORDER_PORT_PATCH) ? await toolThroughPort(toolInput) : await acts.runExecutionTool(toolInput);
         messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: r.content });
         if (r.decision?.order) placed = true;
         if (r.decision && (!decision || r.decision.order)) decision = r.decision;
@@ -359,6 +422,17 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
       error: null,
     };
   }
+}
+
+/** The most specific message in a failure chain (child failed -> activity failed -> the ledger's refusal). */
+function innermost(err: unknown): string {
+  let cur = err as { message?: string; cause?: unknown } | undefined;
+  let msg = 'failed';
+  for (let i = 0; cur && i < 8; i++) {
+    if (cur.message && !/^(Child Workflow execution failed|Activity task failed|Workflow execution failed)$/.test(cur.message)) msg = cur.message;
+    cur = cur.cause as typeof cur;
+  }
+  return msg.slice(0, 500);
 }
 
 function fail(message: string): never {

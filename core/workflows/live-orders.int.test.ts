@@ -58,10 +58,12 @@ describe('live-order requests from outside the app', () => {
     rig = await startBrokerageLedger(env.dir, { keyName: 'organizations/it/apiKeys/live-requests' });
     ({ fake, ledger, funding } = rig);
     const exchange = rig.exchange;
-    const config = loadConfig({});
+    // Risk limits scale with the starting cash: 10,000 lets these orders (≈ 750) through the max order value.
+    const config = loadConfig({ INITIAL_PORTFOLIO_BALANCE: '10000' });
     const bus = new EventBus();
     bus.on('notify', (n) => notes.push(n.title));
-    activities = createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange });
+    // With the Temporal client the order port reads the account's kill switch and limits.
+    activities = createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange, client: env.client });
     worker = await runWorker(env, { activities });
     const deps = {
       client: env.client,
