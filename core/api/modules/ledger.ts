@@ -131,41 +131,37 @@ export const LedgerOrderOutcome = z.object({
   done: z.boolean(),
 });
 
+/** What every production-ledger order states, whichever verb carries it. */
+const ledgerOrderFields = {
+  walletId: z.string().min(1).max(200),
+  product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
+  side: z.enum(['BUY', 'SELL']),
+  qty: posDec.optional(),
+  notional: posDec.optional(),
+  limitPrice: posDec.optional(),
+  postOnly: z.boolean().default(false),
+  expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
+};
+const idempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'idempotency key: 8-128 characters of A-Z a-z 0-9 . _ : -');
+const costOverrides = {
+  safetyBuffer: posDec.optional(),
+  override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
+};
+type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined };
+const oneSize = (v: SizeShape) => (v.qty === undefined) !== (v.notional === undefined);
+const limitTakesQty = (v: SizeShape) => v.limitPrice === undefined || v.qty !== undefined;
+
 export const PlaceLedgerOrderInput = z
-  .object({
-    walletId: z.string().min(1).max(200),
-    product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
-    side: z.enum(['BUY', 'SELL']),
-    qty: posDec.optional(),
-    notional: posDec.optional(),
-    limitPrice: posDec.optional(),
-    postOnly: z.boolean().default(false),
-    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
-    idempotencyKey: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'idempotency key: 8-128 characters of A-Z a-z 0-9 . _ : -'),
-    live: z.boolean().default(false),
-    safetyBuffer: posDec.optional(),
-    override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
-  })
+  .object({ ...ledgerOrderFields, idempotencyKey, live: z.boolean().default(false), ...costOverrides })
   .strict()
-  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] });
+  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] });
 
 /** An order to judge without placing it (no key: nothing is recorded). */
 export const QuoteLedgerOrderInput = z
-  .object({
-    walletId: PlaceLedgerOrderInput.shape.walletId,
-    product: PlaceLedgerOrderInput.shape.product,
-    side: z.enum(['BUY', 'SELL']),
-    qty: posDec.optional(),
-    notional: posDec.optional(),
-    limitPrice: posDec.optional(),
-    postOnly: z.boolean().default(false),
-    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
-    safetyBuffer: posDec.optional(),
-    override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
-  })
+  .object({ ...ledgerOrderFields, ...costOverrides })
   .strict()
-  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
-  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
+  .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
 
 const LiveOrderPlan = z.object({
   qty: dec,
@@ -197,21 +193,14 @@ export type LiveOrderRequest = z.infer<typeof LiveOrderRequest>;
 
 export const RequestLiveOrderInput = z
   .object({
-    walletId: PlaceLedgerOrderInput.shape.walletId,
-    product: PlaceLedgerOrderInput.shape.product,
-    side: z.enum(['BUY', 'SELL']),
-    qty: posDec.optional(),
-    notional: posDec.optional(),
-    limitPrice: posDec.optional(),
-    postOnly: z.boolean().default(false),
-    expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
-    idempotencyKey: PlaceLedgerOrderInput.shape.idempotencyKey.describe('also the request id: the same key returns the same request'),
+    ...ledgerOrderFields,
+    idempotencyKey: idempotencyKey.describe('also the request id: the same key returns the same request'),
     reason: z.string().trim().min(3).max(500).describe('why this order: shown to the user next to Approve / Deny'),
     timeoutSeconds: z.number().int().min(30).max(3600).default(600).describe('the request is denied if not approved within this time'),
   })
   .strict()
-  .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
-  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
+  .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
 
 export const ledgerApi = {
   list_wallets: verb({
@@ -328,7 +317,7 @@ export const ledgerApi = {
   }),
   get_live_order_request: verb({
     description: 'One live-order request: its status (pending, approved, denied, expired, refused, done), what it would do, the decision and the order outcome.',
-    input: z.object({ id: PlaceLedgerOrderInput.shape.idempotencyKey }).strict(),
+    input: z.object({ id: idempotencyKey }).strict(),
     output: LiveOrderRequest,
     annotations: READ,
     temporal: 'query',
@@ -344,7 +333,7 @@ export const ledgerApi = {
   }),
   decide_live_order_request: verb({
     description: 'Approve or deny a pending live-order request. Only from the app itself: an approved order goes to Coinbase if live trading is armed and the wallet has a tradeable fraction.',
-    input: z.object({ id: PlaceLedgerOrderInput.shape.idempotencyKey, approve: z.boolean(), note: z.string().trim().max(300).optional() }).strict(),
+    input: z.object({ id: idempotencyKey, approve: z.boolean(), note: z.string().trim().max(300).optional() }).strict(),
     output: LiveOrderRequest,
     annotations: WRITE,
     temporal: 'update',
