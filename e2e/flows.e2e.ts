@@ -46,12 +46,12 @@ describe('the production ledger against a local Coinbase brokerage', () => {
     const wallets = (await c.call('list_wallets', {})) as { ok: true; result: { wallets: { id: string; kind: string }[] } };
     const funding = wallets.result.wallets.find((w) => w.kind === 'funding')!.id;
     // As an MCP client would ask (the bridge's door).
-    const asked = await c.headless.host.call('request_live_order', { walletId: funding, product: 'ETH-USD', side: 'BUY', qty: '0.1', expectedEdge: '0.01', idempotencyKey: 'e2e-live-req-0001', reason: 'ETH broke its daily high; 1% expected edge' }, { door: 'mcp' });
+    const asked = await c.headless.host.call('request_live_order', { walletId: funding, product: 'ETH-USD', side: 'BUY', qty: '0.05', expectedEdge: '0.01', idempotencyKey: 'e2e-live-req-0001', reason: 'ETH broke its daily high; 1% expected edge' }, { door: 'mcp' });
     expect(asked).toMatchObject({ ok: true, result: { status: 'pending' } });
     await c.open('ledger');
     await expect.poll(() => page.textContent('[data-testid=live-requests]'), { timeout: 20_000 }).toContain('1 waiting for you');
     const row = page.locator('[data-testid=live-request-row]').first();
-    await expect.poll(() => row.textContent()).toMatch(/BUY\s*0\.1 ETH-USD.*would not go live now: live trading is not armed/s);
+    await expect.poll(() => row.textContent()).toMatch(/BUY\s*0\.05 ETH-USD.*would not go live now: live trading is not armed/s);
     await c.shot('flow-live-request-pending');
     await row.locator('[data-testid=approve-live-request]').click();
     // Not armed: the approved order is a dry run (previewed and recorded), never sent.
