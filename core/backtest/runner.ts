@@ -62,8 +62,9 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
   };
 }
 
-export function prepare(spec: BacktestSpec, marketDir: string): Prepared {
-  const loaded = spec.symbols.map((symbol) => loadRecorded(marketDir, symbol, spec.timeframe, { from: spec.from, to: spec.to }));
+/** Loads the spec's series from `marketDirs` (one directory, or several in order of precedence: the data dir's datasets, then the shipped recordings). */
+export function prepare(spec: BacktestSpec, marketDirs: string | readonly string[]): Prepared {
+  const loaded = spec.symbols.map((symbol) => loadRecorded(marketDirs, symbol, spec.timeframe, { from: spec.from, to: spec.to }));
   const series: BarSeries[] = loaded;
   const cfg = engineConfig(spec, series);
   return { cfg, series, reports: loaded.map(({ report: r }) => ({ symbol: r.symbol, files: r.files, rows: r.rows, duplicates: r.duplicates, gaps: r.missingBars, sourceTimeframeMs: r.sourceTimeframeMs, bars: r.bars })), totalSteps: countSteps(series) };
