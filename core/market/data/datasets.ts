@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
 import { defaultMarketDataDir, listRecorded, loadFiles, RecordedDataError, type RecordedFile } from './columns';
+import { pagesOf, readDownloadState, runningDownload } from './download-state';
 
 /** Where imported and downloaded datasets live. */
 export function userMarketDir(dataDir: string): string {
@@ -46,28 +47,10 @@ export const DatasetSchema = z.object({
   downloaded: z.array(z.tuple([z.number(), z.number()])).optional(),
   /** Why the files could not be loaded (a backtest on this series would fail the same way). */
   error: z.string().nullable(),
+  /** A download of this series running now (in this cockpit or a `vigil data download`): its range and how far it is. */
+  downloading: z.object({ pid: z.number(), from: z.number(), to: z.number(), startedAt: z.number(), pagesDone: z.number(), pagesTotal: z.number() }).nullable().optional(),
 });
 export type Dataset = z.infer<typeof DatasetSchema>;
-
-/** A downloaded dataset's state file beside its CSV: which ranges were asked of the exchange. */
-export const DownloadStateSchema = z.object({
-  symbol: z.string(),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
-  /** Merged [from, to) ranges (epoch ms) whose pages are in the file. */
-  covered: z.array(z.tuple([z.number(), z.number()])),
-});
-export type DownloadState = z.infer<typeof DownloadStateSchema>;
-
-export function stateFileOf(csvFile: string): string {
-  return csvFile.replace(/\.csv$/, '.json');
-}
-
-export function readDownloadState(csvFile: string): DownloadState | null {
-  const f = stateFileOf(csvFile);
-  if (!fs.existsSync(f)) return null;
-  const parsed = DownloadStateSchema.safeParse(JSON.parse(fs.readFileSync(f, 'utf8')));
-  return parsed.success ? parsed.data : null;
-}
 
 /** Loads of unchanged files are reused (key: paths, sizes and modification times). */
 const cache = new Map<string, Omit<Dataset, 'location' | 'sources' | 'files' | 'bytes' | 'downloaded'>>();
@@ -100,7 +83,9 @@ function summarise(files: RecordedFile[]): Omit<Dataset, 'location' | 'sources' 
     };
   } catch (err) {
     if (!(err instanceof RecordedDataError)) throw err;
-    out = { symbol, timeframe, from: null, to: null, bars: 0, gaps: 0, missingBars: 0, largestGap: null, duplicates: 0, outOfOrder: 0, zeroVolumeBars: 0, error: err.message };
+    // A download's file before its first candle (or of a range without any) is empty, not broken.
+    const empty = /no candle rows/.test(err.message);
+    out = { symbol, timeframe, from: null, to: null, bars: 0, gaps: 0, missingBars: 0, largestGap: null, duplicates: 0, outOfOrder: 0, zeroVolumeBars: 0, error: empty ? null : err.message };
   }
   if (cache.size > 200) cache.clear();
   cache.set(key, out);
@@ -119,9 +104,10 @@ export function listDatasets(dataDir: string, shipped: string = defaultMarketDat
     }
     const rows: Dataset[] = [];
     for (const files of groups.values()) {
-      const downloaded = files
-        .filter((f) => f.source === 'coinbase')
-        .flatMap((f) => readDownloadState(f.file)?.covered ?? []);
+      const coinbase = files.find((f) => f.source === 'coinbase');
+      const downloaded = coinbase ? (readDownloadState(coinbase.file)?.covered ?? []) : [];
+      const running = coinbase ? runningDownload(coinbase.file) : null;
+      const pages = running ? pagesOf(running.request) : [];
       rows.push({
         ...summarise(files),
         location,
@@ -129,6 +115,18 @@ export function listDatasets(dataDir: string, shipped: string = defaultMarketDat
         files: files.map((f) => path.basename(f.file)),
         bytes: files.reduce((n, f) => n + fs.statSync(f.file).size, 0),
         ...(downloaded.length ? { downloaded } : {}),
+        ...(running
+          ? {
+              downloading: {
+                pid: running.pid,
+                from: running.request.from,
+                to: running.request.to,
+                startedAt: running.startedAt,
+                pagesDone: pages.filter(([a, b]) => downloaded.some(([s, e]) => s <= a && b <= e)).length,
+                pagesTotal: pages.length,
+              },
+            }
+          : {}),
       });
     }
     rows.sort((a, b) => a.symbol.localeCompare(b.symbol) || TIMEFRAME_MS[a.timeframe] - TIMEFRAME_MS[b.timeframe]);

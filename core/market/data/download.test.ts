@@ -53,8 +53,17 @@ describe('downloading candles from Coinbase', () => {
   it('pages the range (≤ 350 a request), writes Vigil files the loader reads, equal to the exchange candles', async () => {
     const dataDir = tmp();
     const seen: DownloadProgress[] = [];
+    const listed: unknown[] = [];
     const before = fake.stats.candleRequests;
-    const r = await downloadCandles(dataDir, rest, { symbol: 'BTC-USD', timeframe: '1h', from: FROM, to: TO }, { now, onProgress: (p) => seen.push(p) });
+    const r = await downloadCandles(dataDir, rest, { symbol: 'BTC-USD', timeframe: '1h', from: FROM, to: TO }, {
+      now,
+      onProgress: (p) => {
+        seen.push(p);
+        // While it runs, the listing shows the download (from its lock file) and how far it is.
+        if (p.pagesDone === 2) listed.push(listDatasets(dataDir, tmp())[0]!.downloading);
+      },
+    });
+    expect(listed).toEqual([{ pid: process.pid, from: FROM, to: TO, startedAt: expect.any(Number), pagesDone: 2, pagesTotal: 5 }]);
     expect(r).toMatchObject({ done: true, pagesDone: 5, pagesTotal: 5, requests: 5, added: bars.length, rows: bars.length });
     expect(fake.stats.candleRequests - before).toBe(5);
     expect(fake.stats.maxCandlesPerRequest).toBeLessThanOrEqual(350);

@@ -11,10 +11,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
-import { CANDLES_PER_PAGE } from '../coinbase/rest';
+import { MarketDataError } from '../coinbase/rest';
 import { PRODUCT_ID } from '../coinbase/schemas';
 import { listRecorded, loadFiles, RecordedDataError, VIGIL_HEADER, vigilFileName } from './columns';
-import { readDownloadState, stateFileOf, userMarketDir, type DownloadState } from './datasets';
+import { userMarketDir } from './datasets';
+import { pagesOf, pidAlive, readDownloadState, stateFileOf, type DownloadRequest, type DownloadState } from './download-state';
+
+export type { DownloadRequest } from './download-state';
 
 /** The part of the REST client a download needs (CoinbaseMarketRest). */
 export interface CandleSource {
@@ -25,6 +28,8 @@ export class DownloadError extends Error {
   constructor(
     readonly kind: 'invalid' | 'busy' | 'exchange' | 'file' | 'aborted',
     message: string,
+    /** Worth trying again later (rate limits, network, 5xx); an unknown product or a bad answer is not. */
+    readonly retryable = false,
   ) {
     super(message);
     this.name = 'DownloadError';
@@ -33,15 +38,6 @@ export class DownloadError extends Error {
 
 /** Coinbase's granularities among Vigil's timeframes (no 4h candles there: download 1h, backtests resample). */
 export const DOWNLOAD_TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const satisfies readonly Timeframe[];
-
-export interface DownloadRequest {
-  symbol: string;
-  timeframe: Timeframe;
-  /** Open time of the first bar wanted (epoch ms). */
-  from: number;
-  /** End of the range (exclusive, epoch ms); clipped to the last closed bar. */
-  to: number;
-}
 
 export interface DownloadProgress {
   symbol: string;
@@ -109,33 +105,16 @@ function covers(ranges: readonly [number, number][], a: number, b: number): bool
   return ranges.some(([s, e]) => s <= a && b <= e);
 }
 
-/** The pages of [from, to): CANDLES_PER_PAGE bars each, aligned to `from`. */
-export function pagesOf(r: DownloadRequest): [number, number][] {
-  const step = CANDLES_PER_PAGE * TIMEFRAME_MS[r.timeframe];
-  const out: [number, number][] = [];
-  for (let a = r.from; a < r.to; a += step) out.push([a, Math.min(a + step, r.to)]);
-  return out;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes `<file>.lock` (pid inside); a lock whose process is gone is taken over. Returns the release. */
-function lock(file: string, what: string): () => void {
+/** Takes `<file>.lock` (pid, then the request as JSON); a lock whose process is gone is taken over. Returns the release. */
+function lock(file: string, what: string, request: DownloadRequest): () => void {
   const lockFile = `${file}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(lockFile, `${process.pid}\n${JSON.stringify({ request, startedAt: Date.now() })}\n`, { flag: 'wx' });
       return () => fs.rmSync(lockFile, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(lockFile, 'utf8').trim());
+      const pid = Number(fs.readFileSync(lockFile, 'utf8').split('\n')[0]!.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) throw new DownloadError('busy', `a download of ${what} is already running (pid ${pid})`);
       if (pid === process.pid) throw new DownloadError('busy', `a download of ${what} is already running in this process`);
       fs.rmSync(lockFile, { force: true });
@@ -178,7 +157,7 @@ export async function downloadCandles(dataDir: string, source: CandleSource, req
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, vigilFileName(req.symbol, req.timeframe, 'coinbase'));
   const stateFile = stateFileOf(file);
-  const release = lock(file, `${req.symbol} ${req.timeframe}`);
+  const release = lock(file, `${req.symbol} ${req.timeframe}`, req);
   try {
     // What is in the file already (validated by the loader), keyed by time.
     const have = new Set<number>();
@@ -229,7 +208,9 @@ export async function downloadCandles(dataDir: string, source: CandleSource, req
       try {
         bars = await source.candles(req.symbol, req.timeframe, a, b);
       } catch (err) {
-        throw new DownloadError('exchange', `${req.symbol} ${req.timeframe} ${iso(a)}..${iso(b)}: ${(err as Error).message} (the ${progress().pagesDone} pages before are kept; run again to resume)`);
+        const m = err instanceof MarketDataError ? err : null;
+        const retryable = !m || m.kind === 'rate_limited' || m.kind === 'network' || (m.kind === 'http' && (m.status ?? 500) >= 500);
+        throw new DownloadError('exchange', `${req.symbol} ${req.timeframe} ${iso(a)}..${iso(b)}: ${(err as Error).message} (the ${progress().pagesDone} pages before are kept; run again to resume)`, retryable);
       }
       requests++;
       const fresh = bars.filter((x) => x.time >= a && x.time < b && !have.has(x.time));
