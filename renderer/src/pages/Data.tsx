@@ -144,12 +144,12 @@ function ImportPanel() {
         </div>
         <Seg value={mode} options={['upload', 'path'] as const} onChange={setMode} label="Where the file is" />
         {mode === 'upload' ? (
-          <label className="field">
+          <label className="field" key="upload">
             File (sent in parts)
             <input type="file" accept=".csv,text/csv,text/plain" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="import-file" />
           </label>
         ) : (
-          <label className="field">
+          <label className="field" key="path">
             Path the cockpit can read
             <input value={filePath} onChange={(e) => setFilePath(e.target.value)} placeholder="/home/me/btc-1h.csv" data-testid="import-path" />
           </label>
