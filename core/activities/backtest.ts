@@ -8,6 +8,7 @@
 import { heartbeat, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { RecordedDataError as DataError, defaultMarketDataDir as defaultMarketDir } from '../market/data/columns';
+import { marketDirs } from '../market/data/datasets';
 import { createEngine } from '../backtest/engine';
 import { ResampleError } from '../backtest/bars';
 import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';
@@ -66,7 +67,8 @@ const HEARTBEAT_STEPS = 50_000;
 const capResultOrNull = (r: BacktestResult | null): BacktestResult | null => (r ? capResult(r) : null);
 
 export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActivityOptions = {}) {
-  const marketDir = deps.marketDir ?? defaultMarketDir();
+  // Datasets imported or downloaded into the data dir first, then the shipped recordings.
+  const marketDir = marketDirs(deps.dataDir, deps.marketDir ?? defaultMarketDir());
   let store: BacktestStore | null = null;
   const db = () => (store ??= BacktestStore.forDataDir(deps.dataDir));
   let agents: AgentStore | null = null;

@@ -23,7 +23,7 @@ export interface ActivityDeps {
   client?: import('@temporalio/client').Client;
   /** The host's market feed manager (core/market/feed-manager.ts): live feeds and historical candles. */
   market?: import('../market/port').MarketFeedPort;
-  /** Recorded candles for backtests (default: resources/market in the checkout). */
+  /** Shipped recordings for backtests (default: resources/market); the data dir's datasets (`<dataDir>/market`) are read before them. */
   marketDir?: string;
   /**
    * Calls a contract verb through dispatch as one of the agents: the broker's tools and the

@@ -1,17 +1,25 @@
 /**
  * Risk of the current book: concentration, exposure, cash share, leverage, and historical
- * VaR / CVaR of the equity curve's period returns. References in docs/analytics.md.
+ * VaR / CVaR of daily returns. References in docs/analytics.md. Money (equity, cash, position
+ * values, VaR amounts) is returned as decimal strings; shares and return fractions are floats
+ * (measurements).
  */
+import { Dec } from '../domain/decimal';
 import { finite } from './stats';
 
 export interface TailRisk {
-  /** Loss fraction not exceeded with this confidence over one sampling period (positive = loss). */
+  /** Loss fraction not exceeded with this confidence over one day (positive = loss). */
   var: number;
   /** Mean loss fraction in the worst (1 - confidence) tail (expected shortfall). */
   cvar: number;
-  /** The same in quote currency against current equity. */
-  varAmount: number;
-  cvarAmount: number;
+  /** The same in quote currency against current equity (decimal strings, 8 places). */
+  varAmount: string;
+  cvarAmount: string;
+}
+
+/** A measured fraction of an exact amount, as a decimal string rounded to 8 places. */
+function amountOf(equity: string, fraction: number): string {
+  return Dec.of(equity).mul(Dec.fromMeasured(fraction)).round(8).toString();
 }
 
 /**
@@ -19,7 +27,7 @@ export interface TailRisk {
  * VaR = -r_(k), CVaR = -mean(r_(1..k)) (Acerbi & Tasche 2002, discrete expected shortfall).
  * Null with fewer than 1 / (1 - c) returns: the tail would hold less than one observation.
  */
-export function historicalVaR(returns: readonly number[], confidence: number, equity: number): TailRisk | null {
+export function historicalVaR(returns: readonly number[], confidence: number, equity: string): TailRisk | null {
   const tail = 1 - confidence;
   if (!(tail > 0 && tail < 1)) return null;
   if (returns.length < Math.ceil(1 / tail - 1e-9)) return null;
@@ -29,18 +37,20 @@ export function historicalVaR(returns: readonly number[], confidence: number, eq
   let sum = 0;
   for (let i = 0; i < k; i++) sum += s[i]!;
   const cv = -(sum / k);
-  return { var: v, cvar: cv, varAmount: v * equity, cvarAmount: cv * equity };
+  return { var: v, cvar: cv, varAmount: amountOf(equity, v), cvarAmount: amountOf(equity, cv) };
 }
 
 export interface BookPosition {
   symbol: string;
-  marketValue: number;
+  /** Decimal string. */
+  marketValue: string;
 }
 
 export interface RiskMetrics {
-  equity: number;
-  cash: number;
-  positionsValue: number;
+  equity: string;
+  cash: string;
+  /** Gross value of the positions (sum of |market value|), exact. */
+  positionsValue: string;
   /** Positions value / equity. */
   exposure: number | null;
   /** Cash / equity. */
@@ -48,32 +58,37 @@ export interface RiskMetrics {
   /** Gross position value / (cash + positions): 1 or less for a fully funded spot book. */
   leverage: number | null;
   /** Per-symbol share of equity, largest first. */
-  concentration: { symbol: string; share: number; marketValue: number }[];
+  concentration: { symbol: string; share: number; marketValue: string }[];
   /** Herfindahl-Hirschman index of position weights (1 = all in one symbol). */
   herfindahl: number | null;
+  /** One-day VaR / CVaR from daily returns. */
   var95: TailRisk | null;
   var99: TailRisk | null;
+  /** Daily returns the VaR was computed from. */
   returnsUsed: number;
 }
 
-export function riskMetrics(args: { equity: number; cash: number; tradingEquity: number; positions: readonly BookPosition[]; returns: readonly number[] }): RiskMetrics {
-  const { equity, cash, positions, returns } = args;
-  const gross = positions.reduce((s, p) => s + Math.abs(p.marketValue), 0);
+export function riskMetrics(args: { equity: string; cash: string; tradingEquity: string; positions: readonly BookPosition[]; returns: readonly number[] }): RiskMetrics {
+  const { positions, returns } = args;
+  const equity = Number(args.equity);
+  const grossDec = Dec.sum(positions.map((p) => Dec.of(p.marketValue).abs()));
+  const gross = grossDec.toNumber();
   const conc = positions
-    .map((p) => ({ symbol: p.symbol, marketValue: p.marketValue, share: equity > 0 ? p.marketValue / equity : 0 }))
+    .map((p) => ({ symbol: p.symbol, marketValue: Dec.of(p.marketValue).toString(), share: equity > 0 ? Number(p.marketValue) / equity : 0 }))
     .sort((a, b) => b.share - a.share || a.symbol.localeCompare(b.symbol));
-  const hhi = gross > 0 ? positions.reduce((s, p) => s + (Math.abs(p.marketValue) / gross) ** 2, 0) : null;
+  const hhi = gross > 0 ? positions.reduce((s, p) => s + (Math.abs(Number(p.marketValue)) / gross) ** 2, 0) : null;
+  const tradingEquity = Number(args.tradingEquity);
   return {
-    equity,
-    cash,
-    positionsValue: gross,
+    equity: Dec.of(args.equity).toString(),
+    cash: Dec.of(args.cash).toString(),
+    positionsValue: grossDec.toString(),
     exposure: equity > 0 ? finite(gross / equity) : null,
-    cashShare: equity > 0 ? finite(cash / equity) : null,
-    leverage: args.tradingEquity > 0 ? finite(gross / args.tradingEquity) : null,
+    cashShare: equity > 0 ? finite(Number(args.cash) / equity) : null,
+    leverage: tradingEquity > 0 ? finite(gross / tradingEquity) : null,
     concentration: conc,
     herfindahl: hhi,
-    var95: historicalVaR(returns, 0.95, equity),
-    var99: historicalVaR(returns, 0.99, equity),
+    var95: historicalVaR(returns, 0.95, args.equity),
+    var99: historicalVaR(returns, 0.99, args.equity),
     returnsUsed: returns.length,
   };
 }

@@ -10,6 +10,8 @@ export const PerformanceMetricsSchema = z.object({
   annualizedReturn: num,
   sharpe: num,
   sortino: num,
+  /** Daily returns behind the ratios (absent in results stored before ratios were daily). */
+  dailyReturns: z.number().optional(),
   maxDrawdown: z.number(),
   maxDrawdownDurationMs: z.number(),
   winRate: num,
@@ -25,5 +27,7 @@ export const PerformanceMetricsSchema = z.object({
   periodsPerYear: num,
 });
 
-/** Historical VaR / CVaR at one confidence level, as a return and as an amount. */
-export const TailRiskSchema = z.object({ var: z.number(), cvar: z.number(), varAmount: z.number(), cvarAmount: z.number() }).nullable();
+const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
+
+/** Historical one-day VaR / CVaR at one confidence level, as a return fraction and as an amount (decimal string). */
+export const TailRiskSchema = z.object({ var: z.number(), cvar: z.number(), varAmount: dec, cvarAmount: dec }).nullable();

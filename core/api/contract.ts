@@ -12,6 +12,7 @@ import { tradingApi } from './modules/trading';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
+import { dataApi } from './modules/data';
 
 export const api = {
   ...systemApi,
@@ -21,6 +22,7 @@ export const api = {
   ...backtestApi,
   ...agentsApi,
   ...marketApi,
+  ...dataApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

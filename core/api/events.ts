@@ -7,11 +7,13 @@ import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
 import { tradingEvents } from './modules/trading';
 import { backtestEvents } from './modules/backtest';
+import { dataEvents } from './modules/data';
 
 export const events = {
   'runtime.status': RuntimeStatus,
   ...tradingEvents,
   ...backtestEvents,
+  ...dataEvents,
   /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */
   'domain.event': z.object({
     id: z.string(),

@@ -2,7 +2,7 @@
  * From a validated spec to an engine and from an engine's state to a result: data loading,
  * product rules, strategy parameters, analytics (core/analytics, the same as the paper ledger).
  */
-import { performanceMetrics, riskMetrics, simpleReturns } from '../analytics';
+import { accountDailyReturns, DAY_MS, performanceMetrics, riskMetrics, type DailyEquity } from '../analytics';
 import { Dec } from '../domain/decimal';
 import { TIMEFRAME_MS } from '../domain/market';
 import { COINBASE_ENTRY_TIER, DEFAULT_SLIPPAGE, defaultProductSpec, valuePortfolio } from '../trading';
@@ -62,8 +62,9 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
   };
 }
 
-export function prepare(spec: BacktestSpec, marketDir: string): Prepared {
-  const loaded = spec.symbols.map((symbol) => loadRecorded(marketDir, symbol, spec.timeframe, { from: spec.from, to: spec.to }));
+/** Loads the spec's series from `marketDirs` (one directory, or several in order of precedence: the data dir's datasets, then the shipped recordings). */
+export function prepare(spec: BacktestSpec, marketDirs: string | readonly string[]): Prepared {
+  const loaded = spec.symbols.map((symbol) => loadRecorded(marketDirs, symbol, spec.timeframe, { from: spec.from, to: spec.to }));
   const series: BarSeries[] = loaded;
   const cfg = engineConfig(spec, series);
   return { cfg, series, reports: loaded.map(({ report: r }) => ({ symbol: r.symbol, files: r.files, rows: r.rows, duplicates: r.duplicates, gaps: r.missingBars, sourceTimeframeMs: r.sourceTimeframeMs, bars: r.bars })), totalSteps: countSteps(series) };
@@ -84,13 +85,16 @@ export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'serie
   const v = valuePortfolio(st.portfolio, marks);
   const t = st.portfolio.totals;
   const curve = st.curve.map((c) => ({ t: c.t, equity: String(c.equity), exposure: String(c.exposure) }));
-  const perf = performanceMetrics(spec.initialCash, curve, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, v.equity);
+  // Ratios and VaR from the equity at every UTC day's close (the engine's day rows, from every
+  // bar), not from the sampled curve, whose stride grows with the run's length.
+  const daily: DailyEquity[] = st.days.map((d) => ({ day: Date.parse(`${d.date}T00:00:00Z`) / DAY_MS, equity: d.closeEquity }));
+  const perf = performanceMetrics(spec.initialCash, curve, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, v.equity, { daily, maxDrawdown: st.maxDrawdown });
   const risk = riskMetrics({
-    equity: Number(v.equity),
-    cash: Number(v.cash),
-    tradingEquity: Number(v.tradingEquity),
-    positions: v.positions.map((x) => ({ symbol: x.symbol, marketValue: Number(x.marketValue) })),
-    returns: simpleReturns(st.curve.map((c) => c.equity)),
+    equity: v.equity,
+    cash: v.cash,
+    tradingEquity: v.tradingEquity,
+    positions: v.positions.map((x) => ({ symbol: x.symbol, marketValue: x.marketValue })),
+    returns: accountDailyReturns(spec.initialCash, curve, daily),
   });
   const first = p.series.reduce((m, s) => (s.length > 0 ? Math.min(m, s.time[0]!) : m), Infinity);
   const last = p.series.reduce((m, s) => (s.length > 0 ? Math.max(m, s.time[s.length - 1]! + s.timeframeMs) : m), -Infinity);

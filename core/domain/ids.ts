@@ -10,6 +10,7 @@ export const WORKFLOW_IDS = {
   ledgerOps: (op: string) => `vigil/ledger/${op}`,
   liveOrderRequest: (key: string) => `vigil/ledger/live-request/${key}`,
   reconcileSchedule: 'vigil/schedule/reconcile',
+  dataDownload: (symbol: string, timeframe: string) => `vigil/data/download/${symbol}/${timeframe}`,
 } as const;
 
 /** A short unique id, deterministic when given a seeded source (workflows pass `uuid4`). */

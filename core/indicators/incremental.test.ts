@@ -94,17 +94,19 @@ describe.each(Object.entries(DATASETS))('indicators on %s', (_name, bars) => {
     for (let i = 0; i < ti.length; i++) expect(Math.abs(mine[i]! - ti[i]!)).toBeLessThanOrEqual(0.005 + 1e-9);
   });
 
-  it('MACD(12,26,9) equals technicalindicators with EMA oscillator and signal', () => {
+  it('MACD(12,26,9): technicalindicators and trading-signals seed the fast EMA on their own; equal once converged', () => {
     const s = macdInit(12, 26, 9);
     const ours = closes.map((c) => macdUpdate(s, c));
     const ti = TI.MACD.calculate({ values: closes, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
     const mine = ours.filter((x) => x !== null);
     expect(mine.length).toBe(ti.length);
     const scale = closes[0]!;
-    for (let i = 0; i < ti.length; i++) {
-      expect(close(mine[i]!.macd, ti[i]!.MACD!, 1e-9, scale * 1e-12)).toBe(true);
-      if (ti[i]!.signal === undefined) expect(mine[i]!.signal).toBeNull();
-      else expect(close(mine[i]!.signal!, ti[i]!.signal!, 1e-9, scale * 1e-12)).toBe(true);
+    // Ours seeds the fast EMA on bar 26 (TA-Lib's alignment); technicalindicators on bar 12. The
+    // difference decays by (11/13) per bar: the first values differ, after 200 bars they agree.
+    expect(close(mine[0]!.macd, ti[0]!.MACD!, 1e-9, scale * 1e-12)).toBe(false);
+    for (let i = 200; i < ti.length; i++) {
+      expect(close(mine[i]!.macd, ti[i]!.MACD!, 1e-6, scale * 1e-9)).toBe(true);
+      expect(close(mine[i]!.signal!, ti[i]!.signal!, 1e-6, scale * 1e-9)).toBe(true);
     }
     // trading-signals seeds its EMAs with the first price: compare once converged.
     const ts = new TS.MACD(new TS.EMA(12), new TS.EMA(26), new TS.EMA(9));
@@ -131,20 +133,18 @@ describe.each(Object.entries(DATASETS))('indicators on %s', (_name, bars) => {
     for (let i = 0; i < tsv.length; i++) expect(close(mine[i]!.upper, tsv[i]!.upper, 1e-10)).toBe(true);
   });
 
-  it('ATR(14) Wilder equals trading-signals; technicalindicators differs only by its first bar', () => {
+  it('ATR(14) Wilder equals technicalindicators (both skip the first bar, as TA-Lib); trading-signals counts its high - low', () => {
     const s = atrInit(14);
     const ours = bars.map((b) => atrUpdate(s, b));
-    const ts = new TS.ATR(14);
-    const tsv = bars.map((b) => ts.add({ high: b.high, low: b.low, close: b.close })).filter((x): x is number => x !== null);
-    expectSeries(ours, tsv, 1e-9, 'ATR vs TS');
-    // technicalindicators drops the first bar (no previous close), so it seeds from bars 2..15.
+    expect(ours[13]).toBeNull();
+    expect(ours[14]).not.toBeNull();
     const ti = TI.ATR.calculate({ period: 14, high: bars.map((b) => b.high), low: bars.map((b) => b.low), close: closes });
-    const shifted = atrInit(14);
-    const oursShifted = bars.slice(1).map((b, i) => {
-      shifted.prevClose = i === 0 ? bars[0]!.close : shifted.prevClose;
-      return atrUpdate(shifted, b);
-    });
-    expectSeries(oursShifted, ti, 1e-9, 'ATR (shifted seed) vs TI');
+    expectSeries(ours, ti, 1e-9, 'ATR vs TI');
+    // trading-signals takes the first bar's high - low as a true range: it starts one bar earlier
+    // with a different seed, equal once the seed has decayed by (13/14)^n.
+    const ts = new TS.ATR(14);
+    const tsv = bars.map((b) => ts.add({ high: b.high, low: b.low, close: b.close }));
+    for (let i = 500; i < bars.length; i++) expect(close(ours[i]!, tsv[i]!, 1e-9)).toBe(true);
   });
 
   it('VWAP equals trading-signals within one session', () => {

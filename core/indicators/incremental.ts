@@ -6,11 +6,17 @@
  * Temporal workflow state and survive continue-as-new unchanged (a double's JSON form round-trips
  * exactly), and the same code computes offline series for backtests and tests.
  *
- * Conventions (TA-Lib's, which both reference libraries also follow; divergences in docs/market.md):
+ * Conventions are TA-Lib's (checked against TA-Lib's own output in talib.test.ts; the one
+ * deliberate difference and the reference libraries' conventions are in docs/market.md):
  * - EMA is seeded with the SMA of its first `period` inputs; k = 2 / (period + 1).
- * - RSI and ATR use Wilder smoothing (alpha = 1 / period) seeded with a simple mean.
+ * - MACD seeds its fast EMA with the SMA of the `fast` inputs ending where the slow EMA's seed
+ *   ends, so both EMAs start on the same bar (TA_MACD).
+ * - RSI and ATR use Wilder smoothing (alpha = 1 / period) seeded with a simple mean; ATR's first
+ *   true range is on the second bar (the first has no previous close), as TA_ATR.
  * - Bollinger bands use the population standard deviation.
- * - A value is `null` until the indicator has seen enough inputs: never a made-up zero.
+ * - A value is `null` until the indicator has seen enough inputs: never a made-up zero. The one
+ *   difference from TA-Lib: an RSI whose average gain and loss are both 0 (no change at all over
+ *   the window) is 50, where TA-Lib says 0 (maximally oversold, for a market that did not move).
  *
  * Pure and deterministic: no I/O, no clocks. Safe to import from workflows.
  */
@@ -114,9 +120,11 @@ export function rsiUpdate(s: RsiState, x: number): number | null {
   return s.value;
 }
 
+/** 100 * gain / (gain + loss): TA-Lib's form of 100 - 100 / (1 + RS), the same float for float. No change at all is 50 (TA-Lib: 0). */
 function rsiFrom(avgGain: number, avgLoss: number): number {
-  if (avgLoss === 0) return avgGain === 0 ? 50 : 100;
-  return 100 - 100 / (1 + avgGain / avgLoss);
+  const total = avgGain + avgLoss;
+  if (total === 0) return 50;
+  return 100 * (avgGain / total);
 }
 
 // --- MACD ------------------------------------------------------------------------------------
@@ -133,10 +141,28 @@ export function macdInit(fast = 12, slow = 26, signal = 9): MacdState {
   return { fast: emaInit(fast), slow: emaInit(slow), signal: emaInit(signal), value: null };
 }
 
-/** Fast and slow EMAs run independently from the first input (not TA-Lib's aligned seed). */
+/**
+ * TA-Lib's aligned seed: while the slow EMA collects its seed, the fast one keeps only its last
+ * `fast` inputs; when the slow seed completes, the fast EMA is seeded with their mean, so both
+ * start on bar `slow` and the first MACD values are not a fast EMA that has run 14 bars longer.
+ * (A state carried from before this seeding, whose fast EMA is already running, goes on as it was.)
+ */
 export function macdUpdate(s: MacdState, x: number): MacdState['value'] {
-  const f = emaUpdate(s.fast, x);
-  const sl = emaUpdate(s.slow, x);
+  let f: number | null;
+  let sl: number | null;
+  if (s.slow.value === null && s.fast.value === null) {
+    s.fast.seed.push(x);
+    if (s.fast.seed.length > s.fast.period) s.fast.seed.shift();
+    sl = emaUpdate(s.slow, x);
+    if (sl !== null) {
+      s.fast.value = sum(s.fast.seed) / s.fast.period;
+      s.fast.seed = [];
+    }
+    f = s.fast.value;
+  } else {
+    f = emaUpdate(s.fast, x);
+    sl = emaUpdate(s.slow, x);
+  }
   if (f === null || sl === null) return (s.value = null);
   const macd = f - sl;
   const sig = emaUpdate(s.signal, macd);
@@ -186,13 +212,20 @@ export function atrInit(period = 14): AtrState {
   return { period, prevClose: null, seed: [], value: null };
 }
 
-export function trueRange(high: number, low: number, prevClose: number | null): number {
-  if (prevClose === null) return high - low;
+/** True range: the largest of high - low, |high - previous close|, |low - previous close| (TA_TRANGE). */
+export function trueRange(high: number, low: number, prevClose: number): number {
   return Math.max(high - low, Math.abs(high - prevClose), Math.abs(low - prevClose));
 }
 
-/** The first bar's true range is high - low (there is no previous close), as in TA-Lib's TRANGE seed. */
+/**
+ * As TA_ATR: the first bar has no previous close and so no true range; the seed is the mean of
+ * the true ranges of bars 2..period+1, the first ATR is on bar period+1, then Wilder smoothing.
+ */
 export function atrUpdate(s: AtrState, b: Pick<Ohlcv, 'high' | 'low' | 'close'>): number | null {
+  if (s.prevClose === null) {
+    s.prevClose = b.close;
+    return null;
+  }
   const tr = trueRange(b.high, b.low, s.prevClose);
   s.prevClose = b.close;
   if (s.value === null) {

@@ -51,6 +51,14 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   compare_backtests: { ids: ['$backtest', '$backtest2'] },
   cancel_backtest: { id: '$backtest' },
 
+  // Market data
+  list_market_data: {},
+  upload_market_data: { uploadId: 'example-upload-0001', offset: 0, text: 'time,open,high,low,close,volume\n2024-01-01T00:00:00Z,42000,42100,41900,42050,12.5\n2024-01-01T01:00:00Z,42050,42200,42000,42150,9.75\n' },
+  import_market_data: { symbol: 'EXAMPLE-USD', uploadId: 'example-upload-0001', replace: true },
+  download_market_data: { symbol: 'BTC-USD', timeframe: '1h', from: '2024-01-01', to: '2024-01-02' },
+  get_market_data_download: { symbol: 'BTC-USD', timeframe: '1h' },
+  cancel_market_data_download: { symbol: 'BTC-USD', timeframe: '1h' },
+
   // Production ledger
   list_wallets: {},
   get_journal: { limit: 20 },

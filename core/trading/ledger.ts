@@ -12,7 +12,8 @@ import { Dec } from '../domain/decimal';
 import { TIMEFRAME_MS, type Bar } from '../domain/market';
 import { performanceMetrics, type EquitySample, type PerformanceMetrics } from '../analytics/performance';
 import { riskMetrics, type RiskMetrics } from '../analytics/risk';
-import { simpleReturns } from '../analytics/stats';
+import { dayOfClose, type DailyEquity } from '../analytics/stats';
+import { accountDailyReturns } from '../analytics/performance';
 import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
 import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
 import { COINBASE_ENTRY_TIER } from './fees';
@@ -22,7 +23,7 @@ import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation 
 import { productSpec } from './products';
 import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from './types';
 
-export const LIMITS = { fills: 500, blocked: 100, keys: 1000, equity: 1000, rationale: 280 } as const;
+export const LIMITS = { fills: 500, blocked: 100, keys: 1000, equity: 1000, daily: 3660, rationale: 280 } as const;
 const DAY_MS = 86_400_000;
 
 export const PreferencesSchema = z
@@ -135,6 +136,8 @@ export interface LedgerState {
   resultKeys: string[];
   equity: EquitySample[];
   equityStride: number;
+  /** Equity at each UTC day's close, from every bar batch (the ratios' input; the curve is sampled). Absent in states carried from before. */
+  daily?: { day: number; equity: string }[];
   barBatches: number;
   day: { index: number; startEquity: string; orders: number };
   seq: number;
@@ -162,6 +165,7 @@ export function createLedgerState(c: LedgerConfig): LedgerState {
     resultKeys: [],
     equity: [],
     equityStride: 1,
+    daily: [],
     barBatches: 0,
     day: { index: -1, startEquity: portfolio.initialCash, orders: 0 },
     seq: 0,
@@ -444,10 +448,38 @@ function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
   s.openOrders = still;
 }
 
+/** The day's closing equity so far, on every batch; a state from before days were kept starts from its curve. */
+function recordDay(s: LedgerState, t: number, equity: string): void {
+  s.daily ??= dailyFromCurve(s.equity);
+  const day = dayOfClose(t);
+  const last = s.daily[s.daily.length - 1];
+  if (last && last.day === day) last.equity = equity;
+  else if (!last || day > last.day) {
+    s.daily.push({ day, equity });
+    if (s.daily.length > LIMITS.daily) s.daily.shift();
+  }
+}
+
+function dailyFromCurve(curve: readonly EquitySample[]): { day: number; equity: string }[] {
+  const out: { day: number; equity: string }[] = [];
+  for (const p of curve) {
+    const day = dayOfClose(p.t);
+    const last = out[out.length - 1];
+    if (last && last.day === day) last.equity = p.equity;
+    else if (!last || day > last.day) out.push({ day, equity: p.equity });
+  }
+  return out;
+}
+
+function dailyOf(s: LedgerState): DailyEquity[] {
+  return (s.daily ?? dailyFromCurve(s.equity)).map((d) => ({ day: d.day, equity: Number(d.equity) }));
+}
+
 /** Appends a sample; on overflow keeps every other one and samples half as often from then on. */
 function sampleEquity(s: LedgerState, t: number): void {
-  if (s.barBatches % s.equityStride !== 0) return;
   const v = valuation(s);
+  recordDay(s, t, v.equity);
+  if (s.barBatches % s.equityStride !== 0) return;
   const sample: EquitySample = { t, equity: v.equity, exposure: v.positionsValue };
   const last = s.equity[s.equity.length - 1];
   if (last && last.t >= t) {
@@ -580,7 +612,7 @@ export function status(s: LedgerState): PortfolioStatus {
 
 export function performance(s: LedgerState): PerformanceMetrics {
   const t = s.portfolio.totals;
-  return performanceMetrics(s.portfolio.initialCash, s.equity, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, valuation(s).equity);
+  return performanceMetrics(s.portfolio.initialCash, s.equity, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, valuation(s).equity, { daily: dailyOf(s) });
 }
 
 export interface LedgerRisk extends RiskMetrics {
@@ -592,11 +624,11 @@ export interface LedgerRisk extends RiskMetrics {
 export function risk(s: LedgerState): LedgerRisk {
   const v = valuation(s);
   const m = riskMetrics({
-    equity: Number(v.equity),
-    cash: Number(v.cash),
-    tradingEquity: Number(v.tradingEquity),
-    positions: v.positions.map((p) => ({ symbol: p.symbol, marketValue: Number(p.marketValue) })),
-    returns: simpleReturns(s.equity.map((p) => Number(p.equity))),
+    equity: v.equity,
+    cash: v.cash,
+    tradingEquity: v.tradingEquity,
+    positions: v.positions.map((p) => ({ symbol: p.symbol, marketValue: p.marketValue })),
+    returns: accountDailyReturns(s.portfolio.initialCash, s.equity, dailyOf(s)),
   });
   const t = s.portfolio.totals;
   return {

@@ -11,6 +11,7 @@ const PortfolioPage = lazy(() => import('./pages/Portfolio').then((m) => ({ defa
 const BrokerPage = lazy(() => import('./pages/Broker').then((m) => ({ default: m.BrokerPage })));
 const AgentsPage = lazy(() => import('./pages/Agents').then((m) => ({ default: m.AgentsPage })));
 const BacktestPage = lazy(() => import('./pages/Backtest').then((m) => ({ default: m.BacktestPage })));
+const DataPage = lazy(() => import('./pages/Data').then((m) => ({ default: m.DataPage })));
 const LedgerPage = lazy(() => import('./pages/Ledger').then((m) => ({ default: m.LedgerPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
 
@@ -102,7 +103,7 @@ export function App() {
             </button>
           ))}
         </nav>
-        <div className="foot">1–7 or g+letter to jump</div>
+        <div className="foot">1–8 or g+letter to jump</div>
       </aside>
       <main className="main" data-testid={`page-${page}`}>
         <Suspense fallback={<div className="page"><Loading rows={6} /></div>}>
@@ -111,6 +112,7 @@ export function App() {
           {page === 'broker' && <BrokerPage />}
           {page === 'agents' && <AgentsPage />}
           {page === 'backtest' && <BacktestPage />}
+          {page === 'data' && <DataPage />}
           {page === 'ledger' && <LedgerPage />}
           {page === 'settings' && <SettingsPage />}
         </Suspense>

@@ -141,13 +141,13 @@ export { PerformanceMetricsSchema };
 
 
 export const RiskMetricsSchema = z.object({
-  equity: z.number(),
-  cash: z.number(),
-  positionsValue: z.number(),
+  equity: dec,
+  cash: dec,
+  positionsValue: dec,
   exposure: num,
   cashShare: num,
   leverage: num,
-  concentration: z.array(z.object({ symbol: z.string(), share: z.number(), marketValue: z.number() })),
+  concentration: z.array(z.object({ symbol: z.string(), share: z.number(), marketValue: dec })),
   herfindahl: num,
   var95: TailRiskSchema,
   var99: TailRiskSchema,

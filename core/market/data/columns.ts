@@ -1,19 +1,22 @@
 /**
- * The one loader of recorded candles (resources/market, formats in SOURCES.md): parses the files
- * of a series into one Float64Array per field, validates every row, merges the files on one
- * ascending timeline, reports gaps, then applies the caller's window and resampling. Used by the
- * replay feed, the tests that check indicators and streams on real data, the backtest runner,
- * the bench and the CLI.
+ * The one loader of recorded candles (resources/market, formats in SOURCES.md, and the datasets
+ * imported or downloaded into `<dataDir>/market`): parses the files of a series into one
+ * Float64Array per field, validates every row, merges the files on one ascending timeline,
+ * reports gaps, then applies the caller's window and resampling. Used by the replay feed, the
+ * tests that check indicators and streams on real data, the backtest runner, the bench, the CLI
+ * and `vigil data`.
  *
  * Rules (a broken one stops the load with a RecordedDataError naming `file:line`):
  * - header: Binance files may start with `open_time,open,high,low,close,volume,…`; the
- *   CryptoDataDownload files have a banner line and then `Date,Symbol,Open,High,Low,Close,…`.
- *   Anything else that is not a candle row fails.
+ *   CryptoDataDownload files have a banner line and then `Date,Symbol,Open,High,Low,Close,…`;
+ *   Vigil's own files (`BTC-USD_1h_coinbase.csv`) start with exactly
+ *   `open_time,open,high,low,close,volume`. Anything else that is not a candle row fails.
  * - times: readable, on the timeframe's UTC boundaries, unique. Rows come out ascending: a
  *   newest-first file (the Coinbase hourly ones) is reversed, rows out of their file's order are
  *   sorted into place and counted (`outOfOrder`). A row repeating the time of another row is
  *   skipped and counted (`duplicates`) when its values are identical, refused when they differ
- *   (within a file or across files).
+ *   (within a file or across files). Across directories the first one listed wins: a dataset in
+ *   the data dir replaces the shipped recording's bar at the same time (counted as `superseded`).
  * - prices: finite and positive; high >= max(open, close); low <= min(open, close).
  * - volume: finite and >= 0.
  */
@@ -31,7 +34,7 @@ export class RecordedDataError extends Error {
   }
 }
 
-export type FileFormat = 'cryptodatadownload' | 'binance';
+export type FileFormat = 'cryptodatadownload' | 'binance' | 'vigil';
 
 export interface RecordedFile {
   file: string;
@@ -39,6 +42,21 @@ export interface RecordedFile {
   symbol: string;
   timeframe: Timeframe;
   format: FileFormat;
+  /** Vigil files: where the bars came from (`coinbase`, `import`, `import-<name>`). */
+  source?: string;
+  /** Index of its directory in the list given to the loader: a lower rank wins a time both have. */
+  rank: number;
+}
+
+/** Vigil's own files: `<PRODUCT>_<timeframe>_<source>.csv`, header `open_time,open,high,low,close,volume`, times in epoch ms. */
+export const VIGIL_FILE_RE = /^([A-Z0-9]{1,12}-[A-Z0-9]{1,12})_(1m|5m|15m|1h|4h|1d)_([a-z0-9][a-z0-9-]{0,39})\.csv$/;
+export const VIGIL_HEADER = 'open_time,open,high,low,close,volume';
+
+/** The file name of a Vigil dataset. */
+export function vigilFileName(symbol: string, timeframe: Timeframe, source: string): string {
+  const name = `${symbol}_${timeframe}_${source}.csv`;
+  if (!VIGIL_FILE_RE.test(name)) throw new RecordedDataError(`not a valid dataset name: ${JSON.stringify(name)} (symbol like BTC-USD, timeframe 1m..1d, source of lower-case letters, digits and dashes)`);
+  return name;
 }
 
 export interface Gap {
@@ -60,12 +78,14 @@ export interface LoadReport {
   rowsRead: number;
   /** Distinct bars in the whole recording. */
   rows: number;
-  /** Rows skipped: identical repeats of a bar already read (`rowsRead - rows`). */
+  /** Rows skipped: identical repeats of a bar already read (`rowsRead - rows - superseded`). */
   duplicates: number;
   /** The source was not in ascending time order (a newest-first file, rows or files out of order): sorted. */
   reordered: boolean;
   /** Steps against a file's own direction (rows sorted into place), summed over the files. */
   outOfOrder: number;
+  /** Bars of a later directory (the shipped recording) replaced by an earlier one's (the data dir) at the same time. */
+  superseded: number;
   /** Missing bars over the whole recording at the source timeframe. */
   gaps: Gap[];
   missingBars: number;
@@ -93,28 +113,43 @@ export interface LoadOptions {
   resample?: boolean | undefined;
 }
 
-/** Recognises the recorded files of a directory by name. */
-export function listRecorded(dir: string): RecordedFile[] {
+/** Recognises the recorded files of a directory by name (`rank`: the directory's precedence, 0 first). */
+export function listRecorded(dir: string, rank = 0): RecordedFile[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new RecordedDataError(`market data directory not found: ${dir}`);
   const out: RecordedFile[] = [];
   for (const f of fs.readdirSync(dir).sort()) {
     let m = /^Coinbase_([A-Z]+)(USD)_(1h|d)\.csv$/.exec(f);
     if (m) {
-      out.push({ file: path.join(dir, f), symbol: `${m[1]}-${m[2]}`, timeframe: m[3] === '1h' ? '1h' : '1d', format: 'cryptodatadownload' });
+      out.push({ file: path.join(dir, f), symbol: `${m[1]}-${m[2]}`, timeframe: m[3] === '1h' ? '1h' : '1d', format: 'cryptodatadownload', rank });
       continue;
     }
     m = /^([A-Z]+)(USDT)-1m-\d{4}-\d{2}-\d{2}\.csv$/.exec(f);
-    if (m) out.push({ file: path.join(dir, f), symbol: `${m[1]}-${m[2]}`, timeframe: '1m', format: 'binance' });
+    if (m) {
+      out.push({ file: path.join(dir, f), symbol: `${m[1]}-${m[2]}`, timeframe: '1m', format: 'binance', rank });
+      continue;
+    }
+    m = VIGIL_FILE_RE.exec(f);
+    if (m) out.push({ file: path.join(dir, f), symbol: m[1]!, timeframe: m[2] as Timeframe, format: 'vigil', source: m[3]!, rank });
   }
   return out;
 }
 
+/** The recorded files of several directories, first directory first; directories that do not exist are skipped unless none does. */
+export function listRecordedIn(dirs: string | readonly string[]): RecordedFile[] {
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  const present = list.filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+  if (present.length === 0) throw new RecordedDataError(`market data directory not found: ${list.join(', ')}`);
+  return list.flatMap((d, rank) => (present.includes(d) ? listRecorded(d, rank) : []));
+}
+
 /**
- * Bars of `symbol` at `timeframe` from the recordings in `dir`, optionally windowed to
- * [from, to) and (by default) resampled from the coarsest recording that divides the timeframe:
- * 1h data for a 4h series, not 1m data.
+ * Bars of `symbol` at `timeframe` from the recordings in `dirs` (one directory, or several in
+ * order of precedence: the data dir's datasets, then the shipped files), optionally windowed to
+ * [from, to) and (by default) resampled from a recording whose timeframe divides the requested
+ * one: of those, the one giving the most bars in the window, the coarsest on a tie (1h data for a
+ * 4h series rather than 1m data, unless only the 1m data covers the window).
  */
-export function loadRecorded(dir: string, symbol: string, timeframe: Timeframe, options: LoadOptions = {}): Columns {
+export function loadRecorded(dirs: string | readonly string[], symbol: string, timeframe: Timeframe, options: LoadOptions = {}): Columns {
   const targetMs = TIMEFRAME_MS[timeframe];
   if (targetMs === undefined) throw new RecordedDataError(`unknown timeframe ${JSON.stringify(timeframe)} (one of ${Object.keys(TIMEFRAME_MS).join(', ')})`);
   if (typeof symbol !== 'string' || symbol === '') throw new RecordedDataError('a symbol is required, like BTC-USD');
@@ -124,11 +159,12 @@ export function loadRecorded(dir: string, symbol: string, timeframe: Timeframe, 
   }
   if (from !== undefined && to !== undefined && from >= to) throw new RecordedDataError(`from (${iso(from)}) must be before to (${iso(to)})`);
 
-  const recorded = listRecorded(dir);
+  const recorded = listRecordedIn(dirs);
+  const where = typeof dirs === 'string' ? dirs : dirs.join(', ');
   const all = recorded.filter((f) => f.symbol === symbol);
   if (all.length === 0) {
     const have = [...new Set(recorded.map((f) => f.symbol))].sort().join(', ');
-    throw new RecordedDataError(`no recorded data for ${symbol} in ${dir} (available: ${have || 'none'})`);
+    throw new RecordedDataError(`no recorded data for ${symbol} in ${where} (available: ${have || 'none'})`);
   }
   const usable = all.filter((f) => (options.resample === false ? f.timeframe === timeframe : TIMEFRAME_MS[f.timeframe] <= targetMs && targetMs % TIMEFRAME_MS[f.timeframe] === 0));
   if (usable.length === 0) {
@@ -139,14 +175,20 @@ export function loadRecorded(dir: string, symbol: string, timeframe: Timeframe, 
         : `${symbol} is recorded at ${tfs}: a ${targetMs / 60_000} min series needs a recording at that timeframe or a divisor of it`,
     );
   }
-  const bestMs = Math.max(...usable.map((f) => TIMEFRAME_MS[f.timeframe]));
-  const { series, report } = loadFiles(usable.filter((f) => TIMEFRAME_MS[f.timeframe] === bestMs));
-  const ranged = rangeSeries(series, from, to);
-  if (ranged.length === 0) {
-    throw new RecordedDataError(`no ${symbol} bars in the requested range; the recording covers ${iso(series.time[0]!)} to ${iso(series.time[series.length - 1]!)}`);
+  const sources = [...new Set(usable.map((f) => TIMEFRAME_MS[f.timeframe]))].sort((a, b) => b - a);
+  let best: { out: BarSeries; report: Omit<LoadReport, 'bars'>; covers: [number, number] } | null = null;
+  for (const ms of sources) {
+    const { series, report } = loadFiles(usable.filter((f) => TIMEFRAME_MS[f.timeframe] === ms));
+    const covers: [number, number] = [series.time[0]!, series.time[series.length - 1]!];
+    const ranged = rangeSeries(series, from, to);
+    const out = resample(ranged, targetMs);
+    if (!best || out.length > best.out.length) best = { out, report, covers };
   }
-  const out = resample(ranged, targetMs);
-  return { ...out, timeframe, report: { ...report, bars: out.length } };
+  if (!best || best.out.length === 0) {
+    const c = best?.covers;
+    throw new RecordedDataError(`no ${symbol} bars in the requested range; the recording covers ${c ? `${iso(c[0])} to ${iso(c[1])}` : 'nothing'}`);
+  }
+  return { ...best.out, timeframe, report: { ...best.report, bars: best.out.length } };
 }
 
 /** Row `i` as a Bar with decimal strings (shortest round-trip form of each recorded value). */
@@ -277,6 +319,8 @@ interface Run {
   file: string;
   start: number;
   end: number;
+  /** The directory's precedence (0 first). */
+  rank: number;
 }
 
 const BINANCE_HEADER = ['open_time', 'open', 'high', 'low', 'close', 'volume'];
@@ -298,8 +342,9 @@ function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
   const s = ensure(sink0, lines);
   const name = f.file;
   const tfMs = TIMEFRAME_MS[f.timeframe];
-  const binance = f.format === 'binance';
-  const fields = binance ? 6 : 7; // Binance: open_time,o,h,l,c,v ; CDD: Date,Symbol,o,h,l,c,volume
+  const vigil = f.format === 'vigil';
+  const binance = f.format === 'binance' || vigil; // same columns; Vigil's header is required
+  const fields = binance ? 6 : 7; // Binance and Vigil: open_time,o,h,l,c,v ; CDD: Date,Symbol,o,h,l,c,volume
   const k = binance ? 1 : 2; // index of the open column
   const start = s.n;
   const comma = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -332,9 +377,9 @@ function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
     }
     const c0 = text.charCodeAt(a);
     if (c0 < 48 || c0 > 57) {
-      const cells = text.slice(a, b).split(',').slice(0, 6).map((x) => x.trim().toLowerCase());
+      const cells = text.slice(a, b).split(',').slice(0, vigil ? 7 : 6).map((x) => x.trim().toLowerCase());
       const want = binance ? BINANCE_HEADER : CDD_HEADER;
-      if (s.n === start && !header && cells.length >= want.length && want.every((w, i) => cells[i] === w)) {
+      if (s.n === start && !header && (vigil ? cells.length === want.length : cells.length >= want.length) && want.every((w, i) => cells[i] === w)) {
         header = true;
         continue;
       }
@@ -344,6 +389,7 @@ function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
       fail(`not a candle row: ${JSON.stringify(text.slice(a, Math.min(b, a + 60)))}`);
     }
     if (!binance && !header) fail(`a candle row before the header ${CDD_HEADER.join(',')},…`);
+    if (vigil && !header) fail(`a candle row before the header ${VIGIL_HEADER}`);
     if (nf < fields) fail(`expected ${fields} fields (${binance ? 'open_time,open,high,low,close,volume' : 'Date,Symbol,Open,High,Low,Close,Volume'}), found ${nf}: ${JSON.stringify(text.slice(a, Math.min(b, a + 60)))}`);
     const t = binance ? parseDecimal(text, a, comma[0]!) : cddTime(text, a, comma[0]!);
     if (!Number.isFinite(t)) fail(`unreadable time ${JSON.stringify(text.slice(a, Math.min(comma[0]!, a + 30)))}`);
@@ -373,7 +419,7 @@ function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
     s.line[n] = line;
     s.n = n + 1;
   }
-  return { sink: s, run: { file: name, start, end: s.n } };
+  return { sink: s, run: { file: name, start, end: s.n, rank: f.rank } };
 }
 
 /** The run (file) holding sink row i. */
@@ -385,9 +431,10 @@ function runOf(runs: readonly Run[], i: number): Run {
  * Puts the rows of every file on one ascending timeline. A newest-first file is reversed; a file
  * that is neither ascending nor descending throughout, or files that overlap, are sorted (stable:
  * among rows of one time the first read comes first). A time read twice keeps one bar when the
- * rows agree and is refused, naming both rows, when they do not.
+ * rows agree; when they do not, the row of the directory listed first wins if the two come from
+ * different directories (`superseded`), and the load is refused, naming both rows, if they do not.
  */
-function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: number; reordered: boolean; outOfOrder: number } {
+function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: number; superseded: number; reordered: boolean; outOfOrder: number } {
   let reordered = false;
   let sort = false;
   let outOfOrder = 0;
@@ -426,11 +473,28 @@ function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: nu
   let w = 0;
   let kept = -1; // sink index of the row last kept
   let duplicates = 0;
+  let superseded = 0;
+  const ranked = runs.some((r) => r.rank !== runs[0]!.rank);
   for (let k = 0; k < n; k++) {
     const i = order ? order[k]! : k;
     const t = s.t[i]!;
     if (w > 0 && out.t[w - 1] === t) {
       if (!sameValues(out, w - 1, s.o[i]!, s.h[i]!, s.l[i]!, s.c[i]!, s.v[i]!)) {
+        const keptRank = ranked ? runOf(runs, kept).rank : 0;
+        const rank = ranked ? runOf(runs, i).rank : 0;
+        if (rank !== keptRank) {
+          superseded++;
+          if (rank < keptRank) {
+            out.o[w - 1] = s.o[i]!;
+            out.h[w - 1] = s.h[i]!;
+            out.l[w - 1] = s.l[i]!;
+            out.c[w - 1] = s.c[i]!;
+            out.v[w - 1] = s.v[i]!;
+            out.line[w - 1] = s.line[i]!;
+            kept = i;
+          }
+          continue;
+        }
         const first = `${runOf(runs, kept).file}:${s.line[kept]}`;
         throw new RecordedDataError(`${runOf(runs, i).file}:${s.line[i]}: repeats the time ${iso(t)} of ${first} with different values (${describeRow(s, i)} vs ${describeRow(out, w - 1)})`);
       }
@@ -450,11 +514,11 @@ function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: nu
     w++;
   }
   out.n = w;
-  return { sink: out, duplicates, reordered, outOfOrder };
+  return { sink: out, duplicates, superseded, reordered, outOfOrder };
 }
 
 /** Loads files of one symbol and timeframe into one ascending, de-duplicated, validated series. */
-function loadFiles(files: readonly RecordedFile[]): { series: BarSeries; report: Omit<LoadReport, 'bars'> } {
+export function loadFiles(files: readonly RecordedFile[]): { series: BarSeries; report: Omit<LoadReport, 'bars'> } {
   if (files.length === 0) throw new RecordedDataError('no files to load');
   const { symbol, timeframe } = files[0]!;
   for (const f of files) {
@@ -468,7 +532,7 @@ function loadFiles(files: readonly RecordedFile[]): { series: BarSeries; report:
     runs.push(r.run);
   }
   const rowsRead = sink.n;
-  const { sink: merged, duplicates, reordered, outOfOrder } = toTimeline(sink, runs);
+  const { sink: merged, duplicates, superseded, reordered, outOfOrder } = toTimeline(sink, runs);
   sink = merged;
   const n = sink.n;
   const names = files.map((f) => path.basename(f.file));
@@ -502,6 +566,6 @@ function loadFiles(files: readonly RecordedFile[]): { series: BarSeries; report:
   };
   return {
     series,
-    report: { symbol, files: names, sourceTimeframe: timeframe, sourceTimeframeMs: tfMs, rowsRead, rows: n, duplicates, reordered, outOfOrder, gaps, missingBars, zeroVolumeBars },
+    report: { symbol, files: names, sourceTimeframe: timeframe, sourceTimeframeMs: tfMs, rowsRead, rows: n, duplicates, superseded, reordered, outOfOrder, gaps, missingBars, zeroVolumeBars },
   };
 }

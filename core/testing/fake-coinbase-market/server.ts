@@ -15,7 +15,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Bar } from '../../domain/market';
+import { TIMEFRAME_MS, type Bar } from '../../domain/market';
 
 const GRANULARITY_S: Record<string, number> = {
   ONE_MINUTE: 60,
@@ -67,7 +67,7 @@ export class FakeCoinbaseMarket {
   private wss: WebSocketServer | null = null;
   private readonly conns = new Set<Conn>();
   private readonly products = new Map<string, FakeMarketProduct>();
-  /** Per product: 1m candles by open time (ms). */
+  /** Per product and granularity (`BTC-USD|60`): candles by open time (ms). */
   private readonly candles = new Map<string, Map<number, Bar>>();
   private hbTimer: NodeJS.Timeout | null = null;
   private hbCounter = 0;
@@ -139,10 +139,14 @@ export class FakeCoinbaseMarket {
 
   // --- data -----------------------------------------------------------------------------------
 
+  /** Serves `bars` as the product's candles at their timeframe's granularity (1m, 5m, 15m, 1h, 1d). */
   setCandles(symbol: string, bars: Bar[]): void {
-    let m = this.candles.get(symbol);
-    if (!m) this.candles.set(symbol, (m = new Map()));
-    for (const b of bars) m.set(b.time, b);
+    for (const b of bars) {
+      const key = `${symbol}|${TIMEFRAME_MS[b.timeframe] / 1000}`;
+      let m = this.candles.get(key);
+      if (!m) this.candles.set(key, (m = new Map()));
+      m.set(b.time, b);
+    }
   }
 
   /** Publishes trades on market_trades (one message per call) and a ticker update per product. */
@@ -329,10 +333,9 @@ export class FakeCoinbaseMarket {
       return json(400, { error: 'INVALID_ARGUMENT', error_details: `start and end argument is invalid - number of candles requested should be less than ${MAX_CANDLES_PER_REQUEST}`, message: 'start and end argument is invalid - number of candles requested should be less than 350' });
     }
     this.stats.maxCandlesPerRequest = Math.max(this.stats.maxCandlesPerRequest, n);
-    if (gran !== 60) return json(200, { candles: [] }); // only 1m candles are recorded here
-    const all = this.candles.get(p.id) ?? new Map<number, Bar>();
+    const all = this.candles.get(`${p.id}|${gran}`) ?? new Map<number, Bar>();
     const out: Record<string, string>[] = [];
-    for (let t = start * 1000; t < end * 1000; t += 60_000) {
+    for (let t = Math.ceil(start / gran) * gran * 1000; t < end * 1000; t += gran * 1000) {
       const b = all.get(t);
       if (b) out.push({ start: String(t / 1000), low: b.low, high: b.high, open: b.open, close: b.close, volume: b.volume });
     }

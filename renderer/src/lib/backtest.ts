@@ -86,8 +86,9 @@ const days = (ms: number | null) => (ms === null ? '—' : `${fmtNum(ms / 86_400
 export const METRICS: MetricDef[] = [
   { key: 'totalReturn', label: 'Total return', fmt: pct, better: 'high' },
   { key: 'annualizedReturn', label: 'Annualised return', fmt: pct, better: 'high' },
-  { key: 'sharpe', label: 'Sharpe', fmt: ratio, better: 'high' },
-  { key: 'sortino', label: 'Sortino', fmt: ratio, better: 'high' },
+  { key: 'sharpe', label: 'Sharpe (daily, √365)', fmt: ratio, better: 'high' },
+  { key: 'sortino', label: 'Sortino (daily, √365)', fmt: ratio, better: 'high' },
+  { key: 'dailyReturns', label: 'Daily returns', fmt: (v) => fmtNum(v, 0), better: null },
   { key: 'maxDrawdown', label: 'Max drawdown', fmt: pct, better: 'low' },
   { key: 'maxDrawdownDurationMs', label: 'Longest drawdown', fmt: days, better: 'low' },
   { key: 'winRate', label: 'Win rate', fmt: pct, better: 'high' },

@@ -10,6 +10,8 @@ describe('pageForKey', () => {
     expect(pageForKey('l', s, false, false)).toBeNull();
     expect(pageForKey('3', s, true, false)).toBeNull();
     expect(pageForKey('3', s, false, true)).toBeNull();
+    expect(pageForKey('6', s, false, false)).toBe('data');
+    expect(pageForKey('8', s, false, false)).toBe('settings');
     expect(pageForKey('9', s, false, false)).toBeNull();
   });
 });

@@ -1,12 +1,13 @@
-/** Keyboard navigation: digits 1-7, or "g" then a page letter (vim-style), outside text fields. */
+/** Keyboard navigation: digits 1-8, or "g" then a page letter (vim-style), outside text fields. */
 export const PAGES = [
   { id: 'market', label: 'Market', key: '1', letter: 'm' },
   { id: 'portfolio', label: 'Portfolio', key: '2', letter: 'p' },
   { id: 'broker', label: 'Broker', key: '3', letter: 'b' },
   { id: 'agents', label: 'Agents', key: '4', letter: 'a' },
   { id: 'backtest', label: 'Backtest', key: '5', letter: 't' },
-  { id: 'ledger', label: 'Ledger', key: '6', letter: 'l' },
-  { id: 'settings', label: 'Settings', key: '7', letter: 's' },
+  { id: 'data', label: 'Data', key: '6', letter: 'd' },
+  { id: 'ledger', label: 'Ledger', key: '7', letter: 'l' },
+  { id: 'settings', label: 'Settings', key: '8', letter: 's' },
 ] as const;
 export type PageId = (typeof PAGES)[number]['id'];
 

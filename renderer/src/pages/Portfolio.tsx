@@ -50,8 +50,8 @@ function RiskPanel() {
               <Gauge label="Day loss" used={Math.min(0, Number(r.usage.dayPnl))} limit={n(L.dailyLossLimit)} text={`${fmtSigned(r.usage.dayPnl)} / ${L.dailyLossLimit === null ? 'off' : fmtDec(L.dailyLossLimit)}`} />
               <Gauge label="Loss streak" used={r.usage.lossStreak} limit={L.lossCooldown?.losses ?? null} text={`${r.usage.lossStreak} / ${L.lossCooldown?.losses ?? 'off'}`} />
               <div className="row" style={{ marginTop: 6 }}>
-                <span className="dim">VaR95 <b className="mono">{r.var95 ? fmtNum(r.var95.varAmount) : '—'}</b></span>
-                <span className="dim">CVaR95 <b className="mono">{r.var95 ? fmtNum(r.var95.cvarAmount) : '—'}</b></span>
+                <span className="dim" title={`one-day historical VaR from ${r.returnsUsed} daily returns (20 needed)`}>VaR95 1d <b className="mono">{r.var95 ? fmtDec(r.var95.varAmount) : '—'}</b></span>
+                <span className="dim">CVaR95 1d <b className="mono">{r.var95 ? fmtDec(r.var95.cvarAmount) : '—'}</b></span>
                 <span className="dim">HHI <b className="mono">{fmtNum(r.herfindahl, 3)}</b></span>
               </div>
             </div>
