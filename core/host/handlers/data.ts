@@ -16,6 +16,7 @@ import { ImportError, importCsv } from '../../market/data/import';
 import { defaultMarketDataDir } from '../../market/data/columns';
 import { dataDownloadStatusQuery, dataDownloadWorkflow, type DataDownloadStatus } from '../../workflows/data';
 import type { HandlerDeps } from '../handler-deps';
+import { AGENT_DOORS } from '../../orders/origin';
 
 type DataVerbs = 'list_market_data' | 'upload_market_data' | 'import_market_data' | 'download_market_data' | 'get_market_data_download' | 'cancel_market_data_download';
 type Status = VerbResult<'get_market_data_download'>;
@@ -76,7 +77,7 @@ export function createDataHandlers(deps: HandlerDeps): Pick<Handlers, DataVerbs>
       if (args.path !== undefined) {
         // A path makes the host read a file: only for the people at the app and the shell, never
         // for an outside assistant or the broker's model (their error messages would quote it).
-        if (ctx.door === 'mcp' || ctx.door === 'agent') throw new ApiFailure('rejected', 'importing by path is for the app and the CLI; send the rows with upload_market_data and import the uploadId');
+        if (ctx.door === 'mcp' || AGENT_DOORS.has(ctx.door)) throw new ApiFailure('rejected', 'importing by path is for the app and the CLI; send the rows with upload_market_data and import the uploadId');
         file = path.resolve(args.path);
       } else {
         staged = path.join(uploadsDir(deps.dataDir), `${args.uploadId}.csv`);
