@@ -10,6 +10,7 @@ export const WORKFLOW_IDS = {
   ledgerOps: (op: string) => `vigil/ledger/${op}`,
   liveOrderRequest: (key: string) => `vigil/ledger/live-request/${key}`,
   reconcileSchedule: 'vigil/schedule/reconcile',
+  alertDelivery: (alertId: string) => `vigil/alerts/${alertId}`,
 } as const;
 
 /** A short unique id, deterministic when given a seeded source (workflows pass `uuid4`). */

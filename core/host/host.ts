@@ -274,7 +274,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       startedAt,
     });
     devServer?.on('state', () => bus.emit('runtime.status', status()));
-    devServer?.on('failed', (err: Error) => bus.emit('notify', { level: 'error', title: 'Temporal server failed', body: err.message }));
+    devServer?.on('failed', (err: Error) => bus.emit('alert', { kind: 'runtime_degraded', level: 'error', title: 'Temporal server failed', body: err.message }));
 
     const handlerDeps: HandlerDeps = { client, config, taskQueue, dataDir, status };
     if (opts.settingsStore) {

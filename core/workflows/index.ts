@@ -12,3 +12,4 @@ export * from './judge-agent';
 export * from './broker-agent';
 export * from './backtest';
 export * from './market-stream';
+export * from './alerts';
