@@ -16,7 +16,7 @@ export function createAlertActivities(deps: Pick<ActivityDeps, 'config' | 'dataD
   let store: AlertStore | null = null;
   const getStore = () => (store ??= AlertStore.open(deps.dataDir));
   return {
-    async deliverAlertWebhook(input: { alertId: string }): Promise<{ delivered: boolean }> {
+    async deliverAlertWebhook(input: { alertId: string; maxAttempts?: number }): Promise<{ delivered: boolean }> {
       const s = getStore();
       const alert = s.get(input.alertId);
       if (!alert) throw ApplicationFailure.nonRetryable(`no alert ${input.alertId} in the alert store`);
@@ -32,7 +32,7 @@ export function createAlertActivities(deps: Pick<ActivityDeps, 'config' | 'dataD
       if (problem) return giveUp(`webhook URL refused: ${problem}`, redactUrl(settings.webhookUrl));
       if (!secret) return giveUp('no signing secret: set ALERT_WEBHOOK_SECRET in Settings → Alerts', redactUrl(settings.webhookUrl));
       const r = await postAlert(settings.webhookUrl, secret, alert);
-      const final = r.ok || attempt >= WEBHOOK_MAX_ATTEMPTS;
+      const final = r.ok || attempt >= (input.maxAttempts ?? WEBHOOK_MAX_ATTEMPTS);
       s.recordDelivery({ alertId: alert.id, attempt, at: Date.now(), url: redactUrl(settings.webhookUrl), ok: r.ok, status: r.status, error: r.error, durationMs: r.durationMs, final });
       if (r.ok) return { delivered: true };
       if (final) {

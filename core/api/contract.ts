@@ -12,6 +12,7 @@ import { tradingApi } from './modules/trading';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
+import { alertsApi } from '../alerts/contract';
 
 export const api = {
   ...systemApi,
@@ -21,6 +22,7 @@ export const api = {
   ...backtestApi,
   ...agentsApi,
   ...marketApi,
+  ...alertsApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;
