@@ -143,7 +143,15 @@ describe('alerts: routing, signed webhooks with retries, the delivery log', () =
     const a = await until(async () => (await call<{ alerts: { id: string; kind: string }[] }>('get_alert_log', { kind: 'reconcile_drift' })).alerts[0] ?? null);
     // The service's own delivery goes through first; then a shorter one for the same alert, against a
     // receiver that keeps failing, to watch it give up.
-    expect(await env.client.workflow.getHandle(WORKFLOW_IDS.alertDelivery(a.id)).result()).toEqual({ delivered: true });
+    const own = await until(async () => {
+      try {
+        return (await env.client.workflow.getHandle(WORKFLOW_IDS.alertDelivery(a.id)).result()) as { delivered: boolean };
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') return null; // started a moment after it was logged
+        throw err;
+      }
+    });
+    expect(own).toEqual({ delivered: true });
     receiver.plan.push(500, 500);
     const h = await env.client.workflow.start(alertDeliveryWorkflow, { taskQueue: worker.taskQueue, workflowId: `${WORKFLOW_IDS.alertDelivery(a.id)}/again`, args: [{ alertId: a.id, maxAttempts: 2, firstRetrySeconds: 1 }] });
     expect(await h.result()).toEqual({ delivered: false });
