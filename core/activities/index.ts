@@ -10,6 +10,7 @@ import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
 import { createDataActivities } from './data';
+import { createAlertActivities } from './alerts';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBacktestActivities(deps),
     ...createMarketActivities(deps),
     ...createDataActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

@@ -218,7 +218,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
         summary: `live order requested via ${input.door}: ${what}; waiting for approval`,
         data: { door: input.door, reason: input.reason, plan, expiresAt: new Date(input.expiresAt).toISOString(), workflowId: input.workflowId },
       });
-      deps.bus.emit('notify', { level: 'warning', title: 'Live order waiting for your approval', body: `${what} requested via ${input.door}: ${input.reason.slice(0, 200)}` });
+      deps.bus.emit('alert', { kind: 'live_order_approval', level: 'warning', title: 'Live order waiting for your approval', body: `${what} requested via ${input.door}: ${input.reason.slice(0, 200)}` });
       return { ok: true, plan };
     },
 
@@ -244,7 +244,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
       // its workflow's polling): resume them first, so their fills count in the comparison.
       const sweep = await sweepOrders(ctx, (o) => orderWatched(o));
       if (sweep.resumed.length > 0) {
-        deps.bus.emit('notify', { level: 'info', title: 'Orders resumed', body: sweep.resumed.map((r) => `${r.clientOrderId}: ${r.from} → ${r.to}`).slice(0, 5).join('; ') });
+        deps.bus.emit('alert', { kind: 'reconcile_drift', level: 'info', title: 'Orders resumed', body: sweep.resumed.map((r) => `${r.clientOrderId}: ${r.from} → ${r.to}`).slice(0, 5).join('; ') });
       }
       if (!ctx.exchange) {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: 'Coinbase is not configured' });
@@ -258,14 +258,15 @@ export function createLedgerActivities(deps: ActivityDeps) {
         // the drift history and a warning), not a retry loop that leaves the button spinning; the
         // schedule tries again on its next tick.
         const failed = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: {}, threshold, error: (err as Error).message });
-        deps.bus.emit('notify', { level: 'warning', title: 'Reconcile could not reach Coinbase', body: (err as Error).message.slice(0, 300) });
+        deps.bus.emit('alert', { kind: 'reconcile_drift', level: 'warning', title: 'Reconcile could not reach Coinbase', body: (err as Error).message.slice(0, 300) });
         return failed;
       }
       try {
         const run = ctx.ledger.reconcile({ exchange: 'coinbase', exchangeBalances: balances, threshold });
         if (run.status === 'drift') {
           const worst = run.drifts.filter((d) => d.aboveThreshold).map((d) => `${d.drift} ${d.currency}`);
-          deps.bus.emit('notify', {
+          deps.bus.emit('alert', {
+            kind: 'reconcile_drift',
             level: 'warning',
             title: 'Ledger drift',
             body: `Reconcile found drift above ${Dec.of(threshold).toString()}: ${worst.slice(0, 4).join(', ')}. Review the proposed corrections.`,

@@ -12,11 +12,15 @@ export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>)
         if (e.kind === 'fill') {
           const f = e.fill;
           deps.bus.emit('trading.fill', { portfolioId, fill: f });
-          deps.bus.emit('notify', { level: 'info', title: `${f.side === 'buy' ? 'Bought' : 'Sold'} ${f.quantity} ${f.symbol}`, body: `at ${f.price}, fee ${trim(f.fee)} (${f.agent})` });
+          deps.bus.emit('alert', { kind: 'fill', level: 'info', title: `${f.side === 'buy' ? 'Bought' : 'Sold'} ${f.quantity} ${f.symbol}`, body: `at ${f.price}, fee ${trim(f.fee)} (${f.agent}, paper)`, data: { symbol: f.symbol, side: f.side, quantity: f.quantity, price: f.price, fee: f.fee, placedBy: f.agent, correlationId: f.correlationId, ledger: 'paper' } });
         } else if (e.kind === 'blocked') {
           const b = e.order;
           deps.bus.emit('trading.blocked', { portfolioId, order: b });
-          deps.bus.emit('notify', { level: 'warning', title: `Order blocked: ${b.side} ${b.symbol}`, body: b.reason });
+          deps.bus.emit('alert', { kind: 'order_blocked', level: 'warning', title: `Order blocked by ${b.rule}: ${b.side} ${b.symbol}`, body: b.reason, data: { symbol: b.symbol, side: b.side, rule: b.rule, placedBy: b.agent, correlationId: b.correlationId, ledger: 'paper' } });
+        } else if (e.kind === 'kill_switch') {
+          deps.bus.emit('alert', e.on
+            ? { kind: 'kill_switch', level: 'warning', title: 'Kill switch engaged', body: 'New orders are refused at every door, paper and live; positions stay as they are.', data: { on: true, portfolioId } }
+            : { kind: 'kill_switch', level: 'info', title: 'Kill switch released', body: 'Orders pass the risk limits and the cost gate again.', data: { on: false, portfolioId } });
         } else {
           deps.bus.emit('trading.cancelled', { portfolioId, orderId: e.orderId, symbol: e.symbol, reason: e.reason });
         }

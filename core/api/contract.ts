@@ -13,6 +13,7 @@ import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
 import { dataApi } from './modules/data';
+import { alertsApi } from '../alerts/contract';
 
 export const api = {
   ...systemApi,
@@ -23,6 +24,7 @@ export const api = {
   ...agentsApi,
   ...marketApi,
   ...dataApi,
+  ...alertsApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

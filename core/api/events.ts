@@ -8,6 +8,7 @@ import { RuntimeStatus } from './modules/system';
 import { tradingEvents } from './modules/trading';
 import { backtestEvents } from './modules/backtest';
 import { dataEvents } from './modules/data';
+import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
 
 export const events = {
   'runtime.status': RuntimeStatus,
@@ -46,8 +47,11 @@ export const events = {
     counters: z.record(z.string(), z.number()),
     at: z.number(),
   }),
-  /** Something the user should notice (fills, risk blocks, judge mode switches, reconcile drift). */
+  /** Raised by a capability; the alert service records it and routes it by kind (core/alerts). */
+  alert: AlertInputSchema,
+  /** An alert routed to the desktop: a native notification in Electron, a toast in the page. */
   notify: z.object({
+    kind: AlertKindSchema,
     level: z.enum(['info', 'warning', 'error']),
     title: z.string(),
     body: z.string(),

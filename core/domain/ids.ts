@@ -11,6 +11,7 @@ export const WORKFLOW_IDS = {
   liveOrderRequest: (key: string) => `vigil/ledger/live-request/${key}`,
   reconcileSchedule: 'vigil/schedule/reconcile',
   dataDownload: (symbol: string, timeframe: string) => `vigil/data/download/${symbol}/${timeframe}`,
+  alertDelivery: (alertId: string) => `vigil/alerts/${alertId}`,
 } as const;
 
 /** A short unique id, deterministic when given a seeded source (workflows pass `uuid4`). */

@@ -6,5 +6,7 @@ export const SECRET_KEYS = [
   'COINBASE_API_KEY_NAME',
   'COINBASE_API_PRIVATE_KEY',
   'TEMPORAL_API_KEY',
+  /** Signs outgoing alert webhooks (HMAC-SHA256). */
+  'ALERT_WEBHOOK_SECRET',
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

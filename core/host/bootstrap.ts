@@ -78,7 +78,7 @@ export async function bootstrap(c: BootstrapContext): Promise<{ started: string[
     } catch (err) {
       failed.push(s.name);
       c.log.error(`autostart: ${s.name} failed`, { error: (err as Error).message });
-      c.bus.emit('notify', { level: 'warning', title: `Could not start ${s.name}`, body: (err as Error).message });
+      c.bus.emit('alert', { kind: 'runtime_degraded', level: 'warning', title: `Could not start ${s.name}`, body: (err as Error).message });
     }
   }
   return { started, failed };

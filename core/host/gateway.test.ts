@@ -151,8 +151,8 @@ describe('gateway', () => {
     const ws = new WebSocket(`${wsBase}?token=${gw.token}`, { headers: { origin: gw.baseUrl } });
     await new Promise((r) => ws.on('open', r));
     const got = new Promise<unknown>((r) => ws.on('message', (d) => r(JSON.parse(String(d)))));
-    bus.emit('notify', { level: 'info', title: 't', body: 'b' });
-    expect(await got).toEqual({ event: 'notify', payload: { level: 'info', title: 't', body: 'b' } });
+    bus.emit('notify', { kind: 'test', level: 'info', title: 't', body: 'b' });
+    expect(await got).toEqual({ event: 'notify', payload: { kind: 'test', level: 'info', title: 't', body: 'b' } });
     ws.close();
   });
 });

@@ -21,7 +21,7 @@ import type { VigilConfig } from '../runtime/config';
 import { DevServer } from '../runtime/dev-server';
 import type { Logger, Redactor } from '../runtime/log';
 import type { SecretStore } from '../runtime/secret-store';
-import type { SettingsStore } from '../runtime/settings-store';
+import { createSettingsStore, type SettingsStore } from '../runtime/settings-store';
 import { ConfigSchema } from '../runtime/config';
 import type { SecretKey } from '../domain/secrets';
 import { packageRoot } from '../runtime/package-root';
@@ -175,6 +175,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const bus = new EventBus();
     const taskQueue = config.VIGIL_TASK_QUEUE;
 
+    // Alerts first, so what the start-up itself raises is recorded and routed (not in `vigil worker`:
+    // the cockpit it serves routes its alerts).
+    if (opts.mode !== 'worker') {
+      const { createAlertService } = await import('../alerts/service');
+      const alerts = createAlertService({ bus, dataDir, settings: opts.settingsStore ?? createSettingsStore(dataDir), client, taskQueue, log: log.child('alerts'), hasSecret: () => Boolean(config.secrets.ALERT_WEBHOOK_SECRET) });
+      alerts.start();
+      cleanups.push(() => alerts.stop());
+    }
+
     const built = await createServices({ config, dataDir, bus, log, client, taskQueue });
     const services: HostService[] = built.services;
     for (const s of services) {
@@ -274,7 +283,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       startedAt,
     });
     devServer?.on('state', () => bus.emit('runtime.status', status()));
-    devServer?.on('failed', (err: Error) => bus.emit('notify', { level: 'error', title: 'Temporal server failed', body: err.message }));
+    devServer?.on('failed', (err: Error) => bus.emit('alert', { kind: 'runtime_degraded', level: 'error', title: 'Temporal server failed', body: err.message }));
 
     const handlerDeps: HandlerDeps = { client, config, taskQueue, dataDir, status };
     if (opts.settingsStore) {

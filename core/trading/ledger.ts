@@ -108,7 +108,9 @@ export interface OrderResult {
 export type LedgerEvent =
   | { kind: 'fill'; fill: FillRecord }
   | { kind: 'blocked'; order: BlockedOrder }
-  | { kind: 'cancelled'; orderId: string; symbol: string; reason: string };
+  | { kind: 'cancelled'; orderId: string; symbol: string; reason: string }
+  /** The kill switch changed (engaged or released), whoever changed it. */
+  | { kind: 'kill_switch'; on: boolean; at: number };
 
 export interface LedgerConfig {
   initialCash: string;
@@ -495,7 +497,8 @@ function sampleEquity(s: LedgerState, t: number): void {
   }
 }
 
-export function setPreferences(s: LedgerState, patch: PreferencesPatch): Preferences {
+export function setPreferences(s: LedgerState, patch: PreferencesPatch, opts: { announce: boolean; now: number } = { announce: false, now: 0 }): Preferences {
+  if (opts.announce && patch.killSwitch !== undefined && patch.killSwitch !== s.prefs.killSwitch) s.outbox.push({ kind: 'kill_switch', on: patch.killSwitch, at: opts.now });
   s.prefs = {
     profitScrapePct: patch.profitScrapePct ?? s.prefs.profitScrapePct,
     riskLimits: { ...s.prefs.riskLimits, ...(patch.riskLimits ?? {}) },

@@ -105,6 +105,9 @@ const now = (): number => new Date().getTime();
 
 const MAX_BARS_PER_SIGNAL = 5000;
 
+/** Marker for announcing kill-switch changes through the outbox. */
+export const KILL_SWITCH_ALERT_PATCH = 'kill-switch-alert';
+
 /** Marker for the paper cost gate (buys with a stated edge must pay their costs). */
 export const PAPER_COST_GATE_PATCH = 'paper-cost-gate';
 
@@ -154,7 +157,8 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
     setPreferencesUpdate,
     (patch) => {
       handled++;
-      return setPreferences(state, PreferencesPatchSchema.parse(patch));
+      // A change of the kill switch is announced (an alert), versioned for older histories.
+      return setPreferences(state, PreferencesPatchSchema.parse(patch), { announce: patched(KILL_SWITCH_ALERT_PATCH), now: now() });
     },
     {
       validator: (patch) => {

@@ -13,3 +13,4 @@ export * from './broker-agent';
 export * from './backtest';
 export * from './market-stream';
 export * from './data';
+export * from './alerts';

@@ -39,7 +39,7 @@ describe('ledger workflows on a real Temporal dev server', () => {
     const exchange = rig.exchange;
     // Risk limits scale with the starting cash: 10,000 lets these orders (≈ 1,500) through the max order value.
     const config = loadConfig({ INITIAL_PORTFOLIO_BALANCE: '10000' });
-    bus.on('notify', (n) => notes.push(n.title));
+    bus.on('alert', (n) => notes.push(n.title));
     worker = await runWorker(env, { activities: createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange, client: env.client }) });
     handlers = createLedgerHandlers({
       client: env.client,

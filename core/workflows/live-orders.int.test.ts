@@ -61,7 +61,7 @@ describe('live-order requests from outside the app', () => {
     // Risk limits scale with the starting cash: 10,000 lets these orders (≈ 750) through the max order value.
     const config = loadConfig({ INITIAL_PORTFOLIO_BALANCE: '10000' });
     const bus = new EventBus();
-    bus.on('notify', (n) => notes.push(n.title));
+    bus.on('alert', (n) => notes.push(n.title));
     // With the Temporal client the order port reads the account's kill switch and limits.
     activities = createLedgerActivities({ config, dataDir: env.dir, bus, log: silentLogger, ledger, exchange, client: env.client });
     worker = await runWorker(env, { activities });

@@ -12,6 +12,7 @@ import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
 import { createDataHandlers } from './data';
+import { createAlertHandlers } from '../../alerts/handlers';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
@@ -23,5 +24,6 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createAgentHandlers(deps),
     ...createMarketHandlers(deps),
     ...createDataHandlers(deps),
+    ...createAlertHandlers(deps),
   };
 }

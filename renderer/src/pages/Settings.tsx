@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { IssuesAlert, Loading, Panel, ErrorState } from '../components/ui';
+import { AlertsSettings } from '../components/AlertsSettings';
 import { useUi } from '../store';
 import { feeRatesText, percentToRate, rateToPercent } from '../lib/format';
 import type { MODEL_SETTINGS } from '../../../core/api/modules/settings';
@@ -119,6 +120,7 @@ const KEY_LABELS: Record<string, string> = {
   COINBASE_API_KEY_NAME: 'Coinbase CDP key name',
   COINBASE_API_PRIVATE_KEY: 'Coinbase CDP private key (PEM)',
   TEMPORAL_API_KEY: 'Temporal Cloud API key',
+  ALERT_WEBHOOK_SECRET: 'Alert webhook signing secret',
 };
 
 /** API keys: values go in, never come back; the panel says where they are kept. */
@@ -339,6 +341,9 @@ export function SettingsPage() {
           <Panel title="Live trading">
             <LiveArming />
             <OutsideRequests />
+          </Panel>
+          <Panel title="Alerts">
+            <AlertsSettings />
           </Panel>
           <Panel title="Paper trading fees">
             <PaperFees />
