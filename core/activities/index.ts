@@ -9,6 +9,7 @@ import { createTradingActivities } from './trading';
 import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
+import { createResearchActivities } from '../research/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities(deps),
     ...createBacktestActivities(deps),
     ...createMarketActivities(deps),
+    ...createResearchActivities(deps),
   };
 }
 

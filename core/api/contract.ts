@@ -11,6 +11,7 @@ import { tradingApi } from './modules/trading';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
+import { researchApi } from '../research/api';
 
 export const api = {
   ...systemApi,
@@ -20,6 +21,7 @@ export const api = {
   ...backtestApi,
   ...agentsApi,
   ...marketApi,
+  ...researchApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

@@ -28,7 +28,7 @@ describe('resolveSpace', () => {
     bad(() => resolveSpace('policy', { mode: { values: ['bold'] } }), /"bold" is not one of conservative, standard, aggressive/);
     bad(() => resolveSpace('policy', { mode: { min: 1, max: 2 } }), /give values, not a range/);
     bad(() => resolveSpace('agent', undefined), /run_arena/);
-    bad(() => resolveSpace('buy_and_hold', undefined), SpaceError);
+    expect(() => resolveSpace('buy_and_hold', undefined)).toThrow(SpaceError);
     bad(() => resolveSpace('sma_cross', { fast: { min: 2, max: 9 } }, { fast: 3 }), /vary it or fix it/);
   });
 

@@ -12,3 +12,5 @@ export * from './judge-agent';
 export * from './broker-agent';
 export * from './backtest';
 export * from './market-stream';
+export * from '../research/optimize.workflow';
+export * from '../research/read.workflow';

@@ -11,6 +11,7 @@ import { createTradingHandlers } from './trading';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
+import { createResearchHandlers } from '../../research/handlers';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
@@ -21,5 +22,6 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createBacktestHandlers(deps),
     ...createAgentHandlers(deps),
     ...createMarketHandlers(deps),
+    ...createResearchHandlers(deps),
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * Research activities. Trials are stateless compute: the spec and parameters in, the trial's
+ * figures out, bars from the worker's recorded data (loaded once per worker). So any worker
+ * polling the task queue — the cockpit's own, `vigil worker` in another process or on another
+ * machine — can run any trial, and a trial retried elsewhere computes the same thing.
+ *
+ * Bookkeeping (`researchSave`) writes `<dataDir>/research.sqlite` of the worker that runs it.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Context, heartbeat } from '@temporalio/activity';
+import { ResampleError } from '../backtest/bars';
+import { SpecError } from '../backtest/runner';
+import { RecordedDataError, defaultMarketDataDir } from '../market/data/columns';
+import type { ActivityDeps } from '../activities/deps';
+import { DataCache, runTrial, type RunHooks, type TrialInput } from './runner';
+import { ResearchStore } from './store';
+import type { BaseSpec, ResearchKind, ResearchSummary, TrialRecord } from './types';
+
+export type ResearchReadOp = { kind: 'get'; id: string } | { kind: 'list'; limit: number; of?: ResearchKind };
+
+/** A data or spec problem: the same input fails the same way on every worker, so never retried. */
+function permanent(err: unknown): never {
+  if (err instanceof ApplicationFailure) throw err;
+  const e = err as Error;
+  if (e instanceof RecordedDataError || e instanceof SpecError || e instanceof ResampleError || e.name === 'ZodError' || /no bars for/.test(e.message)) {
+    throw ApplicationFailure.nonRetryable(e.message, 'invalid_research');
+  }
+  throw err;
+}
+
+/** Heartbeats with progress between slices, yields to the event loop, stops when cancelled. */
+export function activityHooks(detail: Record<string, unknown> = {}): RunHooks & { attempt: number } {
+  const ctx = Context.current();
+  return {
+    attempt: ctx.info.attempt,
+    async between(stepsDone, totalSteps) {
+      heartbeat({ ...detail, stepsDone, totalSteps });
+      // Yield so heartbeats, cancellation and the other trials of this worker get their turn.
+      await new Promise((r) => setImmediate(r));
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+    },
+  };
+}
+
+export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'marketDir'>) {
+  const cache = new DataCache(deps.marketDir ?? defaultMarketDataDir());
+  let store: ResearchStore | null = null;
+  const db = () => (store ??= ResearchStore.forDataDir(deps.dataDir));
+
+  return {
+    /** Loads the study's data once (this worker's cache) so bad input fails before any trial. */
+    async researchPrepare(input: { spec: BaseSpec }): Promise<{ bars: number; from: number | null; to: number | null }> {
+      try {
+        const d = cache.get(input.spec);
+        const bars = d.series.reduce((n, s) => n + s.length, 0);
+        const first = d.series.reduce((m, s) => (s.length ? Math.min(m, s.time[0]!) : m), Infinity);
+        const last = d.series.reduce((m, s) => (s.length ? Math.max(m, s.time[s.length - 1]! + s.timeframeMs) : m), -Infinity);
+        return { bars, from: Number.isFinite(first) ? first : null, to: Number.isFinite(last) ? last : null };
+      } catch (err) {
+        return permanent(err);
+      }
+    },
+
+    /** One trial of a study: a whole backtest, its metrics and objective. */
+    async researchTrial(input: TrialInput): Promise<TrialRecord> {
+      try {
+        return await runTrial(input, cache, activityHooks({ trial: input.index }));
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        return permanent(err);
+      }
+    },
+
+    async researchSave(input: { summary: ResearchSummary; state: unknown }): Promise<void> {
+      db().save(input.summary, input.state);
+    },
+
+    async researchRead(op: ResearchReadOp): Promise<unknown> {
+      if (op.kind === 'get') return db().get(op.id);
+      return db().list({ limit: op.limit, ...(op.of ? { kind: op.of } : {}) });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Research verbs: optimise a strategy's parameters, walk forward, check for bias, run agents in an
+ * arena, replay a paper session as its twin. Each run is a workflow (`vigil/research/<id>`) whose
+ * state is queryable while it runs and stored in research.sqlite; trials and runs fan out as
+ * activities over every worker polling the task queue.
+ */
+import { z } from 'zod';
+import { ACTION, ACTION_IDEMPOTENT, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema } from './types';
+import { ParamSpaceSchema } from './space';
+
+const Started = z.object({ id: z.string(), workflowId: z.string(), summary: ResearchSummarySchema });
+
+export const ResearchRunSchema = z.object({
+  summary: ResearchSummarySchema,
+  /** Present for kind optimize. */
+  optimize: OptimizeStateSchema.optional(),
+});
+export type ResearchRun = z.infer<typeof ResearchRunSchema>;
+
+export const researchApi = {
+  optimize_strategy: verb({
+    description:
+      'Start a study of a strategy’s parameters (vigil backtest optimize): grid, seeded random or TPE search over the parameters list_backtest_strategies declares, each trial a backtest fanned out over every worker, ranked by the objective (net_return, sharpe, sortino, calmar, profit_factor) with a minimum of closed trades. Returns the id at once; get_research_run shows the trials.',
+    input: OptimizeRequestSchema,
+    output: Started.extend({ planned: z.number(), space: ParamSpaceSchema }),
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  get_research_run: verb({
+    description: 'A research run (study, walk-forward, bias check, arena, twin) with its progress and everything it found so far: trials, windows, differences, rankings.',
+    input: z.object({ id: ResearchIdSchema }).strict(),
+    output: ResearchRunSchema,
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  list_research_runs: verb({
+    description: 'Research runs, newest first, each with a one-line headline of what it found.',
+    input: z.object({ kind: z.enum(RESEARCH_KINDS).optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    output: z.object({ runs: z.array(ResearchSummarySchema) }),
+    annotations: READ,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  cancel_research_run: verb({
+    description: 'Cancel a running research run; what it finished is kept, marked cancelled.',
+    input: z.object({ id: ResearchIdSchema }).strict(),
+    output: z.object({ id: z.string(), cancelled: z.boolean(), status: z.string() }),
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'signal',
+    mcp: true,
+  }),
+  open_trial_backtest: verb({
+    description: 'The full backtest of one trial of a study (its spec and parameters): started on the first call, the same backtest id on every later call.',
+    input: z.object({ id: ResearchIdSchema, trial: z.number().int().min(0) }).strict(),
+    output: z.object({ backtestId: z.string(), created: z.boolean() }),
+    annotations: ACTION_IDEMPOTENT,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+};

@@ -1,0 +1,113 @@
+/**
+ * The shapes of the research lab: what each kind of run is asked (validated at every door) and
+ * what it holds while it runs and once it is stored (the workflow's state is the stored state).
+ */
+import { z } from 'zod';
+import { BacktestSpecFields, checkSpec } from '../backtest/spec';
+import { ObjectiveSchema, TrialMetricsSchema } from './objective';
+import { ParamSpaceSchema, SpaceInputSchema } from './space';
+
+export const RESEARCH_KINDS = ['optimize', 'walk_forward', 'bias', 'arena', 'twin'] as const;
+export type ResearchKind = (typeof RESEARCH_KINDS)[number];
+export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const ResearchIdSchema = z.string().regex(/^rs_[A-Za-z0-9]{6,40}$/, 'a research run id looks like rs_3f9a0c1d2e4b');
+
+/** Trials a study may hold (each a backtest); its state stays far below Temporal's payload limit. */
+export const MAX_TRIALS = 2000;
+
+/** A backtest spec whose strategy parameters are checked trial by trial, not at the door. */
+export const BaseSpecSchema = BacktestSpecFields.superRefine((s, ctx) => checkSpec(s, ctx, { params: false }));
+export type BaseSpec = z.output<typeof BaseSpecSchema>;
+
+const CandidateSchema = z.record(z.string(), z.union([z.number(), z.string()]));
+
+// ---------------------------------------------------------------------------------------------
+// Optimise
+
+export const SAMPLERS = ['grid', 'random', 'tpe'] as const;
+
+export const OptimizeRequestSchema = z
+  .object({
+    /** The backtest every trial runs: data, window, costs; `params` are the fixed parameters. */
+    spec: BaseSpecSchema,
+    /** What varies: per parameter a range {min, max, step?, log?} or {values}. Default: every parameter over its default range. */
+    space: SpaceInputSchema.optional(),
+    sampler: z.enum(SAMPLERS, { error: 'sampler must be grid, random or tpe' }).default('tpe'),
+    /** Trials to run (a grid runs each of its points: this is ignored). */
+    trials: z.number().int().min(1).max(MAX_TRIALS).default(100),
+    /** Same seed, same space, same data: the same trials and the same results. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    objective: ObjectiveSchema.default({ metric: 'sharpe', minTrades: 0 }),
+    /** Trials in flight at once, spread over every worker polling the task queue (TPE: its batch). */
+    parallel: z.number().int().min(1).max(64).default(8),
+    /** TPE: random trials before the model takes over. */
+    startup: z.number().int().min(1).max(500).optional(),
+    label: z.string().max(120).optional(),
+  })
+  .strict();
+export type OptimizeRequest = z.output<typeof OptimizeRequestSchema>;
+
+export const TrialStatusSchema = z.enum(['ok', 'infeasible', 'invalid', 'failed']);
+
+export const TrialRecordSchema = z.object({
+  index: z.number().int(),
+  params: CandidateSchema,
+  /** ok: ran and met the constraints; infeasible: ran, but below minTrades or no objective value; invalid: the strategy refused the parameters; failed: the run failed. */
+  status: TrialStatusSchema,
+  /** The objective (null unless ok). */
+  value: z.number().nullable(),
+  note: z.string().nullable(),
+  metrics: TrialMetricsSchema.nullable(),
+  /** Run time of the backtest, ms. */
+  ms: z.number(),
+  /** Which worker process ran it (host:pid) and on which attempt. */
+  worker: z.string().nullable(),
+  attempt: z.number().int(),
+});
+export type TrialRecord = z.infer<typeof TrialRecordSchema>;
+
+export const OptimizeStateSchema = z.object({
+  spec: z.record(z.string(), z.unknown()),
+  space: ParamSpaceSchema,
+  sampler: z.enum(SAMPLERS),
+  seed: z.number(),
+  objective: ObjectiveSchema,
+  parallel: z.number(),
+  startup: z.number(),
+  /** Trials this study runs in all. */
+  planned: z.number(),
+  /** Finished trials, by index. */
+  trials: z.array(TrialRecordSchema),
+  /** Trials in flight now. */
+  running: z.array(z.object({ index: z.number(), params: CandidateSchema })),
+  /** Index of the best ok trial (highest objective; ties: the earlier trial). */
+  best: z.number().nullable(),
+  counts: z.object({ ok: z.number(), infeasible: z.number(), invalid: z.number(), failed: z.number() }),
+  /** Workflow runs so far (continue-as-new keeps the history bounded). */
+  runs: z.number(),
+});
+export type OptimizeState = z.infer<typeof OptimizeStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Every run
+
+export const ProgressSchema = z.object({ done: z.number(), total: z.number() });
+
+export const ResearchSummarySchema = z.object({
+  id: z.string(),
+  kind: z.enum(RESEARCH_KINDS),
+  status: RunStatusSchema,
+  label: z.string().nullable(),
+  strategy: z.string().nullable(),
+  symbols: z.array(z.string()),
+  timeframe: z.string().nullable(),
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+  progress: ProgressSchema,
+  /** One line on the outcome (best trial, degradation, bias found, winner). */
+  headline: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ResearchSummary = z.infer<typeof ResearchSummarySchema>;
