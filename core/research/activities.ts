@@ -12,7 +12,8 @@ import { ResampleError } from '../backtest/bars';
 import { SpecError } from '../backtest/runner';
 import { RecordedDataError, defaultMarketDataDir } from '../market/data/columns';
 import type { ActivityDeps } from '../activities/deps';
-import { DataCache, runTrial, type RunHooks, type TrialInput } from './runner';
+import { DataCache, runTrial, runWithCurve, type RunHooks, type TrialInput } from './runner';
+import { walkForwardReport, type ReportWindow } from './reports';
 import { ResearchStore } from './store';
 import type { BaseSpec, ResearchKind, ResearchSummary, TrialRecord } from './types';
 
@@ -69,6 +70,21 @@ export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'm
         if (Context.current().cancellationSignal.aborted) throw err;
         return permanent(err);
       }
+    },
+
+    /** A window's out-of-sample run of the best in-sample parameters, with its equity curve. */
+    async researchOutOfSample(input: TrialInput) {
+      try {
+        return await runWithCurve(input, cache, activityHooks({ trial: input.index }));
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        return permanent(err);
+      }
+    },
+
+    /** The stitched out-of-sample run and the degradation of a walk-forward. */
+    async researchWalkForwardReport(input: { initialCash: string; objective: TrialInput['objective']; windows: ReportWindow[] }) {
+      return walkForwardReport(input.initialCash, input.objective, input.windows);
     },
 
     async researchSave(input: { summary: ResearchSummary; state: unknown }): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ACTION, ACTION_IDEMPOTENT, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
-import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema } from './types';
+import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema } from './types';
 import { ParamSpaceSchema } from './space';
 
 const Started = z.object({ id: z.string(), workflowId: z.string(), summary: ResearchSummarySchema });
@@ -15,6 +15,8 @@ export const ResearchRunSchema = z.object({
   summary: ResearchSummarySchema,
   /** Present for kind optimize. */
   optimize: OptimizeStateSchema.optional(),
+  /** Present for kind walk_forward. */
+  walkForward: WalkForwardStateSchema.optional(),
 });
 export type ResearchRun = z.infer<typeof ResearchRunSchema>;
 
@@ -24,6 +26,15 @@ export const researchApi = {
       'Start a study of a strategy’s parameters (vigil backtest optimize): grid, seeded random or TPE search over the parameters list_backtest_strategies declares, each trial a backtest fanned out over every worker, ranked by the objective (net_return, sharpe, sortino, calmar, profit_factor) with a minimum of closed trades. Returns the id at once; get_research_run shows the trials.',
     input: OptimizeRequestSchema,
     output: Started.extend({ planned: z.number(), space: ParamSpaceSchema }),
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  walk_forward: verb({
+    description:
+      'Start a walk-forward analysis (vigil backtest walk-forward): rolling or anchored windows, each optimised in-sample (a study like optimize_strategy) and its best parameters run out-of-sample; the out-of-sample runs are stitched into one equity curve, with in-sample vs out-of-sample degradation per window and overall.',
+    input: WalkForwardRequestSchema,
+    output: Started,
     annotations: ACTION,
     temporal: 'workflow',
     mcp: true,

@@ -15,11 +15,12 @@ import type { ResearchRun } from './api';
 import type { ResearchReadOp } from './activities';
 import { optimizeWorkflow, researchStateQuery, type OptimizeInput } from './optimize.workflow';
 import { researchReadWorkflow } from './read.workflow';
+import { walkForwardWorkflow, type WalkForwardInput } from './walk-forward.workflow';
 import { gridPoints } from './samplers';
 import { resolveSpace, SpaceError } from './space';
-import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary } from './types';
+import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState } from './types';
 
-type ResearchVerbs = 'optimize_strategy' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
+type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
 
 export const newResearchId = (): string => `rs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
@@ -89,6 +90,25 @@ export function runOf(summary: ResearchSummary, state: unknown): ResearchRun {
   return { summary, [key]: state } as ResearchRun;
 }
 
+/** The workflow input of a walk-forward: a study per window, over the same space. */
+export function walkForwardInput(id: string, req: WalkForwardRequest, createdAt: number): WalkForwardInput {
+  const study = optimizeInput(id, { ...req, trials: req.trialsPerWindow }, createdAt);
+  return {
+    id,
+    label: study.label,
+    createdAt,
+    spec: study.spec,
+    space: study.space,
+    sampler: study.sampler,
+    seed: study.seed,
+    objective: study.objective,
+    parallel: study.parallel,
+    startup: study.startup,
+    trialsPerWindow: study.planned,
+    windows: req.windows,
+  };
+}
+
 export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, ResearchVerbs> {
   async function read<T>(op: ResearchReadOp): Promise<T> {
     return (await deps.client.workflow.execute(researchReadWorkflow, { workflowId: `vigil/research-read/${randomUUID()}`, taskQueue: deps.taskQueue, args: [op] })) as T;
@@ -118,6 +138,16 @@ export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, Resear
         return st.running.length + st.trials.length > 0;
       });
       return { id, workflowId, summary: got.summary, planned: input.planned, space: input.space };
+    },
+
+    async walk_forward(req) {
+      const id = newResearchId();
+      const input = walkForwardInput(id, req, Date.now());
+      const workflowId = WORKFLOW_IDS.research(id);
+      const handle = await deps.client.workflow.start(walkForwardWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
+      // Windows are planned once the data is loaded: a range too short for them fails this call.
+      const got = await confirmStarted(handle, (s) => (s as WalkForwardState).windows.length > 0);
+      return { id, workflowId, summary: got.summary };
     },
 
     async get_research_run({ id }) {

@@ -10,10 +10,11 @@ import os from 'node:os';
 import { rangeSeries, type BarSeries } from '../backtest/bars';
 import { createEngine, type EngineState } from '../backtest/engine';
 import type { BacktestResult } from '../backtest/result';
-import { buildResult, engineConfig, prepare, type Prepared } from '../backtest/runner';
+import { buildResult, engineConfig, prepare, SpecError, type Prepared } from '../backtest/runner';
 import type { BacktestSpec } from '../backtest/spec';
 import { evaluate, metricsOf, type Objective } from './objective';
 import { checkParams, type Candidate } from './space';
+import { thin } from './walk-forward';
 import type { BaseSpec, TrialRecord } from './types';
 
 export interface LoadedData {
@@ -106,4 +107,28 @@ export async function runTrial(input: TrialInput, cache: DataCache, hooks: RunHo
   const metrics = metricsOf(result);
   const { value, infeasible } = evaluate(metrics, input.objective);
   return { ...base, status: infeasible ? 'infeasible' : 'ok', value, note: infeasible, metrics, ms: Math.round(performance.now() - t0) };
+}
+
+/** A trial that also returns its equity curve and trade totals (walk-forward OOS runs). */
+export async function runWithCurve(input: TrialInput, cache: DataCache, hooks: RunHooks & { attempt?: number } = {}) {
+  const params = { ...input.spec.params, ...input.params };
+  const refused = checkParams(input.spec.strategy, params);
+  if (refused) throw new SpecError(`${input.spec.strategy} params: ${refused}`);
+  const t0 = performance.now();
+  const data = cache.get(input.spec);
+  const w = input.window ? windowData(data, input.window.from, input.window.to) : data;
+  const { result, state } = await runToResult({ ...input.spec, params } as BacktestSpec, w, hooks);
+  const metrics = metricsOf(result);
+  const { value, infeasible } = evaluate(metrics, input.objective);
+  const t = state.portfolio.totals;
+  return {
+    value,
+    note: infeasible,
+    metrics,
+    ms: Math.round(performance.now() - t0),
+    // The curve for the chart, thinned; the daily closes for the stitched run's ratios (a fixed period).
+    curve: thin(result.equityCurve, 300).map((p) => ({ t: p.t, equity: p.equity })),
+    days: result.days.map((d) => ({ t: Date.parse(`${d.date}T00:00:00Z`) + 86_400_000, equity: d.closeEquity })),
+    totals: { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid },
+  };
 }

@@ -111,3 +111,95 @@ export const ResearchSummarySchema = z.object({
   error: z.string().nullable(),
 });
 export type ResearchSummary = z.infer<typeof ResearchSummarySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Walk forward
+
+const CurvePointSchema = z.object({ t: z.number(), equity: z.number() });
+
+export const WindowsInputSchema = z
+  .object({
+    /** rolling: the in-sample window slides; anchored: it always starts at the first bar. */
+    mode: z.enum(['rolling', 'anchored']).default('rolling'),
+    /** Windows wanted (default 5; with both lengths given: as many as fit). */
+    count: z.number().int().min(1).max(50).optional(),
+    inSampleDays: z.number().positive().max(36_500).optional(),
+    outOfSampleDays: z.number().positive().max(36_500).optional(),
+  })
+  .strict()
+  .refine((w) => (w.inSampleDays === undefined) === (w.outOfSampleDays === undefined), { message: 'give both inSampleDays and outOfSampleDays, or neither', path: ['inSampleDays'] });
+
+export const WalkForwardRequestSchema = z
+  .object({
+    spec: BaseSpecSchema,
+    space: SpaceInputSchema.optional(),
+    sampler: z.enum(SAMPLERS, { error: 'sampler must be grid, random or tpe' }).default('tpe'),
+    /** Trials of each window's in-sample study (a grid: its points). */
+    trialsPerWindow: z.number().int().min(1).max(500).default(50),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    objective: ObjectiveSchema.default({ metric: 'sharpe', minTrades: 0 }),
+    parallel: z.number().int().min(1).max(64).default(8),
+    startup: z.number().int().min(1).max(500).optional(),
+    windows: WindowsInputSchema.default({ mode: 'rolling' }),
+    label: z.string().max(120).optional(),
+  })
+  .strict();
+export type WalkForwardRequest = z.output<typeof WalkForwardRequestSchema>;
+
+export const WindowStateSchema = z.object({
+  index: z.number(),
+  isFrom: z.number(),
+  isTo: z.number(),
+  oosFrom: z.number(),
+  oosTo: z.number(),
+  status: z.enum(['pending', 'optimising', 'testing', 'done', 'failed']),
+  /** Trials of the in-sample study that ran. */
+  trials: z.number(),
+  best: z.object({ index: z.number(), params: CandidateSchema, value: z.number(), metrics: TrialMetricsSchema }).nullable(),
+  oos: z.object({ value: z.number().nullable(), note: z.string().nullable(), metrics: TrialMetricsSchema }).nullable(),
+  /** The OOS equity curve of this window (thinned). */
+  curve: z.array(CurvePointSchema),
+  /** OOS objective − IS objective. */
+  change: z.number().nullable(),
+  /** OOS objective / IS objective (when IS is positive). */
+  ratio: z.number().nullable(),
+  /** OOS annualised return / IS annualised return (when IS made money). */
+  efficiency: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type WindowState = z.infer<typeof WindowStateSchema>;
+
+export const WalkForwardReportSchema = z.object({
+  /** Every OOS window traded one after another, compounded (thinned). */
+  stitched: z.array(CurvePointSchema),
+  /** The stitched run's figures (shared analytics over the stitched curve). */
+  oos: TrialMetricsSchema,
+  /** The objective of the stitched run. */
+  oosValue: z.number().nullable(),
+  /** Mean in-sample objective of the windows' best trials. */
+  isMean: z.number().nullable(),
+  /** Mean out-of-sample objective of the windows. */
+  oosMean: z.number().nullable(),
+  /** oosMean − isMean. */
+  change: z.number().nullable(),
+  /** Stitched OOS annualised return / mean IS annualised return. */
+  efficiency: z.number().nullable(),
+  /** OOS windows that made money, of the windows tested. */
+  profitableWindows: z.number(),
+  testedWindows: z.number(),
+});
+export type WalkForwardReport = z.infer<typeof WalkForwardReportSchema>;
+
+export const WalkForwardStateSchema = z.object({
+  spec: z.record(z.string(), z.unknown()),
+  space: ParamSpaceSchema,
+  sampler: z.enum(SAMPLERS),
+  seed: z.number(),
+  objective: ObjectiveSchema,
+  parallel: z.number(),
+  trialsPerWindow: z.number(),
+  mode: z.enum(['rolling', 'anchored']),
+  windows: z.array(WindowStateSchema),
+  report: WalkForwardReportSchema.nullable(),
+});
+export type WalkForwardState = z.infer<typeof WalkForwardStateSchema>;

@@ -14,3 +14,4 @@ export * from './backtest';
 export * from './market-stream';
 export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';
+export * from '../research/walk-forward.workflow';
