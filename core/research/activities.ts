@@ -14,6 +14,8 @@ import { RecordedDataError, defaultMarketDataDir } from '../market/data/columns'
 import type { ActivityDeps } from '../activities/deps';
 import { DataCache, runTrial, runWithCurve, type RunHooks, type TrialInput } from './runner';
 import { walkForwardReport, type ReportWindow } from './reports';
+import { cutTimes, featureLookahead, lookaheadCheck, warmupCheck } from './bias';
+import type { BacktestSpec } from '../backtest/spec';
 import { ResearchStore } from './store';
 import type { BaseSpec, ResearchKind, ResearchSummary, TrialRecord } from './types';
 
@@ -85,6 +87,39 @@ export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'm
     /** The stitched out-of-sample run and the degradation of a walk-forward. */
     async researchWalkForwardReport(input: { initialCash: string; objective: TrialInput['objective']; windows: ReportWindow[] }) {
       return walkForwardReport(input.initialCash, input.objective, input.windows);
+    },
+
+    /** Bias: the strategy's decisions with the future cut off at each cut. */
+    async researchBiasLookahead(input: { spec: BacktestSpec; cuts: number }) {
+      try {
+        const { series } = cache.get(input.spec);
+        return await lookaheadCheck(input.spec, series, cutTimes(series, input.cuts), activityHooks({ part: 'lookahead' }));
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        return permanent(err);
+      }
+    },
+
+    /** Bias: every feature of the feature vector, full pass against recomputation at each cut. */
+    async researchBiasFeatures(input: { spec: BacktestSpec; cuts: number }) {
+      try {
+        const { series } = cache.get(input.spec);
+        return await featureLookahead(series, cutTimes(series, input.cuts), activityHooks({ part: 'features' }));
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        return permanent(err);
+      }
+    },
+
+    /** Bias: decisions, results and feature values against the start offset. */
+    async researchBiasWarmup(input: { spec: BacktestSpec; offsets: number[]; horizon: number }) {
+      try {
+        const { series } = cache.get(input.spec);
+        return await warmupCheck(input.spec, series, input.offsets, input.horizon, activityHooks({ part: 'warmup' }));
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        return permanent(err);
+      }
     },
 
     async researchSave(input: { summary: ResearchSummary; state: unknown }): Promise<void> {

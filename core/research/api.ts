@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ACTION, ACTION_IDEMPOTENT, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
-import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema } from './types';
+import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema, BiasRequestSchema, BiasStateSchema } from './types';
 import { ParamSpaceSchema } from './space';
 
 const Started = z.object({ id: z.string(), workflowId: z.string(), summary: ResearchSummarySchema });
@@ -17,6 +17,8 @@ export const ResearchRunSchema = z.object({
   optimize: OptimizeStateSchema.optional(),
   /** Present for kind walk_forward. */
   walkForward: WalkForwardStateSchema.optional(),
+  /** Present for kind bias. */
+  bias: BiasStateSchema.optional(),
 });
 export type ResearchRun = z.infer<typeof ResearchRunSchema>;
 
@@ -34,6 +36,15 @@ export const researchApi = {
     description:
       'Start a walk-forward analysis (vigil backtest walk-forward): rolling or anchored windows, each optimised in-sample (a study like optimize_strategy) and its best parameters run out-of-sample; the out-of-sample runs are stitched into one equity curve, with in-sample vs out-of-sample degradation per window and overall.',
     input: WalkForwardRequestSchema,
+    output: Started,
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  check_bias: verb({
+    description:
+      'Start the bias checks of a backtest spec (vigil backtest bias): lookahead in the strategy (its decisions recomputed with the future cut off at each cut; for the agent strategy its questions, without a model) and in every feature of the feature vector, any difference reported with its bar; and the warm-up check: decisions, results and feature values against the start offset.',
+    input: BiasRequestSchema,
     output: Started,
     annotations: ACTION,
     temporal: 'workflow',

@@ -16,11 +16,12 @@ import type { ResearchReadOp } from './activities';
 import { optimizeWorkflow, researchStateQuery, type OptimizeInput } from './optimize.workflow';
 import { researchReadWorkflow } from './read.workflow';
 import { walkForwardWorkflow, type WalkForwardInput } from './walk-forward.workflow';
+import { biasWorkflow } from './bias.workflow';
 import { gridPoints } from './samplers';
 import { resolveSpace, SpaceError } from './space';
-import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState } from './types';
+import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState, type BiasState } from './types';
 
-type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
+type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
 
 export const newResearchId = (): string => `rs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
@@ -147,6 +148,16 @@ export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, Resear
       const handle = await deps.client.workflow.start(walkForwardWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
       // Windows are planned once the data is loaded: a range too short for them fails this call.
       const got = await confirmStarted(handle, (s) => (s as WalkForwardState).windows.length > 0);
+      return { id, workflowId, summary: got.summary };
+    },
+
+    async check_bias(req) {
+      const id = newResearchId();
+      const workflowId = WORKFLOW_IDS.research(id);
+      const input = { id, label: req.label ?? null, createdAt: Date.now(), spec: req.spec, cuts: req.cuts, offsets: req.offsets, horizon: req.horizon };
+      const handle = await deps.client.workflow.start(biasWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
+      // Started once any part has finished or the data has loaded (a bad range fails this call).
+      const got = await confirmStarted(handle, (s) => (s as BiasState).bars !== null);
       return { id, workflowId, summary: got.summary };
     },
 

@@ -3,7 +3,7 @@
  * what it holds while it runs and once it is stored (the workflow's state is the stored state).
  */
 import { z } from 'zod';
-import { BacktestSpecFields, checkSpec } from '../backtest/spec';
+import { BacktestSpecFields, BacktestSpecSchema, checkSpec } from '../backtest/spec';
 import { ObjectiveSchema, TrialMetricsSchema } from './objective';
 import { ParamSpaceSchema, SpaceInputSchema } from './space';
 
@@ -203,3 +203,75 @@ export const WalkForwardStateSchema = z.object({
   report: WalkForwardReportSchema.nullable(),
 });
 export type WalkForwardState = z.infer<typeof WalkForwardStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Bias checks
+
+export const BiasRequestSchema = z
+  .object({
+    /** The backtest to check: strategy, parameters, data, window. */
+    spec: BacktestSpecSchema,
+    /** Cuts at which the future is removed (spread evenly after the first tenth of the data). */
+    cuts: z.number().int().min(1).max(50).default(10),
+    /** Start offsets (bars skipped) of the warm-up check. */
+    offsets: z.array(z.number().int().min(1).max(10_000_000)).min(1).max(10).default([50, 200, 1000]),
+    /** Bars after each start over which feature values are compared with the full history's. */
+    horizon: z.number().int().min(50).max(20_000).default(2000),
+    label: z.string().max(120).optional(),
+  })
+  .strict();
+export type BiasRequest = z.output<typeof BiasRequestSchema>;
+
+const DifferenceSchema = z.object({ symbol: z.string(), bar: z.number(), time: z.number(), full: z.number().nullable(), truncated: z.number().nullable() });
+
+export const LookaheadReportSchema = z.object({
+  cuts: z.array(z.object({ time: z.number(), compared: z.number(), differences: z.number() })),
+  compared: z.number(),
+  differenceCount: z.number(),
+  /** The first differences (up to 100), oldest first: a decision (target; null = no change) that changed when the future was cut. */
+  differences: z.array(DifferenceSchema),
+});
+
+export const FeatureLookaheadReportSchema = z.object({
+  cuts: z.number(),
+  features: z.array(z.object({ name: z.string(), checked: z.number(), differences: z.number(), maxAbsDiff: z.number(), first: DifferenceSchema.nullable() })),
+  differenceCount: z.number(),
+});
+
+export const WarmupReportSchema = z.object({
+  /** The full run's figures. */
+  reference: TrialMetricsSchema,
+  offsets: z.array(
+    z.object({
+      offset: z.number(),
+      time: z.number(),
+      compared: z.number(),
+      mismatches: z.number(),
+      /** Bars after the start until decisions are the full run's for good (null: never). */
+      convergedAfter: z.number().nullable(),
+      firstMismatch: DifferenceSchema.nullable(),
+      /** The run started at this offset. */
+      metrics: TrialMetricsSchema,
+    }),
+  ),
+  /** Per feature: bars after a start until it agrees with the full history within 1e-9 relative (null: not within the horizon). */
+  features: z.array(z.object({ name: z.string(), bars: z.number().nullable() })),
+  horizon: z.number(),
+});
+
+const PartStatus = z.enum(['running', 'done', 'failed']);
+
+export const BiasStateSchema = z.object({
+  spec: z.record(z.string(), z.unknown()),
+  cuts: z.number(),
+  offsets: z.array(z.number()),
+  horizon: z.number(),
+  /** Bars loaded (null until the data is loaded). */
+  bars: z.number().nullable(),
+  parts: z.object({ lookahead: PartStatus, features: PartStatus, warmup: PartStatus }),
+  errors: z.record(z.string(), z.string()),
+  lookahead: LookaheadReportSchema.nullable(),
+  features: FeatureLookaheadReportSchema.nullable(),
+  warmup: WarmupReportSchema.nullable(),
+});
+export type BiasState = z.infer<typeof BiasStateSchema>;

@@ -15,3 +15,4 @@ export * from './market-stream';
 export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';
 export * from '../research/walk-forward.workflow';
+export * from '../research/bias.workflow';
