@@ -16,6 +16,19 @@ import { DataCache, runTrial, runWithCurve, type RunHooks, type TrialInput } fro
 import { walkForwardReport, type ReportWindow } from './reports';
 import { cutTimes, featureLookahead, lookaheadCheck, warmupCheck } from './bias';
 import type { BacktestSpec } from '../backtest/spec';
+import path from 'node:path';
+import { BacktestStore } from '../backtest/store';
+import { ModelBudgetExceeded, ModelCallFailed, type ModelPort } from '../backtest/model-driver';
+import { LlmClient } from '../agents/llm/client';
+import { resolveAgentModel } from '../agents/llm/models';
+import { executionPromptId, loadDefaultTemplates, type PromptId } from '../agents/prompts';
+import { AgentStore } from '../agents/store';
+import type { ExecutionMode } from '../agents/prompt-ids';
+import type { VigilConfig } from '../runtime/config';
+import { packageRoot } from '../runtime/package-root';
+import { arenaReport, type ArenaRunFigures } from './arena';
+import { runArena, type ArenaRunInput } from './arena-run';
+import type { Contestant } from './types';
 import { ResearchStore } from './store';
 import type { BaseSpec, ResearchKind, ResearchSummary, TrialRecord } from './types';
 
@@ -45,10 +58,41 @@ export function activityHooks(detail: Record<string, unknown> = {}): RunHooks & 
   };
 }
 
-export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'marketDir'>) {
+export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'marketDir'> & { config?: VigilConfig }) {
   const cache = new DataCache(deps.marketDir ?? defaultMarketDataDir());
   let store: ResearchStore | null = null;
   const db = () => (store ??= ResearchStore.forDataDir(deps.dataDir));
+  let responses: BacktestStore | null = null;
+  let agents: AgentStore | null = null;
+  let templates: Record<PromptId, string> | null = null;
+  const config = deps.config;
+
+  /** A contestant's model: its own model name and endpoint, else the execution agent's. */
+  function contestantModel(c: Contestant): ModelPort {
+    const base = config ? resolveAgentModel(config, 'execution') : null;
+    const model = c.model ?? base?.model;
+    const baseUrl = c.baseUrl ?? base?.baseUrl ?? null;
+    const key = config?.secrets?.OPENAI_API_KEY;
+    if (!model || (!baseUrl && !key)) {
+      throw ApplicationFailure.nonRetryable(
+        `contestant ${c.label}: no model to ask (${base?.reason ?? 'none configured'}): give it model and baseUrl, or configure the execution agent's model (EXECUTION_MODEL / OPENAI_MODEL with OPENAI_BASE_URL or OPENAI_API_KEY)`,
+        'model_not_configured',
+      );
+    }
+    return new LlmClient({ agent: 'execution', configured: true, model, baseUrl, reason: null }, { timeoutMs: (config?.LLM_TIMEOUT_SECONDS ?? 60) * 1000, maxRetries: config?.LLM_MAX_RETRIES ?? 2, ...(key ? { apiKey: key } : {}) });
+  }
+
+  /** A version of an execution prompt (the active one by default), as the live agent renders it. */
+  function prompt(mode: ExecutionMode, version?: number): { template: string; version: number } {
+    templates ??= loadDefaultTemplates(path.join(packageRoot().root, 'prompts'));
+    agents ??= AgentStore.open(deps.dataDir);
+    const id = executionPromptId(mode);
+    const active = agents.activePrompt(id, templates[id], Date.now());
+    if (version === undefined || version === active.version) return active;
+    const v = agents.promptHistory(id).find((p) => p.version === version);
+    if (!v) throw ApplicationFailure.nonRetryable(`prompt ${id} has no version ${version} (versions: ${agents.promptHistory(id).map((p) => p.version).join(', ')})`, 'invalid_research');
+    return v;
+  }
 
   return {
     /** Loads the study's data once (this worker's cache) so bad input fails before any trial. */
@@ -120,6 +164,31 @@ export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'm
         if (Context.current().cancellationSignal.aborted) throw err;
         return permanent(err);
       }
+    },
+
+    /** One arena run: a configuration over the arena's window, its P&L, fees, model cost and decisions. */
+    async researchArenaRun(input: ArenaRunInput) {
+      const ctx = Context.current();
+      try {
+        return await runArena(input, {
+          cache,
+          model: contestantModel,
+          responses: (responses ??= BacktestStore.forDataDir(deps.dataDir)),
+          prompt,
+          hooks: { ...activityHooks({ contestant: input.index, sample: input.sample }), onWait: () => heartbeat({ contestant: input.index, sample: input.sample, waiting: true }) },
+          signal: ctx.cancellationSignal,
+        });
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
+        if (err instanceof ModelBudgetExceeded) throw ApplicationFailure.nonRetryable(err.message, 'model_budget');
+        if (err instanceof ModelCallFailed) throw err.retryable ? ApplicationFailure.retryable(err.message, 'model_failed') : ApplicationFailure.nonRetryable(err.message, 'model_failed');
+        return permanent(err);
+      }
+    },
+
+    /** The arena's ranking and agreement from its finished runs. */
+    async researchArenaReport(input: { labels: string[]; runs: ArenaRunFigures[] }) {
+      return arenaReport(input.labels, input.runs);
     },
 
     async researchSave(input: { summary: ResearchSummary; state: unknown }): Promise<void> {

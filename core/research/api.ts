@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ACTION, ACTION_IDEMPOTENT, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
-import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema, BiasRequestSchema, BiasStateSchema } from './types';
+import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema, BiasRequestSchema, BiasStateSchema, ArenaRequestSchema, ArenaStateSchema } from './types';
 import { ParamSpaceSchema } from './space';
 
 const Started = z.object({ id: z.string(), workflowId: z.string(), summary: ResearchSummarySchema });
@@ -19,6 +19,8 @@ export const ResearchRunSchema = z.object({
   walkForward: WalkForwardStateSchema.optional(),
   /** Present for kind bias. */
   bias: BiasStateSchema.optional(),
+  /** Present for kind arena. */
+  arena: ArenaStateSchema.optional(),
 });
 export type ResearchRun = z.infer<typeof ResearchRunSchema>;
 
@@ -45,6 +47,15 @@ export const researchApi = {
     description:
       'Start the bias checks of a backtest spec (vigil backtest bias): lookahead in the strategy (its decisions recomputed with the future cut off at each cut; for the agent strategy its questions, without a model) and in every feature of the feature vector, any difference reported with its bar; and the warm-up check: decisions, results and feature values against the start offset.',
     input: BiasRequestSchema,
+    output: Started,
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  run_arena: verb({
+    description:
+      'Start an arena (vigil backtest arena): the same window through several configurations — the built-in policy, the execution agent with a mode, a prompt version, a model and base URL — on identical bars and costs, ranked by P&L net of fees and of model cost, with decision agreement between them and spread across repeated samples. Model answers are cached per sample (a rerun costs nothing) and each run is bounded by the budget.',
+    input: ArenaRequestSchema,
     output: Started,
     annotations: ACTION,
     temporal: 'workflow',

@@ -17,11 +17,12 @@ import { optimizeWorkflow, researchStateQuery, type OptimizeInput } from './opti
 import { researchReadWorkflow } from './read.workflow';
 import { walkForwardWorkflow, type WalkForwardInput } from './walk-forward.workflow';
 import { biasWorkflow } from './bias.workflow';
+import { arenaWorkflow } from './arena.workflow';
 import { gridPoints } from './samplers';
 import { resolveSpace, SpaceError } from './space';
 import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState, type BiasState } from './types';
 
-type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
+type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'run_arena' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
 
 export const newResearchId = (): string => `rs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
@@ -158,6 +159,15 @@ export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, Resear
       const handle = await deps.client.workflow.start(biasWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
       // Started once any part has finished or the data has loaded (a bad range fails this call).
       const got = await confirmStarted(handle, (s) => (s as BiasState).bars !== null);
+      return { id, workflowId, summary: got.summary };
+    },
+
+    async run_arena(req) {
+      const id = newResearchId();
+      const workflowId = WORKFLOW_IDS.research(id);
+      const input = { id, label: req.label ?? null, createdAt: Date.now(), spec: req.spec, contestants: req.contestants, samples: req.samples, budget: req.budget };
+      const handle = await deps.client.workflow.start(arenaWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
+      const got = await confirmStarted(handle, () => true);
       return { id, workflowId, summary: got.summary };
     },
 

@@ -275,3 +275,89 @@ export const BiasStateSchema = z.object({
   warmup: WarmupReportSchema.nullable(),
 });
 export type BiasState = z.infer<typeof BiasStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Arena
+
+const Mode = z.enum(['conservative', 'standard', 'aggressive']);
+const usd = z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a USD amount like "5" or "0.25"');
+
+export const ContestantSchema = z
+  .object({
+    label: z.string().min(1).max(60),
+    /** policy: the built-in deterministic policy; agent: the execution agent with a model. */
+    kind: z.enum(['policy', 'agent']),
+    mode: Mode.default('standard'),
+    /** agent: bars between the model's decisions. */
+    every: z.number().int().min(1).max(1_000_000).default(60),
+    /** agent: a stored version of the mode's prompt (execution-<mode>); default the active one. */
+    promptVersion: z.number().int().min(1).optional(),
+    /** agent: the model name; default the execution agent's. */
+    model: z.string().min(1).max(200).optional(),
+    /** agent: an OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, a proxy); default the execution agent's. */
+    baseUrl: z.string().url().max(500).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+export type Contestant = z.output<typeof ContestantSchema>;
+
+export const ArenaRequestSchema = z
+  .object({
+    /** The window, symbols, timeframe and costs every contestant trades (its strategy and params are ignored). */
+    spec: BaseSpecSchema,
+    contestants: z.array(ContestantSchema).min(2).max(8).refine((cs) => new Set(cs.map((c) => c.label)).size === cs.length, { message: 'contestant labels must be distinct' }),
+    /** Runs of each model contestant (their answers differ with sampling); the policy runs once. */
+    samples: z.number().int().min(1).max(10).default(1),
+    /** Per run: requests sent at most, estimated spend at most, requests per minute. */
+    budget: z.object({ maxCalls: z.number().int().min(1).max(100_000).default(1000), maxCostUsd: usd.default('5'), rpm: z.number().positive().max(100_000).default(60) }).strict().default({ maxCalls: 1000, maxCostUsd: '5', rpm: 60 }),
+    label: z.string().max(120).optional(),
+  })
+  .strict();
+export type ArenaRequest = z.output<typeof ArenaRequestSchema>;
+
+export const SymbolTapeSchema = z.object({ symbol: z.string(), from: z.number(), barMs: z.number(), actions: z.string() });
+
+export const ArenaRunSchema = z.object({
+  contestant: z.number(),
+  sample: z.number(),
+  status: z.enum(['running', 'ok', 'failed']),
+  pnl: z.string().nullable(),
+  fees: z.string().nullable(),
+  modelCost: z.string().nullable(),
+  /** What this run itself paid (answers not in the cache). */
+  spentCost: z.string().nullable(),
+  net: z.string().nullable(),
+  metrics: TrialMetricsSchema.nullable(),
+  decisions: z.object({ buy: z.number(), sell: z.number(), hold: z.number() }).nullable(),
+  calls: z.number().nullable(),
+  cacheHits: z.number().nullable(),
+  model: z.string().nullable(),
+  promptVersion: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type ArenaRun = z.infer<typeof ArenaRunSchema>;
+
+export const ArenaStateSchema = z.object({
+  spec: z.record(z.string(), z.unknown()),
+  contestants: z.array(ContestantSchema),
+  samples: z.number(),
+  runs: z.array(ArenaRunSchema),
+  ranking: z.array(
+    z.object({
+      contestant: z.number(),
+      label: z.string(),
+      samples: z.number(),
+      pnl: z.string(),
+      fees: z.string(),
+      modelCost: z.string(),
+      net: z.string(),
+      netStdev: z.number().nullable(),
+      netMin: z.string().nullable(),
+      netMax: z.string().nullable(),
+      rank: z.number(),
+    }),
+  ),
+  agreement: z.array(z.array(z.number().nullable())),
+  selfAgreement: z.array(z.number().nullable()),
+});
+export type ArenaState = z.infer<typeof ArenaStateSchema>;

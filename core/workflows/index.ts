@@ -16,3 +16,4 @@ export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';
 export * from '../research/walk-forward.workflow';
 export * from '../research/bias.workflow';
+export * from '../research/arena.workflow';
