@@ -29,6 +29,7 @@ import { packageRoot } from '../runtime/package-root';
 import { arenaReport, type ArenaRunFigures } from './arena';
 import { runArena, type ArenaRunInput } from './arena-run';
 import type { Contestant } from './types';
+import { runTwin, TwinError, type TwinInput } from './twin-run';
 import { ResearchStore } from './store';
 import type { BaseSpec, ResearchKind, ResearchSummary, TrialRecord } from './types';
 
@@ -58,7 +59,7 @@ export function activityHooks(detail: Record<string, unknown> = {}): RunHooks & 
   };
 }
 
-export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'marketDir'> & { config?: VigilConfig }) {
+export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'marketDir'> & { config?: VigilConfig; client?: ActivityDeps['client'] }) {
   const cache = new DataCache(deps.marketDir ?? defaultMarketDataDir());
   let store: ResearchStore | null = null;
   const db = () => (store ??= ResearchStore.forDataDir(deps.dataDir));
@@ -180,6 +181,31 @@ export function createResearchActivities(deps: Pick<ActivityDeps, 'dataDir' | 'm
         });
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw err;
+        if (err instanceof ModelBudgetExceeded) throw ApplicationFailure.nonRetryable(err.message, 'model_budget');
+        if (err instanceof ModelCallFailed) throw err.retryable ? ApplicationFailure.retryable(err.message, 'model_failed') : ApplicationFailure.nonRetryable(err.message, 'model_failed');
+        return permanent(err);
+      }
+    },
+
+    /** The twin of a paper session: its fills beside a backtest of the same agent version over the same bars. */
+    async researchTwin(input: TwinInput) {
+      const ctx = Context.current();
+      if (!deps.client) throw ApplicationFailure.nonRetryable('the twin report reads the paper ledger and the market stream: run it on the cockpit\'s workers', 'invalid_research');
+      try {
+        return await runTwin(input, {
+          client: deps.client,
+          cache,
+          arena: {
+            model: contestantModel,
+            responses: (responses ??= BacktestStore.forDataDir(deps.dataDir)),
+            prompt,
+            hooks: { ...activityHooks({ twin: input.id }), onWait: () => heartbeat({ twin: input.id, waiting: true }) },
+            signal: ctx.cancellationSignal,
+          },
+        });
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw err;
+        if (err instanceof TwinError) throw ApplicationFailure.nonRetryable(err.message, 'invalid_research');
         if (err instanceof ModelBudgetExceeded) throw ApplicationFailure.nonRetryable(err.message, 'model_budget');
         if (err instanceof ModelCallFailed) throw err.retryable ? ApplicationFailure.retryable(err.message, 'model_failed') : ApplicationFailure.nonRetryable(err.message, 'model_failed');
         return permanent(err);

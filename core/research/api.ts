@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ACTION, ACTION_IDEMPOTENT, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
-import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema, BiasRequestSchema, BiasStateSchema, ArenaRequestSchema, ArenaStateSchema } from './types';
+import { OptimizeRequestSchema, OptimizeStateSchema, RESEARCH_KINDS, ResearchIdSchema, ResearchSummarySchema, WalkForwardRequestSchema, WalkForwardStateSchema, BiasRequestSchema, BiasStateSchema, ArenaRequestSchema, ArenaStateSchema, TwinRequestSchema, TwinStateSchema } from './types';
 import { ParamSpaceSchema } from './space';
 
 const Started = z.object({ id: z.string(), workflowId: z.string(), summary: ResearchSummarySchema });
@@ -21,6 +21,8 @@ export const ResearchRunSchema = z.object({
   bias: BiasStateSchema.optional(),
   /** Present for kind arena. */
   arena: ArenaStateSchema.optional(),
+  /** Present for kind twin. */
+  twin: TwinStateSchema.optional(),
 });
 export type ResearchRun = z.infer<typeof ResearchRunSchema>;
 
@@ -56,6 +58,15 @@ export const researchApi = {
     description:
       'Start an arena (vigil backtest arena): the same window through several configurations — the built-in policy, the execution agent with a mode, a prompt version, a model and base URL — on identical bars and costs, ranked by P&L net of fees and of model cost, with decision agreement between them and spread across repeated samples. Model answers are cached per sample (a rerun costs nothing) and each run is bounded by the budget.',
     input: ArenaRequestSchema,
+    output: Started,
+    annotations: ACTION,
+    temporal: 'workflow',
+    mcp: true,
+  }),
+  twin_report: verb({
+    description:
+      'Start a twin report (vigil backtest twin): a finished paper session (the paper ledger’s fills in [from, to) and the bars the market stream gave it) replayed as a backtest of the same agent version over the same bars, trade by trade, each pair’s timing, price (reference move and costs), fee and size gaps explained, and the fills either side made alone.',
+    input: TwinRequestSchema,
     output: Started,
     annotations: ACTION,
     temporal: 'workflow',

@@ -14,7 +14,8 @@ import { Dec } from '../domain/decimal';
 import type { ExecutionMode } from '../agents/prompt-ids';
 import { encodeActions, type Action, type SymbolTape } from './arena';
 import { metricsOf, type TrialMetrics } from './objective';
-import type { DataCache, RunHooks } from './runner';
+import type { DataCache, LoadedData, RunHooks } from './runner';
+import type { FillRecord } from '../backtest/engine';
 import type { BaseSpec, Contestant } from './types';
 
 export interface ArenaRunInput {
@@ -43,6 +44,7 @@ export interface ArenaRunResult {
   model: string | null;
   promptVersion: number | null;
   tapes: SymbolTape[];
+  fills?: FillRecord[];
 }
 
 export interface ArenaRunDeps {
@@ -56,6 +58,10 @@ export interface ArenaRunDeps {
   hooks?: RunHooks & { onWait?: () => void };
   signal?: AbortSignal;
   clock?: Clock;
+  /** Bars to run over instead of the recorded data for the spec (the twin's: what the session saw). */
+  data?: LoadedData;
+  /** Keep the run's fills in the answer (the twin pairs them). */
+  keepFills?: boolean;
 }
 
 /** The spend-book key of one run. */
@@ -93,7 +99,7 @@ export async function runArena(input: ArenaRunInput, deps: ArenaRunDeps): Promis
         : { mode: c.mode, every: c.every, rpm: input.budget.rpm, maxCalls: input.budget.maxCalls, maxCostUsd: input.budget.maxCostUsd, ...(c.temperature !== undefined ? { temperature: c.temperature } : {}) },
     label: c.label,
   });
-  const data = deps.cache.get(spec);
+  const data = deps.data ?? deps.cache.get(spec);
   const series = data.series;
   const actions: Action[][] = series.map((s) => new Array<Action>(s.length).fill('-'));
   const base = engineConfig(spec, series);
@@ -155,5 +161,6 @@ export async function runArena(input: ArenaRunInput, deps: ArenaRunDeps): Promis
     model: usage ? usage.model : null,
     promptVersion,
     tapes: series.map((s, k) => ({ symbol: s.symbol, from: s.length ? s.time[0]! : 0, barMs: s.timeframeMs, actions: encodeActions(actions[k]!) })),
+    ...(deps.keepFills ? { fills: result.fills } : {}),
   };
 }

@@ -18,11 +18,12 @@ import { researchReadWorkflow } from './read.workflow';
 import { walkForwardWorkflow, type WalkForwardInput } from './walk-forward.workflow';
 import { biasWorkflow } from './bias.workflow';
 import { arenaWorkflow } from './arena.workflow';
+import { twinWorkflow } from './twin.workflow';
 import { gridPoints } from './samplers';
 import { resolveSpace, SpaceError } from './space';
 import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState, type BiasState } from './types';
 
-type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'run_arena' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
+type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'run_arena' | 'twin_report' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
 
 export const newResearchId = (): string => `rs_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
 
@@ -167,6 +168,17 @@ export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, Resear
       const workflowId = WORKFLOW_IDS.research(id);
       const input = { id, label: req.label ?? null, createdAt: Date.now(), spec: req.spec, contestants: req.contestants, samples: req.samples, budget: req.budget };
       const handle = await deps.client.workflow.start(arenaWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
+      const got = await confirmStarted(handle, () => true);
+      return { id, workflowId, summary: got.summary };
+    },
+
+    async twin_report(req) {
+      const id = newResearchId();
+      const workflowId = WORKFLOW_IDS.research(id);
+      // The agent's cadence: its nudge interval in 1m bars.
+      const every = req.every ?? Math.max(1, Math.round((deps.config.EXECUTION_NUDGE_SECONDS ?? 60) / 60));
+      const input = { id, label: req.label ?? null, createdAt: Date.now(), portfolio: req.portfolio, from: req.from, to: req.to ?? null, symbols: req.symbols ?? null, strategy: req.strategy, mode: req.mode, every };
+      const handle = await deps.client.workflow.start(twinWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
       const got = await confirmStarted(handle, () => true);
       return { id, workflowId, summary: got.summary };
     },

@@ -361,3 +361,86 @@ export const ArenaStateSchema = z.object({
   selfAgreement: z.array(z.number().nullable()),
 });
 export type ArenaState = z.infer<typeof ArenaStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Twin
+
+const timeInput = z.union([z.number().int().min(0), z.string().min(4)]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a date: ${JSON.stringify(v)} (use ISO like 2026-01-05T09:00Z or epoch ms)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const TwinRequestSchema = z
+  .object({
+    /** The paper portfolio whose session is replayed. */
+    portfolio: z.string().regex(/^[a-z0-9-]{1,40}$/, 'a portfolio id like default').default('default'),
+    /** The session: fills and bars in [from, to). */
+    from: timeInput,
+    to: timeInput.optional(),
+    /** Default: every symbol the session traded. */
+    symbols: z.array(z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'product ids like BTC-USD')).min(1).max(20).optional(),
+    /** The agent version to replay: the built-in policy, or the execution agent with its model. */
+    strategy: z.enum(['policy', 'agent']).default('policy'),
+    mode: Mode.default('standard'),
+    /** agent: 1m bars between decisions (default: the execution agent's nudge interval). */
+    every: z.number().int().min(1).max(100_000).optional(),
+    label: z.string().max(120).optional(),
+  })
+  .strict()
+  .refine((r) => r.to === undefined || r.to > r.from, { message: '`to` must be after `from`', path: ['to'] });
+export type TwinRequest = z.output<typeof TwinRequestSchema>;
+
+const TwinFillSchema = z.object({ symbol: z.string(), side: z.enum(['buy', 'sell']), time: z.number(), quantity: z.string(), price: z.string(), notional: z.string(), fee: z.string(), referencePrice: z.string(), slippageBps: z.number() });
+
+export const TwinStateSchema = z.object({
+  portfolio: z.string(),
+  strategy: z.enum(['policy', 'agent']),
+  mode: Mode,
+  every: z.number(),
+  from: z.number(),
+  to: z.number().nullable(),
+  symbols: z.array(z.string()),
+  /** Where the bars came from: the market stream (what the session saw) or the recorded data for the window. */
+  barsSource: z.record(z.string(), z.enum(['market-stream', 'recorded'])),
+  bars: z.number(),
+  initialCash: z.string().nullable(),
+  fees: z.object({ taker: z.string(), maker: z.string() }).nullable(),
+  paper: z.object({ fills: z.number(), fees: z.string(), realizedPnl: z.string() }).nullable(),
+  twin: z.object({ pnl: z.string(), fees: z.string(), metrics: TrialMetricsSchema, model: z.string().nullable(), promptVersion: z.number().nullable(), calls: z.number().nullable() }).nullable(),
+  summary: z
+    .object({
+      paperFills: z.number(),
+      twinFills: z.number(),
+      matched: z.number(),
+      paperFees: z.string(),
+      twinFees: z.string(),
+      meanTimingMs: z.number().nullable(),
+      meanPriceGapBps: z.number().nullable(),
+      meanReferenceMoveBps: z.number().nullable(),
+      meanCostGapBps: z.number().nullable(),
+    })
+    .nullable(),
+  pairs: z.array(
+    z.object({
+      symbol: z.string(),
+      side: z.enum(['buy', 'sell']),
+      paper: TwinFillSchema,
+      twin: TwinFillSchema,
+      timingMs: z.number(),
+      priceGapBps: z.number(),
+      referenceMoveBps: z.number(),
+      costGapBps: z.number(),
+      feeGap: z.string(),
+      quantityGap: z.string(),
+      explanation: z.array(z.string()),
+    }),
+  ),
+  unmatched: z.array(z.object({ source: z.enum(['paper', 'twin']), fill: TwinFillSchema, explanation: z.string() })),
+  /** What differs between the session and the twin as a whole (start, fees, cadence, data). */
+  notes: z.array(z.string()),
+});
+export type TwinState = z.infer<typeof TwinStateSchema>;

@@ -17,3 +17,4 @@ export * from '../research/read.workflow';
 export * from '../research/walk-forward.workflow';
 export * from '../research/bias.workflow';
 export * from '../research/arena.workflow';
+export * from '../research/twin.workflow';
