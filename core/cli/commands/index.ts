@@ -8,6 +8,7 @@ import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
 import { marketCommands } from './market';
+import { researchCommands } from '../../research/cli';
 
 export const allCommands: CliCommand[] = [
   ...systemCommands,
@@ -18,4 +19,5 @@ export const allCommands: CliCommand[] = [
   ...mcpCommands,
   ...backtestCommands,
   ...marketCommands,
+  ...researchCommands,
 ];

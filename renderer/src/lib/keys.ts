@@ -1,4 +1,4 @@
-/** Keyboard navigation: digits 1-7, or "g" then a page letter (vim-style), outside text fields. */
+/** Keyboard navigation: digits 1-8, or "g" then a page letter (vim-style), outside text fields. */
 export const PAGES = [
   { id: 'market', label: 'Market', key: '1', letter: 'm' },
   { id: 'portfolio', label: 'Portfolio', key: '2', letter: 'p' },
@@ -7,6 +7,7 @@ export const PAGES = [
   { id: 'backtest', label: 'Backtest', key: '5', letter: 't' },
   { id: 'ledger', label: 'Ledger', key: '6', letter: 'l' },
   { id: 'settings', label: 'Settings', key: '7', letter: 's' },
+  { id: 'research', label: 'Research', key: '8', letter: 'r' },
 ] as const;
 export type PageId = (typeof PAGES)[number]['id'];
 
