@@ -91,15 +91,16 @@ export async function runTwin(input: TwinInput, deps: { client: Client; cache: D
   for (const symbol of symbols) {
     const live = await stream.query(marketCandlesQuery, symbol, 5000).catch(() => [] as Bar[]);
     const inWindow = live.filter((b) => b.time >= input.from && b.time < to);
-    if (inWindow.length > 0 && live[0]!.time <= input.from) {
+    if (inWindow.length > 0) {
       series.push(toSeries(symbol, inWindow));
       barsSource[symbol] = 'market-stream';
+      if (inWindow[0]!.time > input.from + MIN) notes.push(`${symbol}: the market stream's bars start at ${new Date(inWindow[0]!.time).toISOString()}, after the session start: the twin starts there`);
       continue;
     }
     const recorded = deps.cache.get({ symbols: [symbol], timeframe: '1m', from: input.from, to, strategy: 'buy_and_hold', initialCash: '1' } as never).series[0]!;
     series.push(recorded);
     barsSource[symbol] = 'recorded';
-    notes.push(`${symbol}: the market stream no longer holds the session's bars (it keeps the last 5,000 minutes); the twin runs over the recorded 1m data for the window`);
+    notes.push(`${symbol}: the market stream holds no bars of the session (it keeps the last 5,000 minutes); the twin runs over the recorded 1m data for the window`);
   }
   const bars = series.reduce((n, s) => n + s.length, 0);
 
@@ -114,7 +115,7 @@ export async function runTwin(input: TwinInput, deps: { client: Client; cache: D
       ? 'the twin runs the built-in policy on every closed bar; the live agent decided once per nudge and skipped nudges when the price was stale or had not moved enough'
       : `the twin asks the execution model every ${input.every} bars with the active prompt; the live agent's nudges were on wall-clock time`,
   );
-  if (input.strategy === 'policy') notes.push('the policy needs 31 closes of history: the twin makes no decision in its first 31 bars, where the live agent already had history');
+  notes.push('the twin starts with no history: its first decisions see fewer closes (and warming indicators) than the live agent, which had been running, did');
 
   const out = await runArena(
     {
