@@ -996,7 +996,7 @@ export function ResearchPage() {
         <h1>Research</h1>
         <span className="dim">Optimise, walk forward, check for bias, compare agents — every trial a backtest, fanned out over every worker.</span>
       </div>
-      <div className="grid g-main-side" style={{ gridTemplateColumns: '340px minmax(0,1fr)' }}>
+      <div className="grid g-main-side" style={{ gridTemplateColumns: '370px minmax(0,1fr)' }}>
         <div className="grid" style={{ alignContent: 'start' }}>
           <Panel title={<Seg label="Kind of run" value={tab} options={TABS} onChange={setTab} />}>
             <RunForm tab={tab} onStarted={setSelected} />
