@@ -110,6 +110,11 @@ describe('arena on a real dev server against the local model server', () => {
     expect(b.runs.filter((r) => r.contestant > 0).every((r) => r.calls === 0)).toBe(true);
   });
 
+  it('refuses data it does not have in the call', async () => {
+    const req = ArenaRequestSchema.parse({ spec: { strategy: 'policy', symbols: ['DOGE-USD'], timeframe: '1h' }, contestants: [{ label: 'a', kind: 'policy' }, { label: 'b', kind: 'policy', mode: 'aggressive' }] });
+    await expect(research.run_arena(req, ctx)).rejects.toThrow(/no recorded data for DOGE-USD/);
+  });
+
   it('a contestant without a model fails alone, with the reason', async () => {
     const req = ArenaRequestSchema.parse({
       spec: { strategy: 'policy', symbols: ['BTC-USD'], timeframe: '1h', from: '2018-03-01', to: '2018-03-05' },

@@ -55,6 +55,7 @@ export function arenaSummary(input: Pick<ArenaInput, 'id' | 'label' | 'createdAt
 export async function arenaWorkflow(input: ArenaInput): Promise<ArenaState> {
   const st: ArenaState = {
     spec: input.spec as unknown as Record<string, unknown>,
+    bars: null,
     contestants: input.contestants,
     samples: input.samples,
     runs: [],
@@ -72,7 +73,7 @@ export async function arenaWorkflow(input: ArenaInput): Promise<ArenaState> {
   const figures: ArenaRunFigures[] = [];
   try {
     await save('running', null);
-    await quick.researchPrepare({ spec: input.spec });
+    st.bars = (await quick.researchPrepare({ spec: input.spec })).bars;
     const queue = [...st.runs];
     const lanes = Math.max(1, Math.min(input.parallel ?? 4, queue.length));
     await Promise.all(

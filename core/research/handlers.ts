@@ -21,7 +21,7 @@ import { arenaWorkflow } from './arena.workflow';
 import { twinWorkflow } from './twin.workflow';
 import { gridPoints } from './samplers';
 import { resolveSpace, SpaceError } from './space';
-import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState, type BiasState } from './types';
+import { MAX_TRIALS, type OptimizeRequest, type OptimizeState, type ResearchKind, type ResearchSummary, type WalkForwardRequest, type WalkForwardState, type BiasState, type ArenaState } from './types';
 
 type ResearchVerbs = 'optimize_strategy' | 'walk_forward' | 'check_bias' | 'run_arena' | 'twin_report' | 'get_research_run' | 'list_research_runs' | 'cancel_research_run' | 'open_trial_backtest';
 
@@ -168,7 +168,8 @@ export function createResearchHandlers(deps: HandlerDeps): Pick<Handlers, Resear
       const workflowId = WORKFLOW_IDS.research(id);
       const input = { id, label: req.label ?? null, createdAt: Date.now(), spec: req.spec, contestants: req.contestants, samples: req.samples, budget: req.budget };
       const handle = await deps.client.workflow.start(arenaWorkflow, { workflowId, taskQueue: deps.taskQueue, args: [input] });
-      const got = await confirmStarted(handle, () => true);
+      // Started once the data has loaded: a symbol or range without data fails this call.
+      const got = await confirmStarted(handle, (s) => (s as ArenaState).bars !== null);
       return { id, workflowId, summary: got.summary };
     },
 

@@ -339,6 +339,8 @@ export type ArenaRun = z.infer<typeof ArenaRunSchema>;
 
 export const ArenaStateSchema = z.object({
   spec: z.record(z.string(), z.unknown()),
+  /** Bars loaded (null until the data is loaded). */
+  bars: z.number().nullable(),
   contestants: z.array(ContestantSchema),
   samples: z.number(),
   runs: z.array(ArenaRunSchema),
