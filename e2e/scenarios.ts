@@ -209,8 +209,10 @@ export async function researchScenario(c: CockpitDriver): Promise<void> {
   expect(await page.textContent('[data-testid=error-alert]')).toContain("space.fast: 0 is below fast's minimum 1");
   await page.fill('[data-testid=rs-range-fast]', '3..30');
   await page.fill('[data-testid=rs-range-slow]', '20..120');
+  await page.fill('[data-testid=rs-label]', 'e2e study');
   await page.click('[data-testid=rs-start]');
   await page.waitForSelector('[data-testid=rs-run-row][data-status=completed]', { timeout: 120_000 });
+  expect(await page.textContent('[data-testid=rs-run-row][data-status=completed]')).toContain('e2e study');
   await expect.poll(() => page.locator('[data-testid=rs-trial]').count(), { timeout: 15_000 }).toBe(12);
   expect(await page.locator('[data-testid=rs-scatter] circle').count()).toBeGreaterThan(0);
   expect(await page.locator('[data-testid=rs-heatmap] rect').count()).toBeGreaterThan(0);
@@ -224,6 +226,6 @@ export async function researchScenario(c: CockpitDriver): Promise<void> {
   const trial = /trial (\d+)/.exec(best)![1];
   await page.click('[data-testid=rs-open-best]');
   await page.waitForSelector('[data-testid=backtest-result][data-status=completed]', { timeout: 120_000 });
-  expect(await page.textContent('[data-testid=backtest-result]')).toContain(`trial ${trial}`);
+  expect(await page.textContent('[data-testid=backtest-result]')).toContain(`e2e study · trial ${trial}`);
   await c.shot('flow-research-best-backtest');
 }

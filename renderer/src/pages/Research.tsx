@@ -171,6 +171,7 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
   const [bias, setBias] = useState({ cuts: '10', offsets: '50, 200, 1000', horizon: '2000' });
   const [arena, setArena] = useState({ contestants: DEFAULT_CONTESTANTS, samples: '1', maxCost: '5' });
   const [twin, setTwin] = useState({ from: '', to: '', symbols: '', strategy: 'policy' as 'policy' | 'agent', mode: 'standard' as (typeof MODES)[number], every: '' });
+  const [label, setLabel] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
   const optimize = useAction('optimize_strategy', ['list_research_runs']);
   const walk = useAction('walk_forward', ['list_research_runs']);
@@ -187,7 +188,8 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
     setFormError(null);
     try {
       const base = specInput(spec);
-      if (tab === 'optimize') optimize.mutate({ spec: base, ...studyInput(study, params), trials: Math.max(1, Number(study.trials) || 60) }, { onSuccess: (r) => onStarted(r.id) });
+      const named = label.trim() ? { label: label.trim() } : {};
+      if (tab === 'optimize') optimize.mutate({ spec: base, ...studyInput(study, params), trials: Math.max(1, Number(study.trials) || 60), ...named }, { onSuccess: (r) => onStarted(r.id) });
       else if (tab === 'walk forward')
         walk.mutate(
           {
@@ -195,12 +197,13 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
             ...studyInput(study, params),
             trialsPerWindow: Math.max(1, Number(wf.trials) || 30),
             windows: { mode: wf.mode, ...(wf.windows ? { count: Number(wf.windows) } : {}), ...(wf.isDays && wf.oosDays ? { inSampleDays: Number(wf.isDays), outOfSampleDays: Number(wf.oosDays) } : {}) },
+            ...named,
           },
           { onSuccess: (r) => onStarted(r.id) },
         );
       else if (tab === 'bias')
         check.mutate(
-          { spec: base, cuts: Number(bias.cuts) || 10, offsets: bias.offsets.split(',').map((x) => Number(x.trim())).filter((x) => x > 0), horizon: Number(bias.horizon) || 2000 },
+          { spec: base, cuts: Number(bias.cuts) || 10, offsets: bias.offsets.split(',').map((x) => Number(x.trim())).filter((x) => x > 0), horizon: Number(bias.horizon) || 2000, ...named },
           { onSuccess: (r) => onStarted(r.id) },
         );
       else if (tab === 'arena')
@@ -210,6 +213,7 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
             contestants: arena.contestants.map((c) => ({ label: c.label, kind: c.kind, mode: c.mode, ...(c.kind === 'agent' ? { every: Number(c.every) || 60, ...(c.model ? { model: c.model } : {}), ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}) } : {}) })),
             samples: Math.max(1, Number(arena.samples) || 1),
             budget: { maxCalls: 1000, maxCostUsd: arena.maxCost || '5', rpm: 60 },
+            ...named,
           },
           { onSuccess: (r) => onStarted(r.id) },
         );
@@ -223,6 +227,7 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
             strategy: twin.strategy,
             mode: twin.mode,
             ...(twin.every ? { every: Number(twin.every) } : {}),
+            ...named,
           },
           { onSuccess: (r) => onStarted(r.id) },
         );
@@ -340,6 +345,9 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
           </div>
         </>
       ) : null}
+      <Field label="Label (optional)">
+        <input value={label} placeholder="e.g. sma grid 2018" data-testid="rs-label" onChange={(e) => setLabel(e.target.value)} />
+      </Field>
       {formError ? <div className="alert" role="alert">{formError}</div> : null}
       <IssuesAlert error={error} />
       <button className="btn primary" type="submit" disabled={pending} data-testid="rs-start">
