@@ -6,7 +6,8 @@ const forbiddenInWorkflows = [
   { group: ['better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], message: 'Workflows must not touch the database: use an activity.' },
   { group: ['openai', 'openai/*', 'langfuse', 'ws'], message: 'Workflows must not call networks: use an activity.' },
   { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows import only @temporalio/workflow.' },
-  { group: ['**/activities/*', '!**/activities/types'], message: 'Workflows import activity types only: `import type` via proxyActivities<typeof ...>.', allowTypeImports: true },
+  { group: ['**/activities/*', '!**/activities/types', '**/activities', './activities', '**/*.activities'], message: 'Workflows import activity types only: `import type` via proxyActivities<typeof ...>.', allowTypeImports: true },
+  { group: ['**/handlers', '**/handlers/*', '**/store', '**/research/runner', './runner'], message: 'Workflows must not import host-side modules.' },
   { group: ['**/runtime/*', '**/host/*', '**/ledger/db*', '**/exchange/*', '**/orders/agent-orders', '**/orders/book-guard'], message: 'Workflows must not import host-side modules.', allowTypeImports: true },
 ];
 
@@ -21,8 +22,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['core/workflows/**/*.ts'],
-    ignores: ['core/workflows/**/*.test.ts', 'core/workflows/**/*.int.test.ts'],
+    // Workflow code wherever it lives: core/workflows/ and every capability's *.workflow.ts.
+    files: ['core/workflows/**/*.ts', 'core/**/*.workflow.ts'],
+    ignores: ['core/workflows/**/*.test.ts', 'core/workflows/**/*.int.test.ts', 'core/**/*.workflow.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: forbiddenInWorkflows }],
       'no-restricted-globals': ['error', { name: 'process', message: 'No process in workflows.' }, { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' }],

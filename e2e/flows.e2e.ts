@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCockpit, startLocalBrokerage, type Cockpit, type LocalBrokerage } from './fixtures';
-import { backtestInvalidScenario, backtestScenario, brokerOrderScenario, ledgerReconcileScenario } from './scenarios';
+import { backtestInvalidScenario, backtestScenario, brokerOrderScenario, ledgerReconcileScenario, researchScenario } from './scenarios';
 
 let c: Cockpit;
 let brokerage: LocalBrokerage;
@@ -32,6 +32,10 @@ describe('a paper order chatted to the broker', () => {
 describe('a backtest from the Backtest page', () => {
   it('shows progress, then equity, metrics and trades; two runs overlay in a comparison', () => backtestScenario(c));
   it('refuses an invalid run with the field named', () => backtestInvalidScenario(c));
+});
+
+describe('a study from the Research page', () => {
+  it('runs its trials, charts them, sorts them and opens the best as a backtest', () => researchScenario(c));
 });
 
 describe('the production ledger against a local Coinbase brokerage', () => {

@@ -192,3 +192,40 @@ export async function ledgerReconcileScenario(c: CockpitDriver, exchange: FakeCo
   await c.shot('flow-ledger-approved');
   expect(fatalConsoleErrors(c.consoleErrors)).toEqual([]);
 }
+
+/** A study from the Research page: trials, scatter and heatmap, a sorted table, the best trial opened as a backtest. */
+export async function researchScenario(c: CockpitDriver): Promise<void> {
+  const { page } = c;
+  await c.open('research');
+  await page.waitForSelector('[data-testid=rs-form-optimize]');
+  await page.fill('[data-testid=rs-from]', '2018-01-01');
+  await page.fill('[data-testid=rs-to]', '2018-07-01');
+  await page.fill('[data-testid=rs-trials]', '12');
+  await page.click('button:has-text("random")');
+  // A range outside the strategy's bounds is refused with the field named.
+  await page.fill('[data-testid=rs-range-fast]', '0..30');
+  await page.click('[data-testid=rs-start]');
+  await page.waitForSelector('[data-testid=error-alert]');
+  expect(await page.textContent('[data-testid=error-alert]')).toContain("space.fast: 0 is below fast's minimum 1");
+  await page.fill('[data-testid=rs-range-fast]', '3..30');
+  await page.fill('[data-testid=rs-range-slow]', '20..120');
+  await page.fill('[data-testid=rs-label]', 'e2e study');
+  await page.click('[data-testid=rs-start]');
+  await page.waitForSelector('[data-testid=rs-run-row][data-status=completed]', { timeout: 120_000 });
+  expect(await page.textContent('[data-testid=rs-run-row][data-status=completed]')).toContain('e2e study');
+  await expect.poll(() => page.locator('[data-testid=rs-trial]').count(), { timeout: 15_000 }).toBe(12);
+  expect(await page.locator('[data-testid=rs-scatter] circle').count()).toBeGreaterThan(0);
+  expect(await page.locator('[data-testid=rs-heatmap] rect').count()).toBeGreaterThan(0);
+  // Sorted by the objective, best first; a click on the column turns it around.
+  const objective = async () => Number((await page.locator('[data-testid=rs-trial] td:nth-child(4)').first().textContent()) ?? 'NaN');
+  const top = await objective();
+  await page.click('[data-testid=rs-trials] th:has-text("objective")');
+  expect(await objective()).toBeLessThanOrEqual(top);
+  await c.shot('flow-research-study');
+  const best = (await page.textContent('[data-testid=rs-open-best]'))!;
+  const trial = /trial (\d+)/.exec(best)![1];
+  await page.click('[data-testid=rs-open-best]');
+  await page.waitForSelector('[data-testid=backtest-result][data-status=completed]', { timeout: 120_000 });
+  expect(await page.textContent('[data-testid=backtest-result]')).toContain(`e2e study · trial ${trial}`);
+  await c.shot('flow-research-best-backtest');
+}

@@ -11,6 +11,7 @@ import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
 import { createDataActivities } from './data';
 import { createAlertActivities } from './alerts';
+import { createResearchActivities } from '../research/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMarketActivities(deps),
     ...createDataActivities(deps),
     ...createAlertActivities(deps),
+    ...createResearchActivities(deps),
   };
 }
 

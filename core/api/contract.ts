@@ -14,6 +14,7 @@ import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
 import { dataApi } from './modules/data';
 import { alertsApi } from '../alerts/contract';
+import { researchApi } from '../research/api';
 
 export const api = {
   ...systemApi,
@@ -25,6 +26,7 @@ export const api = {
   ...marketApi,
   ...dataApi,
   ...alertsApi,
+  ...researchApi,
 } satisfies Record<string, VerbDef>;
 
 export type Api = typeof api;

@@ -127,6 +127,13 @@ export interface ModelDriverDeps {
   /** Called while waiting (rate limit, a model call in flight): the activity heartbeats. */
   onWait?: () => void;
   signal?: AbortSignal;
+  /**
+   * Part of every request's cache key, never sent: repeated samples of the same configuration
+   * (an arena's) each get their own answers, and a rerun of a sample gets its own back.
+   */
+  cacheSalt?: string;
+  /** Every decision as it is taken: the symbol, what the model chose and the target given to the engine. */
+  onDecision?: (symbolIndex: number, note: AgentDecisionNote, target: number) => void;
 }
 
 /** Tokens the tool definitions add to every request (for the cost estimate only). */
@@ -212,7 +219,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
   }
 
   function requestKey(messages: ChatMessage[]): string {
-    const body = { model: deps.model.model.model, messages, tools: EXECUTION_TOOLS, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) };
+    const body = { model: deps.model.model.model, messages, tools: EXECUTION_TOOLS, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}), ...(deps.cacheSalt ? { sample: deps.cacheSalt } : {}) };
     return createHash('sha256').update(stableJson(body)).digest('hex');
   }
 
@@ -400,6 +407,7 @@ export function createModelDriver(cfg: EngineConfig, series: BarSeries[], deps: 
     }
     agent.record(note, q.price);
     engine.answer(s, target);
+    deps.onDecision?.(s, note, target);
     return sent;
   }
 

@@ -19,7 +19,8 @@ const isoOrMs = z.union([z.number().int().min(0), z.string().min(4)]).transform(
 
 export const TimeframeSchema = z.enum(['1m', '5m', '15m', '1h', '4h', '1d'], { error: 'timeframe must be one of 1m, 5m, 15m, 1h, 4h, 1d' });
 
-export const BacktestSpecSchema = z
+/** The fields of a spec, without the cross-field checks (a study varies `params` itself). */
+export const BacktestSpecFields = z
   .object({
     strategy: z.enum(STRATEGY_NAMES, { error: `strategy must be one of ${STRATEGY_NAMES.join(', ')}` }),
     symbols: z.array(z.string().regex(PRODUCT_RE, 'symbols are product ids like BTC-USD')).min(1).max(20),
@@ -45,17 +46,25 @@ export const BacktestSpecSchema = z
     maxCurvePoints: z.number().int().min(10).max(100_000).default(2000),
     label: z.string().max(120).optional(),
   })
-  .strict()
-  .superRefine((s, ctx) => {
-    if (s.weights && s.weights.length !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['weights'], message: `give one weight per symbol (${s.symbols.length})` });
-    if (new Set(s.symbols).size !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'symbols must be distinct' });
-    if (s.from !== undefined && s.to !== undefined && s.from >= s.to) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
-    // The strategy's own parameters, checked at the door so a bad one is named before a run starts.
-    const params = STRATEGIES[s.strategy]?.params.safeParse(s.params ?? {});
-    if (params && !params.success) {
-      for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...i.path.map(String)], message: `${s.strategy} params: ${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}` });
-    }
-  });
+  .strict();
+
+/**
+ * The checks across fields: weights per symbol, distinct symbols, `to` after `from`, and — unless
+ * `params: false` — the strategy's own parameters.
+ */
+export function checkSpec(s: z.output<typeof BacktestSpecFields>, ctx: z.RefinementCtx, opts: { params: boolean } = { params: true }): void {
+  if (s.weights && s.weights.length !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['weights'], message: `give one weight per symbol (${s.symbols.length})` });
+  if (new Set(s.symbols).size !== s.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'symbols must be distinct' });
+  if (s.from !== undefined && s.to !== undefined && s.from >= s.to) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
+  if (!opts.params) return;
+  // The strategy's own parameters, checked at the door so a bad one is named before a run starts.
+  const params = STRATEGIES[s.strategy]?.params.safeParse(s.params ?? {});
+  if (params && !params.success) {
+    for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...i.path.map(String)], message: `${s.strategy} params: ${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}` });
+  }
+}
+
+export const BacktestSpecSchema = BacktestSpecFields.superRefine((s, ctx) => checkSpec(s, ctx));
 
 export type BacktestSpecInput = z.input<typeof BacktestSpecSchema>;
 export type BacktestSpec = z.output<typeof BacktestSpecSchema>;

@@ -7,6 +7,7 @@ export const WORKFLOW_IDS = {
   judgeAgent: 'vigil/agent/judge',
   brokerSession: (session: string) => `vigil/agent/broker/${session}`,
   backtest: (id: string) => `vigil/backtest/${id}`,
+  research: (id: string) => `vigil/research/${id}`,
   ledgerOps: (op: string) => `vigil/ledger/${op}`,
   liveOrderRequest: (key: string) => `vigil/ledger/live-request/${key}`,
   reconcileSchedule: 'vigil/schedule/reconcile',

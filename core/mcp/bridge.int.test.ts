@@ -144,6 +144,7 @@ describe('vigil mcp over stdio', () => {
         const parsed = def.output.safeParse(value);
         expect(parsed.success, `${name} output: ${parsed.success ? '' : parsed.error.message}`).toBe(true);
         expect(text(r).length).toBeGreaterThan(0);
+        if (name === 'optimize_strategy') values.study = (value as { id: string }).id;
       }
     } finally {
       await client.close();

@@ -2,7 +2,7 @@
  * A valid example input for every MCP tool, in an order that works on a fresh cockpit: shown in
  * docs, and used by the bridge tests to call each tool for real. A tool without an example here
  * fails the tests, so none is forgotten. `$backtest` / `$backtest2` stand for ids returned by
- * earlier `run_backtest` calls.
+ * earlier `run_backtest` calls, `$study` for the id `optimize_strategy` returned.
  */
 export const TOOL_EXAMPLES: Record<string, unknown> = {
   get_runtime_status: {},
@@ -58,6 +58,29 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   download_market_data: { symbol: 'BTC-USD', timeframe: '1h', from: '2024-01-01', to: '2024-01-02' },
   get_market_data_download: { symbol: 'BTC-USD', timeframe: '1h' },
   cancel_market_data_download: { symbol: 'BTC-USD', timeframe: '1h' },
+  // Research
+  optimize_strategy: {
+    spec: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01' },
+    space: { fast: { min: 5, max: 20 }, slow: { min: 25, max: 60 } },
+    sampler: 'random',
+    trials: 6,
+    parallel: 3,
+    objective: { metric: 'net_return', minTrades: 0 },
+  },
+  get_research_run: { id: '$study' },
+  list_research_runs: { limit: 10 },
+  open_trial_backtest: { id: '$study', trial: 0 },
+  walk_forward: { spec: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01' }, sampler: 'random', trialsPerWindow: 3, windows: { mode: 'rolling', count: 2 } },
+  check_bias: { spec: { strategy: 'sma_cross', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-03-01', params: { fast: 10, slow: 30 } }, cuts: 3, offsets: [50], horizon: 100 },
+  run_arena: {
+    spec: { strategy: 'policy', symbols: ['BTC-USD'], timeframe: '1h', from: '2019-01-01', to: '2019-02-01' },
+    contestants: [
+      { label: 'standard', kind: 'policy' },
+      { label: 'aggressive', kind: 'policy', mode: 'aggressive' },
+    ],
+  },
+  twin_report: { from: 0, strategy: 'policy' },
+  cancel_research_run: { id: '$study' },
 
   // Production ledger
   list_wallets: {},

@@ -13,6 +13,7 @@ const AgentsPage = lazy(() => import('./pages/Agents').then((m) => ({ default: m
 const BacktestPage = lazy(() => import('./pages/Backtest').then((m) => ({ default: m.BacktestPage })));
 const DataPage = lazy(() => import('./pages/Data').then((m) => ({ default: m.DataPage })));
 const LedgerPage = lazy(() => import('./pages/Ledger').then((m) => ({ default: m.LedgerPage })));
+const ResearchPage = lazy(() => import('./pages/Research').then((m) => ({ default: m.ResearchPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
 
 function pageFromHash(): PageId {
@@ -75,6 +76,12 @@ export function App() {
     window.history.replaceState(null, '', `#/${p}`);
   };
 
+  // Another page asked for a page (the Research page opening a trial's backtest).
+  const pageRequest = useUi((s) => s.pageRequest);
+  useEffect(() => {
+    if (pageRequest) go(pageRequest.page);
+  }, [pageRequest]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement | null;
@@ -103,7 +110,7 @@ export function App() {
             </button>
           ))}
         </nav>
-        <div className="foot">1–8 or g+letter to jump</div>
+        <div className="foot">1–9 or g+letter to jump</div>
       </aside>
       <main className="main" data-testid={`page-${page}`}>
         <Suspense fallback={<div className="page"><Loading rows={6} /></div>}>
@@ -115,6 +122,7 @@ export function App() {
           {page === 'data' && <DataPage />}
           {page === 'ledger' && <LedgerPage />}
           {page === 'settings' && <SettingsPage />}
+          {page === 'research' && <ResearchPage />}
         </Suspense>
       </main>
       <StatusBar />

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { EventPayload } from '../../core/api/events';
 import type { ConnectionState } from './api/client';
+import type { PageId } from './lib/keys';
 
 export interface Tick {
   symbol: string;
@@ -38,6 +39,9 @@ interface UiState {
   addDomainEvent(e: EventPayload<'domain.event'>): void;
   addAgentLog(e: EventPayload<'agent.log'>): void;
   chatDelta(e: EventPayload<'agent.chat'>): void;
+  /** A page asked for by another page (the Research page opening a trial's backtest). */
+  pageRequest: { page: PageId; backtestId?: string; seq: number } | null;
+  requestPage(page: PageId, backtestId?: string): void;
 }
 
 let toastId = 0;
@@ -53,6 +57,8 @@ export const useUi = create<UiState>((set) => ({
   domainEvents: [],
   agentLogs: [],
   chatStream: {},
+  pageRequest: null,
+  requestPage: (page, backtestId) => set((s) => ({ pageRequest: { page, ...(backtestId ? { backtestId } : {}), seq: (s.pageRequest?.seq ?? 0) + 1 } })),
   setConnection: (connection) => set({ connection }),
   setStatus: (status) => set({ status }),
   tick: (symbol, priceText, time) =>

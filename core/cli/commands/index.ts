@@ -9,6 +9,7 @@ import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
 import { marketCommands } from './market';
 import { dataCommands } from './data';
+import { researchCommands } from '../../research/cli';
 
 export const allCommands: CliCommand[] = [
   ...systemCommands,
@@ -20,4 +21,5 @@ export const allCommands: CliCommand[] = [
   ...backtestCommands,
   ...marketCommands,
   ...dataCommands,
+  ...researchCommands,
 ];

@@ -13,6 +13,7 @@ import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
 import { createDataHandlers } from './data';
 import { createAlertHandlers } from '../../alerts/handlers';
+import { createResearchHandlers } from '../../research/handlers';
 
 export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
   return {
@@ -25,5 +26,6 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createMarketHandlers(deps),
     ...createDataHandlers(deps),
     ...createAlertHandlers(deps),
+    ...createResearchHandlers(deps),
   };
 }

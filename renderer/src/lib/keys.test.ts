@@ -12,6 +12,7 @@ describe('pageForKey', () => {
     expect(pageForKey('3', s, false, true)).toBeNull();
     expect(pageForKey('6', s, false, false)).toBe('data');
     expect(pageForKey('8', s, false, false)).toBe('settings');
-    expect(pageForKey('9', s, false, false)).toBeNull();
+    expect(pageForKey('9', s, false, false)).toBe('research');
+    expect(pageForKey('0', s, false, false)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-/** Keyboard navigation: digits 1-8, or "g" then a page letter (vim-style), outside text fields. */
+/** Keyboard navigation: digits 1-9, or "g" then a page letter (vim-style), outside text fields. */
 export const PAGES = [
   { id: 'market', label: 'Market', key: '1', letter: 'm' },
   { id: 'portfolio', label: 'Portfolio', key: '2', letter: 'p' },
@@ -8,6 +8,7 @@ export const PAGES = [
   { id: 'data', label: 'Data', key: '6', letter: 'd' },
   { id: 'ledger', label: 'Ledger', key: '7', letter: 'l' },
   { id: 'settings', label: 'Settings', key: '8', letter: 's' },
+  { id: 'research', label: 'Research', key: '9', letter: 'r' },
 ] as const;
 export type PageId = (typeof PAGES)[number]['id'];
 

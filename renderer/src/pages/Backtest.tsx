@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { client, type ApiCallError, type InputOf } from '../api/client';
@@ -6,6 +6,7 @@ import { LineChart } from '../components/LineChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q } from '../components/ui';
 import { TIMEFRAMES } from '../lib/candles';
+import { useUi } from '../store';
 import { fmtDec, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
 import {
   DEFAULT_MAKER_PCT,
@@ -379,6 +380,11 @@ export function BacktestPage() {
   const catalog = useVerb('list_backtest_strategies', {}, { staleTime: Infinity });
   const info: StrategyInfo | undefined = catalog.data?.strategies.find((x) => x.name === form.strategy);
   const [selected, setSelected] = useState<string | null>(null);
+  // A backtest opened from another page (a study's trial on the Research page).
+  const opened = useUi((s) => s.pageRequest);
+  useEffect(() => {
+    if (opened?.backtestId) setSelected(opened.backtestId);
+  }, [opened]);
   const [checked, setChecked] = useState<string[]>([]);
   const [comparing, setComparing] = useState<string[] | null>(null);
   const [progress, setProgress] = useState<Record<string, Progress>>({});
