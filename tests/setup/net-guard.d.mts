@@ -6,5 +6,6 @@ export interface NetGuardViolation {
 }
 export type ConnectTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: unknown; port: unknown };
 export function isLoopbackHost(host: unknown): boolean;
+export function isOnThisMachine(host: unknown): boolean;
 export function connectTarget(args: unknown[]): ConnectTarget;
 export function installNetGuard(record: (v: NetGuardViolation) => void): boolean;

@@ -3,7 +3,9 @@
  * spawns) opens must stay on this machine. `installNetGuard` wraps `net.Socket#connect` — the
  * path every TCP and TLS connection in Node takes (net, tls, http, https, http2, fetch/undici,
  * ws, grpc-js) — and the DNS lookups of `node:dns`. A loopback address, `localhost` or a unix
- * socket passes; anything else is refused (the socket errors as a refused connection, the lookup
+ * socket passes, and so does an address of one of this machine's own interfaces (a connection to
+ * it never leaves the host: the gateway test dials them to prove it listens on loopback only);
+ * anything else is refused (the socket errors as a refused connection, the lookup
  * as an unknown name) and reported to `record`, which the test setup turns into a failing test.
  *
  * Plain JavaScript so that child processes can preload it with `--import` (see
@@ -11,6 +13,7 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import os from 'node:os';
 
 const INSTALLED = Symbol.for('vigil.netGuard.installed');
 
@@ -28,6 +31,23 @@ export function isLoopbackHost(host) {
     return mapped !== null && mapped[1].startsWith('127.');
   }
   return false;
+}
+
+/** The addresses of this machine's own interfaces, read once. */
+let own = null;
+function ownAddresses() {
+  if (own === null) {
+    own = new Set();
+    for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) own.add(i.address.toLowerCase().split('%')[0]);
+  }
+  return own;
+}
+
+/** Loopback, or an address of this machine (never a name: a name needs a lookup). */
+export function isOnThisMachine(host) {
+  if (isLoopbackHost(host)) return true;
+  const h = String(host).trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return net.isIP(h) !== 0 && h !== '0.0.0.0' && h !== '::' && ownAddresses().has(h);
 }
 
 /**
@@ -76,7 +96,7 @@ export function installNetGuard(record) {
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function guardedConnect(...args) {
     const t = connectTarget(args);
-    if (t.kind === 'unix' || isLoopbackHost(t.host)) return connect.apply(this, args);
+    if (t.kind === 'unix' || isOnThisMachine(t.host)) return connect.apply(this, args);
     const target = `${t.host}:${t.port}`;
     record({ kind: 'connect', target, pid: process.pid, stack: shortStack() });
     const err = guardError(`connection to ${target}`, 'ECONNREFUSED');
@@ -92,7 +112,7 @@ export function installNetGuard(record) {
 
   const lookup = dns.lookup;
   dns.lookup = function guardedLookup(hostname, ...rest) {
-    if (isLoopbackHost(hostname)) return lookup.call(this, hostname, ...rest);
+    if (isOnThisMachine(hostname)) return lookup.call(this, hostname, ...rest);
     const cb = rest.find((a) => typeof a === 'function');
     const err = refuseName('lookup', hostname);
     if (cb) process.nextTick(() => cb(err));
@@ -100,7 +120,7 @@ export function installNetGuard(record) {
   };
   const plookup = dns.promises.lookup;
   dns.promises.lookup = function guardedLookup(hostname, ...rest) {
-    if (isLoopbackHost(hostname)) return plookup.call(this, hostname, ...rest);
+    if (isOnThisMachine(hostname)) return plookup.call(this, hostname, ...rest);
     return Promise.reject(refuseName('lookup', hostname));
   };
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTarget, isLoopbackHost } from './net-guard.mjs';
+import { connectTarget, isLoopbackHost, isOnThisMachine } from './net-guard.mjs';
 
 const preload = path.join(__dirname, 'net-guard-child.mjs');
 let server: http.Server;
@@ -41,6 +41,9 @@ describe('test network guard', () => {
   it('knows loopback from everything else', () => {
     for (const h of [undefined, '', 'localhost', 'LOCALHOST.', '127.0.0.1', '127.8.9.10', '::1', '[::1]', '::ffff:127.0.0.1', 'app.localhost']) expect(isLoopbackHost(h), String(h)).toBe(true);
     for (const h of ['api.coinbase.com', 'cloud.langfuse.com', '10.0.0.1', '192.168.1.2', '0.0.0.0', '8.8.8.8', '::', '2001:db8::1', '::ffff:8.8.8.8', 'localhost.evil.com', '127.0.0.1.nip.io']) expect(isLoopbackHost(h), h).toBe(false);
+    const mine = Object.values(os.networkInterfaces()).flat().filter((i) => i && !i.internal).map((i) => i!.address);
+    for (const a of mine) expect(isOnThisMachine(a), a).toBe(true);
+    for (const h of ['8.8.8.8', '0.0.0.0', 'api.coinbase.com']) expect(isOnThisMachine(h), h).toBe(false);
     expect(connectTarget([{ path: '/tmp/x.sock' }])).toEqual({ kind: 'unix', path: '/tmp/x.sock' });
     expect(connectTarget([[{ host: 'api.coinbase.com', port: 443 }, null]])).toEqual({ kind: 'tcp', host: 'api.coinbase.com', port: 443 });
     expect(connectTarget([443, 'api.openai.com'])).toEqual({ kind: 'tcp', host: 'api.openai.com', port: 443 });

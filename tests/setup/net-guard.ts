@@ -48,8 +48,15 @@ function fromChildren(): Violation[] {
 function check(when: string): void {
   const all = [...caught.splice(0), ...fromChildren()];
   if (all.length === 0) return;
-  const lines = all.map((v) => `  ${v.kind} ${v.target} (pid ${v.pid}${v.argv ? `, ${v.argv}` : ''})\n    ${v.stack}`);
-  throw new Error(`${when} tried to reach ${all.length} non-loopback address(es); tests must use the local fakes:\n${lines.join('\n')}`);
+  const byTarget = new Map<string, { v: Violation; n: number }>();
+  for (const v of all) {
+    const key = `${v.kind} ${v.target} (pid ${v.pid}${v.argv ? `, ${v.argv}` : ''})`;
+    const seen = byTarget.get(key);
+    if (seen) seen.n += 1;
+    else byTarget.set(key, { v, n: 1 });
+  }
+  const lines = [...byTarget].map(([key, { v, n }]) => `  ${key}${n > 1 ? ` ×${n}` : ''}${v.stack ? `\n    ${v.stack}` : ''}`);
+  throw new Error(`${when} tried to leave this machine ${all.length} time(s) (refused); point the client at a local fake:\n${lines.join('\n')}`);
 }
 
 afterEach(() => check('this test'));
