@@ -26,6 +26,7 @@ import type { AgentConstraints, MarketPoint } from '../agents/policy';
 import type { CalibrationPair, JudgeMetrics } from '../agents/scoring';
 import type { ActivityDeps } from './deps';
 import { realRoutingOn, routeToRealLedger, type AgentOrder } from './real-ledger-routing';
+import { compactJson } from '../agents/compact-json';
 
 export interface LlmTurnInput {
   agent: AgentName;
@@ -508,9 +509,13 @@ export type AgentStoreOp =
   | { op: 'update_prompt'; promptId: PromptIdT; template: string; author: string; reason: string }
   | { op: 'models' };
 
+/**
+ * The command's result for the chat, whole up to 6,000 characters (a portfolio status with a few
+ * positions and blocked orders), shortened beyond but always valid JSON: the cockpit shows it as a
+ * card. It was cut mid-value at 1,500, which a status with one position and one block exceeded.
+ */
 function summarise(v: unknown): string {
-  const text = JSON.stringify(v, null, 1) ?? '';
-  return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
+  return compactJson(v, 6000);
 }
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
