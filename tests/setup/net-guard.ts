@@ -25,7 +25,8 @@ installNetGuard((v: Violation) => caught.push(v));
 
 const childLog = path.join(os.tmpdir(), `vigil-net-guard-${process.pid}.jsonl`);
 process.env.VIGIL_NET_GUARD_LOG = childLog;
-const preload = `--import=${path.join(here, 'net-guard-child.mjs')}`;
+// Quoted: NODE_OPTIONS splits on spaces, and a checkout's path may contain one.
+const preload = `--import "${path.join(here, 'net-guard-child.mjs')}"`;
 if (!(process.env.NODE_OPTIONS ?? '').includes(preload)) {
   process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' ');
 }
