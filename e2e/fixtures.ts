@@ -36,7 +36,14 @@ export interface CockpitDriver {
   feedPrice(symbol: string, close: string): Promise<void>;
   /** A verb on the running cockpit, outside the page (to warm workflows, to check results). */
   call(verb: string, input: unknown): Promise<ApiResult<unknown>>;
+  /**
+   * Starts recording the payloads of a push event as the page receives it (WebSocket frames in
+   * Chromium, `window.vigil.on` in Electron); the returned function reads what arrived since.
+   */
+  recordPushes(event: string): Promise<() => Promise<unknown[]>>;
 }
+
+type PushWindow = { vigil?: { on(event: string, cb: (payload: unknown) => void): unknown }; __vigilPushes?: Record<string, unknown[]> };
 
 export interface Cockpit extends CockpitDriver {
   headless: Headless;
@@ -48,6 +55,18 @@ export interface Cockpit extends CockpitDriver {
 /** The page side of a driver, the same for Chromium against the gateway and for Electron. */
 export function pageDriver(page: Page, runtime: { client: TemporalClient; call: CockpitDriver['call'] }, shotPrefix = ''): CockpitDriver {
   const consoleErrors: string[] = [];
+  // Push frames from the gateway's WebSocket, from the first one (the page opens it on load).
+  const frames: { event: string; payload: unknown }[] = [];
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => {
+      try {
+        const j = JSON.parse(String(f.payload)) as { event?: unknown; payload?: unknown };
+        if (typeof j.event === 'string') frames.push({ event: j.event, payload: j.payload });
+      } catch {
+        // not an event frame
+      }
+    }),
+  );
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   return {
@@ -61,6 +80,24 @@ export function pageDriver(page: Page, runtime: { client: TemporalClient; call: 
     async open(id) {
       await page.click(`[data-testid=nav-${id}]`);
       await page.waitForSelector(`[data-testid=page-${id}]`);
+    },
+    async recordPushes(event) {
+      const overIpc = await page.evaluate((name) => {
+        const w = globalThis as unknown as PushWindow;
+        if (!w.vigil) return false;
+        w.__vigilPushes ??= {};
+        if (!w.__vigilPushes[name]) {
+          const got: unknown[] = (w.__vigilPushes[name] = []);
+          w.vigil.on(name, (p) => got.push(p));
+        }
+        return true;
+      }, event);
+      if (overIpc) {
+        const from = await page.evaluate((name) => (globalThis as unknown as PushWindow).__vigilPushes![name]!.length, event);
+        return () => page.evaluate(({ name, i }) => (globalThis as unknown as PushWindow).__vigilPushes![name]!.slice(i), { name: event, i: from });
+      }
+      const from = frames.length;
+      return async () => frames.slice(from).filter((f) => f.event === event).map((f) => f.payload);
     },
     async feedPrice(symbol, close) {
       const now = Date.now() - (Date.now() % 60_000);

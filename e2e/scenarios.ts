@@ -41,12 +41,17 @@ export async function brokerOrderScenario(c: CockpitDriver): Promise<void> {
   await expect.poll(() => page.textContent('[data-testid=positions]'), { timeout: 15_000 }).toContain('BTC-USD');
   await c.shot('flow-portfolio-after-chat');
 
-  // An order placed behind the page's back (as an agent would) shows up by push, well inside the
-  // page's 10 s safety refetch.
+  // An order placed behind the page's back (as an agent would) reaches the page by push: its fill
+  // event arrives at the page, and the row appears — waited on, not timed (the event invalidating
+  // the fills query is renderer/src/api/live.test.ts's check).
   const before = await page.locator('[data-testid=fill-row]').count();
-  const placed = await c.call('place_mock_order', { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '50', idempotencyKey: `e2e-push-${Date.now()}`, rationale: 'e2e: pushed to the page' });
+  const pushed = await c.recordPushes('trading.fill');
+  const key = `e2e-push-${Date.now()}`;
+  const placed = await c.call('place_mock_order', { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '50', idempotencyKey: key, rationale: 'e2e: pushed to the page' });
   expect(placed.ok).toBe(true);
-  await expect.poll(() => page.locator('[data-testid=fill-row]').count(), { timeout: 2_500, interval: 100 }).toBe(before + 1);
+  const fillKeys = async () => (await pushed()).map((p) => (p as { fill?: { idempotencyKey?: string } }).fill?.idempotencyKey);
+  await expect.poll(fillKeys, { timeout: 30_000, interval: 200 }).toContain(key);
+  await expect.poll(() => page.locator('[data-testid=fill-row]').count(), { timeout: 30_000, interval: 200 }).toBe(before + 1);
 
   await c.open('market');
   await expect.poll(() => page.textContent('[data-testid=page-market]'), { timeout: 30_000, interval: 1000 }).toMatch(/(^|\D)2 fills for BTC-USD marked/);

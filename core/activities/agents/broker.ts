@@ -10,6 +10,7 @@ import type { ToolSpec } from '../../agents/llm/types';
 import { COMMAND_HELP, parseCommand } from '../../agents/commands';
 import { brokerCallRefusal } from '../../agents/broker-guard';
 import { parseToolJson } from '../../agents/tools';
+import { compactJson } from '../../agents/compact-json';
 import { executionStatusQuery } from '../../workflows/execution-agent';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
@@ -47,9 +48,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A verb's result for the chat: whole up to 6,000 characters, else shortened but still valid JSON. */
 function summarise(v: unknown): string {
-  const text = JSON.stringify(v, null, 1) ?? '';
-  return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
+  return compactJson(v, 6000);
 }
 
 export function createBrokerActivities(deps: ActivityDeps, sh: AgentShared) {

@@ -39,8 +39,15 @@ function LastPrice({ symbol, fallback }: { symbol: string; fallback: string }) {
   );
 }
 
+/** A vector whose every value is still null: read right after the stream started, before its backfill landed. */
+function warmingUp(values: Record<string, unknown> | undefined): boolean {
+  return values !== undefined && !Object.values(values).some((v) => typeof v === 'number');
+}
+
 function FeaturePanel({ symbol, timeframe }: { symbol: string; timeframe: string }) {
-  const q = useVerb('get_feature_vector', { symbol }, { refetchInterval: 60_000 });
+  // Closed bars refresh the vector (api/live.ts), but the backfill lands without one: while every
+  // value is still warming up, read again every 2 s so the backfilled features show at once.
+  const q = useVerb('get_feature_vector', { symbol }, { refetchInterval: (query) => (warmingUp(query.state.data?.values) ? 2_000 : 60_000) });
   return (
     <Panel title="Features" right={<span className="faint">{symbol} · {timeframe}</span>}>
       {q.isLoading ? (
@@ -81,8 +88,11 @@ export function MarketPage() {
   const stop = useAction('stop_market_stream', ['get_market_snapshot', 'get_feature_vector']);
   const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 60_000 });
   // Minutes the live feed missed and the stream refilled over REST: read every minute and when the feed's health changes (api/live.ts).
-  const stream = useVerb('get_market_snapshot', {}, { refetchInterval: 60_000 });
+  // While a backfill runs it is read every second, so the chart reloads as soon as it lands.
+  const stream = useVerb('get_market_snapshot', {}, { refetchInterval: (query) => (query.state.data?.backfill.state === 'running' ? 1_000 : 60_000) });
   const gaps = stream.data?.gaps;
+  const backfilled = stream.data?.symbols[symbol]?.backfilled ?? false;
+  const wasBackfilled = useRef(backfilled);
 
   const load = async () => {
     setLoading(true);
@@ -92,7 +102,10 @@ export function MarketPage() {
       setCandleError(null);
     } catch (e) {
       bars.current = [];
-      setCandleError(e as ApiCallError);
+      // Not streamed yet (no stream, or not this symbol) is the empty state, which says how to
+      // start one; only a real failure is shown as an error.
+      const err = e as ApiCallError;
+      setCandleError(err.error?.code === 'not_found' ? null : err);
     }
     chartRef.current?.setBars(bars.current);
     setBarCount(bars.current.length);
@@ -101,6 +114,12 @@ export function MarketPage() {
   useEffect(() => {
     void load();
   }, [symbol, tf]);
+  // The stream was started after the page loaded its candles: its history arrives by backfill,
+  // with no bar events, so load the candles again once it is in.
+  useEffect(() => {
+    if (backfilled && !wasBackfilled.current) void load();
+    wasBackfilled.current = backfilled;
+  }, [backfilled]);
 
   useEvent('market.tick', (t) => {
     if (!t || t.symbol !== symbol) return;
