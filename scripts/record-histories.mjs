@@ -25,6 +25,10 @@ export const HISTORIES = {
   'judge-agent': 'core/agents/agents.replay.int.test.ts',
   'broker-agent': 'core/agents/agents.replay.int.test.ts',
   'live-order-request': 'core/workflows/live-orders.int.test.ts',
+  'execution-agent-port': 'core/orders/order-port.replay.int.test.ts',
+  'ledger-order-live': 'core/orders/order-port.replay.int.test.ts',
+  'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',
+  'optimize-study': 'core/research/optimize.replay.int.test.ts',
 };
 
 /** The vitest project a test file belongs to (vitest.config.ts). */

@@ -5,17 +5,12 @@
  * kill switch blocks in the child's first step — replay against today's workflow code.
  *
  * A missing history is a failure, not a reason to record one. Re-record only for an intended,
- * versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run --project integration
- * core/orders/order-port.replay.int.test.ts
+ * versioned change: npm run record:histories -- execution-agent-port ledger-order-live ledger-order-blocked
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type TestServer } from '../../tests/support/temporal';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { startBrokerageLedger } from '../../tests/support/brokerage-ledger';
 import { startFakeOpenAI, type ScriptedReply } from '../testing/fake-openai/server';
 import { createActivities } from '../activities';
@@ -27,14 +22,9 @@ import { LIVE_ARM_PHRASE } from '../ledger/live';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../workflows/execution-ledger';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, ORDER_PORT_PATCH } from '../workflows/execution-agent';
 
-const DIR = fileURLToPath(new URL('../../tests/histories/', import.meta.url));
 const EXEC_ID = 'vigil/agent/execution/port-replay';
-const FILES = {
-  agent: path.join(DIR, 'execution-agent-port.json'),
-  live: path.join(DIR, 'ledger-order-live.json'),
-  blocked: path.join(DIR, 'ledger-order-blocked.json'),
-};
-const RECORD_HOW = 'VIGIL_RECORD_HISTORIES=1 npx vitest run --project integration core/orders/order-port.replay.int.test.ts';
+/** The committed histories this test replays (and, in a recording run, records). */
+const NAMES = { agent: 'execution-agent-port', live: 'ledger-order-live', blocked: 'ledger-order-blocked' } as const;
 
 async function record(): Promise<void> {
   const env: TestServer = await startDevServer();
@@ -70,14 +60,12 @@ async function record(): Promise<void> {
       live: WORKFLOW_IDS.ledgerOps(`order/${[...rig.fake.orders.values()][0]!.client_order_id}`),
       blocked: WORKFLOW_IDS.ledgerOps(`order/${rig.ledger.listOrders({ status: 'blocked', limit: 10 })[0]!.clientOrderId}`),
     };
-    fs.mkdirSync(DIR, { recursive: true });
-    for (const [file, id] of [
-      [FILES.agent, EXEC_ID],
-      [FILES.live, orderIds.live],
-      [FILES.blocked, orderIds.blocked],
+    for (const [name, workflowId] of [
+      [NAMES.agent, EXEC_ID],
+      [NAMES.live, orderIds.live],
+      [NAMES.blocked, orderIds.blocked],
     ] as const) {
-      const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', id, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      fs.writeFileSync(file, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+      if (recordingHistory(name)) saveHistory(name, { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId });
     }
     for (const id of [EXEC_ID, WORKFLOW_IDS.executionLedger('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
   } finally {
@@ -90,12 +78,11 @@ async function record(): Promise<void> {
 
 describe('order port replay', () => {
   it('replays the committed histories of an agent order routed through the port as its child ledger order', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1') await record();
-    for (const f of Object.values(FILES)) expect(fs.existsSync(f), `${f} is missing: it is a committed history (to record it on purpose: ${RECORD_HOW})`).toBe(true);
+    if (Object.values(NAMES).some((n) => recordingHistory(n))) await record();
     installRuntimeOnce();
     const bundle = await workflowBundle();
     type Event = { eventType?: string; markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> } };
-    const agent = JSON.parse(fs.readFileSync(FILES.agent, 'utf8')) as { events: Event[] };
+    const agent = committedHistory<{ events: Event[] }>(NAMES.agent);
     // The history holds what it claims: two child ledger orders and the order-port version marker.
     const types = agent.events.map((e) => e.eventType ?? '');
     expect(types.filter((t) => t === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(2);
@@ -104,13 +91,13 @@ describe('order port replay', () => {
       .flatMap((e) => Object.values(e.markerRecordedEventAttributes!.details ?? {}).flatMap((d) => d.payloads ?? []))
       .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
     expect(patches).toContain(ORDER_PORT_PATCH);
-    for (const [name, file] of Object.entries(FILES)) {
-      const history = JSON.parse(fs.readFileSync(file, 'utf8')) as { events: unknown[] };
+    for (const name of Object.values(NAMES)) {
+      const history = committedHistory<{ events: unknown[] }>(name);
       expect(history.events.length, name).toBeGreaterThan(5);
-      await Worker.runReplayHistory({ workflowBundle: bundle, replayName: `order-port-${name}` }, loadHistory(history), name);
+      await Worker.runReplayHistory({ workflowBundle: bundle, replayName: name }, loadHistory(history), name);
     }
-    const live = fs.readFileSync(FILES.live, 'utf8');
-    expect(live).toContain('ledgerSubmitOrder');
-    expect(fs.readFileSync(FILES.blocked, 'utf8')).not.toContain('ledgerSubmitOrder');
+    // The filled order went through the send step; the blocked one stopped in its first step.
+    expect(JSON.stringify(committedHistory(NAMES.live))).toContain('ledgerSubmitOrder');
+    expect(JSON.stringify(committedHistory(NAMES.blocked))).not.toContain('ledgerSubmitOrder');
   });
 });

@@ -4,15 +4,13 @@
  * and so schedule different trials on replay — fails here. Record again with
  * VIGIL_RECORD_HISTORIES=1 only for a change that is meant to break running studies.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, workflowBundle } from '../../tests/support/temporal';
-import { loadHistory } from '../../tests/support/replay';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { createResearchActivities } from './activities';
 import { optimizeInput } from './handlers';
@@ -30,7 +28,6 @@ interface HistoryEvent {
 }
 const payload = <T,>(p: { data: string }): T => JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as T;
 
-const FILE = fileURLToPath(new URL('../../tests/histories/optimize-study.json', import.meta.url));
 const ID = 'rs_replaystudy0001';
 
 async function record(): Promise<void> {
@@ -49,8 +46,7 @@ async function record(): Promise<void> {
     });
     const h = await env.client.workflow.start(optimizeWorkflow, { taskQueue: w.taskQueue, workflowId: WORKFLOW_IDS.research(ID), args: [{ ...optimizeInput(ID, req, 1), continueEvery: 100 }] });
     await h.result();
-    const json = execFileSync(cliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', env.address, '--namespace', env.namespace, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    fs.writeFileSync(FILE, `${JSON.stringify(JSON.parse(json), null, 1)}\n`);
+    saveHistory('optimize-study', { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: h.workflowId });
   } finally {
     await w.stop();
     await env.stop({ clean: true });
@@ -59,16 +55,16 @@ async function record(): Promise<void> {
 
 describe('optimizeWorkflow replay', () => {
   it('replays a committed TPE study deterministically', async () => {
-    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(FILE)) await record();
+    if (recordingHistory('optimize-study')) await record();
     installRuntimeOnce();
-    const history = JSON.parse(fs.readFileSync(FILE, 'utf8')) as { events: unknown[] };
+    const history = committedHistory<{ events: unknown[] }>('optimize-study');
     // Twelve trials, each scheduled, started and completed.
     expect(history.events.length).toBeGreaterThan(12 * 3);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'optimize-study' }, loadHistory(history), WORKFLOW_IDS.research(ID));
   });
 
   it('its sampler still suggests every recorded trial from the results recorded before it (a seed repeats a study)', () => {
-    const events = (JSON.parse(fs.readFileSync(FILE, 'utf8')) as { events: HistoryEvent[] }).events;
+    const events = committedHistory<{ events: HistoryEvent[] }>('optimize-study').events;
     const input = payload<{ space: ParamSpace; sampler: 'tpe'; seed: number; startup: number; parallel: number }>(events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!);
     const plan: SamplerPlan = { sampler: input.sampler, seed: input.seed, startup: input.startup, batch: input.parallel };
     const scheduled = new Map<string, { index: number; params: Candidate }>();
