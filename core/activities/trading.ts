@@ -17,6 +17,14 @@ export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>)
           const b = e.order;
           deps.bus.emit('trading.blocked', { portfolioId, order: b });
           deps.bus.emit('alert', { kind: 'order_blocked', level: 'warning', title: `Order blocked by ${b.rule}: ${b.side} ${b.symbol}`, body: b.reason, data: { symbol: b.symbol, side: b.side, rule: b.rule, placedBy: b.agent, correlationId: b.correlationId, ledger: 'paper' } });
+        } else if (e.kind === 'stop_hit') {
+          deps.bus.emit('alert', {
+            kind: 'stop_hit',
+            level: 'warning',
+            title: `Stop hit: ${e.side === 'sell' ? 'sold' : 'bought'} ${e.quantity} ${e.symbol}`,
+            body: `${e.type.replace('_', ' ')} at ${e.triggerPrice}${e.gap ? ', gapped through: filled from the open' : ''}, filled at ${e.price} (paper)`,
+            data: { ...e, portfolioId, ledger: 'paper' },
+          });
         } else if (e.kind === 'kill_switch') {
           deps.bus.emit('alert', e.on
             ? { kind: 'kill_switch', level: 'warning', title: 'Kill switch engaged', body: 'New orders are refused at every door, paper and live; positions stay as they are.', data: { on: true, portfolioId } }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
-import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, status } from './ledger';
+import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './ledger';
+import fc from 'fast-check';
 import type { PlaceOrder } from './orders';
 
 const bar = (i: number, close: string, high = close, low = close): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: i * 60_000, open: close, high, low, close, volume: '1' });
@@ -70,6 +71,96 @@ describe('paper ledger state machine', () => {
     expect(placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '95', expectedEdgeBps: 70 }), 6, gate)).toMatchObject({ status: 'open' });
     // Without the gate (a book replaying a history from before it) the thin edge fills as it did.
     expect(placeOrder(s, o({ notional: '100', expectedEdgeBps: 40 }), 7)).toMatchObject({ status: 'filled' });
+  });
+
+  it('a stop-loss on a held position fills on the bar that trades through it — from the open on a gap — and says so', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    expect(placeOrder(s, o({ quantity: '2' }), 1)).toMatchObject({ status: 'filled' });
+    const stop = placeOrder(s, o({ side: 'sell', type: 'stop', quantity: '2', stopPrice: '95' }), 2);
+    expect(stop).toMatchObject({ status: 'open', type: 'stop' });
+    // A bar that stays above the stop leaves it working.
+    onBars(s, [{ ...bar(1, '97', '98', '96'), open: '97' }], 3);
+    expect(s.openOrders).toHaveLength(1);
+    s.outbox.splice(0);
+    onBars(s, [{ ...bar(2, '90', '92', '89'), open: '91' }], 4);
+    expect(s.openOrders).toHaveLength(0);
+    const f = s.fills.at(-1)!;
+    // Gapped through 95: referenced at the open 91, minus half the 2 bp default spread, floored to the cent.
+    expect(f).toMatchObject({ side: 'sell', quantity: '2', liquidity: 'taker', referencePrice: '91' });
+    expect(Dec.of(f.price).lt('91')).toBe(true);
+    expect(s.outbox.find((e) => e.kind === 'stop_hit')).toMatchObject({ kind: 'stop_hit', type: 'stop', triggerPrice: '95', gap: true });
+    expect(s.results[stop.idempotencyKey]).toMatchObject({ status: 'filled' });
+  });
+
+  it('a bracket: exits placed when the entry fills, working from the next batch; the take-profit filling cancels the stop', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    expect(placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '110' }, stopLoss: { stopPrice: '90' } } }), 1)).toMatchObject({ status: 'filled' });
+    expect(s.openOrders.map((x) => [x.kind, x.side, x.oco !== null])).toEqual([['take_profit', 'sell', true], ['stop', 'sell', true]]);
+    // The legs sell the same coin once: a further sell of it is refused for lack of holdings.
+    expect(placeOrder(s, o({ side: 'sell', quantity: '0.5' }), 2)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
+    onBars(s, [bar(1, '105', '112', '104')], 3);
+    expect(s.openOrders).toHaveLength(0);
+    expect(s.fills.at(-1)).toMatchObject({ side: 'sell', price: '110', liquidity: 'maker' });
+    expect(s.outbox.some((e) => e.kind === 'cancelled' && e.reason === 'the other leg of its bracket filled')).toBe(true);
+    // A bracket that cannot protect its entry is refused with the order.
+    expect(placeOrder(s, o({ quantity: '1', bracket: { stopLoss: { stopPrice: '200' } } }), 4)).toMatchObject({ status: 'rejected', rule: 'invalid_price', reason: expect.stringMatching(/stop 200 is not below the entry/) });
+  });
+
+  it('a bar that reaches both legs takes the stop (the worse outcome: a bar cannot say which came first)', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '110' }, stopLoss: { stopPrice: '90' } } }), 1);
+    onBars(s, [bar(1, '100', '115', '85')], 2);
+    expect(s.fills.at(-1)).toMatchObject({ side: 'sell', liquidity: 'taker', referencePrice: '90' });
+    expect(s.openOrders).toHaveLength(0);
+  });
+
+  it('a resting entry carries its bracket; a trailing stop follows the high from the fill', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    expect(placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '98', bracket: { stopLoss: { trailingPct: '0.05' } } }), 1)).toMatchObject({ status: 'open' });
+    onBars(s, [bar(1, '99', '100', '97')], 2);
+    expect(s.openOrders.map((x) => [x.kind, x.stopPrice, x.extreme])).toEqual([['trailing_stop', '93.1', '98']]);
+    onBars(s, [bar(2, '110', '120', '108')], 3);
+    expect(s.openOrders[0]).toMatchObject({ extreme: '120', stopPrice: '114' });
+    onBars(s, [{ ...bar(3, '113', '118', '112'), open: '117' }], 4);
+    expect(s.fills.at(-1)).toMatchObject({ side: 'sell', referencePrice: '114' });
+  });
+
+  it('a buy stop that triggers while the kill switch is on is cancelled with the rule, not filled', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(s, [bar(0, '100')], 0);
+    expect(placeOrder(s, o({ type: 'stop', quantity: '1', stopPrice: '105' }), 1)).toMatchObject({ status: 'open' });
+    setPreferences(s, { killSwitch: true });
+    onBars(s, [bar(1, '106', '107', '104')], 2);
+    expect(s.fills).toHaveLength(0);
+    expect(s.outbox.find((e) => e.kind === 'cancelled')).toMatchObject({ reason: expect.stringMatching(/^kill_switch: /) });
+  });
+
+  it('property: an open bracket never leaves both legs or neither leg live while its position is held', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 80, max: 120 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 })), { minLength: 1, maxLength: 30 }), fc.boolean(), (moves, trailing) => {
+        const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+        onBars(s, [bar(0, '100')], 0);
+        placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '112' }, stopLoss: trailing ? { trailingPct: '0.08' } : { stopPrice: '91', limitPrice: '90' } } }), 1);
+        moves.forEach(([open, up, down], k) => {
+          onBars(s, [{ ...bar(k + 1, String(open), String(open + up), String(open - down)), open: String(open) }], k + 2);
+          const legs = s.openOrders.filter((x) => x.oco);
+          const held = Dec.of(s.portfolio.positions['BTC-USD']?.quantity ?? '0');
+          const exits = s.fills.filter((f) => f.side === 'sell').length;
+          // Held: both legs still working (a stop-limit past its limit rests, and still counts).
+          if (held.isPositive()) expect(legs.length).toBe(2);
+          // Sold: exactly one leg filled, none left.
+          else {
+            expect(exits).toBe(1);
+            expect(legs).toHaveLength(0);
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('bounds the equity curve by halving the sampling rate', () => {

@@ -17,8 +17,11 @@ import { accountDailyReturns } from '../analytics/performance';
 import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
 import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
 import { COINBASE_ENTRY_TIER } from './fees';
-import { DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
-import type { PlaceOrder, OrderAgent } from './orders';
+import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
+import type { Bracket, OrderAgent, PlaceOrder } from './orders';
+import type { OrderType } from './types';
+import { legPriority, newTrailing, stepConditional, type Conditional, type ConditionalKind, type Trail } from './conditional';
+
 import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from './portfolio';
 import { productSpec } from './products';
 import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from './types';
@@ -66,10 +69,21 @@ export interface OpenOrder extends OrderMeta {
   symbol: string;
   side: Side;
   quantity: string;
+  /** The limit of a limit order, a stop-limit or a take-profit; empty for a stop or a trailing stop. */
   limitPrice: string;
   placedAt: number;
   /** Only bars that arrive after this count of bar batches can cross the order. */
   afterBatch: number;
+  /** Absent: a plain limit order (books from before conditional orders keep working). */
+  kind?: 'limit' | ConditionalKind;
+  stopPrice?: string | null;
+  trail?: Trail | null;
+  extreme?: string | null;
+  triggered?: boolean;
+  /** Legs of one bracket share it: when one fills the others are cancelled. */
+  oco?: string | null;
+  /** A resting entry's bracket, placed when it fills. */
+  bracket?: Bracket | null;
 }
 
 export type BlockRule = RiskRule | 'cost_gate' | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
@@ -78,7 +92,7 @@ export interface BlockedOrder extends OrderMeta {
   orderId: string;
   symbol: string;
   side: Side;
-  type: 'market' | 'limit';
+  type: OrderType;
   quantity: string | null;
   notional: string | null;
   limitPrice: string | null;
@@ -95,7 +109,7 @@ export interface OrderResult {
   status: OrderStatus;
   symbol: string;
   side: Side;
-  type: 'market' | 'limit';
+  type: OrderType;
   /** Present when filled at once. */
   fill: { price: string; quantity: string; notional: string; fee: string; liquidity: 'taker' | 'maker'; realizedPnl: string; scraped: string } | null;
   rule: BlockRule | null;
@@ -110,7 +124,9 @@ export type LedgerEvent =
   | { kind: 'blocked'; order: BlockedOrder }
   | { kind: 'cancelled'; orderId: string; symbol: string; reason: string }
   /** The kill switch changed (engaged or released), whoever changed it. */
-  | { kind: 'kill_switch'; on: boolean; at: number };
+  | { kind: 'kill_switch'; on: boolean; at: number }
+  /** A stop (stop, stop-limit, trailing) filled: the position it protected was closed by it. */
+  | { kind: 'stop_hit'; orderId: string; symbol: string; side: Side; type: ConditionalKind; triggerPrice: string; price: string; quantity: string; gap: boolean; at: number };
 
 export interface LedgerConfig {
   initialCash: string;
@@ -216,11 +232,59 @@ function remember(s: LedgerState, r: OrderResult): OrderResult {
 function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec } {
   let cash = Dec.ZERO;
   let base = Dec.ZERO;
+  const groups = new Set<string>();
   for (const o of s.openOrders) {
-    if (o.side === 'buy') cash = cash.add(Dec.of(o.quantity).mul(o.limitPrice).mul(Dec.ONE.add(s.fees.maker)));
-    else if (o.symbol === symbol) base = base.add(o.quantity);
+    if (o.side === 'buy') {
+      // A resting limit pays the maker fee at its limit; a stop buys as a taker from its stop.
+      const resting = !o.kind || o.kind === 'limit' || o.kind === 'take_profit';
+      const price = o.limitPrice || o.stopPrice || o.extreme || '0';
+      cash = cash.add(Dec.of(o.quantity).mul(price).mul(Dec.ONE.add(resting ? s.fees.maker : s.fees.taker)));
+    } else if (o.symbol === symbol) {
+      // The legs of one bracket sell the same coins: only one of them can fill.
+      if (o.oco) {
+        if (groups.has(o.oco)) continue;
+        groups.add(o.oco);
+      }
+      base = base.add(o.quantity);
+    }
   }
   return { cash, base };
+}
+
+/** An open order as the conditional kernel sees it. */
+function asConditional(o: OpenOrder): Conditional {
+  return { kind: o.kind as ConditionalKind, side: o.side, quantity: o.quantity, stopPrice: o.stopPrice ?? null, limitPrice: o.limitPrice || null, trail: o.trail ?? null, extreme: o.extreme ?? null, triggered: o.triggered ?? false };
+}
+
+/**
+ * The exits of a filled entry: a take-profit and/or a stop (stop, stop-limit or trailing) selling
+ * what the entry bought, in one group — when one fills the other is cancelled. They work from the
+ * next bar batch on (never on the bar that filled the entry).
+ */
+function attachBracket(s: LedgerState, entry: { orderId: string; symbol: string; quantity: Dec; price: Dec; meta: OrderMeta }, b: Bracket, now: number): void {
+  const spec = productSpec(entry.symbol, s.products);
+  const leg = (suffix: string, o: Omit<OpenOrder, keyof OrderMeta | 'orderId' | 'symbol' | 'side' | 'quantity' | 'placedAt' | 'afterBatch' | 'oco'>): void => {
+    const orderId = `ord-${++s.seq}`;
+    const meta = { ...entry.meta, idempotencyKey: `${entry.meta.idempotencyKey}:${suffix}`.slice(0, 128) };
+    s.openOrders.push({ ...meta, ...o, orderId, symbol: entry.symbol, side: 'sell', quantity: entry.quantity.toString(), placedAt: now, afterBatch: s.barBatches, oco: entry.orderId });
+    remember(s, { orderId, idempotencyKey: meta.idempotencyKey, status: 'open', symbol: entry.symbol, side: 'sell', type: o.kind ?? 'limit', fill: null, rule: null, reason: null, duplicate: false });
+  };
+  if (b.takeProfit) leg('tp', { kind: 'take_profit', limitPrice: b.takeProfit.limitPrice });
+  const sl = b.stopLoss;
+  if (sl) {
+    const trail: Trail | null = sl.trailingPct ? { pct: sl.trailingPct } : sl.trailingAmount ? { amount: sl.trailingAmount } : null;
+    if (trail) {
+      const t = newTrailing('sell', entry.quantity.toString(), trail, entry.price, spec);
+      leg('sl', { kind: 'trailing_stop', limitPrice: '', stopPrice: t.stopPrice, trail, extreme: t.extreme, triggered: false });
+    } else leg('sl', { kind: sl.limitPrice ? 'stop_limit' : 'stop', limitPrice: sl.limitPrice ?? '', stopPrice: sl.stopPrice!, trail: null, extreme: null, triggered: false });
+  }
+}
+
+/** Why a bracket cannot protect an entry at `price`: a take-profit at or below it, a stop at or above it. */
+function bracketProblem(b: Bracket, price: Dec): string | null {
+  if (b.takeProfit && Dec.of(b.takeProfit.limitPrice).lte(price)) return `the bracket's take-profit ${b.takeProfit.limitPrice} is not above the entry price ${price.toString()}`;
+  if (b.stopLoss?.stopPrice && Dec.of(b.stopLoss.stopPrice).gte(price)) return `the bracket's stop ${b.stopLoss.stopPrice} is not below the entry price ${price.toString()}`;
+  return null;
 }
 
 function record(s: LedgerState, q: Extract<FillQuote, { ok: true }>, symbol: string, side: Side, orderId: string, meta: OrderMeta, now: number): FillRecord {
@@ -305,6 +369,7 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
     s.outbox.push({ kind: 'blocked', order: b });
     return remember(s, { ...base, status: 'rejected', fill: null, rule, reason });
   };
+  if (o.type !== 'market' && o.type !== 'limit') return placeConditional(s, o, now, { orderId, meta, base, reject });
 
   const spec = productSpec(o.symbol, s.products);
   const mark = s.marks[o.symbol];
@@ -362,21 +427,94 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
     const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
     const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', quote.quantity.add(res.base), quote.notional, quote.fee) : checkFillable(avail, o.symbol, 'buy', quote.quantity, quote.notional, quote.fee);
     if (why) return reject('insufficient_funds', why);
+    if (o.bracket) {
+      const bad = bracketProblem(o.bracket, quote.price);
+      if (bad) return reject('invalid_price', bad);
+    }
     s.day.orders++;
     const f = record(s, quote, o.symbol, o.side, orderId, meta, now);
+    if (o.bracket) attachBracket(s, { orderId, symbol: o.symbol, quantity: quote.quantity, price: quote.price, meta }, o.bracket, now);
     return remember(s, { ...base, status: 'filled', fill: fillSummary(f), rule: null, reason: null });
   }
 
   // A resting limit order: reserve what it will need when crossed.
   const lp = Dec.of(o.limitPrice!);
+  if (o.bracket) {
+    const bad = bracketProblem(o.bracket, lp);
+    if (bad) return reject('invalid_price', bad);
+  }
   const need = limitQty!.mul(lp);
   const fee = need.mul(s.fees.maker);
   const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
   const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', limitQty!.add(res.base), need, fee) : checkFillable(avail, o.symbol, 'buy', limitQty!, need, fee);
   if (why) return reject('insufficient_funds', why);
   s.day.orders++;
-  s.openOrders.push({ ...meta, orderId, symbol: o.symbol, side: o.side, quantity: limitQty!.toString(), limitPrice: o.limitPrice!, placedAt: now, afterBatch: s.barBatches });
+  s.openOrders.push({ ...meta, orderId, symbol: o.symbol, side: o.side, quantity: limitQty!.toString(), limitPrice: o.limitPrice!, placedAt: now, afterBatch: s.barBatches, ...(o.bracket ? { bracket: o.bracket } : {}) });
   return remember(s, { ...base, status: 'open', fill: null, rule: null, reason: null });
+}
+
+/**
+ * A stop, stop-limit, take-profit or trailing stop: checked now as any new order is (the kill
+ * switch, the risk limits on its value at its trigger price, holdings or cash reserved), then it
+ * waits in the book for a later bar (core/trading/conditional.ts).
+ */
+function placeConditional(
+  s: LedgerState,
+  o: PlaceOrder,
+  now: number,
+  c: { orderId: string; meta: OrderMeta; base: Pick<OrderResult, 'orderId' | 'idempotencyKey' | 'symbol' | 'side' | 'type' | 'duplicate'>; reject: (rule: BlockRule, reason: string) => OrderResult },
+): OrderResult {
+  const spec = productSpec(o.symbol, s.products);
+  const mark = s.marks[o.symbol];
+  const qty = Dec.of(o.quantity!);
+  const bad = checkQuantity(spec, qty) ?? [o.stopPrice, o.limitPrice].map((p) => (p === undefined ? null : checkLimitPrice(spec, Dec.of(p)))).find((x) => x !== null) ?? null;
+  if (bad) return c.reject(bad.code, bad.reason);
+  const trail: Trail | null = o.trailingPct ? { pct: o.trailingPct } : o.trailingAmount ? { amount: o.trailingAmount } : null;
+  if (trail && !mark) return c.reject('no_price', `no market price for ${o.symbol} to start the trail from: start a market stream`);
+  const started = trail ? newTrailing(o.side, qty.toString(), trail, Dec.of(mark!.price), spec) : null;
+  const trigger = Dec.of(o.stopPrice ?? started?.stopPrice ?? o.limitPrice!);
+  const value = qty.mul(o.limitPrice ?? trigger.toString());
+  const v = valuation(s);
+  const verdict = checkOrder({
+    limits: s.prefs.riskLimits,
+    killSwitch: s.prefs.killSwitch,
+    side: o.side,
+    symbol: o.symbol,
+    orderNotional: value,
+    positionValue: Dec.of(v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0'),
+    exposure: Dec.of(v.positionsValue),
+    equity: Dec.of(v.equity),
+    dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
+    tradesToday: s.day.orders,
+    lossStreak: s.portfolio.totals.lossStreak,
+    lastLossAt: s.portfolio.totals.lastLossAt,
+    now,
+  });
+  if (!verdict.ok) return c.reject(verdict.rule, verdict.reason);
+  const res = reserved(s, o.symbol);
+  const resting = o.type === 'take_profit';
+  const fee = value.mul(resting ? s.fees.maker : s.fees.taker);
+  const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
+  const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', qty.add(res.base), value, fee) : checkFillable(avail, o.symbol, 'buy', qty, value, fee);
+  if (why) return c.reject('insufficient_funds', why);
+  s.day.orders++;
+  s.openOrders.push({
+    ...c.meta,
+    orderId: c.orderId,
+    symbol: o.symbol,
+    side: o.side,
+    quantity: qty.toString(),
+    limitPrice: o.limitPrice ?? '',
+    placedAt: now,
+    afterBatch: s.barBatches,
+    kind: o.type as ConditionalKind,
+    stopPrice: o.stopPrice ?? started?.stopPrice ?? null,
+    trail,
+    extreme: started?.extreme ?? null,
+    triggered: false,
+    oco: null,
+  });
+  return remember(s, { ...c.base, status: 'open', fill: null, rule: null, reason: null });
 }
 
 export const CancelOrderSchema = z
@@ -423,31 +561,91 @@ export function onBars(s: LedgerState, bars: readonly Bar[], now: number): void 
 
 function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
   const model = { fees: s.fees, slippage: s.slippage };
-  const still: OpenOrder[] = [];
-  for (const o of s.openOrders) {
+  // Placement order, except that the legs of one bracket are judged together, stops first: a bar
+  // that reaches both cannot say which came first, so the worse one is taken.
+  const first = new Map<string, number>();
+  s.openOrders.forEach((o, i) => o.oco && !first.has(o.oco) && first.set(o.oco, i));
+  const order = s.openOrders.map((o, i) => ({ o, i })).sort((x, y) => (x.o.oco ? first.get(x.o.oco)! : x.i) - (y.o.oco ? first.get(y.o.oco)! : y.i) || legPriority(x.o.kind ?? 'limit') - legPriority(y.o.kind ?? 'limit') || x.i - y.i);
+  const still: { o: OpenOrder; i: number }[] = [];
+  const filledGroups = new Set<string>();
+  const cancel = (o: OpenOrder, why: string) => {
+    const prev = s.results[o.idempotencyKey];
+    if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'cancelled', reason: why };
+    s.outbox.push({ kind: 'cancelled', orderId: o.orderId, symbol: o.symbol, reason: why });
+  };
+  for (const { o, i } of order) {
+    if (o.oco && filledGroups.has(o.oco)) {
+      cancel(o, 'the other leg of its bracket filled');
+      continue;
+    }
     if (o.symbol !== b.symbol || o.afterBatch >= s.barBatches) {
-      still.push(o);
+      still.push({ o, i });
       continue;
     }
     const spec = productSpec(o.symbol, s.products);
-    const q = limitCrossFill(spec, o.side, Dec.of(o.quantity), Dec.of(o.limitPrice), b, model);
+    let q: FillQuote | null;
+    let stop: { triggerPrice: string; gap: boolean } | null = null;
+    if (!o.kind || o.kind === 'limit') q = limitCrossFill(spec, o.side, Dec.of(o.quantity), Dec.of(o.limitPrice), b, model);
+    else {
+      const step = stepConditional(asConditional(o), b, spec, model);
+      if (!step.filled) {
+        const n = step.next;
+        still.push({ o: { ...o, stopPrice: n.stopPrice, extreme: n.extreme, triggered: n.triggered }, i });
+        continue;
+      }
+      q = step.quote;
+      if (o.kind !== 'take_profit') stop = { triggerPrice: step.triggerPrice, gap: step.gap };
+    }
     if (!q || !q.ok) {
-      still.push(o);
+      still.push({ o, i });
       continue;
     }
+    // A buy that triggers now is new exposure: the guard is asked again (an exit never is).
+    if (o.side === 'buy' && o.kind && o.kind !== 'limit' && o.kind !== 'take_profit') {
+      const v = valuation(s);
+      const verdict = checkOrder({
+        limits: s.prefs.riskLimits,
+        killSwitch: s.prefs.killSwitch,
+        side: 'buy',
+        symbol: o.symbol,
+        orderNotional: q.notional,
+        positionValue: Dec.of(v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0'),
+        exposure: Dec.of(v.positionsValue),
+        equity: Dec.of(v.equity),
+        dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
+        tradesToday: s.day.orders,
+        lossStreak: s.portfolio.totals.lossStreak,
+        lastLossAt: s.portfolio.totals.lastLossAt,
+        now: time,
+      });
+      if (!verdict.ok) {
+        cancel(o, `${verdict.rule}: ${verdict.reason}`);
+        continue;
+      }
+    }
     const why = checkFillable(s.portfolio, o.symbol, o.side, q.quantity, q.notional, q.fee);
-    const prev = s.results[o.idempotencyKey];
     if (why) {
       // Cash or holdings moved since placement (e.g. a manual sell): cancel, never overdraw.
-      if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'cancelled', reason: why };
-      s.outbox.push({ kind: 'cancelled', orderId: o.orderId, symbol: o.symbol, reason: why });
+      cancel(o, why);
       continue;
     }
     const meta: OrderMeta = { agent: o.agent, correlationId: o.correlationId, idempotencyKey: o.idempotencyKey, expectedEdgeBps: o.expectedEdgeBps, rationale: o.rationale };
     const f = record(s, q, o.symbol, o.side, o.orderId, meta, time);
+    const prev = s.results[o.idempotencyKey];
     if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'filled', fill: fillSummary(f) };
+    if (o.oco) filledGroups.add(o.oco);
+    if (stop) s.outbox.push({ kind: 'stop_hit', orderId: o.orderId, symbol: o.symbol, side: o.side, type: o.kind as ConditionalKind, triggerPrice: stop.triggerPrice, price: f.price, quantity: f.quantity, gap: stop.gap, at: time });
+    if (o.bracket) attachBracket(s, { orderId: o.orderId, symbol: o.symbol, quantity: q.quantity, price: q.price, meta }, o.bracket, time);
   }
-  s.openOrders = still;
+  // Legs judged before their group filled later in this bar are cancelled too; the book keeps its order.
+  const kept: OpenOrder[] = [];
+  for (const x of still.sort((p, q) => p.i - q.i)) {
+    if (x.o.oco && filledGroups.has(x.o.oco)) cancel(x.o, 'the other leg of its bracket filled');
+    else kept.push(x.o);
+  }
+  // Brackets attached above were appended to s.openOrders by attachBracket: keep them after the rest.
+  const attached = s.openOrders.slice(order.length);
+  s.openOrders = [...kept, ...attached];
 }
 
 /** The day's closing equity so far, on every batch; a state from before days were kept starts from its curve. */

@@ -5,7 +5,8 @@
 import type { DecimalString } from '../domain/decimal';
 
 export type Side = 'buy' | 'sell';
-export type OrderType = 'market' | 'limit';
+/** Every order type a book takes (one definition: the order schema's). */
+export type OrderType = import('./orders').PlaceOrder['type'];
 /** Taker: the order took liquidity from the book. Maker: it rested and was crossed. */
 export type Liquidity = 'taker' | 'maker';
 

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { GuardRuleSchema } from '../../orders/guard';
-import { OrderAgent, PlaceOrderFields, refineOrder } from '../../trading/orders';
+import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../../trading/orders';
+import { CONDITIONAL_KINDS } from '../../trading/conditional';
 import { CancelOrderSchema, FeeRateSchema as FeeRate, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
 import { PerformanceMetricsSchema, TailRiskSchema } from '../../analytics/schema';
 
@@ -63,7 +64,7 @@ export const BlockedOrderSchema = z.object({
   orderId: z.string(),
   symbol: z.string(),
   side,
-  type: z.enum(['market', 'limit']),
+  type: OrderTypeSchema,
   quantity: dec.nullable(),
   notional: dec.nullable(),
   limitPrice: dec.nullable(),
@@ -79,7 +80,7 @@ export const OrderResultSchema = z.object({
   status: z.enum(['filled', 'open', 'rejected', 'cancelled']),
   symbol: z.string(),
   side,
-  type: z.enum(['market', 'limit']),
+  type: OrderTypeSchema,
   fill: z
     .object({ price: dec, quantity: dec, notional: dec, fee: dec, liquidity: z.enum(['taker', 'maker']), realizedPnl: dec, scraped: dec })
     .nullable(),
@@ -105,9 +106,19 @@ const OpenOrderSchema = z.object({
   symbol: z.string(),
   side,
   quantity: dec,
-  limitPrice: dec,
+  /** Empty for a stop or a trailing stop. */
+  limitPrice: z.string(),
   placedAt: z.number(),
   afterBatch: z.number(),
+  /** Absent: a plain limit order. */
+  kind: z.enum(['limit', ...CONDITIONAL_KINDS]).optional(),
+  stopPrice: dec.nullable().optional(),
+  trail: z.union([z.object({ pct: dec }), z.object({ amount: dec })]).nullable().optional(),
+  extreme: dec.nullable().optional(),
+  triggered: z.boolean().optional(),
+  /** The bracket (the entry's order id) this leg belongs to: one fill cancels the other legs. */
+  oco: z.string().nullable().optional(),
+  bracket: BracketSchema.nullable().optional(),
   ...orderMeta,
 });
 

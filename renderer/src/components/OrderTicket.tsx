@@ -8,26 +8,57 @@ function newKey(): string {
   return `ui-${Date.now().toString(36)}-${r[0]!.toString(36)}${r[1]!.toString(36)}`;
 }
 
-/** Paper order ticket: place_mock_order; validation and risk rejections shown as they come back. */
+const TYPES = ['market', 'limit', 'stop', 'stop_limit', 'take_profit', 'trailing_stop'] as const;
+type TicketType = (typeof TYPES)[number];
+const TYPE_LABEL: Record<TicketType, string> = { market: 'market', limit: 'limit', stop: 'stop', stop_limit: 'stop-limit', take_profit: 'take-profit', trailing_stop: 'trailing' };
+const needsLimit = (t: TicketType) => t === 'limit' || t === 'stop_limit' || t === 'take_profit';
+const needsStop = (t: TicketType) => t === 'stop' || t === 'stop_limit';
+/** A percent typed by a person ("2") as the fraction the book takes ("0.02"); null when it is not one. */
+const pctToFraction = (p: string): string | null => {
+  const t = p.trim();
+  if (!/^\d{1,2}(\.\d{1,6})?$/.test(t) || Number(t) <= 0 || Number(t) >= 50) return null;
+  const [i, f = ''] = t.split('.');
+  const digits = `${i!.padStart(2, '0')}${f}`;
+  return `0.${digits.replace(/0+$/, '') || '0'}`;
+};
+
+/**
+ * Paper order ticket: place_mock_order. Market, limit, stop, stop-limit, take-profit and trailing
+ * stop; a buy at market or limit may carry a bracket (take-profit and stop-loss placed when it
+ * fills, one cancelling the other). Validation and refusals are shown as they come back.
+ */
 export function OrderTicket({ defaultSymbol = 'BTC-USD' }: { defaultSymbol?: string }) {
   const [symbol, setSymbol] = useState(defaultSymbol);
   const [side, setSide] = useState<'buy' | 'sell'>('buy');
-  const [type, setType] = useState<'market' | 'limit'>('market');
+  const [type, setType] = useState<TicketType>('market');
   const [sizeMode, setSizeMode] = useState<'notional' | 'quantity'>('notional');
   const [size, setSize] = useState('100');
   const [limitPrice, setLimitPrice] = useState('');
+  const [stopPrice, setStopPrice] = useState('');
+  const [trailPct, setTrailPct] = useState('2');
+  const [tp, setTp] = useState('');
+  const [sl, setSl] = useState('');
+  const conditional = type !== 'market' && type !== 'limit';
+  const bracketable = side === 'buy' && !conditional;
   const place = useAction('place_mock_order', ['get_portfolio_status', 'get_transaction_history', 'get_risk_metrics', 'get_performance_metrics']);
   const r = place.data;
   const bad = (path: string) => place.error?.error.issues?.some((i) => i.path === path || i.path.startsWith(path + '.')) ?? false;
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    const trail = pctToFraction(trailPct);
+    const bracket = bracketable && (tp.trim() || sl.trim()) ? { ...(tp.trim() ? { takeProfit: { limitPrice: tp.trim() } } : {}), ...(sl.trim() ? { stopLoss: { stopPrice: sl.trim() } } : {}) } : undefined;
     place.mutate({
       symbol: symbol.trim().toUpperCase(),
       side,
       type,
-      ...(sizeMode === 'notional' ? { notional: size.trim() } : { quantity: size.trim() }),
-      ...(type === 'limit' ? { limitPrice: limitPrice.trim() } : {}),
+      // Conditional orders are sized in base units (their price is not known until they trigger).
+      ...(sizeMode === 'notional' && !conditional ? { notional: size.trim() } : { quantity: size.trim() }),
+      ...(needsLimit(type) ? { limitPrice: limitPrice.trim() } : {}),
+      ...(needsStop(type) ? { stopPrice: stopPrice.trim() } : {}),
+      // An unreadable percent goes as typed, for the book to refuse with its own words.
+      ...(type === 'trailing_stop' ? { trailingPct: trail ?? trailPct.trim() } : {}),
+      ...(bracket ? { bracket } : {}),
       idempotencyKey: newKey(),
       rationale: 'manual order from the cockpit',
     });
@@ -43,21 +74,52 @@ export function OrderTicket({ defaultSymbol = 'BTC-USD' }: { defaultSymbol?: str
       </div>
       <div className="row">
         <Seg value={side} options={['buy', 'sell'] as const} onChange={setSide} label="Side" />
-        <Seg value={type} options={['market', 'limit'] as const} onChange={setType} label="Type" />
-        <Seg value={sizeMode} options={['notional', 'quantity'] as const} onChange={setSizeMode} label="Size in" />
+        {conditional ? null : <Seg value={sizeMode} options={['notional', 'quantity'] as const} onChange={setSizeMode} label="Size in" />}
       </div>
+      <label className="field">
+        Type
+        <select value={type} onChange={(e) => setType(e.target.value as TicketType)} data-testid="ticket-type">
+          {TYPES.map((t) => (
+            <option key={t} value={t}>{TYPE_LABEL[t]}</option>
+          ))}
+        </select>
+      </label>
       <div className="row">
         <label className="field">
-          {sizeMode === 'notional' ? 'Notional (quote)' : 'Quantity (base)'}
+          {sizeMode === 'notional' && !conditional ? 'Notional (quote)' : 'Quantity (base)'}
           <input value={size} onChange={(e) => setSize(e.target.value)} inputMode="decimal" aria-invalid={bad(sizeMode) || bad('quantity')} data-testid="ticket-size" />
         </label>
-        {type === 'limit' ? (
+        {needsStop(type) ? (
+          <label className="field">
+            Stop price
+            <input value={stopPrice} onChange={(e) => setStopPrice(e.target.value)} inputMode="decimal" aria-invalid={bad('stopPrice')} data-testid="ticket-stop" />
+          </label>
+        ) : null}
+        {needsLimit(type) ? (
           <label className="field">
             Limit price
             <input value={limitPrice} onChange={(e) => setLimitPrice(e.target.value)} inputMode="decimal" aria-invalid={bad('limitPrice')} data-testid="ticket-limit" />
           </label>
         ) : null}
+        {type === 'trailing_stop' ? (
+          <label className="field">
+            Trail %
+            <input value={trailPct} onChange={(e) => setTrailPct(e.target.value)} inputMode="decimal" aria-invalid={bad('trailingPct')} data-testid="ticket-trail" />
+          </label>
+        ) : null}
       </div>
+      {bracketable ? (
+        <div className="row" data-testid="ticket-bracket">
+          <label className="field">
+            Take-profit
+            <input value={tp} onChange={(e) => setTp(e.target.value)} inputMode="decimal" placeholder="none" aria-invalid={bad('bracket')} data-testid="ticket-tp" />
+          </label>
+          <label className="field">
+            Stop-loss
+            <input value={sl} onChange={(e) => setSl(e.target.value)} inputMode="decimal" placeholder="none" aria-invalid={bad('bracket')} data-testid="ticket-sl" />
+          </label>
+        </div>
+      ) : null}
       <button className={`btn ${side}`} type="submit" disabled={place.isPending} data-testid="ticket-submit">
         {place.isPending ? 'Placing…' : `${side === 'buy' ? 'Buy' : 'Sell'} ${symbol || '…'} (paper)`}
       </button>

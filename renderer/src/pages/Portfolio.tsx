@@ -89,6 +89,32 @@ function EquityPanel() {
   );
 }
 
+type OpenOrderView = { kind?: string | undefined; limitPrice: string; stopPrice?: string | null | undefined; trail?: { pct: string } | { amount: string } | null | undefined; triggered?: boolean | undefined };
+
+/** What kind of resting order it is, in words. */
+function openOrderKind(o: OpenOrderView): string {
+  switch (o.kind) {
+    case 'stop':
+      return 'stop';
+    case 'stop_limit':
+      return o.triggered ? 'stop-limit (triggered)' : 'stop-limit';
+    case 'take_profit':
+      return 'take-profit';
+    case 'trailing_stop':
+      return o.trail && 'pct' in o.trail ? `trailing ${Number(o.trail.pct) * 100}%` : `trailing ${o.trail && 'amount' in o.trail ? o.trail.amount : ''}`;
+    default:
+      return 'limit';
+  }
+}
+
+/** Its prices: the stop and/or the limit. */
+function openOrderPrice(o: OpenOrderView, fmt: (v: string) => string): string {
+  const parts: string[] = [];
+  if (o.stopPrice) parts.push(`stop ${fmt(o.stopPrice)}`);
+  if (o.limitPrice) parts.push(`@ ${fmt(o.limitPrice)}`);
+  return parts.join(' · ');
+}
+
 export function PortfolioPage() {
   const qc = useQueryClient();
   const p = useVerb('get_portfolio_status', {}, { refetchInterval: 30_000 });
@@ -248,9 +274,10 @@ export function PortfolioPage() {
               <table>
                 <tbody>
                   {p.data.openOrders.map((o) => (
-                    <tr key={o.orderId}>
+                    <tr key={o.orderId} data-testid="open-order">
                       <td>{o.side} {o.symbol}</td>
-                      <td className="num">{fmtQty(o.quantity)} @ {fmtDec(o.limitPrice)}</td>
+                      <td className="dim">{openOrderKind(o)}{o.oco ? ' · bracket' : ''}</td>
+                      <td className="num">{fmtQty(o.quantity)} {openOrderPrice(o, fmtDec)}</td>
                     </tr>
                   ))}
                 </tbody>
