@@ -25,9 +25,16 @@ export const OrderTypeSchema = z.enum(ORDER_TYPES);
 /** The protective exits attached to an entry (a buy): one cancels the other once either fills. */
 export const BracketSchema = z
   .object({
-    /** At a price, or `pct` above the entry's fill. */
+    /** At a price, or `pct` above the entry's fill ("0.04" for 4%). */
     takeProfit: z
-      .object({ limitPrice: positiveDecimal.optional(), pct: trailFraction.optional() })
+      .object({
+        limitPrice: positiveDecimal.optional(),
+        pct: z
+          .string()
+          .regex(/^\d(\.\d{1,8})?$/, 'a fraction like "0.04" for 4%')
+          .refine((s) => /[1-9]/.test(s), 'above 0')
+          .optional(),
+      })
       .strict()
       .refine((t) => (t.limitPrice === undefined) !== (t.pct === undefined), 'give exactly one of limitPrice or pct')
       .optional(),
