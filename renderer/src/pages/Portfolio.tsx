@@ -269,6 +269,26 @@ export function PortfolioPage() {
             <OrderTicket />
           </Panel>
           <RiskPanel />
+          {p.data?.protections.on ? (
+            <Panel title="Protections" testId="protection-locks">
+              {p.data.protections.locks.length === 0 ? (
+                <div className="dim">No locks: new entries are open. Every agent entry leaves with a stop {Number(p.data.protections.settings.agentStopPct) * 100}% below its fill.</div>
+              ) : (
+                <table>
+                  <tbody>
+                    {p.data.protections.locks.map((l) => (
+                      <tr key={`${l.rule}-${l.symbol ?? 'all'}`} data-testid="protection-lock">
+                        <td>{l.symbol ?? 'all entries'}</td>
+                        <td className="down">{l.rule.replace('_', ' ')}</td>
+                        <td className="dim">until {new Date(l.until).toLocaleTimeString()}</td>
+                        <td className="faint">{l.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Panel>
+          ) : null}
           {p.data && p.data.openOrders.length ? (
             <Panel title="Open orders" flush>
               <table>
