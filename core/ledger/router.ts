@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { Dec } from '../domain/decimal';
 import { parseProduct } from '../domain/money';
 import type { Logger } from '../runtime/log';
-import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
+import type { Account, AttachedOrderConfiguration, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
 import type { FeeTier } from '../exchange/coinbase/types';
 import { checkOrder, type RiskVerdict } from '../risk/limits';
 import { GuardRuleSchema, GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
@@ -28,8 +28,8 @@ export interface ExchangePort {
   feeTier(): Promise<FeeTier>;
   getBook(productId: string, limit?: number): Promise<ProductBook['pricebook']>;
   getProduct(productId: string): Promise<{ base_increment: string; quote_increment: string }>;
-  previewOrder(input: { productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<PreviewResponse>;
-  createOrder(input: { clientOrderId: string; productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<{
+  previewOrder(input: { productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration; attached?: AttachedOrderConfiguration }): Promise<PreviewResponse>;
+  createOrder(input: { clientOrderId: string; productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration; attached?: AttachedOrderConfiguration }): Promise<{
     success: boolean;
     success_response?: { order_id: string };
     error_response?: { error?: string; message?: string };
@@ -49,6 +49,14 @@ export const PlaceOrderInput = z
     qty: z.string().regex(/^\d+(\.\d+)?$/, 'qty must be a positive decimal').optional(),
     notional: z.string().regex(/^\d+(\.\d+)?$/, 'notional must be a positive decimal').optional(),
     limitPrice: z.string().regex(/^\d+(\.\d+)?$/, 'limit price must be a positive decimal').optional(),
+    /**
+     * market and limit by default (from limitPrice); stop_limit: a native stop-limit (stopPrice, limitPrice);
+     * bracket: a native exit bracket on a held position (limitPrice = take-profit, stopPrice = stop trigger).
+     */
+    type: z.enum(['market', 'limit', 'stop_limit', 'bracket']).optional(),
+    stopPrice: z.string().regex(/^\d+(\.\d+)?$/, 'stop price must be a positive decimal').optional(),
+    /** An entry's exits, placed natively by Coinbase when it fills (trigger_bracket_gtc attached). */
+    attachedBracket: z.object({ takeProfitPrice: z.string().regex(/^\d+(\.\d+)?$/), stopTriggerPrice: z.string().regex(/^\d+(\.\d+)?$/) }).strict().optional(),
     postOnly: z.boolean().default(false),
     /** Expected edge as a fraction of notional (0.004 = 40 bps). */
     expectedEdge: z.string().regex(/^-?\d+(\.\d+)?$/, 'expected edge must be a decimal fraction like 0.004'),
@@ -62,8 +70,23 @@ export const PlaceOrderInput = z
   .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
   .refine((v) => v.qty === undefined || Dec.of(v.qty).isPositive(), { message: 'qty must be positive', path: ['qty'] })
   .refine((v) => v.notional === undefined || Dec.of(v.notional).isPositive(), { message: 'notional must be positive', path: ['notional'] })
-  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] })
+  .refine((v) => (v.type !== 'stop_limit' && v.type !== 'bracket') || (v.qty !== undefined && v.limitPrice !== undefined && v.stopPrice !== undefined), { message: 'a stop-limit or bracket takes qty, limitPrice and stopPrice', path: ['stopPrice'] })
+  .refine((v) => v.stopPrice === undefined || v.type === 'stop_limit' || v.type === 'bracket', { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
+  .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
+  .refine((v) => v.type !== 'bracket' || Dec.of(v.limitPrice!).gt(v.stopPrice!), { message: "a bracket's take-profit (limitPrice) is above its stop (stopPrice)", path: ['limitPrice'] })
+  .refine((v) => v.attachedBracket === undefined || (v.side === 'BUY' && (v.type === undefined || v.type === 'market' || v.type === 'limit')), { message: 'an attached bracket goes on a market or limit buy', path: ['attachedBracket'] });
 export type PlaceOrderInput = z.output<typeof PlaceOrderInput>;
+
+/** The order type a request asks for. */
+export function orderTypeOf(input: Pick<PlaceOrderInput, 'type' | 'limitPrice'>): 'market' | 'limit' | 'stop_limit' | 'bracket' {
+  return input.type ?? (input.limitPrice ? 'limit' : 'market');
+}
+
+/** An order that only closes a held position (a stop-limit or bracket sell): the cost gate does not hold it back. */
+export function isProtectiveExit(input: Pick<PlaceOrderInput, 'type' | 'side'>): boolean {
+  return input.side === 'SELL' && (input.type === 'stop_limit' || input.type === 'bracket');
+}
 
 export interface RouterContext {
   ledger: Ledger;
@@ -119,10 +142,26 @@ function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutco
   };
 }
 
+/** Coinbase's own order configuration for an order (documented shapes: Create Order, Advanced Trade). */
+export function configurationFor(o: { type: ReturnType<typeof orderTypeOf>; side: 'BUY' | 'SELL'; qty: string | null; notional: string | null; limitPrice: string | null; stopPrice: string | null; postOnly: boolean }): OrderConfiguration {
+  switch (o.type) {
+    case 'stop_limit':
+      return { stop_limit_stop_limit_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, stop_price: o.stopPrice!, stop_direction: o.side === 'SELL' ? 'STOP_DIRECTION_STOP_DOWN' : 'STOP_DIRECTION_STOP_UP' } };
+    case 'bracket':
+      return { trigger_bracket_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, stop_trigger_price: o.stopPrice! } };
+    case 'limit':
+      return { limit_limit_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, post_only: o.postOnly } };
+    case 'market':
+      return o.notional ? { market_market_ioc: { quote_size: o.notional } } : { market_market_ioc: { base_size: o.qty! } };
+  }
+}
+
+function attachedFor(b: { takeProfitPrice: string; stopTriggerPrice: string } | null | undefined): AttachedOrderConfiguration | undefined {
+  return b ? { trigger_bracket_gtc: { limit_price: b.takeProfitPrice, stop_trigger_price: b.stopTriggerPrice } } : undefined;
+}
+
 function configuration(input: PlaceOrderInput, qty: string): OrderConfiguration {
-  if (input.limitPrice) return { limit_limit_gtc: { base_size: qty, limit_price: input.limitPrice, post_only: input.postOnly } };
-  if (input.notional) return { market_market_ioc: { quote_size: input.notional } };
-  return { market_market_ioc: { base_size: qty } };
+  return configurationFor({ type: orderTypeOf(input), side: input.side, qty, notional: input.notional ?? null, limitPrice: input.limitPrice ?? null, stopPrice: input.stopPrice ?? null, postOnly: input.postOnly });
 }
 
 /** Why a live order may not go out, or null when it may. */
@@ -279,7 +318,8 @@ export async function planOrder(ctx: RouterContext, input: PlaceOrderInput): Pro
     const priced = await priceOrder(ctx, input);
     const risk = await checkLiveRisk(ctx, input, priced, guard, funding);
     if (!risk.ok) return { ok: false, rule: risk.rule, reason: risk.reason };
-    const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
+    const attached = attachedFor(input.attachedBracket);
+    const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config, ...(attached ? { attached } : {}) });
     const g = priced.gate;
     return {
       ok: true,
@@ -335,7 +375,9 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput, met
     walletId: trading.id,
     product: input.product,
     side: input.side,
-    orderType: input.limitPrice ? ('limit' as const) : ('market' as const),
+    orderType: orderTypeOf(input),
+    stopPrice: input.stopPrice ?? null,
+    attached: input.attachedBracket ?? null,
     baseSize: input.notional ? null : (q?.qty ?? input.qty ?? null),
     quoteSize: input.notional ?? null,
     limitPrice: input.limitPrice ?? null,
@@ -367,8 +409,10 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput, met
   const priced = await priceOrder(ctx, input);
   const risk = await checkLiveRisk(ctx, input, priced, guard, funding);
   if (!risk.ok) return refuse(risk.rule, risk.reason, priced);
-  if (priced.gate.decision === 'blocked') return refuse('cost_gate', priced.gate.reason, priced);
-  const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
+  // A protective exit only closes what is held: the cost gate does not hold it back (as on paper).
+  if (priced.gate.decision === 'blocked' && !isProtectiveExit(input)) return refuse('cost_gate', priced.gate.reason, priced);
+  const attached = attachedFor(input.attachedBracket);
+  const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config, ...(attached ? { attached } : {}) });
   const q: Quote = { ...priced, preview };
   const { base, quote } = parseProduct(input.product);
 
@@ -476,16 +520,12 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
     blockUnsent(ledger, orderId, stop.rule, stop.reason);
     return outcome(ledger, ledger.order(orderId), false);
   }
-  const qty = order.baseSize ?? undefined;
-  const cfg: OrderConfiguration = order.limitPrice
-    ? { limit_limit_gtc: { base_size: qty!, limit_price: order.limitPrice, post_only: order.postOnly } }
-    : order.quoteSize
-      ? { market_market_ioc: { quote_size: order.quoteSize } }
-      : { market_market_ioc: { base_size: qty! } };
+  const cfg = configurationFor({ type: order.orderType, side: order.side, qty: order.baseSize, notional: order.quoteSize, limitPrice: order.limitPrice, stopPrice: order.stopPrice, postOnly: order.postOnly });
+  const attached = attachedFor(order.attached);
   if (!order.sentAt) ledger.updateOrder(orderId, { sentAt: ledger.nowIso() });
   let res: Awaited<ReturnType<ExchangePort['createOrder']>>;
   try {
-    res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg });
+    res = await ctx.exchange.createOrder({ clientOrderId: order.clientOrderId, productId: order.product, side: order.side, configuration: cfg, ...(attached ? { attached } : {}) });
   } catch (err) {
     // A 4xx refusal of the request itself means no order exists: settle it as rejected. Anything
     // else (timeout, 5xx, auth) leaves it `submitting`, to be resumed with the same key.
