@@ -1,2 +1,1 @@
-ALTER TABLE `orders` ADD `stop_price` text;--> statement-breakpoint
-ALTER TABLE `orders` ADD `attached_json` text;
+ALTER TABLE `orders` ADD `stop_price` text;

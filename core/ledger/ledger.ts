@@ -98,13 +98,6 @@ export interface OrderRow {
   sentAt: string | null;
   /** A stop-limit's stop, a bracket's stop trigger. */
   stopPrice: string | null;
-  /** An entry's bracket, placed by Coinbase when the entry fills. */
-  attached: AttachedBracket | null;
-}
-
-export interface AttachedBracket {
-  takeProfitPrice: string;
-  stopTriggerPrice: string;
 }
 
 /** A fill of a live order, as the order port's risk check reads them. */
@@ -749,12 +742,11 @@ export class Ledger {
 
   /** Insert the order unless its client_order_id exists; returns the stored row either way. */
   createOrder(
-    input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId' | 'placedBy' | 'blockRule' | 'sentAt' | 'stopPrice' | 'attached'> & {
+    input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId' | 'placedBy' | 'blockRule' | 'sentAt' | 'stopPrice'> & {
       id?: string;
       placedBy?: string | null;
       blockRule?: string | null;
       stopPrice?: string | null;
-      attached?: AttachedBracket | null;
     },
   ): {
     order: OrderRow;
@@ -769,8 +761,8 @@ export class Ledger {
         .prepare(
           `INSERT INTO orders (id, client_order_id, exchange_order_id, wallet_id, product, side, order_type, base_size, quote_size, limit_price,
              post_only, mode, status, reason, filled_base, reservation_id, cost_estimate_id, preview_json, created_at, updated_at, correlation_id,
-             placed_by, block_rule, stop_price, attached_json)
-           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             placed_by, block_rule, stop_price)
+           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -795,7 +787,6 @@ export class Ledger {
           input.placedBy ?? null,
           input.blockRule ?? null,
           input.stopPrice ?? null,
-          input.attached ? JSON.stringify(input.attached) : null,
         );
       return { order: this.order(id), created: true };
     });
@@ -1331,7 +1322,6 @@ function mapOrder(r: Row): OrderRow {
     blockRule: (r.block_rule as string | null) ?? null,
     sentAt: (r.sent_at as string | null) ?? null,
     stopPrice: (r.stop_price as string | null) ?? null,
-    attached: r.attached_json ? (JSON.parse(String(r.attached_json)) as AttachedBracket) : null,
   };
 }
 

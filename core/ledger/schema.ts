@@ -158,8 +158,6 @@ export const orders = sqliteTable(
     sentAt: text('sent_at'),
     /** A stop-limit's stop, a bracket's stop trigger. */
     stopPrice: text('stop_price'),
-    /** An entry's attached bracket ({ takeProfitPrice, stopTriggerPrice }), placed by Coinbase when it fills. */
-    attachedJson: text('attached_json'),
   },
   (t) => [uniqueIndex('orders_client_order_id').on(t.clientOrderId), index('orders_exchange_order_id').on(t.exchangeOrderId)],
 );

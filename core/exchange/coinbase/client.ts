@@ -24,7 +24,6 @@ import {
   type Account,
   type FeeTier,
   type Fill,
-  type AttachedOrderConfiguration,
   type OrderConfiguration,
   type UserOrderUpdate,
 } from './types';
@@ -61,8 +60,6 @@ export interface CreateOrderInput {
   productId: string;
   side: 'BUY' | 'SELL';
   configuration: OrderConfiguration;
-  /** A bracket placed by Coinbase when this entry fills. */
-  attached?: AttachedOrderConfiguration;
 }
 
 export class CoinbaseClient {
@@ -169,7 +166,7 @@ export class CoinbaseClient {
 
   async previewOrder(input: Omit<CreateOrderInput, 'clientOrderId'>): Promise<z.output<typeof PreviewResponse>> {
     return this.request('POST', '/api/v3/brokerage/orders/preview', PreviewResponse, {
-      body: { product_id: input.productId, side: input.side, order_configuration: input.configuration, ...(input.attached ? { attached_order_configuration: input.attached } : {}) },
+      body: { product_id: input.productId, side: input.side, order_configuration: input.configuration },
     });
   }
 
@@ -179,7 +176,7 @@ export class CoinbaseClient {
    * is returned as `{ success: false }` for the caller to record.
    */
   async createOrder(input: CreateOrderInput, retries = 2): Promise<z.output<typeof CreateOrderResponse>> {
-    const body = { client_order_id: input.clientOrderId, product_id: input.productId, side: input.side, order_configuration: input.configuration, ...(input.attached ? { attached_order_configuration: input.attached } : {}) };
+    const body = { client_order_id: input.clientOrderId, product_id: input.productId, side: input.side, order_configuration: input.configuration };
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.request('POST', '/api/v3/brokerage/orders', CreateOrderResponse, { body });

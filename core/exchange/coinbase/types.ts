@@ -69,10 +69,6 @@ export const OrderConfiguration = z.union([
 ]);
 export type OrderConfiguration = z.infer<typeof OrderConfiguration>;
 
-/** An entry's attached bracket (its size is the entry's: Coinbase refuses one given here). */
-export const AttachedOrderConfiguration = z.object({ trigger_bracket_gtc: z.object({ limit_price: decimal, stop_trigger_price: decimal }) });
-export type AttachedOrderConfiguration = z.infer<typeof AttachedOrderConfiguration>;
-
 export const PreviewResponse = z.object({
   order_total: optDecimal,
   commission_total: optDecimal,
