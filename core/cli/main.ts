@@ -10,6 +10,7 @@ import { resolveDataDir } from '../host/headless';
 import { packageRoot } from '../runtime/package-root';
 import { allCommands } from './commands';
 import { CliError, EXIT, type CliCommand, type CliContext, type CliIO, type ExitCode } from './registry';
+import { stderrProgress } from '../runtime/progress-line';
 
 function findCommand(words: string[]): { cmd: CliCommand; rest: string[] } | null {
   let best: { cmd: CliCommand; rest: string[] } | null = null;
@@ -45,6 +46,7 @@ function makeIO(): CliIO {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    progress: stderrProgress,
     ask: (q) =>
       new Promise((resolve) => {
         const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
