@@ -35,6 +35,10 @@ export interface CliIO {
   progress?: () => ProgressPrinter;
 }
 
+export function noCockpitMessage(dataDir: string): string {
+  return `no Vigil cockpit is running for the data dir ${dataDir}. Start one with \`npm start\` (or \`vigil serve\`), or pass --data-dir.`;
+}
+
 /** Start-up and build progress for a command: the IO's printer, else plain lines through `err`. */
 export function cliProgress(io: CliIO): ProgressPrinter {
   return io.progress?.() ?? progressPrinter({ write: (t) => io.err(t.replace(/\n$/, '')), tty: false });
