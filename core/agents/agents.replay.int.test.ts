@@ -5,6 +5,12 @@
  *
  * Re-record only for an intended, versioned change: VIGIL_RECORD_HISTORIES=1 npx vitest run
  * --project integration core/agents/agents.replay.int.test.ts
+ *
+ * Two more histories of the execution agent deciding with the built-in policy
+ * (tests/support/record-policy-run.ts): `execution-agent-policy-v1.json`, recorded by the release
+ * before the expected-edge policy (it buys a rise and sells a fall; it can no longer be
+ * re-recorded, the code is gone) must replay through the `policy-expected-edge` patch on the old
+ * policy; `execution-agent-policy.json` is today's.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +34,7 @@ import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '..
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
 import { loadHistory } from '../../tests/support/replay';
+import { POLICY_RUN_ID, recordPolicyRun } from '../../tests/support/record-policy-run';
 
 const DIR = fileURLToPath(new URL('../../tests/histories/', import.meta.url));
 const IDS = { exec: 'vigil/agent/execution/replay', judge: 'vigil/agent/judge/replay', broker: WORKFLOW_IDS.brokerSession('replay') };
@@ -112,6 +119,25 @@ describe('agent workflows replay', () => {
       const history = JSON.parse(fs.readFileSync(FILES[k], 'utf8')) as { events: { eventType?: string }[] };
       expect(history.events.length).toBeGreaterThan(10);
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: `agents-${k}` }, loadHistory(history), IDS[k]);
+    }
+  });
+
+  it('replays a run of the built-in policy from before the expected-edge patch, and one of today', async () => {
+    const today = path.join(DIR, 'execution-agent-policy.json');
+    if (process.env.VIGIL_RECORD_HISTORIES === '1' || !fs.existsSync(today)) await recordPolicyRun(today);
+    installRuntimeOnce();
+    const scheduled = (h: { events: Record<string, unknown>[] }) =>
+      h.events.flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes as { activityType: { name: string } } | undefined;
+        return a ? [a.activityType.name] : [];
+      });
+    const patchMarkers = (h: { events: Record<string, unknown>[] }) => h.events.filter((e) => 'markerRecordedEventAttributes' in e).length;
+    for (const [name, file] of [['v1', path.join(DIR, 'execution-agent-policy-v1.json')], ['today', today]] as const) {
+      const history = JSON.parse(fs.readFileSync(file, 'utf8')) as { events: Record<string, unknown>[] };
+      // Both decided orders (the old one a buy and a sell); only today's carries the patch marker.
+      expect(scheduled(history).filter((n) => n === 'placeAgentOrder').length, name).toBeGreaterThanOrEqual(2);
+      expect(patchMarkers(history) > 0, name).toBe(name === 'today');
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: `policy-${name}` }, loadHistory(history), POLICY_RUN_ID);
     }
   });
 });
