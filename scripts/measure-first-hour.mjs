@@ -34,7 +34,8 @@ const secs = (ms) => Math.round(ms / 100) / 10;
 
 function timed(cmd, argv, cwd) {
   const t = Date.now();
-  const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env } });
+  // The child's output goes to stderr: stdout is this script's JSON.
+  const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 2, 2], env: { ...process.env } });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited with ${r.status}`);
   return Date.now() - t;
 }

@@ -11,10 +11,11 @@
  * Both parts of the edge come from the market model calibrated on the recorded data
  * (core/market/calibration.ts), the one the simulated market runs: the risk premium is a Sharpe
  * ratio times the product's volatility; the trend is the EMA gap times the gain that turns it into
- * the expected remaining move under the calibrated trend persistence. At Coinbase's entry-tier fee
- * (1.2 % taker) the trend part alone never pays (it is worth tens of bps against a ~245 bps round
- * trip), so the policy holds a mode-sized allocation for the premium and trades around it only
- * when a trend is strong enough or costs are lower.
+ * the expected remaining move under the calibrated trend persistence. The trend part is worth tens
+ * of bps (against a ~245 bps round trip at Coinbase's entry-tier 1.2 % taker fee), so what pays
+ * is the premium over a quarter: the policy holds a mode-sized allocation, and the trend only
+ * moves the edge a little (it could delay a buy in a steep fall, or exit a holding if it ever
+ * outweighed the premium).
  *
  * Pure and deterministic (no clock, no randomness): it runs inside the workflow. Indicators are
  * floats (statistics); order sizes are exact decimals.
