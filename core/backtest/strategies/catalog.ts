@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from './index';
 
 /** Parameters the runner sets itself (from the spec), not a user's to choose. */
-export const RUNNER_PARAMS: readonly string[] = ['barMs'];
+export const RUNNER_PARAMS: readonly string[] = ['barMs', 'fees', 'spreadBps'];
 
 export const StrategyParamSchema = z
   .object({
