@@ -30,6 +30,7 @@ export const HISTORIES = {
   'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',
   'optimize-study': 'core/research/optimize.replay.int.test.ts',
   'execution-agent-policy': 'core/agents/agents.replay.int.test.ts',
+  'live-trigger': 'core/ledger/triggers.int.test.ts',
 };
 
 /** The vitest project a test file belongs to (vitest.config.ts). */

@@ -4,6 +4,7 @@
  * going through the order port into the SQLite ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
 import { dispatch } from '../api/dispatch';
 import type { HandlerContext } from '../api/contract';
 import { createLedgerActivities } from '../activities/ledger';
@@ -15,7 +16,8 @@ import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { setPreferencesUpdate } from '../workflows/execution-ledger';
 import type { LiveTriggerState } from './triggers.workflow';
-import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { cliPath, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
+import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { startBrokerageLedger, type BrokerageLedger } from '../../tests/support/brokerage-ledger';
 
 describe('emulated live stops on a real Temporal dev server', () => {
@@ -100,6 +102,15 @@ describe('emulated live stops on a real Temporal dev server', () => {
     await waitFor(async () => (await stop('live-trail-0001')).outcome !== null, 60_000);
     expect(await stop('live-trail-0001')).toMatchObject({ status: 'fired', triggerPrice: '3040', extreme: '3200', outcome: { status: 'filled' } });
     expect(rig.fake.ordersByClientId('live-trail-0001')).toHaveLength(1);
+    if (recordingHistory('live-trigger')) saveHistory('live-trigger', { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: WORKFLOW_IDS.ledgerOps('trigger/live-trail-0001') });
+  });
+
+  it("replays the committed history of a trailing stop (armed, watched across a worker restart, fired, its child order) deterministically", async () => {
+    const history = committedHistory<{ events: { eventType?: string }[] }>('live-trigger');
+    const types = history.events.map((e) => e.eventType);
+    expect(types).toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+    expect(types.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length).toBe(3);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'live-trigger' }, loadHistory(history), WORKFLOW_IDS.ledgerOps('trigger/live-trail-0001'));
   });
 
   it('a cancelled stop sends nothing when the price later passes it; a stop on the wrong side is refused with the reason', async () => {

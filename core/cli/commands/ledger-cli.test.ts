@@ -113,6 +113,16 @@ describe('vigil ledger / wallet / trade / reconcile', () => {
     const stray = await vigil(order('bad-args-05', ['--stop-price', '40000']));
     expect(stray.code).toBe(2);
     expect(stray.err.join('\n')).toMatch(/--stop-price goes with --type stop-limit or bracket/);
+    const stopArgs = ['trade', 'stop', '--wallet', funding(), '--product', 'BTC-USD', '--side', 'sell', '--qty', '0.01', '--idempotency-key', 'bad-stop-01'];
+    const twoWays = await vigil([...stopArgs, '--stop-price', '40000', '--trail-pct', '0.05']);
+    expect(twoWays.code).toBe(2);
+    expect(twoWays.err.join('\n')).toMatch(/exactly one of --stop-price, --trail-pct or --trail-amount/);
+    const pct = await vigil([...stopArgs, '--trail-pct', '5']);
+    expect(pct.code).toBe(2);
+    expect(pct.err.join('\n')).toMatch(/--trail-pct is a fraction like 0.05/);
+    const noReason = await vigil(['trade', 'cancel-stop', 'bad-stop-01']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err.join('\n')).toMatch(/--reason is required/);
     const badType = await vigil(order('bad-args-06', ['--type', 'trailing']));
     expect(badType.code).toBe(2);
     expect(badType.err.join('\n')).toMatch(/--type must be market, limit, stop-limit or bracket/);
