@@ -8,6 +8,7 @@
  * does not retry a refusal. Anything else (a network blip) is retried by the activity policy.
  */
 import { Context } from '@temporalio/activity';
+import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { Dec } from '../domain/decimal';
 import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
@@ -16,12 +17,15 @@ import type { Ledger, Reservation } from '../ledger/ledger';
 import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../runtime/settings-store';
 import {
   exchangeBalances,
+  planExits,
   planOrder,
   prepareOrder,
   sweepOrders,
   submitOrder,
   syncOrder,
   type ExchangePort,
+  type Exits,
+  type ExitPlan,
   type OrderMeta,
   type OrderPlan,
   type PlanResult,
@@ -67,6 +71,8 @@ export type LedgerOp =
 
 function refusal(err: unknown): never {
   if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
+  // An order the router's own schema refuses will not improve with retries: say why, once.
+  if (err instanceof z.ZodError) throw ApplicationFailure.create({ message: err.issues.map((i) => `${i.path.join('.') || 'order'}: ${i.message}`).join('; '), type: 'LedgerError.invalid', nonRetryable: true });
   // Wrong credentials or a payload the exchange refuses will not improve with retries.
   if (err instanceof CoinbaseError && (err.kind === 'auth' || err.kind === 'rejected' || err.kind === 'bad_response')) {
     throw ApplicationFailure.create({ message: err.message, type: `LedgerError.exchange_${err.kind}`, nonRetryable: true });
@@ -249,6 +255,14 @@ export function createLedgerActivities(deps: ActivityDeps) {
         summary: `live order request ${input.id} ${input.kind}${input.kind === 'expired' ? '' : ` via ${input.door}`}: ${why}`,
         data: { door: input.door, note: input.note },
       });
+    },
+
+    /** The exit order for a filled entry, priced on the product's price step (router.ts planExits). */
+    async ledgerExitPlan(input: { product: string; avgPrice: string; exits: Exits }): Promise<ExitPlan | { error: string }> {
+      const ctx = router();
+      if (!ctx.exchange) return { error: 'Coinbase is not configured' };
+      const product = await ctx.exchange.getProduct(input.product);
+      return planExits(input.exits, input.avgPrice, product.quote_increment);
     },
 
     /**

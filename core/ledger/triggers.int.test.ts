@@ -130,6 +130,31 @@ describe('emulated live stops on a real Temporal dev server', () => {
     expect(await dispatch(handlers, 'cancel_ledger_stop', { idempotencyKey: 'no-such-stop', reason: 'x y z' }, ctx)).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
+  it("a live buy with exits: once it filled, a native bracket for what it bought, priced from its average fill", async () => {
+    book('3000');
+    const o = await call<{ status: string; filledBase: string; avgFillPrice: string; exits: { type: string; status: string; takeProfitPrice: string; stopPrice: string; clientOrderId: string } }>('place_ledger_order', {
+      walletId: rig.funding,
+      product: 'ETH-USD',
+      side: 'BUY',
+      qty: '0.1',
+      expectedEdge: '0.05',
+      idempotencyKey: 'live-entry-exits-1',
+      live: true,
+      exits: { stopPct: '0.05', takeProfitPct: '0.1' },
+    });
+    expect(o).toMatchObject({ status: 'filled', filledBase: '0.1', avgFillPrice: '3002' });
+    expect(o.exits).toEqual({ clientOrderId: 'live-entry-exits-1:exits', type: 'bracket', takeProfitPrice: '3302.2', stopPrice: '2851.9', status: 'open', reason: expect.stringMatching(/^override: exits of live-entry-exits-1/) });
+    const exit = rig.fake.ordersByClientId('live-entry-exits-1:exits');
+    expect(exit).toHaveLength(1);
+    expect(exit[0]!.order_configuration).toEqual({ trigger_bracket_gtc: { base_size: '0.1', limit_price: '3302.2', stop_trigger_price: '2851.9' } });
+    expect(rig.ledger.orderByClientId('live-entry-exits-1:exits')).toMatchObject({ orderType: 'bracket', side: 'SELL', status: 'open', placedBy: 'test' });
+    // Exits go with a buy only.
+    const bad = await dispatch(handlers, 'place_ledger_order', { walletId: rig.funding, product: 'ETH-USD', side: 'SELL', qty: '0.1', expectedEdge: '0', idempotencyKey: 'live-exit-bad-01', exits: { stopPct: '0.05' } }, ctx);
+    expect(JSON.stringify(bad)).toMatch(/exits go with a market or limit buy/);
+    // Cancel the resting bracket so the next test starts from a quiet book.
+    await rig.exchange.cancelOrders([exit[0]!.order_id]);
+  });
+
   it('when the kill switch is on as it fires, the market order is refused by it: nothing reaches Coinbase', async () => {
     book('3000');
     await call('place_ledger_stop', sell('live-stop-kill', { kind: 'stop', stopPrice: '2900' }));

@@ -12,6 +12,7 @@ import { LIVE_ARM_PHRASE } from '../../ledger/live';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { GuardRuleSchema } from '../../orders/guard';
 import { TriggerKindSchema, TriggerSpecSchema } from '../../ledger/triggers';
+import { ExitsSchema } from '../../ledger/exits';
 
 const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
 const posDec = z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal string');
@@ -127,9 +128,22 @@ export const LedgerOrderOutcome = z.object({
   gate: Gate.nullable(),
   preview: z.unknown(),
   filledBase: dec,
+  /** The average price of its fills (absent from outcomes recorded before it was reported). */
+  avgFillPrice: dec.nullable().optional(),
   exchangeOrderId: z.string().nullable(),
   replayed: z.boolean(),
   done: z.boolean(),
+  /** A filled entry's exits: the exit order placed for what it bought, or why none could be. */
+  exits: z
+    .object({
+      clientOrderId: z.string(),
+      type: z.enum(['bracket', 'stop_limit', 'limit']).nullable(),
+      takeProfitPrice: dec.nullable(),
+      stopPrice: dec.nullable(),
+      status: z.string(),
+      reason: z.string().nullable(),
+    })
+    .optional(),
 });
 
 /** What every production-ledger order states, whichever verb carries it. */
@@ -155,7 +169,7 @@ const costOverrides = {
   safetyBuffer: posDec.optional(),
   override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
 };
-type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type?: string | undefined; stopPrice?: string | undefined; side?: string };
+type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type?: string | undefined; stopPrice?: string | undefined; side?: string; exits?: unknown };
 const oneSize = (v: SizeShape) => (v.qty === undefined) !== (v.notional === undefined);
 const limitTakesQty = (v: SizeShape) => v.limitPrice === undefined || v.qty !== undefined;
 const conditional = (v: SizeShape) => v.type === 'stop_limit' || v.type === 'bracket';
@@ -166,12 +180,21 @@ function withOrderTypeRules<T extends z.ZodType<SizeShape>>(s: T) {
     .refine((v) => v.stopPrice === undefined || conditional(v), { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
     .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
     .refine((v) => v.type !== 'limit' || v.limitPrice !== undefined, { message: 'a limit order takes limitPrice', path: ['limitPrice'] })
-    .refine((v) => v.type !== 'market' || v.limitPrice === undefined, { message: 'a market order takes no limitPrice', path: ['limitPrice'] });
+    .refine((v) => v.type !== 'market' || v.limitPrice === undefined, { message: 'a market order takes no limitPrice', path: ['limitPrice'] })
+    .refine((v) => v.exits === undefined || (v.side === 'BUY' && (v.type === undefined || v.type === 'market' || v.type === 'limit')), { message: 'exits go with a market or limit buy (an entry)', path: ['exits'] });
 }
 
 export const PlaceLedgerOrderInput = withOrderTypeRules(
   z
-    .object({ ...ledgerOrderFields, idempotencyKey, live: z.boolean().default(false), ...costOverrides })
+    .object({
+      ...ledgerOrderFields,
+      idempotencyKey,
+      live: z.boolean().default(false),
+      ...costOverrides,
+      exits: ExitsSchema.optional().describe(
+        "a buy's exits, placed on Coinbase for what it filled: a bracket (stop and take-profit), a stop-limit (stop alone, limit 1% below) or a limit sell (take-profit alone); pct values are fractions of the average fill price",
+      ),
+    })
     .strict()
     .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] }),
 );

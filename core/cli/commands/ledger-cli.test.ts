@@ -123,6 +123,11 @@ describe('vigil ledger / wallet / trade / reconcile', () => {
     const noReason = await vigil(['trade', 'cancel-stop', 'bad-stop-01']);
     expect(noReason.code).toBe(2);
     expect(noReason.err.join('\n')).toMatch(/--reason is required/);
+    const sellExits = await vigil([...order('bad-args-07').map((a) => (a === 'buy' ? 'sell' : a)), '--stop-loss-pct', '0.03']);
+    expect(sellExits.code).toBe(2);
+    expect(sellExits.err.join('\n')).toMatch(/exits \(--stop-loss, --take-profit\) go with a market or limit buy/);
+    const twice = await vigil(order('bad-args-08', ['--stop-loss', '100', '--stop-loss-pct', '0.03']));
+    expect(twice.code).toBe(2);
     const badType = await vigil(order('bad-args-06', ['--type', 'trailing']));
     expect(badType.code).toBe(2);
     expect(badType.err.join('\n')).toMatch(/--type must be market, limit, stop-limit or bracket/);

@@ -32,6 +32,11 @@ const place = command({
     'A stop-limit or bracket sell only closes what is held, so the cost gate does not hold it back;',
     'the kill switch and the risk limits still apply.',
     '',
+    'Exits of a buy (--stop-loss / --stop-loss-pct, --take-profit / --take-profit-pct; pct as a',
+    'fraction of the average fill, e.g. 0.03): once a live buy filled, a bracket (both), a stop-limit',
+    '1% under the stop (stop alone) or a limit sell (take-profit alone) is placed on Coinbase for',
+    'what it bought.',
+    '',
     'Example: vigil trade place --wallet coinbase:<portfolio>:funding --product BTC-USD --side buy \\',
     '           --qty 0.001 --expected-edge 0.004 --idempotency-key my-order-0001',
     '         vigil trade place --wallet coinbase:<portfolio>:funding --product BTC-USD --side sell \\',
@@ -51,6 +56,10 @@ const place = command({
     'limit-price': { type: 'string' },
     type: { type: 'string' },
     'stop-price': { type: 'string' },
+    'stop-loss': { type: 'string' },
+    'stop-loss-pct': { type: 'string' },
+    'take-profit': { type: 'string' },
+    'take-profit-pct': { type: 'string' },
     'post-only': { type: 'boolean' },
     'expected-edge': { type: 'string' },
     'safety-buffer': { type: 'string' },
@@ -68,6 +77,10 @@ const place = command({
       'limit-price': decimal('--limit-price').optional(),
       type: z.enum(['market', 'limit', 'stop-limit', 'bracket'], { error: '--type must be market, limit, stop-limit or bracket' }).optional(),
       'stop-price': decimal('--stop-price').optional(),
+      'stop-loss': decimal('--stop-loss').optional(),
+      'stop-loss-pct': z.string().regex(/^0\.\d{1,8}$/, '--stop-loss-pct is a fraction like 0.03 for 3%').optional(),
+      'take-profit': decimal('--take-profit').optional(),
+      'take-profit-pct': z.string().regex(/^0\.\d{1,8}$/, '--take-profit-pct is a fraction like 0.05 for 5%').optional(),
       'post-only': z.boolean().optional(),
       'expected-edge': z.string({ error: '--expected-edge is required: the expected edge as a fraction of notional, e.g. 0.004' }).regex(/^-?\d+(\.\d+)?$/, '--expected-edge must be a decimal fraction like 0.004'),
       'safety-buffer': decimal('--safety-buffer').optional(),
@@ -79,8 +92,16 @@ const place = command({
     .refine((v) => v['limit-price'] === undefined || v.qty !== undefined, { message: '--limit-price needs --qty', path: ['limit-price'] })
     .refine((v) => (v.type !== 'stop-limit' && v.type !== 'bracket') || (v['stop-price'] !== undefined && v['limit-price'] !== undefined), { message: '--type stop-limit and bracket need --stop-price and --limit-price', path: ['stop-price'] })
     .refine((v) => v['stop-price'] === undefined || v.type === 'stop-limit' || v.type === 'bracket', { message: '--stop-price goes with --type stop-limit or bracket', path: ['stop-price'] })
-    .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: '--type bracket is an exit: --side sell', path: ['type'] }),
+    .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: '--type bracket is an exit: --side sell', path: ['type'] })
+    .refine((v) => !(v['stop-loss'] && v['stop-loss-pct']) && !(v['take-profit'] && v['take-profit-pct']), { message: 'give each exit once: --stop-loss or --stop-loss-pct, --take-profit or --take-profit-pct', path: ['stop-loss'] })
+    .refine((v) => ![v['stop-loss'], v['stop-loss-pct'], v['take-profit'], v['take-profit-pct']].some((x) => x !== undefined) || (v.side === 'BUY' && v.type !== 'stop-limit' && v.type !== 'bracket'), { message: 'exits (--stop-loss, --take-profit) go with a market or limit buy', path: ['stop-loss'] }),
   async run(args, ctx) {
+    const exits = {
+      ...(args['stop-loss'] !== undefined ? { stopPrice: args['stop-loss'] } : {}),
+      ...(args['stop-loss-pct'] !== undefined ? { stopPct: args['stop-loss-pct'] } : {}),
+      ...(args['take-profit'] !== undefined ? { takeProfitPrice: args['take-profit'] } : {}),
+      ...(args['take-profit-pct'] !== undefined ? { takeProfitPct: args['take-profit-pct'] } : {}),
+    };
     const order = {
       walletId: args.wallet,
       product: args.product.toUpperCase(),
@@ -116,7 +137,7 @@ const place = command({
           }
         }
       }
-      const o = await callVerb<VerbResult<'place_ledger_order'>>(rt, 'place_ledger_order', { ...order, idempotencyKey: args['idempotency-key'], live: args.live ?? false });
+      const o = await callVerb<VerbResult<'place_ledger_order'>>(rt, 'place_ledger_order', { ...order, ...(Object.keys(exits).length ? { exits } : {}), idempotencyKey: args['idempotency-key'], live: args.live ?? false });
       print(ctx, o);
       return exitFor(o);
     });
@@ -134,7 +155,11 @@ function print(ctx: { json: boolean; io: { out(t: string): void } }, o: OrderOut
     const g = o.gate;
     ctx.io.out(`  cost: fee ${g.fee} + spread ${g.spread} + slippage ${g.slippage} + transfer ${g.transferFee} = ${g.total}; required ${g.required}; expected edge ${g.expectedEdgeAmount} -> ${g.decision}`);
   }
-  if (o.exchangeOrderId) ctx.io.out(`  Coinbase order ${o.exchangeOrderId}, filled ${o.filledBase}`);
+  if (o.exchangeOrderId) ctx.io.out(`  Coinbase order ${o.exchangeOrderId}, filled ${o.filledBase}${o.avgFillPrice ? ` at ${o.avgFillPrice} on average` : ''}`);
+  if (o.exits) {
+    const e = o.exits;
+    ctx.io.out(`  exits (${e.clientOrderId}): ${e.type ?? 'none'}${e.takeProfitPrice ? ` take profit ${e.takeProfitPrice}` : ''}${e.stopPrice ? ` stop ${e.stopPrice}` : ''} — ${e.status}${e.reason && e.status === 'refused' ? `: ${e.reason}` : ''}`);
+  }
 }
 
 function exitFor(o: OrderOutcome): ExitCode {
