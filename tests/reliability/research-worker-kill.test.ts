@@ -82,10 +82,11 @@ describe('worker killed mid-study', () => {
       const s = await state(id).catch(() => null);
       return !!s && s.trials.length >= 3 && s.running.length > 0;
     }, 120_000, 20);
-    const b = await startWorker();
+    // Kill A first (starting B takes seconds, in which A could finish the study), then bring B up.
     await kill9(a);
     const atKill = await state(id);
     expect(atKill.trials.length).toBeLessThan(40);
+    const b = await startWorker();
     // Later, B dies too and C takes over: the study resumes from its workflow state.
     await waitFor(async () => (await state(id)).trials.length >= Math.min(39, atKill.trials.length + 8), 180_000, 50);
     await kill9(b);
