@@ -82,11 +82,12 @@ describe('worker killed mid-study', () => {
       const s = await state(id).catch(() => null);
       return !!s && s.trials.length >= 3 && s.running.length > 0;
     }, 120_000, 20);
-    // Kill A first (starting B takes seconds, in which A could finish the study), then bring B up.
+    // Kill A first (starting B takes seconds, in which A could finish the study), then bring B up
+    // (a query needs a worker); A's trials in flight wait for their heartbeat timeout meanwhile.
     await kill9(a);
+    const b = await startWorker();
     const atKill = await state(id);
     expect(atKill.trials.length).toBeLessThan(40);
-    const b = await startWorker();
     // Later, B dies too and C takes over: the study resumes from its workflow state.
     await waitFor(async () => (await state(id)).trials.length >= Math.min(39, atKill.trials.length + 8), 180_000, 50);
     await kill9(b);
