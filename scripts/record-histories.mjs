@@ -16,6 +16,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Histories recorded by a release whose code is gone: kept and replayed (their runs must still
+ * replay through the patches), never recorded again.
+ */
+export const FROZEN = new Set(['execution-agent-policy-v1']);
+
 /** Every committed history and the test file that records and replays it. */
 export const HISTORIES = {
   'execution-ledger': 'core/workflows/execution-ledger.replay.int.test.ts',
@@ -30,6 +36,8 @@ export const HISTORIES = {
   'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',
   'optimize-study': 'core/research/optimize.replay.int.test.ts',
   'execution-agent-policy': 'core/agents/agents.replay.int.test.ts',
+  'execution-agent-policy-v1': 'core/agents/agents.replay.int.test.ts',
+  'live-trigger': 'core/ledger/triggers.int.test.ts',
 };
 
 /** The vitest project a test file belongs to (vitest.config.ts). */
@@ -52,7 +60,7 @@ function usage() {
     'Only for an intended, versioned workflow change or a new history; commit the result.',
     '',
     'Histories:',
-    ...Object.entries(HISTORIES).map(([n, f]) => `  ${n.padEnd(20)} ${f}`),
+    ...Object.entries(HISTORIES).map(([n, f]) => `  ${n.padEnd(26)} ${f}${FROZEN.has(n) ? ' (frozen: replayed, never recorded)' : ''}`),
   ].join('\n');
 }
 
@@ -65,7 +73,12 @@ function main(argv) {
     process.stderr.write('record-histories: refusing to record under CI; record on a workstation and commit the files.\n');
     return 2;
   }
-  const names = argv.includes('--all') ? Object.keys(HISTORIES) : argv.filter((a) => !a.startsWith('-'));
+  const names = argv.includes('--all') ? Object.keys(HISTORIES).filter((n) => !FROZEN.has(n)) : argv.filter((a) => !a.startsWith('-'));
+  const frozen = names.filter((n) => FROZEN.has(n));
+  if (frozen.length) {
+    process.stderr.write(`record-histories: ${frozen.join(', ')} was recorded by a release whose code is gone; it is replayed, never recorded again.\n`);
+    return 2;
+  }
   const unknown = names.filter((n) => !(n in HISTORIES));
   if (names.length === 0 || unknown.length) {
     process.stderr.write(`${unknown.length ? `unknown history: ${unknown.join(', ')}\n\n` : ''}${usage()}\n`);

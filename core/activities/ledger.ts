@@ -7,6 +7,8 @@
  * non-retryable ApplicationFailure carrying the message, so callers see it as it is and Temporal
  * does not retry a refusal. Anything else (a network blip) is retried by the activity policy.
  */
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { Dec } from '../domain/decimal';
 import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
@@ -15,12 +17,15 @@ import type { Ledger, Reservation } from '../ledger/ledger';
 import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../runtime/settings-store';
 import {
   exchangeBalances,
+  planExits,
   planOrder,
   prepareOrder,
   sweepOrders,
   submitOrder,
   syncOrder,
   type ExchangePort,
+  type Exits,
+  type ExitPlan,
   type OrderMeta,
   type OrderPlan,
   type PlanResult,
@@ -32,6 +37,22 @@ import type { ActivityDeps } from './deps';
 import { bookGuardReader } from '../orders/book-guard';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { OrderRow } from '../ledger/ledger';
+import { armTrigger, stepTrigger, TriggerSpecSchema, type TriggerSpec, type TriggerState } from '../ledger/triggers';
+
+export interface TriggerWatchInput {
+  key: string;
+  product: string;
+  side: 'BUY' | 'SELL';
+  trigger: TriggerSpec;
+  state: TriggerState;
+  pollMs: number;
+}
+
+export interface TriggerFired {
+  triggerPrice: string;
+  observed: string;
+  state: TriggerState;
+}
 
 export type LedgerOp =
   | { op: 'list_wallets' }
@@ -50,6 +71,8 @@ export type LedgerOp =
 
 function refusal(err: unknown): never {
   if (err instanceof LedgerError) throw ApplicationFailure.create({ message: err.message, type: `LedgerError.${err.code}`, nonRetryable: true });
+  // An order the router's own schema refuses will not improve with retries: say why, once.
+  if (err instanceof z.ZodError) throw ApplicationFailure.create({ message: err.issues.map((i) => `${i.path.join('.') || 'order'}: ${i.message}`).join('; '), type: 'LedgerError.invalid', nonRetryable: true });
   // Wrong credentials or a payload the exchange refuses will not improve with retries.
   if (err instanceof CoinbaseError && (err.kind === 'auth' || err.kind === 'rejected' || err.kind === 'bad_response')) {
     throw ApplicationFailure.create({ message: err.message, type: `LedgerError.exchange_${err.kind}`, nonRetryable: true });
@@ -231,6 +254,82 @@ export function createLedgerActivities(deps: ActivityDeps) {
         correlationId: `live-request:${input.id}`,
         summary: `live order request ${input.id} ${input.kind}${input.kind === 'expired' ? '' : ` via ${input.door}`}: ${why}`,
         data: { door: input.door, note: input.note },
+      });
+    },
+
+    /** The exit order for a filled entry, priced on the product's price step (router.ts planExits). */
+    async ledgerExitPlan(input: { product: string; avgPrice: string; exits: Exits }): Promise<ExitPlan | { error: string }> {
+      const ctx = router();
+      if (!ctx.exchange) return { error: 'Coinbase is not configured' };
+      const product = await ctx.exchange.getProduct(input.product);
+      return planExits(input.exits, input.avgPrice, product.quote_increment);
+    },
+
+    /**
+     * Arms an emulated live stop against Coinbase's book now (core/ledger/triggers.ts): refused
+     * with the reason when it would fire at once; recorded in the event log.
+     */
+    async ledgerArmTrigger(input: { key: string; product: string; side: 'BUY' | 'SELL'; trigger: TriggerSpec; qty: string; placedBy: string | null; correlationId: string }): Promise<{ ok: true; state: TriggerState } | { ok: false; reason: string }> {
+      const ctx = router();
+      if (!ctx.exchange) return { ok: false, reason: 'Coinbase is not configured (COINBASE_API_KEY_NAME / COINBASE_API_PRIVATE_KEY): nothing to watch' };
+      const spec = TriggerSpecSchema.parse(input.trigger);
+      const [book, product] = await Promise.all([ctx.exchange.getBook(input.product, 1), ctx.exchange.getProduct(input.product)]);
+      const armed = armTrigger(spec, input.side, { bid: book.bids[0]?.price, ask: book.asks[0]?.price, at: Date.now() }, product.quote_increment);
+      const what = `${input.side} ${input.qty} ${input.product} ${spec.kind === 'stop' ? `stop ${spec.stopPrice}` : `trailing ${spec.trailPct !== undefined ? `${Dec.of(spec.trailPct).mul('100').toString()}%` : spec.trailAmount}`}`;
+      ctx.ledger.appendEvent({
+        id: `trigger.${armed.ok ? 'armed' : 'refused'}:${input.key}`,
+        type: armed.ok ? 'trigger.armed' : 'trigger.refused',
+        correlationId: input.correlationId,
+        summary: armed.ok ? `watching ${what} (fires at ${armed.state.stop})` : `${what} refused: ${armed.reason}`,
+        data: { key: input.key, trigger: spec, placedBy: input.placedBy, ...(armed.ok ? { state: armed.state } : { reason: armed.reason }) },
+      });
+      return armed;
+    },
+
+    /**
+     * Watches the book until the trigger fires: polls the touch every `pollMs`, heartbeats the
+     * trigger's state (a retried attempt after a crash resumes the trail where it was), and returns
+     * once the price reaches the stop. Cancelled with its workflow's scope. A failed read of the book
+     * is logged and retried on the next poll: an exchange blip must not end the watch.
+     */
+    async ledgerWatchTrigger(input: TriggerWatchInput): Promise<TriggerFired> {
+      const act = Context.current();
+      const ctx = router();
+      if (!ctx.exchange) throw ApplicationFailure.create({ message: 'Coinbase is not configured: the trigger cannot be watched', type: 'LedgerError.invalid', nonRetryable: true });
+      const spec = TriggerSpecSchema.parse(input.trigger);
+      let state = (act.info.heartbeatDetails as TriggerState | undefined) ?? input.state;
+      let increment: string | null = null;
+      for (;;) {
+        try {
+          increment ??= (await ctx.exchange.getProduct(input.product)).quote_increment;
+          const book = await ctx.exchange.getBook(input.product, 1);
+          const r = stepTrigger(spec, input.side, state, { bid: book.bids[0]?.price, ask: book.asks[0]?.price, at: Date.now() }, increment);
+          state = r.state;
+          act.heartbeat(state);
+          if (r.fired) return { triggerPrice: r.triggerPrice, observed: r.observed, state };
+        } catch (err) {
+          deps.log.warn('trigger watch: reading the book failed; retrying on the next poll', { key: input.key, error: (err as Error).message });
+          act.heartbeat(state);
+        }
+        await act.sleep(input.pollMs);
+      }
+    },
+
+    /** A trigger fired: the event log and a stop_hit alert, before its market order goes out. */
+    async ledgerTriggerFired(input: { key: string; product: string; side: 'BUY' | 'SELL'; qty: string; kind: TriggerSpec['kind']; triggerPrice: string; observed: string; correlationId: string }): Promise<void> {
+      ledger().appendEvent({
+        id: `trigger.fired:${input.key}`,
+        type: 'trigger.fired',
+        correlationId: input.correlationId,
+        summary: `${input.kind.replace('_', ' ')} ${input.side} ${input.qty} ${input.product} fired at ${input.observed} (stop ${input.triggerPrice}): sending a market order`,
+        data: input,
+      });
+      deps.bus.emit('alert', {
+        kind: 'stop_hit',
+        level: 'warning',
+        title: `Live ${input.kind.replace('_', ' ')} hit: ${input.side === 'SELL' ? 'selling' : 'buying'} ${input.qty} ${input.product}`,
+        body: `The price reached ${input.observed} (stop ${input.triggerPrice}); a market order goes through the order port now.`,
+        data: { ...input, ledger: 'production' },
       });
     },
 

@@ -18,6 +18,8 @@ import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } 
 import type { FeeTier } from '../exchange/coinbase/types';
 import { checkOrder, type RiskVerdict } from '../risk/limits';
 import { isProtectiveExit } from '../orders/terms';
+import { ExitsSchema } from './exits';
+export { ExitsSchema, planExits, EXIT_STOP_SLACK, type Exits, type ExitPlan } from './exits';
 import { GuardRuleSchema, GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
 import { dayStart, liveBook, liveRiskContext, productsToMark, type LiveFill } from '../orders/live-book';
 import { evaluateCostGate, CostGateError, type CostGateResult } from './cost-gate';
@@ -64,6 +66,8 @@ export const PlaceOrderInput = z
     safetyBuffer: z.string().regex(/^\d+(\.\d+)?$/).optional(),
     override: z.object({ reason: z.string().min(3).max(300) }).optional(),
     correlationId: z.string().max(200).optional(),
+    /** A buy's exits, placed once it filled (see ExitsSchema). */
+    exits: ExitsSchema.optional(),
   })
   .strict()
   .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
@@ -73,7 +77,10 @@ export const PlaceOrderInput = z
   .refine((v) => (v.type !== 'stop_limit' && v.type !== 'bracket') || (v.qty !== undefined && v.limitPrice !== undefined && v.stopPrice !== undefined), { message: 'a stop-limit or bracket takes qty, limitPrice and stopPrice', path: ['stopPrice'] })
   .refine((v) => v.stopPrice === undefined || v.type === 'stop_limit' || v.type === 'bracket', { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
   .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
-  .refine((v) => v.type !== 'bracket' || Dec.of(v.limitPrice!).gt(v.stopPrice!), { message: "a bracket's take-profit (limitPrice) is above its stop (stopPrice)", path: ['limitPrice'] });
+  .refine((v) => v.type !== 'bracket' || Dec.of(v.limitPrice!).gt(v.stopPrice!), { message: "a bracket's take-profit (limitPrice) is above its stop (stopPrice)", path: ['limitPrice'] })
+  .refine((v) => v.exits === undefined || (v.side === 'BUY' && (v.type === undefined || v.type === 'market' || v.type === 'limit')), { message: 'exits go with a market or limit buy (an entry)', path: ['exits'] })
+  .refine((v) => v.exits?.stopPrice === undefined || v.exits.takeProfitPrice === undefined || Dec.of(v.exits.takeProfitPrice).gt(v.exits.stopPrice), { message: "the exits' take-profit is above their stop", path: ['exits'] })
+  .refine((v) => v.exits?.stopPrice === undefined || v.limitPrice === undefined || Dec.of(v.exits.stopPrice).lt(v.limitPrice), { message: "the exits' stop is below the entry's limit", path: ['exits'] });
 export type PlaceOrderInput = z.output<typeof PlaceOrderInput>;
 
 /** The order type a request asks for. */
@@ -112,6 +119,8 @@ export interface OrderOutcome {
   gate: CostGateResult | null;
   preview: unknown;
   filledBase: string;
+  /** The average price of its fills, or null before the first. */
+  avgFillPrice: string | null;
   exchangeOrderId: string | null;
   /** True when this call found the order already there (same idempotency key). */
   replayed: boolean;
@@ -134,10 +143,21 @@ function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutco
     gate: cost ? (JSON.parse(String(cost.detail_json)) as CostGateResult) : null,
     preview: order.preview,
     filledBase: order.filledBase,
+    avgFillPrice: averageFillPrice(ledger, order.id),
     exchangeOrderId: order.exchangeOrderId,
     replayed,
     done: TERMINAL.has(order.status),
   };
+}
+
+function averageFillPrice(ledger: Ledger, orderId: string): string | null {
+  let size = Dec.ZERO;
+  let value = Dec.ZERO;
+  for (const f of ledger.fillsFor(orderId)) {
+    size = size.add(f.size);
+    value = value.add(Dec.of(f.size).mul(f.price));
+  }
+  return size.isPositive() ? value.div(size).round(8).toString() : null;
 }
 
 /** Coinbase's own order configuration for an order (documented shapes: Create Order, Advanced Trade). */

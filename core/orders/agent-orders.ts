@@ -72,14 +72,17 @@ export interface AgentOrderDeps {
   ledger: Ledger | undefined;
 }
 
-/** Whether agent orders go to the production ledger right now. */
-async function productionRouting(d: AgentOrderDeps, portfolioId: string): Promise<boolean> {
-  if (d.enabledByConfig) return true;
+/**
+ * Whether agent orders go to the production ledger right now, and the stop every agent entry must
+ * carry there (the book's protections; none for a book from before protections, as on paper).
+ */
+async function productionRouting(d: AgentOrderDeps, portfolioId: string): Promise<{ production: boolean; agentStopPct: string | null }> {
   try {
-    return (await d.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(preferencesQuery)).realLedgerRouting;
+    const prefs = await d.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(preferencesQuery);
+    return { production: d.enabledByConfig || prefs.realLedgerRouting, agentStopPct: prefs.protections?.agentStopPct ?? null };
   } catch {
     // No paper book yet means no preference was ever set: the default is paper.
-    return false;
+    return { production: d.enabledByConfig, agentStopPct: null };
   }
 }
 
@@ -89,9 +92,15 @@ export function agentWallet(ledger: Ledger): string | null {
   return w?.id ?? null;
 }
 
-/** The production ledger's order for an agent's intent (its key made valid as a client_order_id). */
-export function toLedgerOrder(o: AgentOrderIntent, walletId: string): PlaceOrderInput {
-  const key = o.idempotencyKey.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128).padEnd(8, '0');
+/**
+ * The production ledger's order for an agent's intent (its key made valid as a client_order_id).
+ * A buy leaves with its exits: the agent's own, and always a stop (`agentStopPct` below its fill
+ * when it brought none) — the same protection the paper book gives it.
+ */
+export function toLedgerOrder(o: AgentOrderIntent, walletId: string, agentStopPct: string | null = null): PlaceOrderInput {
+  const key = o.idempotencyKey.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 122).padEnd(8, '0');
+  const stopPct = o.exits?.stopPct ?? agentStopPct ?? undefined;
+  const exits = o.side === 'buy' && (stopPct || o.exits?.takeProfitPct) ? { ...(stopPct ? { stopPct } : {}), ...(o.exits?.takeProfitPct ? { takeProfitPct: o.exits.takeProfitPct } : {}) } : undefined;
   return {
     walletId,
     product: o.symbol,
@@ -105,6 +114,7 @@ export function toLedgerOrder(o: AgentOrderIntent, walletId: string): PlaceOrder
     // Asking for live is safe: the ledger runs it dry unless the user armed live trading.
     live: true,
     correlationId: o.correlationId.slice(0, 200),
+    ...(exits ? { exits } : {}),
   };
 }
 
@@ -151,11 +161,12 @@ export async function placePaper(d: Pick<AgentOrderDeps, 'client'>, portfolioId:
 
 /** The port's routing step for one agent order. */
 export async function routeAgentOrder(d: AgentOrderDeps, portfolioId: string, o: AgentOrderIntent): Promise<AgentOrderStep> {
-  if (!(await productionRouting(d, portfolioId))) return { kind: 'placed', attempt: await placePaper(d, portfolioId, o) };
+  const routing = await productionRouting(d, portfolioId);
+  if (!routing.production) return { kind: 'placed', attempt: await placePaper(d, portfolioId, o) };
   const refused = (msg: string): AgentOrderStep => ({ kind: 'placed', attempt: { ok: false, ledger: 'production', summary: msg, result: null, error: msg } });
   if (!d.ledger) return refused('real-ledger routing is on but the ledger is not open in this host');
   const walletId = agentWallet(d.ledger);
   if (!walletId) return refused('real-ledger routing is on but no funding wallet has a tradeable fraction: set one in Ledger (or `vigil wallet set-tradeable-fraction`)');
-  const order = toLedgerOrder(o, walletId);
+  const order = toLedgerOrder(o, walletId, routing.agentStopPct);
   return { kind: 'production', workflowId: WORKFLOW_IDS.ledgerOps(`order/${order.idempotencyKey}`), order };
 }

@@ -5,6 +5,7 @@
  */
 export * from './smoke';
 export * from './ledger-ops';
+export * from '../ledger/triggers.workflow';
 export * from './live-orders';
 export * from './execution-ledger';
 export * from './execution-agent';

@@ -8,9 +8,11 @@
  *   and it is started with USE_EXISTING, so concurrent callers with one key share one run.
  * - ledgerReconcileWorkflow: compare with the exchange; runs on demand and on a schedule.
  */
-import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, sleep } from '@temporalio/workflow';
 import type { createLedgerActivities, LedgerOp } from '../activities/ledger';
 import type { OrderOutcome, PlaceOrderInput } from '../ledger/router';
+import { Dec } from '../domain/decimal';
+import { WORKFLOW_IDS } from '../domain/ids';
 
 type LedgerActivities = ReturnType<typeof createLedgerActivities>;
 
@@ -39,8 +41,60 @@ export interface LedgerOrderWorkflowInput {
   maxPolls?: number;
 }
 
-export async function ledgerOrderWorkflow(input: LedgerOrderWorkflowInput): Promise<OrderOutcome> {
-  return runLedgerOrder(input);
+/** What became of a filled entry's exits. */
+export interface ExitsOutcome {
+  clientOrderId: string;
+  type: 'bracket' | 'stop_limit' | 'limit' | null;
+  takeProfitPrice: string | null;
+  stopPrice: string | null;
+  /** The exit order's status (open while it rests on Coinbase), or `refused`. */
+  status: string;
+  reason: string | null;
+}
+
+export type LedgerOrderResult = OrderOutcome & { exits?: ExitsOutcome };
+
+export async function ledgerOrderWorkflow(input: LedgerOrderWorkflowInput): Promise<LedgerOrderResult> {
+  const o = await runLedgerOrder(input);
+  const exits = input.order.exits;
+  // A live entry that bought something gets its exits, for what it bought, once it is done.
+  if (!exits || input.order.side !== 'BUY' || o.mode !== 'live' || !o.done || !Dec.of(o.filledBase).isPositive() || !o.avgFillPrice) return o;
+  const key = `${input.order.idempotencyKey.slice(0, 122)}:exits`;
+  const out: ExitsOutcome = { clientOrderId: key, type: null, takeProfitPrice: null, stopPrice: null, status: 'refused', reason: null };
+  const plan = await quick.ledgerExitPlan({ product: input.order.product, avgPrice: o.avgFillPrice, exits });
+  if ('error' in plan) return { ...o, exits: { ...out, reason: plan.error } };
+  out.type = plan.type;
+  out.takeProfitPrice = plan.type === 'stop_limit' ? null : plan.limitPrice;
+  out.stopPrice = plan.stopPrice;
+  const order: PlaceOrderInput = {
+    walletId: input.order.walletId,
+    product: input.order.product,
+    side: 'SELL',
+    qty: o.filledBase,
+    type: plan.type,
+    limitPrice: plan.limitPrice,
+    ...(plan.stopPrice ? { stopPrice: plan.stopPrice } : {}),
+    postOnly: false,
+    expectedEdge: '0',
+    idempotencyKey: key,
+    live: true,
+    // An exit of what was just bought: the cost gate's verdict is recorded, not obeyed.
+    override: { reason: `exits of ${input.order.idempotencyKey.slice(0, 200)}` },
+    ...(input.order.correlationId ? { correlationId: input.order.correlationId } : {}),
+  };
+  try {
+    const r = await executeChild(ledgerOrderWorkflow, {
+      workflowId: WORKFLOW_IDS.ledgerOps(`order/${key}`),
+      args: [{ order, ...(input.placedBy ? { placedBy: input.placedBy } : {}), maxPolls: 1 }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return { ...o, exits: { ...out, status: r.status, reason: r.reason } };
+  } catch (err) {
+    let e = err as { message?: string; cause?: unknown } | undefined;
+    let msg = 'the exit order failed';
+    for (let i = 0; e && i < 6; i++, e = e.cause as typeof e) if (e.message) msg = e.message;
+    return { ...o, exits: { ...out, reason: msg } };
+  }
 }
 
 /** The body of a ledger order (also run by an approved live-order request). */

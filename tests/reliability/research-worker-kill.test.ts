@@ -82,8 +82,10 @@ describe('worker killed mid-study', () => {
       const s = await state(id).catch(() => null);
       return !!s && s.trials.length >= 3 && s.running.length > 0;
     }, 120_000, 20);
-    const b = await startWorker();
+    // Kill A first (starting B takes seconds, in which A could finish the study), then bring B up
+    // (a query needs a worker); A's trials in flight wait for their heartbeat timeout meanwhile.
     await kill9(a);
+    const b = await startWorker();
     const atKill = await state(id);
     expect(atKill.trials.length).toBeLessThan(40);
     // Later, B dies too and C takes over: the study resumes from its workflow state.

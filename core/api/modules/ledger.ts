@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { LIVE_ARM_PHRASE } from '../../ledger/live';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { GuardRuleSchema } from '../../orders/guard';
+import { TriggerKindSchema, TriggerSpecSchema } from '../../ledger/triggers';
+import { ExitsSchema } from '../../ledger/exits';
 
 const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
 const posDec = z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal string');
@@ -126,9 +128,22 @@ export const LedgerOrderOutcome = z.object({
   gate: Gate.nullable(),
   preview: z.unknown(),
   filledBase: dec,
+  /** The average price of its fills (absent from outcomes recorded before it was reported). */
+  avgFillPrice: dec.nullable().optional(),
   exchangeOrderId: z.string().nullable(),
   replayed: z.boolean(),
   done: z.boolean(),
+  /** A filled entry's exits: the exit order placed for what it bought, or why none could be. */
+  exits: z
+    .object({
+      clientOrderId: z.string(),
+      type: z.enum(['bracket', 'stop_limit', 'limit']).nullable(),
+      takeProfitPrice: dec.nullable(),
+      stopPrice: dec.nullable(),
+      status: z.string(),
+      reason: z.string().nullable(),
+    })
+    .optional(),
 });
 
 /** What every production-ledger order states, whichever verb carries it. */
@@ -154,7 +169,7 @@ const costOverrides = {
   safetyBuffer: posDec.optional(),
   override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
 };
-type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type?: string | undefined; stopPrice?: string | undefined; side?: string };
+type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type?: string | undefined; stopPrice?: string | undefined; side?: string; exits?: unknown };
 const oneSize = (v: SizeShape) => (v.qty === undefined) !== (v.notional === undefined);
 const limitTakesQty = (v: SizeShape) => v.limitPrice === undefined || v.qty !== undefined;
 const conditional = (v: SizeShape) => v.type === 'stop_limit' || v.type === 'bracket';
@@ -165,12 +180,21 @@ function withOrderTypeRules<T extends z.ZodType<SizeShape>>(s: T) {
     .refine((v) => v.stopPrice === undefined || conditional(v), { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
     .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
     .refine((v) => v.type !== 'limit' || v.limitPrice !== undefined, { message: 'a limit order takes limitPrice', path: ['limitPrice'] })
-    .refine((v) => v.type !== 'market' || v.limitPrice === undefined, { message: 'a market order takes no limitPrice', path: ['limitPrice'] });
+    .refine((v) => v.type !== 'market' || v.limitPrice === undefined, { message: 'a market order takes no limitPrice', path: ['limitPrice'] })
+    .refine((v) => v.exits === undefined || (v.side === 'BUY' && (v.type === undefined || v.type === 'market' || v.type === 'limit')), { message: 'exits go with a market or limit buy (an entry)', path: ['exits'] });
 }
 
 export const PlaceLedgerOrderInput = withOrderTypeRules(
   z
-    .object({ ...ledgerOrderFields, idempotencyKey, live: z.boolean().default(false), ...costOverrides })
+    .object({
+      ...ledgerOrderFields,
+      idempotencyKey,
+      live: z.boolean().default(false),
+      ...costOverrides,
+      exits: ExitsSchema.optional().describe(
+        "a buy's exits, placed on Coinbase for what it filled: a bracket (stop and take-profit), a stop-limit (stop alone, limit 1% below) or a limit sell (take-profit alone); pct values are fractions of the average fill price",
+      ),
+    })
     .strict()
     .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] }),
 );
@@ -226,6 +250,53 @@ export const RequestLiveOrderInput = withOrderTypeRules(
     .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
     .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] }),
 );
+
+/** An emulated live stop (Coinbase has no stop-market or trailing-stop order): watched here, sent as a market order when it fires. */
+export const PlaceLedgerStopInput = z
+  .object({
+    walletId: ledgerOrderFields.walletId,
+    product: ledgerOrderFields.product,
+    side: ledgerOrderFields.side,
+    qty: posDec.describe('base size to sell (or buy) when it fires'),
+    kind: TriggerKindSchema.describe('stop: a market order once the price reaches stopPrice; trailing_stop: a stop that follows the best price since it was placed'),
+    stopPrice: posDec.optional().describe("a stop's price: a sell's below the best bid, a buy's above the best ask"),
+    trailPct: z.string().optional().describe('a trailing stop\'s distance as a fraction, e.g. 0.03 = 3%'),
+    trailAmount: posDec.optional().describe("a trailing stop's distance in the quote currency"),
+    expectedEdge: dec.default('0').describe('a buy stop (an entry) states its edge for the cost gate; a sell is an exit and is not held back by it'),
+    idempotencyKey: idempotencyKey.describe('the stop and the order it sends share this key'),
+    live: z.boolean().default(false).describe('false: when it fires, the order is a dry run (priced, previewed, recorded)'),
+    pollSeconds: z.number().int().min(1).max(60).default(2).describe('how often the book is read while it waits'),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const r = TriggerSpecSchema.safeParse({ kind: v.kind, stopPrice: v.stopPrice, trailPct: v.trailPct, trailAmount: v.trailAmount });
+    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path });
+    if (!/^\d+(\.\d+)?$/.test(v.qty) || !/[1-9]/.test(v.qty)) ctx.addIssue({ code: 'custom', message: 'qty must be above 0', path: ['qty'] });
+  });
+
+export const LedgerStop = z.object({
+  key: z.string(),
+  workflowId: z.string(),
+  product: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  qty: dec,
+  walletId: z.string(),
+  live: z.boolean(),
+  trigger: z.object({ kind: TriggerKindSchema, stopPrice: dec.optional(), trailPct: z.string().optional(), trailAmount: dec.optional() }),
+  placedBy: z.string().nullable(),
+  status: z.enum(['arming', 'refused', 'waiting', 'fired', 'cancelled']),
+  reason: z.string().nullable(),
+  stop: dec.nullable(),
+  extreme: dec.nullable(),
+  lastPrice: dec.nullable(),
+  lastAt: z.number().nullable(),
+  armedAt: z.number().nullable(),
+  firedAt: z.number().nullable(),
+  triggerPrice: dec.nullable(),
+  observedPrice: dec.nullable(),
+  outcome: LedgerOrderOutcome.nullable(),
+});
+export type LedgerStop = z.infer<typeof LedgerStop>;
 
 export const ledgerApi = {
   list_wallets: verb({
@@ -372,6 +443,31 @@ export const ledgerApi = {
     annotations: READ,
     temporal: 'workflow',
     mcp: true,
+  }),
+  place_ledger_stop: verb({
+    description:
+      'A stop or trailing stop on the production ledger, for what Coinbase has no order type for: Vigil watches the book and, when the price reaches the stop, sends a market order through the order port (kill switch and risk limits apply then). A sell stop protects a held position. Refused now if it would fire at once. For a stop-limit or an exit bracket that rest on Coinbase itself, use place_ledger_order with type stop_limit or bracket.',
+    input: PlaceLedgerStopInput,
+    output: LedgerStop,
+    annotations: WRITE,
+    temporal: 'workflow',
+    mcp: false,
+  }),
+  list_ledger_stops: verb({
+    description: 'Live stops Vigil watches (emulated stop and trailing-stop orders): waiting ones with their current stop, and recent fired, cancelled or refused ones with the order each sent.',
+    input: z.object({ activeOnly: z.boolean().default(false), limit: z.number().int().min(1).max(100).default(20) }).strict(),
+    output: z.object({ stops: z.array(LedgerStop) }),
+    annotations: READ,
+    temporal: 'query',
+    mcp: true,
+  }),
+  cancel_ledger_stop: verb({
+    description: 'Stop watching a live stop before it fires (the position it protected is no longer protected by it).',
+    input: z.object({ idempotencyKey, reason: z.string().trim().min(3).max(300) }).strict(),
+    output: LedgerStop,
+    annotations: WRITE_IDEMPOTENT,
+    temporal: 'update',
+    mcp: false,
   }),
   place_ledger_order: verb({
     description:

@@ -4,7 +4,7 @@
  * reconcile as `ledgerReconcileWorkflow`. The same map serves the host, the CLI and MCP.
  */
 import { randomUUID } from 'node:crypto';
-import { ScheduleOverlapPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { HandlerContext, Handlers, VerbResult } from '../../api/contract';
 import { ApiFailure } from '../../api/result';
 import { WORKFLOW_IDS } from '../../domain/ids';
@@ -14,6 +14,9 @@ import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow,
 import type { HandlerDeps } from '../handler-deps';
 import { APP_DOORS, originOf } from '../../orders/origin';
 import { ensurePaperBook } from './paper-book';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TriggerState } from '../../ledger/triggers';
+import { cancelTriggerUpdate, liveTriggerArmedUpdate, liveTriggerQuery, liveTriggerWorkflow, type LiveTriggerState } from '../../ledger/triggers.workflow';
 
 type LedgerVerbs =
   | 'list_wallets'
@@ -33,7 +36,10 @@ type LedgerVerbs =
   | 'request_live_order'
   | 'get_live_order_request'
   | 'list_live_order_requests'
-  | 'decide_live_order_request';
+  | 'decide_live_order_request'
+  | 'place_ledger_stop'
+  | 'list_ledger_stops'
+  | 'cancel_ledger_stop';
 
 
 /**
@@ -83,7 +89,87 @@ export function createLedgerHandlers(deps: HandlerDeps): Pick<Handlers, LedgerVe
     }
   }
 
+  const stopId = (key: string) => WORKFLOW_IDS.ledgerOps(`trigger/${key}`);
+  /**
+   * A stop's state; while it waits, where its watch is now (the trail's stop, the best price, the
+   * last price seen) from the watch activity's last heartbeat — kept by Temporal, not in history.
+   */
+  async function stopState(key: string): Promise<LiveTriggerState> {
+    const handle = deps.client.workflow.getHandle(stopId(key));
+    let s: LiveTriggerState;
+    try {
+      s = await handle.query(liveTriggerQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApiFailure('not_found', `no live stop ${key}`);
+      throw err;
+    }
+    if (s.status !== 'waiting') return s;
+    const d = await handle.describe();
+    const beat = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'ledgerWatchTrigger')?.heartbeatDetails?.payloads?.[0];
+    if (!beat) return s;
+    const hb = defaultPayloadConverter.fromPayload<TriggerState>(beat);
+    return { ...s, stop: hb.stop, extreme: hb.extreme, lastPrice: hb.lastPrice, lastAt: hb.lastAt };
+  }
+
   return {
+    async place_ledger_stop(a, ctx) {
+      await ensurePaperBook(deps);
+      const { kind, stopPrice, trailPct, trailAmount, pollSeconds, qty, ...rest } = a;
+      const order = { ...rest, qty, type: 'market' as const, postOnly: false, correlationId: ctx.correlationId };
+      const trigger = { kind, ...(stopPrice !== undefined ? { stopPrice } : {}), ...(trailPct !== undefined ? { trailPct } : {}), ...(trailAmount !== undefined ? { trailAmount } : {}) };
+      let s: LiveTriggerState;
+      try {
+        // One stop per key, ever: a running one is joined, an ended one (fired, cancelled, refused)
+        // is never started again under the same key.
+        const handle = await deps.client.workflow.start(liveTriggerWorkflow, {
+          workflowId: stopId(a.idempotencyKey),
+          taskQueue: deps.taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ order, trigger, placedBy: originOf(ctx.door), pollSeconds }],
+        });
+        // Answer once it is armed against the book (or refused), so the caller sees its stop.
+        try {
+          s = await handle.executeUpdate(liveTriggerArmedUpdate);
+        } catch (err) {
+          // Refused so fast that it ended before the update arrived: its state says why.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          s = await stopState(a.idempotencyKey);
+        }
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        s = await stopState(a.idempotencyKey);
+      }
+      const same = s.product === a.product && s.side === a.side && s.qty === a.qty && s.walletId === a.walletId && JSON.stringify(s.trigger) === JSON.stringify(trigger);
+      if (!same) throw new ApiFailure('rejected', `idempotency key ${a.idempotencyKey} already names a different stop (${s.side} ${s.qty} ${s.product} ${s.trigger.kind})`);
+      return s as VerbResult<'place_ledger_stop'>;
+    },
+    async list_ledger_stops(a) {
+      const query = `WorkflowType = 'liveTriggerWorkflow'${a.activeOnly ? ` AND ExecutionStatus = 'Running'` : ''}`;
+      const stops: LiveTriggerState[] = [];
+      for await (const w of deps.client.workflow.list({ query })) {
+        if (stops.length >= a.limit) break;
+        try {
+          stops.push(await stopState(w.workflowId.slice(stopId('').length)));
+        } catch (err) {
+          if (!(err instanceof ApiFailure)) throw err;
+        }
+      }
+      stops.sort((x, y) => (y.armedAt ?? 0) - (x.armedAt ?? 0));
+      return { stops } as VerbResult<'list_ledger_stops'>;
+    },
+    async cancel_ledger_stop(a) {
+      await stopState(a.idempotencyKey);
+      try {
+        const s = await deps.client.workflow.getHandle(stopId(a.idempotencyKey)).executeUpdate(cancelTriggerUpdate, { args: [{ reason: a.reason }] });
+        return s as VerbResult<'cancel_ledger_stop'>;
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new ApiFailure('rejected', (err.cause as Error | undefined)?.message ?? err.message);
+        // A stop that already fired, was refused or was cancelled has ended: it answers with its state.
+        if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') return (await stopState(a.idempotencyKey)) as VerbResult<'cancel_ledger_stop'>;
+        throw err;
+      }
+    },
     list_wallets: () => op('list_wallets', { op: 'list_wallets' }),
     set_tradeable_fraction: (a, ctx) => op('set_tradeable_fraction', { op: 'set_tradeable_fraction', walletId: a.walletId, fraction: a.fraction, door: door(ctx) }),
     get_journal: (a) => op('get_journal', { op: 'get_journal', ...a }),

@@ -272,6 +272,10 @@ export class FakeCoinbaseBrokerage {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    // Coinbase serves public market data (`/market/...`) without a key; this brokerage does not
+    // serve it at all (core/testing/fake-coinbase-market does), and an unsigned request for it is
+    // not an authentication failure.
+    if (url.pathname.startsWith('/api/v3/brokerage/market/')) return send(404, { error: 'NOT_FOUND', message: 'public market data is not served by this brokerage' });
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     let kid: string;

@@ -131,6 +131,78 @@ function LiveRequests() {
   );
 }
 
+type LiveStop = NonNullable<ReturnType<typeof useVerb<'list_ledger_stops'>>['data']>['stops'][number];
+
+function stopKind(s: LiveStop): string {
+  if (s.trigger.kind === 'stop') return `stop ${s.trigger.stopPrice ?? ''}`;
+  return `trailing ${s.trigger.trailPct !== undefined ? `${fmtDec(String(Number(s.trigger.trailPct) * 100), 2)}%` : s.trigger.trailAmount ?? ''}`;
+}
+
+/** Stops Vigil watches on the live book (Coinbase has no stop-market or trailing-stop order). */
+function LiveStops() {
+  const list = useVerb('list_ledger_stops', { activeOnly: false, limit: 20 }, { refetchInterval: 5_000 });
+  const cancel = useAction('cancel_ledger_stop', ['list_ledger_stops', 'get_ledger_events']);
+  const stops = list.data?.stops ?? [];
+  if (stops.length === 0 && !list.error) return null;
+  const waiting = stops.filter((s) => s.status === 'waiting').length;
+  return (
+    <Panel title={waiting ? `Live stops — ${waiting} watching` : 'Live stops'} flush testId="live-stops">
+      <Q q={list} what="Live stops">
+        {() => (
+          <div className="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th>Stop</th>
+                  <th>Order when it fires</th>
+                  <th className="num">Fires at</th>
+                  <th className="num">Best / last</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {stops.map((s) => (
+                  <tr key={s.key} data-testid="live-stop-row">
+                    <td>
+                      <div>{stopKind(s)}</div>
+                      <div className="faint mono">{s.key} · via {s.placedBy ?? '?'}</div>
+                    </td>
+                    <td>
+                      <b className={s.side === 'BUY' ? 'up' : 'down'}>{s.side}</b> {fmtQty(s.qty)} {s.product} at market{s.live ? '' : <span className="dim"> (dry run)</span>}
+                    </td>
+                    <td className="num">{s.stop ?? '—'}</td>
+                    <td className="num dim">{s.extreme ?? '—'} / {s.lastPrice ?? '—'}</td>
+                    <td>
+                      <span className={`tag ${s.status === 'waiting' ? 'good' : s.status === 'refused' ? 'bad' : ''}`}>{s.status}</span>
+                      {s.reason ? <div className="dim">{s.reason}</div> : null}
+                      {s.status === 'fired' ? <div className="dim">fired at {s.observedPrice}{s.outcome ? `: order ${s.outcome.status}${s.outcome.rule ? ` by ${s.outcome.rule}` : ''}, filled ${fmtQty(s.outcome.filledBase)}` : ', order in progress'}</div> : null}
+                      {s.status === 'waiting' ? (
+                        <div>
+                          <button
+                            className="btn small"
+                            data-testid="cancel-live-stop"
+                            disabled={cancel.isPending}
+                            onClick={() => {
+                              if (window.confirm(`Stop watching ${stopKind(s)} on ${s.qty} ${s.product}? The position is no longer protected by it.`)) cancel.mutate({ idempotencyKey: s.key, reason: 'cancelled in the app' });
+                            }}
+                          >
+                            Cancel
+                          </button>
+                        </div>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Q>
+      <IssuesAlert error={cancel.error} />
+    </Panel>
+  );
+}
+
 export function LedgerPage() {
   const wallets = useVerb('list_wallets', {}, { refetchInterval: 60_000 });
   const journal = useVerb('get_journal', { limit: 1000 });
@@ -151,6 +223,7 @@ export function LedgerPage() {
       </div>
       <IssuesAlert error={reconcile.error ?? approve.error ?? reject.error} />
       <LiveRequests />
+      <LiveStops />
       {reconcile.data ? <div className={reconcile.data.status === 'clean' ? 'ok-note' : 'alert'}>Reconcile {reconcile.data.status}: max drift {fmtDec(reconcile.data.maxDrift, 8)}{reconcile.data.error ? ` — ${reconcile.data.error}` : ''}</div> : null}
       <Panel title="Wallets" flush testId="wallets">
         <Q q={wallets} what="Wallets">
