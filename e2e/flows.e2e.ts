@@ -63,4 +63,35 @@ describe('the production ledger against a local Coinbase brokerage', () => {
     expect(brokerage.exchange.ordersByClientId('e2e-live-req-0001')).toHaveLength(0);
     await c.shot('flow-live-request-approved');
   });
+
+  it('a trailing stop Vigil watches shows on the Ledger page, follows the price up, and is cancelled only after a confirmation', async () => {
+    const { page } = c;
+    const wallets = (await c.call('list_wallets', {})) as { ok: true; result: { wallets: { id: string; kind: string }[] } };
+    const funding = wallets.result.wallets.find((w) => w.kind === 'funding')!.id;
+    brokerage.exchange.setBook('ETH-USD', { bids: [{ price: '3000', size: '10' }], asks: [{ price: '3002', size: '10' }] });
+    const placed = await c.call('place_ledger_stop', { walletId: funding, product: 'ETH-USD', side: 'SELL', qty: '0.1', kind: 'trailing_stop', trailPct: '0.05', idempotencyKey: 'e2e-live-trail-01', pollSeconds: 1 });
+    expect(placed).toMatchObject({ ok: true, result: { status: 'waiting', stop: '2850' } });
+    await c.open('ledger');
+    const row = page.locator('[data-testid=live-stop-row]').first();
+    await expect.poll(() => page.textContent('[data-testid=live-stops]'), { timeout: 20_000 }).toContain('1 watching');
+    await expect.poll(() => row.textContent()).toMatch(/trailing 5%.*SELL\s*0\.1 ETH-USD at market \(dry run\).*2850/s);
+    // The price rises: the stop follows (read from the watch's heartbeat, refreshed every 5 s).
+    brokerage.exchange.setBook('ETH-USD', { bids: [{ price: '3200', size: '10' }], asks: [{ price: '3202', size: '10' }] });
+    await expect.poll(() => row.textContent(), { timeout: 40_000 }).toContain('3040');
+    await c.shot('flow-live-stop-trailing');
+    // Cancelling asks first; dismissed, nothing changes.
+    page.once('dialog', (d) => void d.dismiss());
+    await row.locator('[data-testid=cancel-live-stop]').click();
+    await expect.poll(() => row.textContent()).toContain('waiting');
+    page.once('dialog', (d) => {
+      expect(d.message()).toMatch(/no longer protected/);
+      void d.accept();
+    });
+    await row.locator('[data-testid=cancel-live-stop]').click();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/cancelled\s*cancelled in the app/);
+    // The price falls through where the stop was: nothing is sent.
+    brokerage.exchange.setBook('ETH-USD', { bids: [{ price: '2900', size: '10' }], asks: [{ price: '2902', size: '10' }] });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(brokerage.exchange.ordersByClientId('e2e-live-trail-01')).toHaveLength(0);
+  });
 });

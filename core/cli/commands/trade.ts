@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dec } from '../../domain/decimal';
 import type { VerbResult } from '../../api/contract';
 import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../registry';
 import { callVerb, withRuntime } from '../remote';
@@ -179,7 +180,7 @@ function exitFor(o: OrderOutcome): ExitCode {
 type LedgerStop = VerbResult<'place_ledger_stop'>;
 
 function stopLine(s: LedgerStop): string {
-  const kind = s.trigger.kind === 'stop' ? `stop ${s.trigger.stopPrice ?? ''}` : `trailing ${s.trigger.trailPct !== undefined ? `${(Number(s.trigger.trailPct) * 100).toString()}%` : s.trigger.trailAmount}`;
+  const kind = s.trigger.kind === 'stop' ? `stop ${s.trigger.stopPrice ?? ''}` : `trailing ${s.trigger.trailPct !== undefined ? `${Dec.of(s.trigger.trailPct).mul('100').toString()}%` : s.trigger.trailAmount}`;
   const head = `${s.status.toUpperCase()}: ${s.key} ${s.side} ${s.qty} ${s.product} ${kind}${s.live ? '' : ' (dry run when it fires)'}`;
   const now = s.status === 'waiting' ? ` — fires at ${s.stop ?? '?'}${s.extreme ? `, best ${s.extreme}` : ''}${s.lastPrice ? `, last ${s.lastPrice}` : ''}` : '';
   const why = s.reason ? ` — ${s.reason}` : '';

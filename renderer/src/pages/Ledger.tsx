@@ -7,6 +7,7 @@ import { fmtDec, fmtQty, fmtTime, sign } from '../lib/format';
 import { OVERLAY_COLORS } from '../lib/backtest';
 import { driftSeries, journalRows, type JournalRow, type ReconcileRun } from '../lib/ledger-view';
 import { isProtectiveExit, orderTerms } from '../../../core/orders/terms';
+import { Dec } from '../../../core/domain/decimal';
 
 const JOURNAL_COLUMNS: Column<JournalRow>[] = [
   { key: 'at', header: 'Time', width: 118, className: 'mono dim', render: (r) => (r.head ? <span title={fmtTime(r.at)}>{fmtTime(r.at).slice(5)}</span> : '') },
@@ -135,7 +136,7 @@ type LiveStop = NonNullable<ReturnType<typeof useVerb<'list_ledger_stops'>>['dat
 
 function stopKind(s: LiveStop): string {
   if (s.trigger.kind === 'stop') return `stop ${s.trigger.stopPrice ?? ''}`;
-  return `trailing ${s.trigger.trailPct !== undefined ? `${fmtDec(String(Number(s.trigger.trailPct) * 100), 2)}%` : s.trigger.trailAmount ?? ''}`;
+  return `trailing ${s.trigger.trailPct !== undefined ? `${Dec.of(s.trigger.trailPct).mul('100').toString()}%` : s.trigger.trailAmount ?? ''}`;
 }
 
 /** Stops Vigil watches on the live book (Coinbase has no stop-market or trailing-stop order). */
