@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { z } from 'zod';
 import { Dec } from '../domain/decimal';
 import { emptySeries, type BarSeries } from './bars';
 import { createEngine, type EngineConfig } from './engine';
@@ -71,12 +72,12 @@ function scripted(targets: number[]): StrategyDef {
   return {
     name: 'buy_and_hold',
     description: 'scripted',
-    params: BacktestSpecSchema, // never parsed: the config is built from buy_and_hold's
-    create(_p, saved) {
+    params: z.object({}), // never parsed: the config is built from buy_and_hold's
+    create(_p: unknown, saved?: unknown) {
       let n = (saved as { n?: number } | undefined)?.n ?? 0;
       return { onBar: () => targets[n++] ?? NaN, save: () => ({ n }) };
     },
-  } as unknown as StrategyDef;
+  };
 }
 
 // buy_and_hold's order fills at bar 1's open 100: 9.90099009 BTC (all cash net of the 1% fee).
