@@ -14,13 +14,14 @@
  */
 import { z } from 'zod';
 import { Dec } from '../../domain/decimal';
+import { fractionToPercent, percentToFraction } from '../../domain/percent';
 import type { StrategyDef } from './types';
 
 export const EXIT_PARAMS = {
-  stopLossPct: z.number().gt(0).lt(1).optional().describe('Stop-loss: sell when the price falls this fraction below the entry (0.02 = 2%); blank: none'),
+  stopLossPct: z.number().gt(0).lt(1).optional().describe('Stop-loss: sell when the price falls this fraction below the entry (0.02 = 2%); off unless set'),
   stopLimitPct: z.number().min(0).lt(0.5).optional().describe('Makes the stop-loss a stop-limit, its limit this fraction below the stop (0 = at the stop); needs stopLossPct'),
-  takeProfitPct: z.number().gt(0).lt(10).optional().describe('Take-profit: a resting sell this fraction above the entry (0.04 = 4%); blank: none'),
-  trailingPct: z.number().gt(0).lt(0.5).optional().describe('Trailing stop this fraction below the best price since the entry (0.015 = 1.5%); blank: none'),
+  takeProfitPct: z.number().gt(0).lt(10).optional().describe('Take-profit: a resting sell this fraction above the entry (0.04 = 4%); off unless set'),
+  trailingPct: z.number().gt(0).lt(0.5).optional().describe('Trailing stop this fraction below the best price since the entry (0.015 = 1.5%); off unless set'),
 } as const;
 
 export type ExitParamName = keyof typeof EXIT_PARAMS;
@@ -59,4 +60,26 @@ export function exitsOf(params: unknown): ExitConfig | null {
   const x: ExitConfig = { stopLoss: frac(p.stopLossPct), stopLimit: frac(p.stopLimitPct), takeProfit: frac(p.takeProfitPct), trailing: frac(p.trailingPct) };
   if (x.stopLoss === null) x.stopLimit = null;
   return x.stopLoss === null && x.takeProfit === null && x.trailing === null ? null : x;
+}
+
+/** Each exit's name at the CLI (`--stop-loss-pct 2`), where it is given in percent. */
+export const EXIT_FLAGS: Record<ExitParamName, string> = { stopLossPct: 'stop-loss-pct', stopLimitPct: 'stop-limit-pct', takeProfitPct: 'take-profit-pct', trailingPct: 'trailing-pct' };
+
+/** "above 0% and below 100%": an exit's bounds in percent, from its own schema. */
+export function exitBoundsText(name: ExitParamName): string {
+  const j = z.toJSONSchema(EXIT_PARAMS[name], { io: 'input' }) as { minimum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number; maximum?: number };
+  const lo = j.exclusiveMinimum !== undefined ? `above ${fractionToPercent(j.exclusiveMinimum)}%` : j.minimum !== undefined ? `at least ${fractionToPercent(j.minimum)}%` : null;
+  const hi = j.exclusiveMaximum !== undefined ? `below ${fractionToPercent(j.exclusiveMaximum)}%` : j.maximum !== undefined ? `at most ${fractionToPercent(j.maximum)}%` : null;
+  return [lo, hi].filter(Boolean).join(' and ');
+}
+
+/**
+ * A percentage typed for an exit ("1.5") to the fraction the spec holds (0.015): the exact
+ * decimal shift, then the exit's own bounds. The message says what is allowed, in percent.
+ */
+export function exitFromPercent(name: ExitParamName, percent: string): { ok: true; value: number } | { ok: false; message: string } {
+  const frac = percentToFraction(percent, '1000000');
+  const parsed = frac === null ? null : EXIT_PARAMS[name].safeParse(Number(frac));
+  if (frac === null || !parsed?.success) return { ok: false, message: `must be a percentage ${exitBoundsText(name)}, like ${name === 'stopLimitPct' ? '0.5' : '2'}` };
+  return { ok: true, value: Number(frac) };
 }
