@@ -115,7 +115,7 @@ const TRADE_COLUMNS: Column<Trade>[] = [
     key: 'exitReason',
     header: 'Closed by',
     width: 100,
-    render: (t) => (t.exitReason && t.exitReason !== 'signal' ? <span className={`tag ${t.exitReason === 'take_profit' ? 'good' : 'bad'}`}>{exitReasonText(t.exitReason)}</span> : <span className="dim">{t.exitTime === null ? '' : exitReasonText(t.exitReason ?? 'signal')}</span>),
+    render: (t) => (t.exitReason && t.exitReason !== 'signal' ? <span className={`tag ${sign(t.pnl) > 0 ? 'good' : sign(t.pnl) < 0 ? 'bad' : ''}`}>{exitReasonText(t.exitReason)}</span> : <span className="dim">{t.exitTime === null ? '' : exitReasonText(t.exitReason ?? 'signal')}</span>),
   },
   { key: 'fees', header: 'Fees', className: 'num', render: (t) => fmtDec(t.fees) },
   { key: 'pnl', header: 'P&L', className: 'num', render: (t) => <span className={sign(t.pnl) > 0 ? 'up' : sign(t.pnl) < 0 ? 'down' : ''}>{fmtSigned(t.pnl)}</span> },
