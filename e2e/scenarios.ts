@@ -107,7 +107,8 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   expect(await page.textContent('[data-testid=backtest-result]')).toContain(`${pushedBars.toLocaleString('en-US')} bars`);
   await page.waitForSelector('[data-testid=backtest-kpis]');
   expect(await page.textContent('[data-testid=backtest-spec]')).toBe('fast 8 · slow 21 · stop-loss 3% · trailing 2% · taker 0.4% · maker 0.6% · spread: product estimate · slippage on · risk none · weights 2:1:1');
-  expect(await page.textContent('[data-testid=bt-kpi-exits]')).toMatch(/Closed by exits\s*[\d,]+\s*\d+ stop-loss · 0 take-profit · \d+ trailing/);
+  expect(await page.textContent('[data-testid=bt-kpi-trades]')).toMatch(/fills · [\d,]+ closed by exits$/);
+  expect(await page.textContent('[data-testid=bt-exit-counts]')).toMatch(/^closed by exits: \d+ stop-loss · 0 take-profit · \d+ trailing$/);
   expect(await page.textContent('[data-testid=backtest-metrics]')).toMatch(/Sharpe/);
   const total = Number(await page.getAttribute('[data-testid=backtest-trades] .vt', 'data-rows'));
   const inDom = await page.locator('[data-testid=trade-row]').count();

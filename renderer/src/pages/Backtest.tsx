@@ -199,8 +199,12 @@ function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live
             <Kpi label="Return" value={returnText(s)} tone={s.totalReturn === null ? undefined : s.totalReturn >= 0 ? 'up' : 'down'} />
             <Kpi label="Max drawdown" value={fmtPct(r.performance?.maxDrawdown ?? null)} />
             <Kpi label="Sharpe" value={fmtNum(r.performance?.sharpe ?? null)} />
-            <Kpi label="Trades" value={fmtNum(all.total, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
-            {s.exits ? <Kpi label="Closed by exits" value={fmtNum(s.exits.stopLoss + s.exits.takeProfit + s.exits.trailingStop, 0)} sub={exitCountsText(s.exits) ?? ''} testId="bt-kpi-exits" /> : null}
+            <Kpi
+              label="Trades"
+              value={fmtNum(all.total, 0)}
+              sub={`${fmtNum(r.fillsTotal, 0)} fills${s.exits ? ` · ${fmtNum(s.exits.stopLoss + s.exits.takeProfit + s.exits.trailingStop, 0)} closed by exits` : ''}`}
+              testId="bt-kpi-trades"
+            />
             <Kpi label="Fees" value={fmtDec(r.final.feesPaid)} sub={`scraped ${fmtDec(r.final.scrapedProfits)}`} />
           </div>
           {r.model ? <ModelUsagePanel m={r.model} /> : null}
@@ -247,7 +251,12 @@ function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live
               ) : null}
             </Panel>
           </div>
-          <Panel title={`Trades (${fmtNum(all.total, 0)})${all.loading ? ` — loading the ${fmtNum(all.total - r.trades.length, 0)} older ones…` : ''}`} flush testId="backtest-trades">
+          <Panel
+            title={`Trades (${fmtNum(all.total, 0)})${all.loading ? ` — loading the ${fmtNum(all.total - r.trades.length, 0)} older ones…` : ''}`}
+            right={s.exits ? <span className="faint mono" data-testid="bt-exit-counts">closed by exits: {exitCountsText(s.exits)}</span> : undefined}
+            flush
+            testId="backtest-trades"
+          >
             {all.trades.length === 0 ? (
               <Empty title="No trades">The strategy never entered a position over this range.</Empty>
             ) : (
