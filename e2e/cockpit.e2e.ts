@@ -118,6 +118,9 @@ describe('cockpit in Chromium', () => {
     await feedPrice('60000');
     await open('portfolio');
     await page.waitForSelector('[data-testid=kpi-equity]');
+    // No position yet: the empty state says what the execution agent is doing — not running here (VIGIL_AUTOSTART=false).
+    await page.waitForSelector('[data-testid=positions] [data-testid=agent-now][data-state=off]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid=positions] [data-testid=agent-now]')).toContain('The execution agent is not running');
     await page.fill('[data-testid=ticket-size]', '100');
     await page.click('[data-testid=ticket-submit]');
     await page.waitForSelector('[data-testid=order-result]', { timeout: 30_000 });

@@ -29,6 +29,7 @@ export const HISTORIES = {
   'ledger-order-live': 'core/orders/order-port.replay.int.test.ts',
   'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',
   'optimize-study': 'core/research/optimize.replay.int.test.ts',
+  'execution-agent-policy': 'core/agents/agents.replay.int.test.ts',
 };
 
 /** The vitest project a test file belongs to (vitest.config.ts). */

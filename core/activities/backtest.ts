@@ -52,6 +52,15 @@ export interface BacktestActivityOptions {
   clock?: Clock;
 }
 
+/**
+ * How a chunk run outside a Temporal worker (`vigil backtest run` with no cockpit,
+ * core/cli/backtest-local.ts) is told to stop: the same loop, with this signal in place of the
+ * activity's cancellation and no heartbeats.
+ */
+export interface InProcessChunk {
+  signal: AbortSignal;
+}
+
 /** Model decisions (per symbol) per chunk of an `agent` run: its checkpoint granularity. */
 const MODEL_DECISIONS_PER_CHUNK = 100;
 
@@ -147,7 +156,7 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
     },
 
     /** Runs chunk `chunk` (steps [chunk*chunkSteps, (chunk+1)*chunkSteps)) from the stored checkpoint. */
-    async backtestRunChunk(input: { id: string; chunk: number; chunkSteps: number }): Promise<BacktestProgress> {
+    async backtestRunChunk(input: { id: string; chunk: number; chunkSteps: number }, inProcess?: InProcessChunk): Promise<BacktestProgress> {
       const row = rowOrFail(input.id);
       const p = prepared(input.id, row.spec);
       const cp = db().checkpoint(input.id);
@@ -156,7 +165,8 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
       if (done >= input.chunk) return progress(cp!.stepsDone, cp!.barsDone);
       if (done !== input.chunk - 1) throw ApplicationFailure.nonRetryable(`backtest ${input.id}: chunk ${input.chunk} requested after chunk ${done}`);
       const engine = createEngine(p.cfg, p.series, cp?.state);
-      const ctx = Context.current();
+      const ctx = inProcess ? { cancellationSignal: inProcess.signal } : Context.current();
+      const beat = (details: unknown) => (inProcess ? undefined : heartbeat(details));
       let driver: ModelDriver | null = null;
       if (p.cfg.strategy.name === 'agent') {
         modelRequired();
@@ -167,7 +177,7 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
           prompt: (mode) => activePrompt(executionPromptId(mode)),
           ...(opts.clock ? { clock: opts.clock } : {}),
           limiter: limiterFor(input.id, (p.cfg.strategyParams as AgentParams).rpm),
-          onWait: () => heartbeat({ chunk: input.chunk, stepsDone: engine.state().step }),
+          onWait: () => beat({ chunk: input.chunk, stepsDone: engine.state().step }),
           signal: ctx.cancellationSignal,
         });
       }
@@ -188,7 +198,7 @@ export function createBacktestActivities(deps: ActivityDeps, opts: BacktestActiv
         left -= engine.run(Math.min(left, HEARTBEAT_STEPS));
         await answer();
         const st = engine.state();
-        heartbeat({ chunk: input.chunk, stepsDone: st.step });
+        beat({ chunk: input.chunk, stepsDone: st.step });
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         deps.bus.emit('backtest.progress', { id: input.id, status: 'running', barsDone: st.barsSeen, totalBars: row.totalBars, stepsDone: st.step, totalSteps: row.totalSteps });
         // Yield so heartbeats and cancellation are delivered between slices.

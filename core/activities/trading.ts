@@ -3,6 +3,7 @@
  * bus, so the UI, tray and notifications react without polling.
  */
 import type { LedgerEvent } from '../trading/ledger';
+import { PROTECTION_RULES } from '../risk/protections';
 import type { ActivityDeps } from './deps';
 
 export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>) {
@@ -16,7 +17,9 @@ export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>)
         } else if (e.kind === 'blocked') {
           const b = e.order;
           deps.bus.emit('trading.blocked', { portfolioId, order: b });
-          deps.bus.emit('alert', { kind: 'order_blocked', level: 'warning', title: `Order blocked by ${b.rule}: ${b.side} ${b.symbol}`, body: b.reason, data: { symbol: b.symbol, side: b.side, rule: b.rule, placedBy: b.agent, correlationId: b.correlationId, ledger: 'paper' } });
+          // A protection refusing an entry is a protection engaging; anything else is a blocked order.
+          const protection = (PROTECTION_RULES as readonly string[]).includes(b.rule);
+          deps.bus.emit('alert', { kind: protection ? 'protection' : 'order_blocked', level: 'warning', title: `${protection ? 'Protection' : 'Order blocked by'} ${b.rule}: ${b.side} ${b.symbol}`, body: b.reason, data: { symbol: b.symbol, side: b.side, rule: b.rule, placedBy: b.agent, correlationId: b.correlationId, ledger: 'paper' } });
         } else if (e.kind === 'stop_hit') {
           deps.bus.emit('alert', {
             kind: 'stop_hit',
@@ -25,6 +28,8 @@ export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>)
             body: `${e.type.replace('_', ' ')} at ${e.triggerPrice}${e.gap ? ', gapped through: filled from the open' : ''}, filled at ${e.price} (paper)`,
             data: { ...e, portfolioId, ledger: 'paper' },
           });
+        } else if (e.kind === 'protection') {
+          deps.bus.emit('alert', { kind: 'protection', level: 'warning', title: `Protection ${e.lock.rule}${e.lock.symbol ? `: ${e.lock.symbol}` : ''}`, body: e.lock.reason, data: { ...e.lock, portfolioId } });
         } else if (e.kind === 'kill_switch') {
           deps.bus.emit('alert', e.on
             ? { kind: 'kill_switch', level: 'warning', title: 'Kill switch engaged', body: 'New orders are refused at every door, paper and live; positions stay as they are.', data: { on: true, portfolioId } }

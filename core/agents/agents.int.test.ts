@@ -16,7 +16,7 @@ import { loadConfig, type VigilConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, transactionsQuery } from '../workflows/execution-ledger';
-import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, stopExecutionSignal } from '../workflows/execution-agent';
+import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate, stopExecutionSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow, stopJudgeSignal } from '../workflows/judge-agent';
 import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate, endChatSignal } from '../workflows/broker-agent';
 import { createHandlers } from '../host/handlers';
@@ -215,11 +215,10 @@ describe('the same loop with no model configured', () => {
       workflowId: execId,
       args: [{ portfolioId, nudgeSeconds: 3600, maxStalenessSeconds: 1800, minPriceMovePct: 0 }],
     });
-    // Rising with real pullbacks (RSI ~60) for 12 samples, then a sharp fall.
-    const prices = Array.from({ length: 12 }, (_, i) => 60000 * (1 + i * 0.001 + (i % 2 ? -0.004 : 0)));
-    prices.push(...[0.97, 0.94, 0.91].map((f) => 60000 * f));
-    for (const [i, p] of prices.entries()) {
-      const close = p.toFixed(2);
+    // Prices wandering around 60,000: the policy warms up (6 samples), opens its 10 % standard
+    // allocation (the risk premium over its horizon beats the ledger's round trip), holds it, and
+    // trims it to the 5 % conservative target when the mode changes.
+    const nudge = async (i: number, close: string) => {
       await ledger.signal(barsSignal, [bar('BTC-USD', close, Date.now())]);
       await waitFor(async () => (await ledger.query(portfolioStatusQuery)).marks['BTC-USD']?.price === close);
       await exec.signal(nudgeNowSignal);
@@ -228,13 +227,22 @@ describe('the same loop with no model configured', () => {
         const st = await exec.query(executionStatusQuery);
         return st.decisions + st.skips >= i + 1;
       });
-    }
+    };
+    const prices = Array.from({ length: 8 }, (_, i) => (60000 * (1 + (i % 2 ? 0.001 : -0.001))).toFixed(2));
+    for (const [i, p] of prices.entries()) await nudge(i, p);
+    await exec.executeUpdate(setExecutionModeUpdate, { args: [{ mode: 'conservative', by: 'test', reason: 'trim' }] });
+    await nudge(prices.length, '60010.00');
     const st = await exec.query(executionStatusQuery);
     expect(st.model.configured).toBe(false);
     const acted = st.recent.filter((r) => r.action === 'buy' || r.action === 'sell');
     expect(acted.map((r) => r.action)).toEqual(['buy', 'sell']);
     expect(acted.every((r) => r.source === 'policy' && r.order?.ok)).toBe(true);
-    expect(st.recent.filter((r) => r.action === 'hold')[0]!.rationale).toMatch(/warming up/);
+    expect(acted[0]!.rationale).toMatch(/^standard: buy 100 of BTC-USD toward its 10\.0% target: expected \+\d+ bps over 90 days/);
+    expect(acted[0]!.expectedEdgeBps).toBeGreaterThan(300);
+    expect(acted[1]!.rationale).toMatch(/^conservative: trim BTC-USD from (9\.\d|10\.0)% to its 5\.0% target/);
+    const holds = st.recent.filter((r) => r.action === 'hold');
+    expect(holds[0]!.rationale).toMatch(/warming up/);
+    expect(holds.at(-1)!.rationale).toMatch(/^standard: holding BTC-USD (9\.\d|10\.0)% of equity \(target 10\.0% each\)/);
     const fills = await ledger.query(transactionsQuery, { agent: 'execution-agent' });
     expect(fills.map((f) => f.side).sort()).toEqual(['buy', 'sell']);
     expect(fills.every((f) => f.idempotencyKey.startsWith('exec:'))).toBe(true);

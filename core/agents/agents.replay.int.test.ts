@@ -5,6 +5,12 @@
  *
  * A missing history fails. Re-record only for an intended, versioned change:
  * `npm run record:histories -- execution-agent judge-agent broker-agent` (docs/reliability.md).
+ *
+ * Two more histories of the execution agent deciding with the built-in policy
+ * (tests/support/record-policy-run.ts): `execution-agent-policy-v1.json`, recorded by the release
+ * before the expected-edge policy (it buys a rise and sells a fall; it can no longer be
+ * re-recorded, the code is gone) must replay through the `policy-expected-edge` patch on the old
+ * policy; `execution-agent-policy.json` is today's (`npm run record:histories -- execution-agent-policy`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +32,8 @@ import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../wo
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
-import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
+import { committedHistory, historyPath, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
+import { POLICY_RUN_ID, recordPolicyRun } from '../../tests/support/record-policy-run';
 
 const IDS = { exec: 'vigil/agent/execution/replay', judge: 'vigil/agent/judge/replay', broker: WORKFLOW_IDS.brokerSession('replay') };
 const NAMES = { exec: 'execution-agent', judge: 'judge-agent', broker: 'broker-agent' } as const;
@@ -107,6 +114,25 @@ describe('agent workflows replay', () => {
       const history = committedHistory(NAMES[k]);
       expect(history.events.length).toBeGreaterThan(10);
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: `agents-${k}` }, loadHistory(history), IDS[k]);
+    }
+  });
+
+  it('replays a run of the built-in policy from before the expected-edge patch, and one of today', async () => {
+    if (recordingHistory('execution-agent-policy')) await recordPolicyRun(historyPath('execution-agent-policy'));
+    installRuntimeOnce();
+    const scheduled = (h: { events: Record<string, unknown>[] }) =>
+      h.events.flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes as { activityType: { name: string } } | undefined;
+        return a ? [a.activityType.name] : [];
+      });
+    const patchMarkers = (h: { events: Record<string, unknown>[] }) => h.events.filter((e) => 'markerRecordedEventAttributes' in e).length;
+    for (const name of ['v1', 'today'] as const) {
+      const history = committedHistory<{ events: Record<string, unknown>[] }>(name === 'v1' ? 'execution-agent-policy-v1' : 'execution-agent-policy');
+      // Both decided orders (the old one a buy and a sell); only today's carries the patch marker.
+      // (before the order port the activity was placeAgentOrder; through it, agentOrder).
+      expect(scheduled(history).filter((n) => n === 'placeAgentOrder' || n === 'agentOrder').length, name).toBeGreaterThanOrEqual(2);
+      expect(patchMarkers(history) > 0, name).toBe(name === 'today');
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: `policy-${name}` }, loadHistory(history), POLICY_RUN_ID);
     }
   });
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { forbiddenKey, forbiddenKeyIssue } from '../api/raw-input';
 import { positiveDecimal } from '../trading/orders';
+import { Dec } from '../domain/decimal';
 import type { ToolSpec } from './llm/types';
 
 const ProductId = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'must be a product id like BTC-USD');
@@ -19,9 +20,18 @@ export const PlaceOrderArgs = z
     limit_price: positiveDecimal.optional(),
     expected_edge_bps: z.number().finite().min(-10_000).max(10_000),
     rationale: z.string().min(3).max(1000),
+    /** A buy's protective exits, in percent of its fill: the stop below, the take-profit above. */
+    stop_loss_pct: z.number().finite().min(0.1).max(49).optional(),
+    take_profit_pct: z.number().finite().min(0.1).max(900).optional(),
   })
   .strict()
-  .refine((a) => (a.quantity === undefined) !== (a.notional === undefined), { message: 'give exactly one of quantity or notional', path: ['quantity'] });
+  .refine((a) => (a.quantity === undefined) !== (a.notional === undefined), { message: 'give exactly one of quantity or notional', path: ['quantity'] })
+  .refine((a) => a.side === 'buy' || (a.stop_loss_pct === undefined && a.take_profit_pct === undefined), { message: 'exits (stop_loss_pct, take_profit_pct) go on a buy', path: ['stop_loss_pct'] });
+
+/** A percent a model wrote (2.5) as the fraction the book takes ("0.025"), exactly to 8 places. */
+export function percentToFraction(pct: number): string {
+  return Dec.fromMeasured(pct).div('100').round(8, 'half-even').toString();
+}
 export type PlaceOrderArgs = z.infer<typeof PlaceOrderArgs>;
 
 // Symbols a model writes are echoed into later prompts and logs: product ids only.
@@ -42,7 +52,7 @@ export const EXECUTION_TOOLS: ToolSpec[] = [
   {
     name: 'place_order',
     description:
-      'Place one paper market order (or limit order with limit_price). Give quantity (base units) or notional (quote), the expected edge in basis points after costs, and a one-sentence rationale. Risk limits are enforced by the ledger.',
+      'Place one market order (or a limit order with limit_price). Give quantity (base units) or notional (quote), the expected edge in basis points (it must pay the fees and spread), and a one-sentence rationale. A buy may carry stop_loss_pct and take_profit_pct (percent of its fill); every buy leaves with a stop — yours, or the default distance. Risk limits and protections are enforced by the ledger.',
     parameters: z.toJSONSchema(PlaceOrderArgs) as Record<string, unknown>,
   },
   {

@@ -55,8 +55,14 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
     riskLimits: spec.risk === 'none' ? null : spec.risk === 'default' ? defaultRiskLimits(spec.initialCash) : spec.risk,
     profitScrapePct: spec.profitScrapePct,
     strategy: def,
-    // The agent's features annualise with the bar length, which only the spec knows.
-    strategyParams: spec.strategy === 'agent' ? { ...(params.data as object), barMs: TIMEFRAME_MS[spec.timeframe] } : params.data,
+    // The agent's features annualise with the bar length, which only the spec knows; the built-in
+    // policy also weighs the run's own fees and spread.
+    strategyParams:
+      spec.strategy === 'agent'
+        ? { ...(params.data as object), barMs: TIMEFRAME_MS[spec.timeframe] }
+        : spec.strategy === 'policy'
+          ? { ...(params.data as object), barMs: TIMEFRAME_MS[spec.timeframe], fees: spec.fees ?? COINBASE_ENTRY_TIER, spreadBps: String(Math.max(...specs.map((x) => Number(x.spreadBps)))) }
+          : params.data,
     sampleEvery: Math.max(1, Math.ceil(steps / spec.maxCurvePoints)),
     rebalanceBand: spec.rebalanceBand,
     // Every strategy's params carry the protective exits (strategies/exits.ts); the engine places them.

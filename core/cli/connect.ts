@@ -11,7 +11,9 @@ import type { ApiResult } from '../api/result';
 import { createHandlers } from '../host/handlers';
 import type { VigilConfig } from '../runtime/config';
 import { readRuntimeInfo, type RuntimeInfo } from '../runtime/runtime-file';
-import { CliError, EXIT } from './registry';
+import { CliError, EXIT, noCockpitMessage } from './registry';
+
+export { noCockpitMessage };
 
 export interface RemoteRuntime {
   info: RuntimeInfo;
@@ -21,9 +23,6 @@ export interface RemoteRuntime {
   close(): Promise<void>;
 }
 
-export function noCockpitMessage(dataDir: string): string {
-  return `no Vigil cockpit is running for the data dir ${dataDir}. Start one with \`npm start\` (or \`vigil serve\`), or pass --data-dir.`;
-}
 
 export async function connectRuntime(config: VigilConfig, dataDir: string): Promise<RemoteRuntime> {
   const info = readRuntimeInfo(dataDir);

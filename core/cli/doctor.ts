@@ -22,7 +22,7 @@ export function electronBinary(): { present: boolean; detail: string } {
     const req = createRequire(path.join(packageRoot().root, 'package.json'));
     const pkgDir = path.dirname(req.resolve('electron/package.json'));
     const pathTxt = path.join(pkgDir, 'path.txt');
-    if (!fs.existsSync(pathTxt)) return { present: false, detail: 'electron package installed, binary not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD or no internet)' };
+    if (!fs.existsSync(pathTxt)) return { present: false, detail: `electron package installed, binary not downloaded (${electronInstallNote() ?? 'ELECTRON_SKIP_BINARY_DOWNLOAD or no internet'}; retry: node scripts/install-electron.mjs)` };
     const bin = path.join(pkgDir, 'dist', fs.readFileSync(pathTxt, 'utf8').trim());
     return fs.existsSync(bin) ? { present: true, detail: bin } : { present: false, detail: `binary missing at ${bin}` };
   } catch {
@@ -46,6 +46,19 @@ export function liveTradingState(ledgerFile: string): string {
     return `unknown: the ledger could not be read (${(err as Error).message})`;
   } finally {
     db?.close();
+  }
+}
+
+/** Why npm install left no binary, from the note scripts/install-electron.mjs writes. */
+function electronInstallNote(): string | null {
+  try {
+    const file = path.join(packageRoot().root, 'node_modules', '.cache', 'vigil', 'electron-install.json');
+    const n = JSON.parse(fs.readFileSync(file, 'utf8')) as { status?: unknown; reason?: unknown; at?: unknown };
+    if (n.status === 'failed') return `the download failed at ${String(n.at)}: ${String(n.reason)}`;
+    if (n.status === 'skipped') return `the download was skipped: ${String(n.reason)}`;
+    return null;
+  } catch {
+    return null;
   }
 }
 

@@ -10,6 +10,7 @@ import { resolveDataDir } from '../host/headless';
 import { packageRoot } from '../runtime/package-root';
 import { allCommands } from './commands';
 import { CliError, EXIT, type CliCommand, type CliContext, type CliIO, type ExitCode } from './registry';
+import { stderrProgress } from '../runtime/progress-line';
 
 function findCommand(words: string[]): { cmd: CliCommand; rest: string[] } | null {
   let best: { cmd: CliCommand; rest: string[] } | null = null;
@@ -35,6 +36,24 @@ function usage(): string {
   ].join('\n');
 }
 
+/** Command groups: the first word of every command with more than one (`backtest`, `ledger`, …). */
+export function commandGroups(): string[] {
+  return [...new Set(allCommands.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];
+}
+
+function groupHelp(group: string): string {
+  const cmds = allCommands.filter((c) => c.name.split(' ')[0] === group);
+  const w = Math.max(...cmds.map((c) => c.name.length));
+  return [
+    `Usage: vigil ${group} <command> [options] [--json] [--data-dir DIR]`,
+    '',
+    'Commands:',
+    ...cmds.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '',
+    `Run \`vigil ${group} <command> --help\` for a command’s options.`,
+  ].join('\n');
+}
+
 function commandHelp(cmd: CliCommand): string {
   const flags = Object.entries(cmd.flags).map(([k, v]) => `  --${k}${v.type === 'string' ? ' <value>' : ''}${v.multiple ? ' (repeatable)' : ''}`);
   return [`Usage: vigil ${cmd.name}${(cmd.positionals ?? []).map((p) => ` <${p}>`).join('')} [options]`, '', cmd.summary, '', cmd.help, '', 'Options:', ...flags, '  --json            machine-readable output', '  --data-dir <dir>  data dir (default: VIGIL_DATA_DIR or the OS app-data folder)', '  -h, --help        this help'].join('\n');
@@ -45,6 +64,7 @@ function makeIO(): CliIO {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    progress: stderrProgress,
     ask: (q) =>
       new Promise((resolve) => {
         const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -66,13 +86,26 @@ export async function main(argv: string[], io: CliIO = makeIO()): Promise<ExitCo
     io.out(packageRoot().version);
     return EXIT.ok;
   }
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  // `vigil help <command or group>` is `vigil <command or group> --help`.
+  if (words[0] === 'help' && words.length > 1) return main([...words.slice(1), '--help'], io);
   if (words.length === 0 || words[0] === 'help') {
     io.out(usage());
-    return argv.length === 0 || words[0] === 'help' || argv.includes('--help') || argv.includes('-h') ? EXIT.ok : EXIT.usage;
+    return argv.length === 0 || words[0] === 'help' || wantsHelp ? EXIT.ok : EXIT.usage;
   }
   const found = findCommand(words);
   if (!found) {
-    io.err(`unknown command: ${words.join(' ')}\n\n${usage()}`);
+    const group = commandGroups().includes(words[0]!) ? words[0]! : null;
+    if (group && words.length === 1) {
+      // `vigil backtest --help` lists the group's commands; `vigil backtest` alone asks which one.
+      if (wantsHelp) {
+        io.out(groupHelp(group));
+        return EXIT.ok;
+      }
+      io.err(`vigil ${group}: which command?\n\n${groupHelp(group)}`);
+      return EXIT.usage;
+    }
+    io.err(`unknown command: ${words.join(' ')}\n\n${group ? groupHelp(group) : usage()}`);
     return EXIT.usage;
   }
   const { cmd } = found;

@@ -9,6 +9,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import type { VigilConfig } from '../runtime/config';
+import { progressPrinter, type ProgressPrinter } from '../runtime/progress-line';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, rejected: 3, unavailable: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -30,6 +31,17 @@ export interface CliIO {
   interactive: boolean;
   /** Ask a question on the terminal; resolves to the typed line. Only when interactive. */
   ask(question: string): Promise<string>;
+  /** A progress printer on stderr (one line rewritten in place on a terminal); default: `err` lines. */
+  progress?: () => ProgressPrinter;
+}
+
+export function noCockpitMessage(dataDir: string): string {
+  return `no Vigil cockpit is running for the data dir ${dataDir}. Start one with \`npm start\` (or \`vigil serve\`), or pass --data-dir.`;
+}
+
+/** Start-up and build progress for a command: the IO's printer, else plain lines through `err`. */
+export function cliProgress(io: CliIO): ProgressPrinter {
+  return io.progress?.() ?? progressPrinter({ write: (t) => io.err(t.replace(/\n$/, '')), tty: false });
 }
 
 export interface CliContext {

@@ -14,6 +14,7 @@ import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultDataDir } from '../runtime/paths';
 import { startGateway, type Gateway } from './gateway';
 import { startHost, type Host, type HostOptions } from './host';
+import type { ProgressFn } from '../runtime/temporal-cli';
 
 export interface HeadlessOptions {
   dataDir?: string;
@@ -22,7 +23,7 @@ export interface HeadlessOptions {
   port?: number;
   rendererDir?: string | null;
   workflows?: HostOptions['workflows'];
-  onProgress?: (line: string) => void;
+  onProgress?: ProgressFn;
   /** Log to stderr as well as the log file (default true). */
   stderr?: boolean;
 }

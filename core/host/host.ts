@@ -27,7 +27,7 @@ import type { SecretKey } from '../domain/secrets';
 import { packageRoot } from '../runtime/package-root';
 import { dataPaths, defaultCacheDir, ensureWritableDir } from '../runtime/paths';
 import { acquireLock, removeRuntimeInfo, writeRuntimeInfo } from '../runtime/runtime-file';
-import { resolveTemporalCli } from '../runtime/temporal-cli';
+import { resolveTemporalCli, type ProgressFn } from '../runtime/temporal-cli';
 
 export type HostMode = 'electron' | 'headless' | 'worker';
 
@@ -38,7 +38,8 @@ export interface HostOptions {
   log: Logger;
   /** Workflow code: a prebuilt bundle (production) or the source path (tests/dev). */
   workflows?: { bundlePath: string } | { workflowsPath: string } | { bundle: { code: string } };
-  onProgress?: (line: string) => void;
+  /** Start-up progress; transient lines are the status of a long step (see ProgressFn). */
+  onProgress?: ProgressFn;
   /** Extra status fields from the gateway (its URL). */
   httpUrl?: () => string | null;
   /** Where Settings stores keys; with the log's redactor so a key entered later is redacted too. */
@@ -116,7 +117,15 @@ function tlsOptions(cfg: VigilConfig): ConnectionOptions['tls'] {
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const { config, dataDir, log } = opts;
-  const progress = opts.onProgress ?? ((l: string) => log.info(l));
+  let loggedStep: string | null = null;
+  const progress: ProgressFn =
+    opts.onProgress ??
+    ((l, meta) => {
+      // The log is not a terminal: a transient status line only when its step starts.
+      if (meta?.transient && meta.step === loggedStep) return;
+      loggedStep = meta?.transient ? meta.step : null;
+      log.info(l);
+    });
   const startedAt = new Date().toISOString();
   const version = packageRoot().version;
   const paths = dataPaths(dataDir);

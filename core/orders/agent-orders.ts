@@ -35,6 +35,8 @@ export const AgentOrderIntentSchema = z
     expectedEdgeBps: z.number(),
     rationale: z.string(),
     correlationId: z.string(),
+    /** A buy's exits, as fractions of its fill. */
+    exits: z.object({ stopPct: z.string().optional(), takeProfitPct: z.string().optional() }).strict().optional(),
   })
   .strict();
 export type AgentOrderIntent = z.infer<typeof AgentOrderIntentSchema>;
@@ -119,6 +121,9 @@ export function toPaperOrder(o: AgentOrderIntent): PlaceOrder {
     expectedEdgeBps: o.expectedEdgeBps,
     rationale: o.rationale,
     correlationId: o.correlationId,
+    ...(o.exits && (o.exits.stopPct || o.exits.takeProfitPct)
+      ? { bracket: { ...(o.exits.stopPct ? { stopLoss: { stopPct: o.exits.stopPct } } : {}), ...(o.exits.takeProfitPct ? { takeProfit: { pct: o.exits.takeProfitPct } } : {}) } }
+      : {}),
   };
 }
 

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { RiskLimitsSchema, type RiskRule } from '../risk/limits';
+import { PROTECTION_RULES } from '../risk/protections';
 
 export { KILL_SWITCH_REASON } from '../risk/limits';
 
@@ -38,7 +39,7 @@ export class GuardUnavailable extends Error {
 }
 
 /** What refused an order at the port: the kill switch, a risk limit, or the cost gate. */
-export const GuardRuleSchema = z.enum(['kill_switch', 'max_order_notional', 'max_trades_per_day', 'daily_loss_limit', 'loss_cooldown', 'max_position', 'max_exposure', 'cost_gate']);
+export const GuardRuleSchema = z.enum(['kill_switch', 'max_order_notional', 'max_trades_per_day', 'daily_loss_limit', 'loss_cooldown', 'max_position', 'max_exposure', 'cost_gate', ...PROTECTION_RULES]);
 export type GuardRule = z.infer<typeof GuardRuleSchema>;
 // Every risk rule is a guard rule (checked at compile time).
 const _rulesCovered: RiskRule extends GuardRule ? true : never = true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
-import { cancelOrder, createLedgerState, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './ledger';
+import { cancelOrder, createLedgerState, enableProtections, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './ledger';
 import fc from 'fast-check';
 import type { PlaceOrder } from './orders';
 
@@ -161,6 +161,72 @@ describe('paper ledger state machine', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("protections: the execution agent's entries always get a stop; a person's do not", () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    enableProtections(s);
+    onBars(s, [bar(0, '100')], 0);
+    placeOrder(s, o({ quantity: '1', agent: 'execution-agent' }), 1);
+    // 3% below the fill, rounded down to the cent.
+    const below = (pct: string, i: number) => Dec.of(s.fills[i]!.price).mul(Dec.ONE.sub(pct)).floorTo('0.01').toString();
+    expect(s.openOrders.map((x) => [x.kind, x.stopPrice])).toEqual([['stop', below('0.03', 0)]]);
+    placeOrder(s, o({ quantity: '1', agent: 'execution-agent', bracket: { stopLoss: { stopPct: '0.05' } } }), 2);
+    expect(s.openOrders.map((x) => x.stopPrice)).toEqual([below('0.03', 0), below('0.05', 1)]);
+    placeOrder(s, o({ quantity: '1' }), 3);
+    expect(s.openOrders).toHaveLength(2);
+    // Not on (a book replaying an older history): no stop is added.
+    const old = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(old, [bar(0, '100')], 0);
+    placeOrder(old, o({ quantity: '1', agent: 'execution-agent' }), 1);
+    expect(old.openOrders).toHaveLength(0);
+  });
+
+  it('protections: a stop-out cools the symbol down, repeated stops pause it, losing closes lock it — buys only, with the rule named', () => {
+    const s = createLedgerState({ initialCash: '10000', riskLimits: off });
+    enableProtections(s);
+    setPreferences(s, { protections: { stopCooldown: { minutes: 30 }, stoplossGuard: { stops: 2, windowMinutes: 600, pauseMinutes: 120 }, pairLock: null, drawdownHalt: null } });
+    onBars(s, [bar(0, '100')], 0);
+    const stopOut = (k: number, t: number) => {
+      placeOrder(s, o({ quantity: '1', bracket: { stopLoss: { stopPrice: '95' } } }), t);
+      onBars(s, [{ ...bar(k, '94', '96', '93'), open: '96' }], t + 1);
+      onBars(s, [bar(k + 1, '100')], t + 2);
+    };
+    stopOut(1, 60_000);
+    expect(s.protect!.stopOuts).toHaveLength(1);
+    const out = s.protect!.stopOuts[0]!.at;
+    expect(placeOrder(s, o({ quantity: '1' }), out + 10 * 60_000)).toMatchObject({ status: 'rejected', rule: 'stop_cooldown', reason: expect.stringMatching(/stopped out 10 min ago: buys of it pause for 20 more min/) });
+    // Another symbol is not held back by it (it has no price here, which is its own refusal).
+    expect(placeOrder(s, o({ symbol: 'ETH-USD', quantity: '1' }), out + 10 * 60_000)).toMatchObject({ rule: 'no_price' });
+    expect(status(s, out + 10 * 60_000).protections.locks).toEqual([expect.objectContaining({ symbol: 'BTC-USD', rule: 'stop_cooldown' })]);
+    // The cooldown over, a second stop-out inside the window pauses the symbol.
+    stopOut(3, 60 * 60_000);
+    const second = s.protect!.stopOuts[1]!.at;
+    expect(placeOrder(s, o({ quantity: '1' }), second + 45 * 60_000)).toMatchObject({ status: 'rejected', rule: 'stoploss_guard' });
+    expect(placeOrder(s, o({ quantity: '1.5' }), second + 121 * 60_000)).toMatchObject({ status: 'filled' });
+    // Losing closes: the last two lost in sum → locked.
+    setPreferences(s, { protections: { pairLock: { trades: 2, hours: 1 }, stopCooldown: null, stoplossGuard: null } });
+    const t0 = 4 * 3_600_000;
+    expect(placeOrder(s, o({ side: 'sell', quantity: '1' }), t0)).toMatchObject({ status: 'filled' });
+    expect(placeOrder(s, o({ quantity: '1' }), t0 + 1)).toMatchObject({ status: 'rejected', rule: 'pair_lock', reason: expect.stringMatching(/last 2 closed trades lost/) });
+    // Exits are never held back by a protection.
+    expect(placeOrder(s, o({ side: 'sell', quantity: '0.5' }), t0 + 2)).toMatchObject({ status: 'filled' });
+  });
+
+  it('protections: a drawdown from the peak halts new entries for a while, says so once, then starts from the new equity', () => {
+    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    enableProtections(s);
+    setPreferences(s, { protections: { drawdownHalt: { pct: '0.1', hours: 1 }, pairLock: null } });
+    onBars(s, [bar(0, '100')], 0);
+    placeOrder(s, o({ quantity: '9' }), 1);
+    s.outbox.splice(0);
+    onBars(s, [bar(1, '85')], 60_000);
+    expect(s.outbox.filter((e) => e.kind === 'protection')).toEqual([expect.objectContaining({ lock: expect.objectContaining({ symbol: null, rule: 'drawdown_halt' }) })]);
+    expect(placeOrder(s, o({ symbol: 'BTC-USD', quantity: '0.1' }), 120_000)).toMatchObject({ status: 'rejected', rule: 'drawdown_halt' });
+    onBars(s, [bar(2, '84')], 180_000);
+    expect(s.outbox.filter((e) => e.kind === 'protection')).toHaveLength(1);
+    onBars(s, [bar(62, '84')], 60_000 + 3_600_000);
+    expect(placeOrder(s, o({ quantity: '0.1' }), 60_000 + 3_600_001)).toMatchObject({ status: 'filled' });
   });
 
   it('bounds the equity curve by halving the sampling rate', () => {

@@ -15,6 +15,20 @@ import { riskMetrics, type RiskMetrics } from '../analytics/risk';
 import { dayOfClose, type DailyEquity } from '../analytics/stats';
 import { accountDailyReturns } from '../analytics/performance';
 import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
+import {
+  activeLocks,
+  defaultProtections,
+  entryLock,
+  newProtectionState,
+  noteClose,
+  noteEquity,
+  noteStopOut,
+  ProtectionsSchema,
+  type Lock,
+  type ProtectionRule,
+  type Protections,
+  type ProtectionState,
+} from '../risk/protections';
 import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
 import { COINBASE_ENTRY_TIER } from './fees';
 import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
@@ -35,6 +49,8 @@ export const PreferencesSchema = z
     riskLimits: RiskLimitsSchema,
     killSwitch: z.boolean(),
     realLedgerRouting: z.boolean(),
+    /** Absent in books from before protections (their defaults apply once they are on). */
+    protections: ProtectionsSchema.optional(),
   })
   .strict();
 export type Preferences = z.infer<typeof PreferencesSchema>;
@@ -45,6 +61,7 @@ export const PreferencesPatchSchema = z
     riskLimits: RiskLimitsSchema.partial().optional(),
     killSwitch: z.boolean().optional(),
     realLedgerRouting: z.boolean().optional(),
+    protections: ProtectionsSchema.partial().optional(),
   })
   .strict();
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
@@ -86,7 +103,7 @@ export interface OpenOrder extends OrderMeta {
   bracket?: Bracket | null;
 }
 
-export type BlockRule = RiskRule | 'cost_gate' | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
+export type BlockRule = RiskRule | ProtectionRule | 'cost_gate' | 'no_price' | 'invalid_size' | 'below_minimum' | 'invalid_price' | 'insufficient_funds';
 
 export interface BlockedOrder extends OrderMeta {
   orderId: string;
@@ -125,6 +142,8 @@ export type LedgerEvent =
   | { kind: 'cancelled'; orderId: string; symbol: string; reason: string }
   /** The kill switch changed (engaged or released), whoever changed it. */
   | { kind: 'kill_switch'; on: boolean; at: number }
+  /** A protection started a lock of its own (the drawdown halt): new entries are refused until `until`. */
+  | { kind: 'protection'; lock: Lock; at: number }
   /** A stop (stop, stop-limit, trailing) filled: the position it protected was closed by it. */
   | { kind: 'stop_hit'; orderId: string; symbol: string; side: Side; type: ConditionalKind; triggerPrice: string; price: string; quantity: string; gap: boolean; at: number };
 
@@ -155,6 +174,11 @@ export interface LedgerState {
   equity: EquitySample[];
   equityStride: number;
   /** Equity at each UTC day's close, from every bar batch (the ratios' input; the curve is sampled). Absent in states carried from before. */
+  /**
+   * Protections' memory (stop-outs, closed trades, the equity peak). Present once protections are on
+   * (the workflow turns them on, versioned); a book replaying an older history has none.
+   */
+  protect?: ProtectionState;
   daily?: { day: number; equity: string }[];
   barBatches: number;
   day: { index: number; startEquity: string; orders: number };
@@ -195,6 +219,17 @@ function marksOf(s: LedgerState): Record<string, string> {
   const m: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.marks)) m[k] = v.price;
   return m;
+}
+
+/** The protections in force (their defaults for a book whose preferences predate them). */
+export function protectionsOf(s: LedgerState): Protections {
+  return s.prefs.protections ?? defaultProtections();
+}
+
+/** Turns protections on for this book (the workflow does, versioned); idempotent. */
+export function enableProtections(s: LedgerState): void {
+  s.protect ??= newProtectionState();
+  s.prefs.protections ??= defaultProtections();
 }
 
 export function valuation(s: LedgerState): Valuation {
@@ -269,20 +304,38 @@ function attachBracket(s: LedgerState, entry: { orderId: string; symbol: string;
     s.openOrders.push({ ...meta, ...o, orderId, symbol: entry.symbol, side: 'sell', quantity: entry.quantity.toString(), placedAt: now, afterBatch: s.barBatches, oco: entry.orderId });
     remember(s, { orderId, idempotencyKey: meta.idempotencyKey, status: 'open', symbol: entry.symbol, side: 'sell', type: o.kind ?? 'limit', fill: null, rule: null, reason: null, duplicate: false });
   };
-  if (b.takeProfit) leg('tp', { kind: 'take_profit', limitPrice: b.takeProfit.limitPrice });
+  if (b.takeProfit) {
+    // A percent target rounds up to the price step (never below what was asked).
+    const raw = b.takeProfit.pct ? entry.price.mul(Dec.ONE.add(b.takeProfit.pct)) : Dec.of(b.takeProfit.limitPrice!);
+    const tp = raw.floorTo(spec.quoteIncrement).eq(raw) ? raw : raw.floorTo(spec.quoteIncrement).add(spec.quoteIncrement);
+    leg('tp', { kind: 'take_profit', limitPrice: tp.toString() });
+  }
   const sl = b.stopLoss;
   if (sl) {
     const trail: Trail | null = sl.trailingPct ? { pct: sl.trailingPct } : sl.trailingAmount ? { amount: sl.trailingAmount } : null;
     if (trail) {
       const t = newTrailing('sell', entry.quantity.toString(), trail, entry.price, spec);
       leg('sl', { kind: 'trailing_stop', limitPrice: '', stopPrice: t.stopPrice, trail, extreme: t.extreme, triggered: false });
-    } else leg('sl', { kind: sl.limitPrice ? 'stop_limit' : 'stop', limitPrice: sl.limitPrice ?? '', stopPrice: sl.stopPrice!, trail: null, extreme: null, triggered: false });
+    } else {
+      // A percent stop rounds down to the price step (never closer than asked).
+      const stop = sl.stopPct ? entry.price.mul(Dec.ONE.sub(sl.stopPct)).floorTo(spec.quoteIncrement) : Dec.of(sl.stopPrice!);
+      leg('sl', { kind: sl.limitPrice ? 'stop_limit' : 'stop', limitPrice: sl.limitPrice ?? '', stopPrice: stop.toString(), trail: null, extreme: null, triggered: false });
+    }
   }
+}
+
+/**
+ * The execution agent's entries always leave with a stop: its own, or the protections' default
+ * distance below the fill. Only once protections are on (older books replay as they were).
+ */
+function withAgentStop(s: LedgerState, o: PlaceOrder): Bracket | undefined {
+  if (!s.protect || o.agent !== 'execution-agent' || o.side !== 'buy' || o.bracket?.stopLoss) return o.bracket;
+  return { ...(o.bracket ?? {}), stopLoss: { stopPct: protectionsOf(s).agentStopPct } };
 }
 
 /** Why a bracket cannot protect an entry at `price`: a take-profit at or below it, a stop at or above it. */
 function bracketProblem(b: Bracket, price: Dec): string | null {
-  if (b.takeProfit && Dec.of(b.takeProfit.limitPrice).lte(price)) return `the bracket's take-profit ${b.takeProfit.limitPrice} is not above the entry price ${price.toString()}`;
+  if (b.takeProfit?.limitPrice && Dec.of(b.takeProfit.limitPrice).lte(price)) return `the bracket's take-profit ${b.takeProfit.limitPrice} is not above the entry price ${price.toString()}`;
   if (b.stopLoss?.stopPrice && Dec.of(b.stopLoss.stopPrice).gte(price)) return `the bracket's stop ${b.stopLoss.stopPrice} is not below the entry price ${price.toString()}`;
   return null;
 }
@@ -305,6 +358,7 @@ function record(s: LedgerState, q: Extract<FillQuote, { ok: true }>, symbol: str
   const r = applyFill(s.portfolio, fill, s.prefs.profitScrapePct);
   s.portfolio = r.portfolio;
   const rec: FillRecord = { ...fill, ...meta, realizedPnl: r.realizedPnl.toString(), scraped: r.scraped.toString(), cashAfter: s.portfolio.cash };
+  if (s.protect && side === 'sell') noteClose(s.protect, symbol, rec.realizedPnl, now);
   pushCapped(s.fills, rec, LIMITS.fills);
   s.outbox.push({ kind: 'fill', fill: rec });
   return rec;
@@ -413,6 +467,11 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
     now,
   });
   if (!verdict.ok) return reject(verdict.rule, verdict.reason);
+  // Protections hold back new entries (never exits) while a lock is in force.
+  if (s.protect && o.side === 'buy') {
+    const lock = entryLock(protectionsOf(s), s.protect, o.symbol, now);
+    if (lock) return reject(lock.rule, lock.reason);
+  }
 
   if (opts.costGate) {
     const gate =
@@ -427,20 +486,22 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
     const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
     const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', quote.quantity.add(res.base), quote.notional, quote.fee) : checkFillable(avail, o.symbol, 'buy', quote.quantity, quote.notional, quote.fee);
     if (why) return reject('insufficient_funds', why);
-    if (o.bracket) {
-      const bad = bracketProblem(o.bracket, quote.price);
+    const bracket = withAgentStop(s, o);
+    if (bracket) {
+      const bad = bracketProblem(bracket, quote.price);
       if (bad) return reject('invalid_price', bad);
     }
     s.day.orders++;
     const f = record(s, quote, o.symbol, o.side, orderId, meta, now);
-    if (o.bracket) attachBracket(s, { orderId, symbol: o.symbol, quantity: quote.quantity, price: quote.price, meta }, o.bracket, now);
+    if (bracket) attachBracket(s, { orderId, symbol: o.symbol, quantity: quote.quantity, price: quote.price, meta }, bracket, now);
     return remember(s, { ...base, status: 'filled', fill: fillSummary(f), rule: null, reason: null });
   }
 
   // A resting limit order: reserve what it will need when crossed.
   const lp = Dec.of(o.limitPrice!);
-  if (o.bracket) {
-    const bad = bracketProblem(o.bracket, lp);
+  const bracket = withAgentStop(s, o);
+  if (bracket) {
+    const bad = bracketProblem(bracket, lp);
     if (bad) return reject('invalid_price', bad);
   }
   const need = limitQty!.mul(lp);
@@ -449,7 +510,7 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
   const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', limitQty!.add(res.base), need, fee) : checkFillable(avail, o.symbol, 'buy', limitQty!, need, fee);
   if (why) return reject('insufficient_funds', why);
   s.day.orders++;
-  s.openOrders.push({ ...meta, orderId, symbol: o.symbol, side: o.side, quantity: limitQty!.toString(), limitPrice: o.limitPrice!, placedAt: now, afterBatch: s.barBatches, ...(o.bracket ? { bracket: o.bracket } : {}) });
+  s.openOrders.push({ ...meta, orderId, symbol: o.symbol, side: o.side, quantity: limitQty!.toString(), limitPrice: o.limitPrice!, placedAt: now, afterBatch: s.barBatches, ...(bracket ? { bracket } : {}) });
   return remember(s, { ...base, status: 'open', fill: null, rule: null, reason: null });
 }
 
@@ -491,6 +552,10 @@ function placeConditional(
     now,
   });
   if (!verdict.ok) return c.reject(verdict.rule, verdict.reason);
+  if (s.protect && o.side === 'buy') {
+    const lock = entryLock(protectionsOf(s), s.protect, o.symbol, now);
+    if (lock) return c.reject(lock.rule, lock.reason);
+  }
   const res = reserved(s, o.symbol);
   const resting = o.type === 'take_profit';
   const fee = value.mul(resting ? s.fees.maker : s.fees.taker);
@@ -622,6 +687,11 @@ function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
         cancel(o, `${verdict.rule}: ${verdict.reason}`);
         continue;
       }
+      const lock = s.protect ? entryLock(protectionsOf(s), s.protect, o.symbol, time) : null;
+      if (lock) {
+        cancel(o, `${lock.rule}: ${lock.reason}`);
+        continue;
+      }
     }
     const why = checkFillable(s.portfolio, o.symbol, o.side, q.quantity, q.notional, q.fee);
     if (why) {
@@ -634,6 +704,7 @@ function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
     const prev = s.results[o.idempotencyKey];
     if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'filled', fill: fillSummary(f) };
     if (o.oco) filledGroups.add(o.oco);
+    if (stop && s.protect && o.side === 'sell') noteStopOut(s.protect, o.symbol, time);
     if (stop) s.outbox.push({ kind: 'stop_hit', orderId: o.orderId, symbol: o.symbol, side: o.side, type: o.kind as ConditionalKind, triggerPrice: stop.triggerPrice, price: f.price, quantity: f.quantity, gap: stop.gap, at: time });
     if (o.bracket) attachBracket(s, { orderId: o.orderId, symbol: o.symbol, quantity: q.quantity, price: q.price, meta }, o.bracket, time);
   }
@@ -679,6 +750,10 @@ function dailyOf(s: LedgerState): DailyEquity[] {
 function sampleEquity(s: LedgerState, t: number): void {
   const v = valuation(s);
   recordDay(s, t, v.equity);
+  if (s.protect) {
+    const halt = noteEquity(protectionsOf(s), s.protect, Dec.of(v.equity), t);
+    if (halt) s.outbox.push({ kind: 'protection', lock: halt, at: t });
+  }
   if (s.barBatches % s.equityStride !== 0) return;
   const sample: EquitySample = { t, equity: v.equity, exposure: v.positionsValue };
   const last = s.equity[s.equity.length - 1];
@@ -697,7 +772,9 @@ function sampleEquity(s: LedgerState, t: number): void {
 
 export function setPreferences(s: LedgerState, patch: PreferencesPatch, opts: { announce: boolean; now: number } = { announce: false, now: 0 }): Preferences {
   if (opts.announce && patch.killSwitch !== undefined && patch.killSwitch !== s.prefs.killSwitch) s.outbox.push({ kind: 'kill_switch', on: patch.killSwitch, at: opts.now });
+  const protections = patch.protections ? { ...protectionsOf(s), ...patch.protections } : s.prefs.protections;
   s.prefs = {
+    ...(protections ? { protections } : {}),
     profitScrapePct: patch.profitScrapePct ?? s.prefs.profitScrapePct,
     riskLimits: { ...s.prefs.riskLimits, ...(patch.riskLimits ?? {}) },
     killSwitch: patch.killSwitch ?? s.prefs.killSwitch,
@@ -791,9 +868,20 @@ export interface PortfolioStatus {
   /** The fee rates fills are charged with (and their source), and the spread estimate (bps) per marked symbol. */
   fees: FeeSetting;
   spreadBps: Record<string, string>;
+  /** Protections: whether they are on for this book, their settings, and the locks in force now. */
+  protections: { on: boolean; settings: Protections; locks: Lock[] };
 }
 
-export function status(s: LedgerState): PortfolioStatus {
+/** Symbols the book knows of (marked, held, or stopped out / closed), for the locks it may hold. */
+function knownSymbols(s: LedgerState): string[] {
+  const out = new Set([...Object.keys(s.marks), ...Object.keys(s.portfolio.positions)]);
+  for (const x of s.protect?.stopOuts ?? []) out.add(x.symbol);
+  for (const x of s.protect?.closes ?? []) out.add(x.symbol);
+  return [...out].sort();
+}
+
+/** `now`: the time locks are judged at (workflow time in the book). */
+export function status(s: LedgerState, now = 0): PortfolioStatus {
   const v = valuation(s);
   const t = s.portfolio.totals;
   return {
@@ -808,6 +896,7 @@ export function status(s: LedgerState): PortfolioStatus {
     counts: { fills: s.fills.length, blocked: s.blocked.length, closedTrades: t.wins + t.losses },
     fees: feeSetting(s),
     spreadBps: Object.fromEntries(Object.keys(s.marks).map((sym) => [sym, productSpec(sym, s.products).spreadBps])),
+    protections: { on: s.protect !== undefined, settings: protectionsOf(s), locks: s.protect ? activeLocks(protectionsOf(s), s.protect, knownSymbols(s), now) : [] },
   };
 }
 

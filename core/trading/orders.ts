@@ -25,11 +25,24 @@ export const OrderTypeSchema = z.enum(ORDER_TYPES);
 /** The protective exits attached to an entry (a buy): one cancels the other once either fills. */
 export const BracketSchema = z
   .object({
-    takeProfit: z.object({ limitPrice: positiveDecimal }).strict().optional(),
-    stopLoss: z
-      .object({ stopPrice: positiveDecimal.optional(), limitPrice: positiveDecimal.optional(), trailingPct: trailFraction.optional(), trailingAmount: positiveDecimal.optional() })
+    /** At a price, or `pct` above the entry's fill ("0.04" for 4%). */
+    takeProfit: z
+      .object({
+        limitPrice: positiveDecimal.optional(),
+        pct: z
+          .string()
+          .regex(/^\d(\.\d{1,8})?$/, 'a fraction like "0.04" for 4%')
+          .refine((s) => /[1-9]/.test(s), 'above 0')
+          .optional(),
+      })
       .strict()
-      .refine((s) => [s.stopPrice, s.trailingPct, s.trailingAmount].filter((x) => x !== undefined).length === 1, 'give exactly one of stopPrice, trailingPct or trailingAmount')
+      .refine((t) => (t.limitPrice === undefined) !== (t.pct === undefined), 'give exactly one of limitPrice or pct')
+      .optional(),
+    /** At a stop price (optionally a stop-limit), `stopPct` below the entry's fill, or trailing. */
+    stopLoss: z
+      .object({ stopPrice: positiveDecimal.optional(), stopPct: trailFraction.optional(), limitPrice: positiveDecimal.optional(), trailingPct: trailFraction.optional(), trailingAmount: positiveDecimal.optional() })
+      .strict()
+      .refine((s) => [s.stopPrice, s.stopPct, s.trailingPct, s.trailingAmount].filter((x) => x !== undefined).length === 1, 'give exactly one of stopPrice, stopPct, trailingPct or trailingAmount')
       .refine((s) => s.limitPrice === undefined || s.stopPrice !== undefined, 'a stop-limit exit needs stopPrice with its limitPrice')
       .optional(),
   })

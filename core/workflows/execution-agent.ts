@@ -29,6 +29,7 @@ import { productionSummary } from '../orders/summary';
 import type { OrderOutcome } from '../ledger/router';
 import { ledgerOrderWorkflow } from './ledger-ops';
 import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
+import { decideLegacy } from '../agents/policy-legacy';
 import type { ChatMessage } from '../agents/llm/types';
 import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView, type TradingCosts } from '../agents/execution-prompt';
 import { WORKFLOW_IDS } from '../domain/ids';
@@ -340,11 +341,13 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
     n: number,
     corr: string,
     points: MarketPoint[],
-    portfolio: { equity: string; cash: string; positions: { symbol: string; quantity: string; avgPrice: string }[] },
+    portfolio: { equity: string; cash: string; positions: { symbol: string; quantity: string; avgPrice: string }[]; costs?: TradingCosts },
     modelError: string | null,
     at: number,
   ): Promise<DecisionRecord> {
-    const d: PolicyDecision = decide({ mode: s.mode, markets: points, history: s.history, portfolio, constraints: s.constraints });
+    // Runs recorded before the expected-edge policy replay with the policy they were decided by.
+    const policy = patched('policy-expected-edge') ? decide : decideLegacy;
+    const d: PolicyDecision = policy({ mode: s.mode, markets: points, history: s.history, portfolio, constraints: s.constraints });
     const note = modelError ? ` (model unavailable: ${modelError}; built-in policy)` : '';
     if (d.action === 'hold') return { nudge: n, at, correlationId: corr, action: 'hold', symbol: d.symbol, rationale: d.rationale + note, expectedEdgeBps: null, source: 'policy', order: null };
     const intent: AgentOrderIntent = {

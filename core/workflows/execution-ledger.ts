@@ -29,6 +29,7 @@ import {
   cancelOrder,
   CancelOrderSchema,
   createLedgerState,
+  enableProtections,
   onBars,
   performance,
   placeOrder,
@@ -105,6 +106,9 @@ const now = (): number => new Date().getTime();
 
 const MAX_BARS_PER_SIGNAL = 5000;
 
+/** Marker for protections (locks on new entries, the agent's mandatory stop). */
+export const PROTECTIONS_PATCH = 'protections';
+
 /** Marker for announcing kill-switch changes through the outbox. */
 export const KILL_SWITCH_ALERT_PATCH = 'kill-switch-alert';
 
@@ -113,6 +117,8 @@ export const PAPER_COST_GATE_PATCH = 'paper-cost-gate';
 
 export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Promise<void> {
   const state: LedgerState = input.state ?? createLedgerState(input);
+  // Protections are on for every book from this version on (an older history replays without).
+  if (patched(PROTECTIONS_PATCH)) enableProtections(state);
   const every = input.continueAsNewEvery ?? 2000;
   let handled = 0;
 
@@ -184,7 +190,7 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
 
   setHandler(echoUpdate, (s) => s);
 
-  setHandler(portfolioStatusQuery, () => status(state));
+  setHandler(portfolioStatusQuery, () => status(state, now()));
   setHandler(transactionsQuery, (f) => transactions(state, TransactionFilterSchema.parse(f ?? {})));
   setHandler(performanceQuery, () => performance(state));
   setHandler(riskQuery, () => risk(state));

@@ -41,7 +41,7 @@ describe.skipIf(electronBinary().present)('npm start without Electron (this mach
       }, 50);
       child!.once('exit', (c) => reject(new Error(`npm start exited ${c}:\n${out}`)));
     });
-    expect(out).toMatch(/No Electron binary installed here: starting the headless cockpit/);
+    expect(out).toMatch(/^No desktop window: .*; serving the headless cockpit instead — open the URL below in your browser/m);
     const base = url.split('/#')[0]!;
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
     // `npm start` built the renderer before serving it: the shell is the cockpit's page, and the

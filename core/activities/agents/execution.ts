@@ -12,7 +12,7 @@ import { Dec } from '../../domain/decimal';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { AgentConstraints, MarketPoint } from '../../agents/policy';
 import { parseSnapshot, portfolioView, type MarketRead, type PortfolioView } from '../../agents/market-view';
-import { EXECUTION_TOOLS, HoldArgs, parseArgs, PlaceOrderArgs, ReadFeaturesArgs } from '../../agents/tools';
+import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs, ReadFeaturesArgs } from '../../agents/tools';
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
 import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
 import { marketSnapshotQuery } from '../../workflows/market-stream';
@@ -86,6 +86,9 @@ export function createExecutionActivities(deps: ActivityDeps, sh: AgentShared) {
             expectedEdgeBps: o.expected_edge_bps,
             rationale: o.rationale,
             correlationId: input.correlationId,
+            ...(o.stop_loss_pct !== undefined || o.take_profit_pct !== undefined
+              ? { exits: { ...(o.stop_loss_pct !== undefined ? { stopPct: percentToFraction(o.stop_loss_pct) } : {}), ...(o.take_profit_pct !== undefined ? { takeProfitPct: percentToFraction(o.take_profit_pct) } : {}) } }
+              : {}),
           },
         };
       }

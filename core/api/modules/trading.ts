@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { GuardRuleSchema } from '../../orders/guard';
+import { PROTECTION_RULES, ProtectionsSchema } from '../../risk/protections';
 import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../../trading/orders';
 import { CONDITIONAL_KINDS } from '../../trading/conditional';
 import { CancelOrderSchema, FeeRateSchema as FeeRate, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
@@ -146,6 +147,12 @@ export const PortfolioStatusSchema = z.object({
   /** Fee rates fills are charged with and where they come from, and the spread estimate (bps) per marked symbol. */
   fees: FeeSettingSchema,
   spreadBps: z.record(z.string(), dec),
+  /** Protections: on for this book, their settings, the locks in force (symbol null: every entry). */
+  protections: z.object({
+    on: z.boolean(),
+    settings: ProtectionsSchema,
+    locks: z.array(z.object({ symbol: z.string().nullable(), rule: z.enum(PROTECTION_RULES), until: z.number(), reason: z.string() })),
+  }),
 });
 
 export { PerformanceMetricsSchema };

@@ -10,7 +10,7 @@ import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from './index';
 import { EXIT_PARAM_NAMES } from './exits';
 
 /** Parameters the runner sets itself (from the spec), not a user's to choose. */
-export const RUNNER_PARAMS: readonly string[] = ['barMs'];
+export const RUNNER_PARAMS: readonly string[] = ['barMs', 'fees', 'spreadBps'];
 
 export const StrategyParamSchema = z
   .object({

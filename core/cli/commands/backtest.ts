@@ -1,11 +1,14 @@
 /**
- * `vigil backtest run|list|show|compare|cancel`: the backtest verbs through a running cockpit
- * (the workers that own the data and backtests.sqlite), with a progress bar on a terminal.
+ * `vigil backtest run|list|show|compare|cancel|strategies`: the backtest verbs, with a progress
+ * bar on a terminal. Through the running cockpit when there is one (its workers run the backtest
+ * and its Backtest page shows it live); without one, run, list, show and compare work in this
+ * process over the same activities and the same `<dataDir>/backtests.sqlite`
+ * (core/cli/backtest-local.ts). Cancelling another process's run needs the cockpit.
  */
 import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
-import { command, EXIT, type CliCommand, type CliContext } from '../registry';
-import { callVerb, withRuntime } from '../remote';
+import { CliError, command, EXIT, noCockpitMessage, type CliCommand, type CliContext } from '../registry';
+import { callVerb, withBacktests, withRuntime } from '../remote';
 import { strategyCatalog, type StrategyParam } from '../../backtest/strategies/catalog';
 import { EXIT_FLAGS, EXIT_PARAM_NAMES, exitFromPercent, type ExitParamName } from '../../backtest/strategies/exits';
 
@@ -172,7 +175,11 @@ const run = command({
     '           --from 2018-01-01 --to 2019-01-01 --fee 0.012 --params \'{"fast":10,"slow":30}\'',
     '',
     'Orders fill at the next bar’s open with the paper ledger’s fee, spread and slippage model.',
-    'Exit codes: 0 completed · 2 bad arguments · 3 rejected (no data for the range) · 4 no cockpit.',
+    '',
+    'Runs through the running cockpit when there is one (it shows on the Backtest page), else in',
+    'this process with the same engine and store (Ctrl-C cancels). --json prints the full result.',
+    'Exit codes: 0 completed · 1 failed or cancelled · 2 bad arguments · 3 rejected (no data for the',
+    'range) · 4 the cockpit is registered but does not answer.',
   ].join('\n'),
   flags: {
     strategy: { type: 'string' },
@@ -204,22 +211,31 @@ const run = command({
   schema: RunFlags,
   async run(a, ctx) {
     const input = runBacktestInput(a);
-    return withRuntime(ctx, async (rt) => {
-      const started = await call<VerbResult<'run_backtest'>>(rt, 'run_backtest', input);
+    return withBacktests(ctx, async (door) => {
+      if (a.detach && door.via === 'in-process') {
+        throw new CliError(EXIT.usage, `--detach needs a running cockpit: without one the backtest runs in this process and ends with it (${noCockpitMessage(ctx.dataDir)})`);
+      }
+      const started = await call<VerbResult<'run_backtest'>>(door, 'run_backtest', input);
       if (a.detach) {
         ctx.io.out(ctx.json ? JSON.stringify(started) : `started ${started.id} (${started.totalBars.toLocaleString('en-US')} bars); see \`vigil backtest show ${started.id}\``);
         return EXIT.ok;
       }
-      if (!ctx.json) ctx.io.err(`backtest ${started.id}: ${started.totalBars.toLocaleString('en-US')} bars`);
+      if (!ctx.json) ctx.io.err(`backtest ${started.id}: ${started.totalBars.toLocaleString('en-US')} bars, ${door.via === 'cockpit' ? 'through the running cockpit' : 'in this process (no cockpit running; Ctrl-C cancels)'}`);
+      const interrupt = () => door.cancel?.();
+      if (door.cancel) process.once('SIGINT', interrupt);
       let g: Got;
-      for (;;) {
-        g = await call<Got>(rt, 'get_backtest_result', { id: started.id, full: false });
-        if (ctx.io.interactive && !ctx.json) process.stderr.write(`\r${bar(g.progress.barsDone, g.progress.totalBars)}`);
-        if (g.status !== 'running') break;
-        await new Promise((r) => setTimeout(r, 300));
+      try {
+        for (;;) {
+          g = await call<Got>(door, 'get_backtest_result', { id: started.id, full: false });
+          if (ctx.io.interactive && !ctx.json) process.stderr.write(`\r${bar(g.progress.barsDone, g.progress.totalBars)}`);
+          if (g.status !== 'running') break;
+          await new Promise((r) => setTimeout(r, door.via === 'cockpit' ? 300 : 100));
+        }
+      } finally {
+        process.removeListener('SIGINT', interrupt);
       }
       if (ctx.io.interactive && !ctx.json) process.stderr.write('\n');
-      g = await call<Got>(rt, 'get_backtest_result', { id: started.id, full: true });
+      g = await call<Got>(door, 'get_backtest_result', { id: started.id, full: true });
       if (ctx.json) ctx.io.out(JSON.stringify(g, null, 2));
       else printResult(ctx, g);
       return g.status === 'completed' ? EXIT.ok : EXIT.failed;
@@ -234,7 +250,7 @@ const list = command({
   flags: { limit: { type: 'string' } },
   schema: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
   async run(a, ctx) {
-    return withRuntime(ctx, async (rt) => {
+    return withBacktests(ctx, async (rt) => {
       const r = await call<VerbResult<'list_backtests'>>(rt, 'list_backtests', { limit: a.limit });
       if (ctx.json) ctx.io.out(JSON.stringify(r, null, 2));
       else if (r.backtests.length === 0) ctx.io.out('no backtests yet: `vigil backtest run --help`');
@@ -255,7 +271,7 @@ const show = command({
   positionals: ['id'],
   schema: z.object({ id: z.string({ error: 'give the backtest id: vigil backtest show <id>' }) }),
   async run(a, ctx) {
-    return withRuntime(ctx, async (rt) => {
+    return withBacktests(ctx, async (rt) => {
       const g = await call<Got>(rt, 'get_backtest_result', { id: a.id, full: true });
       if (ctx.json) ctx.io.out(JSON.stringify(g, null, 2));
       else {
@@ -275,7 +291,7 @@ const compare = command({
   positionals: ['ids'],
   schema: z.object({ ids: z.string({ error: 'give two or more ids separated by commas' }).transform((s) => s.split(',').map((x) => x.trim())) }),
   async run(a, ctx) {
-    return withRuntime(ctx, async (rt) => {
+    return withBacktests(ctx, async (rt) => {
       const r = await call<VerbResult<'compare_backtests'>>(rt, 'compare_backtests', { ids: a.ids });
       if (ctx.json) {
         ctx.io.out(JSON.stringify(r, null, 2));
@@ -305,7 +321,7 @@ const compare = command({
 const cancel = command({
   name: 'backtest cancel',
   summary: 'Cancel a running backtest.',
-  help: 'Usage: vigil backtest cancel <id>',
+  help: 'Usage: vigil backtest cancel <id>\nCancels a backtest the running cockpit runs (exit 4 without one); a backtest running in a\nterminal without a cockpit stops with Ctrl-C there.',
   flags: {},
   positionals: ['id'],
   schema: z.object({ id: z.string({ error: 'give the backtest id' }) }),

@@ -4,6 +4,7 @@ import { systemCommands } from './system';
 import { ledgerCommands } from './ledger';
 import { walletCommands } from './wallet';
 import { tradeCommands } from './trade';
+import { paperCommands } from './paper';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
@@ -16,6 +17,7 @@ export const allCommands: CliCommand[] = [
   ...ledgerCommands,
   ...walletCommands,
   ...tradeCommands,
+  ...paperCommands,
   ...reconcileCommands,
   ...mcpCommands,
   ...backtestCommands,

@@ -5,7 +5,7 @@ import { readRuntimeInfo } from '../../runtime/runtime-file';
 import { runDoctor } from '../doctor';
 import { resolveTemporalCli } from '../../runtime/temporal-cli';
 import { defaultCacheDir } from '../../runtime/paths';
-import { command, EXIT, CliError, type CliCommand } from '../registry';
+import { cliProgress, command, EXIT, CliError, type CliCommand } from '../registry';
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -42,12 +42,13 @@ const serve = command({
   async run(args, ctx) {
     const started = Date.now();
     const { startHeadless } = await import('../../host/headless');
+    const printer = cliProgress(ctx.io);
     const hl = await startHeadless({
       dataDir: ctx.dataDir,
       ...(args.port !== undefined ? { port: args.port } : {}),
-      onProgress: (l) => ctx.io.err(l),
+      onProgress: printer.line,
       stderr: false,
-    });
+    }).finally(() => printer.end());
     if (ctx.json) ctx.io.out(JSON.stringify({ url: hl.url, baseUrl: hl.baseUrl, dataDir: hl.dataDir, temporal: hl.host.status().temporal }));
     else {
       ctx.io.out(`Vigil is ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Open: ${hl.url}`);
@@ -76,7 +77,8 @@ const worker = command({
     }
     const log = createLogger({ level: config.VIGIL_LOG_LEVEL, redactor: new Redactor(secretValues(config)) });
     const { startHost } = await import('../../host/host');
-    const host = await startHost({ mode: 'worker', config, dataDir: ctx.dataDir, log, onProgress: (l) => ctx.io.err(l) });
+    const printer = cliProgress(ctx.io);
+    const host = await startHost({ mode: 'worker', config, dataDir: ctx.dataDir, log, onProgress: printer.line }).finally(() => printer.end());
     ctx.io.out(`worker polling ${host.taskQueue} on ${config.TEMPORAL_ADDRESS}`);
     await untilSignal();
     await host.stop();
@@ -117,12 +119,13 @@ const setup = command({
   flags: {},
   schema: z.object({}),
   async run(_args, ctx) {
+    const printer = cliProgress(ctx.io);
     const cli = await resolveTemporalCli({
       version: ctx.config.TEMPORAL_CLI_VERSION,
       cacheDir: ctx.config.VIGIL_CACHE_DIR ?? defaultCacheDir(),
       envPath: ctx.config.TEMPORAL_CLI_PATH,
-      onProgress: (l) => ctx.io.err(l),
-    });
+      onProgress: printer.line,
+    }).finally(() => printer.end());
     if (ctx.json) ctx.io.out(JSON.stringify(cli));
     else ctx.io.out(`Temporal CLI: ${cli.path} (${cli.source}; ${cli.version})`);
     return EXIT.ok;

@@ -9,7 +9,8 @@ import type { Bar, Tick } from '../../domain/market';
 import { BarAggregator } from '../aggregator';
 import { barAt, defaultMarketDataDir, loadRecorded } from '../data/columns';
 import { ReplayFeed } from './replay';
-import { PricePath, REGIMES, SimulatedFeed } from './simulated';
+import { PricePath, SimulatedFeed } from './simulated';
+import { VOL_STATES } from '../calibration';
 
 const MIN = 60_000;
 const START = Date.UTC(2025, 0, 6, 12, 0, 30);
@@ -112,15 +113,17 @@ describe('SimulatedFeed', () => {
     expect(btc.at(-1)!.time).toBeLessThan(START + 600 * 200);
   });
 
-  it('switches between regimes over a long run', () => {
+  it('moves between its volatility states over a long run, and jumps both ways', () => {
     const p = new PricePath('BTC-USD', 42);
     const seen = new Set<number>();
-    for (let i = 0; i < 24 * 60; i++) {
+    const jumps = new Set<number>();
+    for (let i = 0; i < 20 * 24 * 60; i++) {
       p.step(MIN);
-      seen.add(p.regime);
+      seen.add(p.state);
+      if (VOL_STATES[p.state]!.jumpDrift > 0) jumps.add(p.jumpSign);
     }
-    expect(seen.size).toBeGreaterThanOrEqual(3);
-    expect([...seen].every((r) => r >= 0 && r < REGIMES.length)).toBe(true);
+    expect([...seen].sort()).toEqual([0, 1, 2, 3]);
+    expect([...jumps].sort()).toEqual([-1, 1]);
     expect(p.price).toBeGreaterThan(0);
   });
 

@@ -1,30 +1,18 @@
 /**
- * A seeded market for demos, soak tests and benchmarks: geometric Brownian motion whose drift
- * and volatility switch between regimes (calm, volatile, trending up, trending down) by a Markov
- * chain, printed as trades at a configurable rate. Same seed, same symbols and same start time:
- * the same trades and the same history, run after run.
+ * A seeded market for demos, soak tests and benchmarks, with the intraday behaviour of the
+ * recorded minute data (core/market/calibration.ts: volatility states that cluster, jumps both
+ * ways, short trends, each product's own volatility, a risk premium), printed as trades at a
+ * configurable rate. Same seed, same symbols and same start time: the same trades and the same
+ * history, run after run.
  */
 import { Dec } from '../../domain/decimal';
 import type { Bar, Tick, Timeframe } from '../../domain/market';
 import { TIMEFRAME_MS } from '../../domain/market';
+import { MINUTES_PER_YEAR, RISK_PREMIUM_SHARPE, TREND, VOL_STATES, VOL_TRANSITIONS, minuteVol } from '../calibration';
 import type { FeedHealth, FeedSink, MarketFeed } from './types';
 
-export interface Regime {
-  name: string;
-  /** Annualised drift and volatility of log price. */
-  mu: number;
-  sigma: number;
-}
-
-export const REGIMES: Regime[] = [
-  { name: 'calm', mu: 0, sigma: 0.35 },
-  { name: 'volatile', mu: 0, sigma: 1.2 },
-  { name: 'trend-up', mu: 3, sigma: 0.5 },
-  { name: 'trend-down', mu: -3, sigma: 0.5 },
-];
-
-const YEAR_MS = 365 * 86_400_000;
 const START_PRICES: Record<string, number> = { 'BTC-USD': 60_000, 'ETH-USD': 3_000, 'SOL-USD': 150, 'LTC-USD': 80 };
+const MIN = 60_000;
 
 /** mulberry32: small, fast, good enough for simulation (not for secrets). */
 export function rng(seed: number): () => number {
@@ -49,28 +37,81 @@ function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
 }
 
-/** One symbol's price process; `step(dtMs)` advances it and returns the new price. */
+/** A state drawn from the long-run occupancy, so a path starts like any minute of the data. */
+function stationaryState(u: number): number {
+  let acc = 0;
+  for (let k = 0; k < VOL_STATES.length; k++) {
+    acc += VOL_STATES[k]!.occupancy;
+    if (u < acc) return k;
+  }
+  return 0;
+}
+
+/**
+ * One symbol's price process; `step(dtMs)` advances it and returns the new price. Steps longer
+ * than a minute are taken a minute at a time (the calibration is per minute); shorter ones scale
+ * the minute's drift, variance and switching probabilities by their share of the minute.
+ */
 export class PricePath {
   price: number;
-  regime = 0;
+  /** Index into VOL_STATES. */
+  state: number;
+  /** Direction of the current jump visit (+1 or -1). */
+  jumpSign = 1;
+  /** Trend drift, in units of the minute volatility. */
+  trend: number;
   private readonly r: () => number;
+  private readonly sigma: number;
+  private readonly premium: number;
 
   constructor(
     readonly symbol: string,
     seed: number,
     start?: number,
-    private readonly switchPerMinute = 0.02,
   ) {
     this.r = rng(seed ^ hash(symbol));
     this.price = start ?? START_PRICES[symbol] ?? 100;
+    this.sigma = minuteVol(symbol);
+    // Expected log return a minute: Sharpe x annual volatility / minutes a year.
+    this.premium = (RISK_PREMIUM_SHARPE * this.sigma * Math.sqrt(MINUTES_PER_YEAR)) / MINUTES_PER_YEAR;
+    this.state = stationaryState(this.r());
+    this.trend = TREND.sd * gauss(this.r);
   }
 
   step(dtMs: number): number {
-    if (this.r() < this.switchPerMinute * (dtMs / 60_000)) this.regime = Math.floor(this.r() * REGIMES.length);
-    const g = REGIMES[this.regime]!;
-    const dt = dtMs / YEAR_MS;
-    this.price *= Math.exp((g.mu - (g.sigma * g.sigma) / 2) * dt + g.sigma * Math.sqrt(dt) * gauss(this.r));
+    let left = dtMs;
+    while (left > 0) {
+      const dt = Math.min(left, MIN);
+      this.minuteFraction(dt / MIN);
+      left -= dt;
+    }
     return this.price;
+  }
+
+  private minuteFraction(f: number): void {
+    const row = VOL_TRANSITIONS[this.state]!;
+    const stay = row[this.state]!;
+    if (this.r() < (1 - stay) * f) {
+      // Leave the state: where to, in proportion to the other transition probabilities.
+      let u = this.r() * (1 - stay);
+      let next = this.state;
+      for (let k = 0; k < row.length; k++) {
+        if (k === this.state) continue;
+        u -= row[k]!;
+        if (u < 0) {
+          next = k;
+          break;
+        }
+      }
+      if (next !== this.state) {
+        this.state = next;
+        if (VOL_STATES[next]!.jumpDrift > 0) this.jumpSign = this.r() < 0.5 ? -1 : 1;
+      }
+    }
+    if (this.r() < f / TREND.meanMinutes) this.trend = TREND.sd * gauss(this.r);
+    const st = VOL_STATES[this.state]!;
+    const drift = (st.jumpDrift * this.jumpSign + this.trend) * f;
+    this.price *= Math.exp(this.sigma * (drift + st.sd * Math.sqrt(f) * gauss(this.r)) + this.premium * f);
   }
 
   uniform(): number {
@@ -173,12 +214,14 @@ export class SimulatedFeed implements MarketFeed {
     const anchor = this.paths.get(symbol)?.price ?? START_PRICES[symbol] ?? 100;
     const p = new PricePath(symbol, (this.o.seed ?? 42) ^ hash(`${start}:${end}`), 1);
     const rel: { o: number; h: number; l: number; c: number; v: number }[] = [];
+    // Six points a bar for its high and low; at least one a minute (the calibration's step).
+    const sub = Math.max(6, Math.ceil(ms / MIN));
     for (let i = 0; i < n; i++) {
       const o = p.price;
       let h = o;
       let l = o;
-      for (let k = 0; k < 6; k++) {
-        const x = p.step(ms / 6);
+      for (let k = 0; k < sub; k++) {
+        const x = p.step(ms / sub);
         h = Math.max(h, x);
         l = Math.min(l, x);
       }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useAction } from '../api/hooks';
 import { IssuesAlert, Seg } from './ui';
-import { fmtDec, fmtQty } from '../lib/format';
+import { fmtDec, fmtQty, percentToRate } from '../lib/format';
 
 function newKey(): string {
   const r = crypto.getRandomValues(new Uint32Array(2));
@@ -13,15 +13,6 @@ type TicketType = (typeof TYPES)[number];
 const TYPE_LABEL: Record<TicketType, string> = { market: 'market', limit: 'limit', stop: 'stop', stop_limit: 'stop-limit', take_profit: 'take-profit', trailing_stop: 'trailing' };
 const needsLimit = (t: TicketType) => t === 'limit' || t === 'stop_limit' || t === 'take_profit';
 const needsStop = (t: TicketType) => t === 'stop' || t === 'stop_limit';
-/** A percent typed by a person ("2") as the fraction the book takes ("0.02"); null when it is not one. */
-const pctToFraction = (p: string): string | null => {
-  const t = p.trim();
-  if (!/^\d{1,2}(\.\d{1,6})?$/.test(t) || Number(t) <= 0 || Number(t) >= 50) return null;
-  const [i, f = ''] = t.split('.');
-  const digits = `${i!.padStart(2, '0')}${f}`;
-  return `0.${digits.replace(/0+$/, '') || '0'}`;
-};
-
 /**
  * Paper order ticket: place_mock_order. Market, limit, stop, stop-limit, take-profit and trailing
  * stop; a buy at market or limit may carry a bracket (take-profit and stop-loss placed when it
@@ -46,7 +37,7 @@ export function OrderTicket({ defaultSymbol = 'BTC-USD' }: { defaultSymbol?: str
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    const trail = pctToFraction(trailPct);
+    const trail = percentToRate(trailPct);
     const bracket = bracketable && (tp.trim() || sl.trim()) ? { ...(tp.trim() ? { takeProfit: { limitPrice: tp.trim() } } : {}), ...(sl.trim() ? { stopLoss: { stopPrice: sl.trim() } } : {}) } : undefined;
     place.mutate({
       symbol: symbol.trim().toUpperCase(),

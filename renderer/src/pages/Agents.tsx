@@ -3,6 +3,7 @@ import { useAction, useVerb } from '../api/hooks';
 import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q, Seg } from '../components/ui';
 import { LineChart, type LineSeriesSpec } from '../components/LineChart';
 import { decisionChains, type Chain } from '../lib/decisions';
+import { AgentNowLine, useExecutionNow } from '../components/AgentNow';
 import { diffLines } from '../lib/diff';
 import { fmtDec, fmtNum, fmtTime } from '../lib/format';
 import { useUi } from '../store';
@@ -156,6 +157,7 @@ export function AgentsPage() {
   );
 
   const x = exec.data;
+  const agentNow = useExecutionNow();
   return (
     <div className="page">
       <div className="page-head">
@@ -204,13 +206,19 @@ export function AgentsPage() {
           ) : logs.error && entries.length === 0 ? (
             <ErrorState error={logs.error} what="Agent logs" />
           ) : chains.length === 0 ? (
-            <Empty title="No decisions yet">The execution agent decides at each nudge once a market stream is running; each decision is followed here from intent through the risk gate to the order and its fill.</Empty>
+            <Empty title="No decisions yet">
+              The execution agent decides at each nudge once a market stream is running; each decision is followed here from intent through the risk gate to the order and its fill.
+              {agentNow ? <AgentNowLine now={agentNow} /> : null}
+            </Empty>
           ) : (
+            <>
+            {agentNow && agentNow.state !== 'acted' ? <AgentNowLine now={agentNow} /> : null}
             <ul className="chains scroll" style={{ maxHeight: 460 }}>
               {chains.map((c, i) => (
                 <ChainRow key={c.correlationId ?? `n${i}`} c={c} />
               ))}
             </ul>
+            </>
           )}
         </Panel>
         <Panel title="Judge scores" flush testId="judge-scores">

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { OrderTicket } from '../components/OrderTicket';
+import { AgentNowLine, useExecutionNow } from '../components/AgentNow';
 import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
 import { feeRatesText, fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
@@ -127,6 +128,7 @@ export function PortfolioPage() {
   useEvent('trading.blocked', () => void qc.invalidateQueries({ queryKey: ['get_portfolio_status'] }));
   const ccy = p.data?.quoteCurrency ?? 'USD';
   const v = p.data?.valuation;
+  const agentNow = useExecutionNow();
 
   return (
     <div className="page">
@@ -157,7 +159,10 @@ export function PortfolioPage() {
           <EquityPanel />
           <Panel title="Positions" flush testId="positions">
             {v && v.positions.length === 0 ? (
-              <Empty title="No open positions">Place an order from the ticket, or let the execution agent trade.</Empty>
+              <Empty title="No open positions">
+                Place an order from the ticket, or let the execution agent trade: it buys when the move it expects beats what the trade costs.
+                {agentNow ? <AgentNowLine now={agentNow} /> : null}
+              </Empty>
             ) : v ? (
               <table>
                 <thead>
@@ -188,6 +193,7 @@ export function PortfolioPage() {
             ) : (
               <Loading />
             )}
+            {v && v.positions.length > 0 && agentNow && agentNow.state !== 'acted' ? <AgentNowLine now={agentNow} /> : null}
           </Panel>
           <Panel title="Recent fills" flush testId="fills">
             <Q q={fills} what="Fills">
@@ -269,6 +275,26 @@ export function PortfolioPage() {
             <OrderTicket />
           </Panel>
           <RiskPanel />
+          {p.data?.protections.on ? (
+            <Panel title="Protections" testId="protection-locks">
+              {p.data.protections.locks.length === 0 ? (
+                <div className="dim">No locks: new entries are open. Every agent entry leaves with a stop {Number(p.data.protections.settings.agentStopPct) * 100}% below its fill.</div>
+              ) : (
+                <table>
+                  <tbody>
+                    {p.data.protections.locks.map((l) => (
+                      <tr key={`${l.rule}-${l.symbol ?? 'all'}`} data-testid="protection-lock">
+                        <td>{l.symbol ?? 'all entries'}</td>
+                        <td className="down">{l.rule.replace('_', ' ')}</td>
+                        <td className="dim">until {new Date(l.until).toLocaleTimeString()}</td>
+                        <td className="faint">{l.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Panel>
+          ) : null}
           {p.data && p.data.openOrders.length ? (
             <Panel title="Open orders" flush>
               <table>

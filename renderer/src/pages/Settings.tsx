@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useAction, useVerb } from '../api/hooks';
 import { IssuesAlert, Loading, Panel, ErrorState } from '../components/ui';
 import { AlertsSettings } from '../components/AlertsSettings';
+import { ProtectionsSettings } from '../components/ProtectionsSettings';
 import { useUi } from '../store';
 import { feeRatesText, percentToRate, rateToPercent } from '../lib/format';
 import type { MODEL_SETTINGS } from '../../../core/api/modules/settings';
@@ -341,6 +342,9 @@ export function SettingsPage() {
           <Panel title="Live trading">
             <LiveArming />
             <OutsideRequests />
+          </Panel>
+          <Panel title="Protections">
+            <ProtectionsSettings />
           </Panel>
           <Panel title="Alerts">
             <AlertsSettings />
