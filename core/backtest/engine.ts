@@ -761,8 +761,116 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
         lastClose[0] = lc;
         execute(0, c, target, pendSignal);
       }
+      lc = closeA[c]!;
+      // 2. Mark to market at the close.
+      const q = qty[0]!;
+      const posValue = q !== 0 ? q * lc : 0;
+      const trading = cashF + posValue;
+      eq = trading + scrapedF;
+      if (eq > peak) peak = eq;
+      else if (peak > 0) {
+        const dd = (peak - eq) / peak;
+        if (dd > maxDd) maxDd = dd;
+      }
+      if (eq > dayHigh) dayHigh = eq;
+      if (eq < dayLow) dayLow = eq;
+      // 3. The strategy sees the closed bar.
+      const alloc = trading * w;
+      const exposure = q !== 0 && alloc > 0 ? (q * lc) / alloc : 0;
+      const target = strat.onBar(t, openA[c]!, highA[c]!, lowA[c]!, lc, volA[c]!, exposure);
+      if (target === target) {
+        if (target === defer) {
+          st.deferred[0] = t + tf;
+          deferredNow = true;
+        } else {
+          pend = target < 0 ? 0 : target > 1 ? 1 : target;
+          pendSignal = t + tf;
+        }
+      }
+      c++;
+      if (--toSample === 0 || c === totalSteps) {
+        st.curve.push({ t: t + tf, equity: eq, exposure: posValue, drawdown: peak > 0 ? (peak - eq) / peak : 0 });
+        if (toSample === 0) toSample = sampleEvery;
+      }
+      if (deferredNow) break;
+    }
+    if (day) {
+      day.high = dayHigh;
+      day.low = dayLow;
+    }
+    cursors[0] = c;
+    st.step = c;
+    st.barsSeen += c - startStep;
+    lastClose[0] = lc;
+    pending[0] = pend === pend ? pend : null;
+    st.pendingSignal[0] = pendSignal;
+    st.peak = peak;
+    st.maxDrawdown = maxDd;
+    st.lastEquity = eq;
+    if (c === totalSteps && totalSteps > 0 && startStep < totalSteps) closeDay();
+    return c - startStep;
+  }
+
+  /**
+   * `runSingle` with protective exits: the same loop plus step 1b (the exits judged against the
+   * bar) and the re-entry lock on the strategy's answer. A loop of its own so that a run without
+   * exits pays nothing for them per bar; engine.test.ts and exits.test.ts compare both loops with
+   * the general one field for field.
+   */
+  function runSingleExits(maxSteps: number): number {
+    const bar = series[0]!;
+    const time = bar.time;
+    const openA = bar.open;
+    const highA = bar.high;
+    const lowA = bar.low;
+    const closeA = bar.close;
+    const volA = bar.volume;
+    const tf = bar.timeframeMs;
+    const strat = strategies[0]!;
+    const w = weights[0]!;
+    const sampleEvery = cfg.sampleEvery;
+    const startStep = st.step;
+    const end = Math.min(totalSteps, startStep + maxSteps);
+    let c = startStep;
+    let nextDayAt = st.day ? (st.day.day + 1) * DAY : -Infinity;
+    let day = st.day;
+    let dayHigh = day ? day.high : 0;
+    let dayLow = day ? day.low : 0;
+    let peak = st.peak;
+    let maxDd = st.maxDrawdown;
+    let eq = st.lastEquity;
+    let lc = lastClose[0]!;
+    const p0 = pending[0];
+    let pend = p0 === null || p0 === undefined ? NaN : p0;
+    let pendSignal = st.pendingSignal[0]!;
+    let toSample = sampleEvery - (startStep % sampleEvery);
+    let deferredNow = false;
+    const defer = DEFER;
+    const lock = exitLock;
+    while (c < end) {
+      const t = time[c]!;
+      if (t >= nextDayAt) {
+        if (day) {
+          day.high = dayHigh;
+          day.low = dayLow;
+        }
+        st.lastEquity = eq;
+        lastClose[0] = lc;
+        newDay(Math.floor(t / DAY));
+        day = st.day!;
+        dayHigh = day.high;
+        dayLow = day.low;
+        nextDayAt = (day.day + 1) * DAY;
+      }
+      // 1. An order decided on the previous bar fills at this bar's open.
+      if (pend === pend) {
+        const target = pend;
+        pend = NaN;
+        lastClose[0] = lc;
+        execute(0, c, target, pendSignal);
+      }
       // 1b. Exits placed before this bar are judged against it (skipped when it cannot reach them).
-      if (exitsOn && c >= xFrom[0]! && (lowA[c]! <= xLow[0]! || highA[c]! >= xHigh[0]!)) judgeExits(0, c);
+      if (c >= xFrom[0]! && (lowA[c]! <= xLow[0]! || highA[c]! >= xHigh[0]!)) judgeExits(0, c);
       lc = closeA[c]!;
       // 2. Mark to market at the close.
       const q = qty[0]!;
@@ -780,7 +888,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
       const alloc = trading * w;
       const exposure = q !== 0 && alloc > 0 ? (q * lc) / alloc : 0;
       let target = strat.onBar(t, openA[c]!, highA[c]!, lowA[c]!, lc, volA[c]!, exposure);
-      if (exitsOn && exitLock[0]) target = afterLock(0, target);
+      if (lock[0]) target = afterLock(0, target);
       if (target === target) {
         if (target === defer) {
           st.deferred[0] = t + tf;
@@ -816,7 +924,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
 
   function run(maxSteps: number): number {
     if (st.deferred.some((x) => x !== NOT_SET)) throw new Error('engine: answer the deferred decisions before running on');
-    if (S === 1 && cfg.singleSeriesLoop !== false) return runSingle(maxSteps);
+    if (S === 1 && cfg.singleSeriesLoop !== false) return exitsOn ? runSingleExits(maxSteps) : runSingle(maxSteps);
     let deferredNow = false;
     const end = Math.min(totalSteps, st.step + maxSteps);
     const startStep = st.step;
