@@ -30,7 +30,7 @@
 import { Dec } from '../domain/decimal';
 // Direct module imports: the package index re-exports through getters, a cost on every order.
 import { ceilTo, quoteMarketFill, type FillQuote } from '../trading/fill';
-import { legPriority, newTrailing, stepConditional, type BarOHLC, type Conditional } from '../trading/conditional';
+import { legPriority, newTrailing, stepConditional, trailStop, type BarOHLC, type Conditional } from '../trading/conditional';
 import { applyFillBooked, checkFillableBooked, newPortfolio, parsePortfolio, renderPortfolio, valuePortfolio } from '../trading/portfolio';
 import type { FeeSchedule, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
 import { checkOrder, type RiskLimits } from '../risk/limits';
@@ -464,41 +464,79 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
   // ---- Protective exits -------------------------------------------------------------------
 
   /**
-   * Float bounds per symbol for the pre-check: a bar whose low is above `xLow` and whose high is
-   * below `xHigh` cannot fill, trigger or move any exit (each bound is widened by 1e-9 of itself,
-   * far beyond a float's rounding of a decimal price), so the exact kernel is skipped for it.
-   * `xFrom`: the first bar index the exits are judged on (Infinity: none).
+   * Float bounds per symbol for the pre-check, each widened by 1e-9 of itself (far beyond a
+   * float's rounding of a decimal price) so they only ever err towards calling the kernel:
+   *  - `xLow`: a bar whose low is above it cannot trigger a stop;
+   *  - `xFill`: a bar whose high is below it cannot fill a resting limit (a take-profit, a
+   *    triggered stop-limit);
+   *  - `xHigh`: the lower of `xFill` and the trailing stop's best price: a bar below it and above
+   *    `xLow` changes nothing, and the loop skips it without a call;
+   *  - `xFrom`: the first bar index the exits are judged on (Infinity: none).
+   * A bar that can only move the trail (a new high, no stop or limit in reach) is not sent to the
+   * kernel: its high is kept in `trailHigh` and the trail is moved exactly by `settleTrail` before
+   * the kernel next judges a bar, before any placement and before state is taken. The trail's
+   * stop depends only on its best price (the kernel's rule: judged first, then moved by the bar's
+   * high), so moving it once by the highest of those bars gives the state moving it bar by bar
+   * gives — and `xLow` follows the pending high in floats meanwhile.
    */
   const xLow = new Float64Array(S).fill(-Infinity);
   const xHigh = new Float64Array(S).fill(Infinity);
+  const xFill = new Float64Array(S).fill(Infinity);
   const xFrom = new Float64Array(S).fill(Infinity);
+  /** Per symbol: the highest high not yet applied to the trailing stop (-Infinity: none). */
+  const trailHigh = new Float64Array(S).fill(-Infinity);
+  /** Per symbol: the highest fixed stop (stop, untriggered stop-limit) as a widened float. */
+  const xLowFixed = new Float64Array(S).fill(-Infinity);
+  /** 1 - the trail's fraction, as a float (for the widened bound only). */
+  const trailKeep = exits && exits.trailing !== null ? 1 - Number(exits.trailing) : NaN;
   const SLACK = 1e-9;
+  const up = (x: number) => x + Math.abs(x) * SLACK;
+  const down = (x: number) => x - Math.abs(x) * SLACK;
 
   function refreshExitBounds(s: number): void {
     const x = st.exits[s];
     if (!x || x.legs.length === 0) {
       xLow[s] = -Infinity;
       xHigh[s] = Infinity;
+      xFill[s] = Infinity;
+      xLowFixed[s] = -Infinity;
       xFrom[s] = Infinity;
+      trailHigh[s] = -Infinity;
       return;
     }
-    let lo = -Infinity;
-    let hi = Infinity;
+    let fixed = -Infinity;
+    let trail = -Infinity;
+    let fill = Infinity;
+    let best = Infinity;
     for (const leg of x.legs) {
-      // A resting sell limit (a take-profit, a triggered stop-limit) fills when the high reaches it;
-      // a stop triggers when the low reaches it; a trailing stop also moves when the high passes
-      // its best price.
-      if (leg.kind === 'take_profit' || (leg.kind === 'stop_limit' && leg.triggered)) hi = Math.min(hi, Number(leg.limitPrice));
-      else {
-        lo = Math.max(lo, Number(leg.stopPrice));
-        if (leg.kind === 'trailing_stop') hi = Math.min(hi, Number(leg.extreme));
-      }
+      if (leg.kind === 'take_profit' || (leg.kind === 'stop_limit' && leg.triggered)) fill = Math.min(fill, Number(leg.limitPrice));
+      else if (leg.kind === 'trailing_stop') {
+        trail = Number(leg.stopPrice);
+        best = Number(leg.extreme);
+      } else fixed = Math.max(fixed, Number(leg.stopPrice));
     }
-    xLow[s] = lo === -Infinity ? lo : lo + Math.abs(lo) * SLACK;
-    xHigh[s] = hi === Infinity ? hi : hi - Math.abs(hi) * SLACK;
+    xLowFixed[s] = fixed === -Infinity ? fixed : up(fixed);
+    xLow[s] = Math.max(xLowFixed[s]!, trail === -Infinity ? trail : up(trail));
+    xFill[s] = fill === Infinity ? fill : down(fill);
+    xHigh[s] = Math.min(xFill[s]!, best === Infinity ? best : down(best));
     xFrom[s] = x.from;
   }
   for (let s = 0; s < S; s++) refreshExitBounds(s);
+
+  /** Applies the pending highs to the trailing stop, exactly (the kernel's move, by its `trailStop`). */
+  function settleTrail(s: number): void {
+    const h = trailHigh[s]!;
+    if (h === -Infinity) return;
+    trailHigh[s] = -Infinity;
+    const leg = st.exits[s]?.legs.find((l) => l.kind === 'trailing_stop');
+    if (!leg) return;
+    const best = Dec.fromMeasured(h);
+    if (best.gt(leg.extreme!)) {
+      leg.extreme = best.toString();
+      leg.stopPrice = trailStop('sell', best, leg.trail!, cfg.specs[s]!.quoteIncrement).toString();
+    }
+    refreshExitBounds(s);
+  }
 
   const ONE = Dec.ONE;
   const exitFractions = exits
@@ -515,6 +553,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
    * position shrinks them to what is held; a sell to flat removes them.
    */
   function afterSignalFill(s: number, i: number, side: 'buy' | 'sell', price: Dec): void {
+    settleTrail(s);
     const held = heldOf(cfg.symbols[s]!);
     const prev = st.exits[s] ?? null;
     if (held.isZero()) st.exits[s] = null;
@@ -559,8 +598,21 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
 
   /** Judges symbol s's exits against its bar i: the first to fill closes the position, the others are cancelled. */
   function judgeExits(s: number, i: number): void {
-    const x = st.exits[s]!;
     const bar = series[s]!;
+    const lowF = bar.low[i]!;
+    const highF = bar.high[i]!;
+    if (lowF > xLow[s]! && highF < xFill[s]!) {
+      // Only the trail can move: no stop or limit is in reach. Kept for `settleTrail`; the bound
+      // on the low follows the new best price (widened: it errs towards calling the kernel).
+      if (highF > trailHigh[s]!) {
+        trailHigh[s] = highF;
+        xHigh[s] = Math.min(xFill[s]!, down(highF));
+        xLow[s] = Math.max(xLowFixed[s]!, up(highF * trailKeep));
+      }
+      return;
+    }
+    settleTrail(s);
+    const x = st.exits[s]!;
     const ohlc: BarOHLC = { open: priceText(bar.open[i]!), high: priceText(bar.high[i]!), low: priceText(bar.low[i]!), close: priceText(bar.close[i]!) };
     const spec = cfg.specs[s]!;
     const legs = x.legs.length > 1 ? x.legs.slice().sort(byPriority) : x.legs;
@@ -1037,12 +1089,14 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     save() {
       portfolio();
       flushOpen();
+      for (let s = 0; s < S; s++) settleTrail(s);
       st.strategies = strategies.map((x) => x.save());
       return structuredClone(st);
     },
     state: () => {
       portfolio();
       flushOpen();
+      for (let s = 0; s < S; s++) settleTrail(s);
       return st;
     },
   };

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { Dec } from '../domain/decimal';
+import { stepConditional, type Conditional } from '../trading/conditional';
+import { defaultProductSpec } from '../trading/products';
 import { emptySeries, type BarSeries } from './bars';
 import { createEngine, type EngineConfig } from './engine';
 import { fromJson, toJson } from './json';
@@ -312,6 +314,56 @@ describe('no look-ahead, for every order type', () => {
       }),
       { numRuns: 60, seed: 19 },
     );
+  });
+});
+
+describe('the trailing stop, moved only when the kernel next needs it', () => {
+  it('is at every bar the stop the kernel gives stepping it bar by bar from its placement', () => {
+    // The engine applies a run of new highs to the trail at once when no stop or limit is in
+    // reach; here the state is taken after every bar (which settles it) and compared with the
+    // kernel's own stepping of the leg the engine placed.
+    const data = walk(1200, 21);
+    const spec = defaultProductSpec('BTC-USD');
+    const model = { fees: noCosts.fees, slippage: { baseBps: 0, impactBps: 0, impactRefNotional: 1, maxBps: 0 } };
+    const { cfg } = setup({ strategy: 'sma_cross', params: { fast: 3, slow: 8, trailingPct: 0.03 }, ...noCosts }, [data]);
+    const e = createEngine(cfg, [data]);
+    let mine: Conditional | null = null;
+    let compared = 0;
+    for (let i = 0; i < data.length; i++) {
+      e.run(1);
+      const x = e.state().exits[0];
+      const leg = x?.legs.find((l) => l.kind === 'trailing_stop') ?? null;
+      if (!leg) {
+        mine = null;
+        continue;
+      }
+      const { reason: _reason, ...cond } = leg;
+      if (!mine || x!.from === i + 1) mine = cond; // placed on this bar: judged from the next
+      else {
+        const bar = { open: String(data.open[i]), high: String(data.high[i]), low: String(data.low[i]), close: String(data.close[i]) };
+        const step = stepConditional(mine, bar, { ...spec, spreadBps: '0' }, model);
+        expect(step.filled, `bar ${i}`).toBe(false);
+        if (!step.filled) mine = step.next;
+        expect(cond, `bar ${i}`).toEqual(mine);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+
+  it('a run that never takes its state mid-way ends exactly where one taking it every bar does', () => {
+    const data = [walk(3000, 8)];
+    for (const exits of [{ trailingPct: 0.004 }, { trailingPct: 0.01, stopLossPct: 0.006, takeProfitPct: 0.012 }, { trailingPct: 0.008, stopLossPct: 0.005, stopLimitPct: 0.001 }]) {
+      const { cfg } = setup({ strategy: 'sma_cross', params: { fast: 3, slow: 8, ...exits } }, data);
+      const whole = createEngine(cfg, data);
+      whole.run(Infinity);
+      const stepped = createEngine(cfg, data);
+      while (!stepped.done()) {
+        stepped.run(1);
+        stepped.state();
+      }
+      expect(toJson(stepped.save()), JSON.stringify(exits)).toBe(toJson(whole.save()));
+    }
   });
 });
 
