@@ -91,11 +91,12 @@ describe('vigil backtest run: protective exits', () => {
   const base = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h' };
 
   it('take percentages and send the exact fractions as strategy params', () => {
-    const a = RunFlags.parse({ ...base, 'stop-loss-pct': '2', 'take-profit-pct': '4', 'trailing-pct': '1.5', 'stop-limit-pct': '0.25', params: '{"fast":5,"slow":20}' });
+    const a = RunFlags.parse({ ...base, 'stop-loss-pct': '2', 'take-profit-pct': '1.1', 'trailing-pct': '1.5', 'stop-limit-pct': '0.07', params: '{"fast":5,"slow":20}' });
     const spec = BacktestSpecSchema.parse(runBacktestInput(a));
-    expect(spec.params).toEqual({ fast: 5, slow: 20, stopLossPct: 0.02, takeProfitPct: 0.04, trailingPct: 0.015, stopLimitPct: 0.0025 });
+    // 1.1% and 0.07% are 0.011 and 0.0007 exactly (a float product would give 0.011000000000000001).
+    expect(spec.params).toEqual({ fast: 5, slow: 20, stopLossPct: 0.02, takeProfitPct: 0.011, trailingPct: 0.015, stopLimitPct: 0.0007 });
     const cfg = engineConfig(spec, [emptySeries('BTC-USD', 3_600_000, 0)]);
-    expect(cfg.exits).toEqual({ stopLoss: '0.02', stopLimit: '0.0025', takeProfit: '0.04', trailing: '0.015' });
+    expect(cfg.exits).toEqual({ stopLoss: '0.02', stopLimit: '0.0007', takeProfit: '0.011', trailing: '0.015' });
     // Without exit flags nothing is added.
     expect(runBacktestInput(RunFlags.parse(base))).not.toHaveProperty('params');
   });
