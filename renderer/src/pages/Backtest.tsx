@@ -448,7 +448,8 @@ export function BacktestPage() {
     run.mutate(input, {
       onSuccess: (r) => {
         setSelected(r.id);
-        setProgress((s) => ({ ...s, [r.id]: progressOf({ status: 'running', barsDone: 0, totalBars: r.totalBars }) }));
+        // A short run's pushed progress (even its end) can arrive before this reply: never go back over it.
+        setProgress((s) => (s[r.id] ? s : { ...s, [r.id]: progressOf({ status: 'running', barsDone: 0, totalBars: r.totalBars }) }));
       },
     });
   };
