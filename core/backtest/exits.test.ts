@@ -14,7 +14,7 @@ import { createEngine, type EngineConfig } from './engine';
 import { fromJson, toJson } from './json';
 import { buildResult, engineConfig } from './runner';
 import { BacktestSpecSchema, type BacktestSpecInput } from './spec';
-import { STRATEGY_NAMES, type StrategyDef } from './strategies';
+import { DEFER, STRATEGIES, STRATEGY_NAMES, type Strategy, type StrategyDef } from './strategies';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2022, 0, 3);
@@ -367,6 +367,52 @@ describe('the trailing stop, moved only when the kernel next needs it', () => {
       }
       expect(toJson(stepped.save()), JSON.stringify(exits)).toBe(toJson(whole.save()));
     }
+  });
+});
+
+describe('exits with decisions answered outside the bar loop (the agent strategy’s path)', () => {
+  // Wraps rsi_reversion (which keeps asking for the position while oversold, so the re-entry lock
+  // matters) so that every decision is deferred and answered later through `engine.answer`.
+  interface Asking extends Strategy {
+    question: number;
+  }
+  const inner = STRATEGIES.rsi_reversion!;
+  const deferring: StrategyDef = {
+    ...inner,
+    create(params, saved) {
+      const st = saved as { inner: unknown; question: number } | undefined;
+      const base = inner.create(params, st?.inner);
+      const self: Asking = {
+        question: st?.question ?? NaN,
+        onBar(...args) {
+          self.question = base.onBar(...args);
+          return DEFER;
+        },
+        save: () => ({ inner: base.save(), question: self.question }),
+      };
+      return self;
+    },
+  };
+
+  it('books exactly what immediate answers book, exits and the lock included, across checkpoints while waiting', () => {
+    const data = [walk(2500, 17)];
+    const { cfg } = setup({ strategy: 'rsi_reversion', params: { period: 6, low: 35, high: 65, stopLossPct: 0.008, trailingPct: 0.01, takeProfitPct: 0.015 } }, data);
+    const direct = createEngine(cfg, data);
+    direct.run(Infinity);
+    const n = direct.state().exitCounts;
+    expect(n.stopLoss + n.takeProfit + n.trailingStop).toBeGreaterThan(10);
+    let e = createEngine({ ...cfg, strategy: deferring }, data);
+    let stops = 0;
+    while (!e.done()) {
+      e.run(Infinity);
+      for (const s of e.deferred()) {
+        if (++stops % 97 === 0) e = createEngine({ ...cfg, strategy: deferring }, data, fromJson(toJson(e.save())));
+        e.answer(s, (e.strategy(s) as Asking).question);
+      }
+    }
+    expect(e.state().fills).toEqual(direct.state().fills);
+    expect(e.state().exitCounts).toEqual(n);
+    expect(e.state().portfolio).toEqual(direct.state().portfolio);
   });
 });
 
