@@ -145,7 +145,12 @@ describe('execution + judge with a model (fake OpenAI server)', () => {
     await exec.signal(nudgeNowSignal);
     await waitFor(async () => (await exec.query(executionStatusQuery)).decisions >= 2, 60_000);
     expect((await exec.query(executionStatusQuery)).lastDecision).toMatchObject({ action: 'hold', source: 'model' });
-    expect((await ledger.query(transactionsQuery, { agent: 'execution-agent' })).length).toBe(1);
+    // The fall went through the mandatory stop the agent's buy carried (protections: 3 % below
+    // its fill), so the paper book sold the position at the gapped price on its own.
+    const txs = await ledger.query(transactionsQuery, { agent: 'execution-agent' });
+    expect(txs.map((t) => t.side)).toEqual(['sell', 'buy']); // newest first
+    expect(txs[0]).toMatchObject({ idempotencyKey: expect.stringMatching(/:sl$/), referencePrice: '52800', expectedEdgeBps: null });
+    expect(Number(txs[0]!.realizedPnl)).toBeLessThan(0);
 
     const judge = await env.client.workflow.start(judgeAgentWorkflow, {
       taskQueue,

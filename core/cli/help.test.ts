@@ -15,7 +15,7 @@ const groups = commandGroups();
 
 describe('vigil --help', () => {
   it('knows every group: the first word of every multi-word command', () => {
-    expect(groups.sort()).toEqual(['backtest', 'ledger', 'market', 'reconcile', 'trade', 'wallet']);
+    expect(groups.sort()).toEqual(['backtest', 'data', 'ledger', 'market', 'paper', 'reconcile', 'research', 'trade', 'wallet']);
   });
 
   it.each(groups)('`vigil %s --help` lists the group’s commands and exits 0', async (group) => {

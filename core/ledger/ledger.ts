@@ -75,7 +75,7 @@ export interface OrderRow {
   walletId: string;
   product: string;
   side: 'BUY' | 'SELL';
-  orderType: 'market' | 'limit';
+  orderType: 'market' | 'limit' | 'stop_limit' | 'bracket';
   baseSize: string | null;
   quoteSize: string | null;
   limitPrice: string | null;
@@ -96,6 +96,8 @@ export interface OrderRow {
   blockRule: string | null;
   /** When it was first handed to the exchange (before any answer), or null if it never was. */
   sentAt: string | null;
+  /** A stop-limit's stop, a bracket's stop trigger. */
+  stopPrice: string | null;
 }
 
 /** A fill of a live order, as the order port's risk check reads them. */
@@ -740,7 +742,12 @@ export class Ledger {
 
   /** Insert the order unless its client_order_id exists; returns the stored row either way. */
   createOrder(
-    input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId' | 'placedBy' | 'blockRule' | 'sentAt'> & { id?: string; placedBy?: string | null; blockRule?: string | null },
+    input: Omit<OrderRow, 'id' | 'createdAt' | 'updatedAt' | 'filledBase' | 'exchangeOrderId' | 'placedBy' | 'blockRule' | 'sentAt' | 'stopPrice'> & {
+      id?: string;
+      placedBy?: string | null;
+      blockRule?: string | null;
+      stopPrice?: string | null;
+    },
   ): {
     order: OrderRow;
     created: boolean;
@@ -754,8 +761,8 @@ export class Ledger {
         .prepare(
           `INSERT INTO orders (id, client_order_id, exchange_order_id, wallet_id, product, side, order_type, base_size, quote_size, limit_price,
              post_only, mode, status, reason, filled_base, reservation_id, cost_estimate_id, preview_json, created_at, updated_at, correlation_id,
-             placed_by, block_rule)
-           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             placed_by, block_rule, stop_price)
+           VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -779,6 +786,7 @@ export class Ledger {
           input.correlationId,
           input.placedBy ?? null,
           input.blockRule ?? null,
+          input.stopPrice ?? null,
         );
       return { order: this.order(id), created: true };
     });
@@ -1313,6 +1321,7 @@ function mapOrder(r: Row): OrderRow {
     placedBy: (r.placed_by as string | null) ?? null,
     blockRule: (r.block_rule as string | null) ?? null,
     sentAt: (r.sent_at as string | null) ?? null,
+    stopPrice: (r.stop_price as string | null) ?? null,
   };
 }
 

@@ -369,6 +369,120 @@ describe('order routing', () => {
   });
 });
 
+describe('native conditional orders (stop-limit, trigger bracket)', () => {
+  const sell = (k: string, extra: Record<string, unknown>) => ({ ...buy(k), side: 'SELL' as const, qty: '0.1', expectedEdge: '0', ...extra });
+  const bookAt = (bid: string, ask: string) => ({ bids: [{ price: bid, size: '5' }], asks: [{ price: ask, size: '5' }] });
+  const sent = (clientOrderId: string) => fake.ordersByClientId(clientOrderId)[0]!;
+
+  it('a stop-limit sell rests on Coinbase in its documented shape, holds the coins, and fills once the bid falls to its stop', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, sell('stop-sell-0001', { type: 'stop_limit', stopPrice: '48000', limitPrice: '47900' }), { maxPolls: 1, pollMs: 1 });
+    // A protective exit is not held back by the cost gate (its edge is zero), and it rests untriggered.
+    expect(o).toMatchObject({ status: 'open', mode: 'live' });
+    expect(sent('stop-sell-0001').order_configuration).toEqual({ stop_limit_stop_limit_gtc: { base_size: '0.1', limit_price: '47900', stop_price: '48000', stop_direction: 'STOP_DIRECTION_STOP_DOWN' } });
+    expect(ledger.order(o.orderId)).toMatchObject({ orderType: 'stop_limit', stopPrice: '48000', limitPrice: '47900' });
+    // The coins are reserved and moved to trading while it rests; the exchange holds them too.
+    expect(ledger.balance(funding, 'BTC')).toBe('0.4');
+    expect(ledger.balance(trading, 'BTC')).toBe('0.1');
+    expect((await reconcileClean()).status).toBe('clean');
+    // Above the stop nothing happens.
+    fake.setBook('BTC-USD', bookAt('48500', '48520'));
+    expect((await syncOrder(ctx, o.orderId)).status).toBe('open');
+    // The bid reaches the stop: the limit at 47 900 sells into the bids at or above it.
+    fake.setBook('BTC-USD', bookAt('47950', '47970'));
+    const done = await syncOrder(ctx, o.orderId);
+    expect(done).toMatchObject({ status: 'filled', filledBase: '0.1' });
+    const fill = ledger.fillsFor(o.orderId)[0]!;
+    expect(fill.price).toBe('47950');
+    const fee = Dec.of('4795').mul('0.006').round(8, 'up');
+    expect(ledger.balance(trading, 'USD')).toBe(Dec.of('4795').sub(fee).toString());
+    expect(ledger.balance(funding, 'USD')).toBe('10000');
+    expect(ledger.balance(trading, 'BTC')).toBe('0');
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('a gap through a stop-limit leaves it resting as a limit: no fill below its limit', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, sell('stop-gap-0001', { type: 'stop_limit', stopPrice: '48000', limitPrice: '47900' }), { maxPolls: 1, pollMs: 1 });
+    fake.setBook('BTC-USD', bookAt('47000', '47020'));
+    expect(await syncOrder(ctx, o.orderId)).toMatchObject({ status: 'open', filledBase: '0' });
+    expect(sent('stop-gap-0001').triggered).toBe(true);
+    fake.setBook('BTC-USD', bookAt('47900', '47920'));
+    expect(await syncOrder(ctx, o.orderId)).toMatchObject({ status: 'filled', filledBase: '0.1' });
+  });
+
+  it('a buy stop-limit (a breakout entry) goes out with STOP_UP and still answers to the cost gate', async () => {
+    arm();
+    const thin = await placeOrderInProcess(ctx, { ...buy('stop-buy-0001', { expectedEdge: '0.001' }), type: 'stop_limit', stopPrice: '51000', limitPrice: '51100' });
+    expect(thin).toMatchObject({ status: 'blocked', rule: 'cost_gate' });
+    const o = await placeOrderInProcess(ctx, { ...buy('stop-buy-0002'), type: 'stop_limit', stopPrice: '51000', limitPrice: '51100' }, { maxPolls: 1, pollMs: 1 });
+    expect(o.status).toBe('open');
+    expect(sent('stop-buy-0002').order_configuration).toEqual({ stop_limit_stop_limit_gtc: { base_size: '0.01', limit_price: '51100', stop_price: '51000', stop_direction: 'STOP_DIRECTION_STOP_UP' } });
+    fake.setBook('BTC-USD', bookAt('51040', '51050'));
+    expect(await syncOrder(ctx, o.orderId)).toMatchObject({ status: 'filled', filledBase: '0.01' });
+    expect(ledger.balance(trading, 'BTC')).toBe('0.01');
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('a trigger bracket on a held position: the take-profit fills when the bid reaches it, one order, no second exit', async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, sell('bracket-tp-0001', { type: 'bracket', limitPrice: '55000', stopPrice: '45000' }), { maxPolls: 1, pollMs: 1 });
+    expect(o.status).toBe('open');
+    expect(sent('bracket-tp-0001').order_configuration).toEqual({ trigger_bracket_gtc: { base_size: '0.1', limit_price: '55000', stop_trigger_price: '45000' } });
+    expect(ledger.order(o.orderId)).toMatchObject({ orderType: 'bracket', limitPrice: '55000', stopPrice: '45000' });
+    fake.setBook('BTC-USD', bookAt('55010', '55030'));
+    const done = await syncOrder(ctx, o.orderId);
+    expect(done).toMatchObject({ status: 'filled', filledBase: '0.1' });
+    expect(ledger.fillsFor(o.orderId).map((f) => f.price)).toEqual(['55000']);
+    expect(fake.fills.filter((f) => f.order_id === sent('bracket-tp-0001').order_id).map((f) => f.liquidity_indicator)).toEqual(['MAKER']);
+    // The stop leg went with it: a later fall sells nothing more.
+    fake.setBook('BTC-USD', bookAt('44000', '44020'));
+    expect(fake.fills.filter((f) => f.order_id === sent('bracket-tp-0001').order_id)).toHaveLength(1);
+    expect(ledger.balance(funding, 'BTC')).toBe('0.4');
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it("a trigger bracket's stop leg sells at market when the bid falls to its trigger", async () => {
+    arm();
+    const o = await placeOrderInProcess(ctx, sell('bracket-sl-0001', { type: 'bracket', limitPrice: '55000', stopPrice: '45000' }), { maxPolls: 1, pollMs: 1 });
+    fake.setBook('BTC-USD', { bids: [{ price: '44900', size: '0.04' }, { price: '44800', size: '1' }], asks: [{ price: '44950', size: '1' }] });
+    const done = await syncOrder(ctx, o.orderId);
+    expect(done).toMatchObject({ status: 'filled', filledBase: '0.1' });
+    // Two bid levels walked: 0.04 at 44 900 and 0.06 at 44 800, as a taker.
+    const f = ledger.fillsFor(o.orderId)[0]!;
+    expect(fake.fills.find((x) => x.trade_id === f.tradeId)?.liquidity_indicator).toBe('TAKER');
+    expect(Dec.of(f.price).mul(f.size).toString()).toBe('4484');
+    expect(ledger.verify()).toEqual([]);
+    expect((await reconcileClean()).status).toBe('clean');
+  });
+
+  it('a stop on the wrong side of the market, or a malformed one, is refused with the reason; nothing reaches Coinbase', async () => {
+    arm();
+    await expect(prepareOrder(ctx, sell('stop-bad-0001', { type: 'stop_limit', stopPrice: '50000', limitPrice: '49900' }))).rejects.toThrow(/sell stop at 50000 is not below the best bid 49990/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0002', { type: 'stop_limit', stopPrice: '48000', limitPrice: '48100' }))).rejects.toThrow(/limit 48100 is above its stop 48000/);
+    await expect(prepareOrder(ctx, { ...buy('stop-bad-0003'), type: 'stop_limit', stopPrice: '50000', limitPrice: '50100' })).rejects.toThrow(/buy stop at 50000 is not above the best ask 50010/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0004', { type: 'bracket', limitPrice: '49000', stopPrice: '45000' }))).rejects.toThrow(/take-profit 49000 is not above the best bid/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0005', { type: 'bracket', limitPrice: '55000', stopPrice: '49990' }))).rejects.toThrow(/stop trigger 49990 is not below the best bid/);
+    await expect(prepareOrder(ctx, { ...buy('stop-bad-0006'), type: 'bracket', limitPrice: '55000', stopPrice: '45000' })).rejects.toThrow(/a bracket closes a held position: it sells/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0007', { stopPrice: '48000' }))).rejects.toThrow(/stopPrice is for a stop_limit or a bracket/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0008', { type: 'stop_limit', stopPrice: '48000' }))).rejects.toThrow(/takes qty, limitPrice and stopPrice/);
+    await expect(prepareOrder(ctx, sell('stop-bad-0009', { type: 'bracket', limitPrice: '45000', stopPrice: '55000' }))).rejects.toThrow(/take-profit \(limitPrice\) is above its stop/);
+    expect(fake.orderRequests()).toBe(0);
+    expect(ledger.listOrders({ limit: 100 })).toHaveLength(0);
+  });
+
+  it('the kill switch refuses a stop like any order, and one set after it rests blocks a new one', async () => {
+    arm();
+    const resting = await placeOrderInProcess(ctx, sell('stop-kill-0001', { type: 'stop_limit', stopPrice: '48000', limitPrice: '47900' }), { maxPolls: 1, pollMs: 1 });
+    expect(resting.status).toBe('open');
+    guard = { killSwitch: true, riskLimits: NO_LIMITS };
+    const o = await placeOrderInProcess(ctx, sell('stop-kill-0002', { type: 'stop_limit', stopPrice: '47000', limitPrice: '46900' }));
+    expect(o).toMatchObject({ status: 'blocked', rule: 'kill_switch' });
+    expect(fake.orderRequests()).toBe(1);
+  });
+});
+
 /** The process dies right after Coinbase accepted an order: nothing of the answer is recorded. */
 function diesAfterAccept(): RouterContext {
   return {

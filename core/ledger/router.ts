@@ -17,6 +17,7 @@ import type { Logger } from '../runtime/log';
 import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
 import type { FeeTier } from '../exchange/coinbase/types';
 import { checkOrder, type RiskVerdict } from '../risk/limits';
+import { isProtectiveExit } from '../orders/terms';
 import { GuardRuleSchema, GuardUnavailable, KILL_SWITCH_REASON, type GuardReader, type GuardRule, type GuardState } from '../orders/guard';
 import { dayStart, liveBook, liveRiskContext, productsToMark, type LiveFill } from '../orders/live-book';
 import { evaluateCostGate, CostGateError, type CostGateResult } from './cost-gate';
@@ -28,8 +29,8 @@ export interface ExchangePort {
   feeTier(): Promise<FeeTier>;
   getBook(productId: string, limit?: number): Promise<ProductBook['pricebook']>;
   getProduct(productId: string): Promise<{ base_increment: string; quote_increment: string }>;
-  previewOrder(input: { productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<PreviewResponse>;
-  createOrder(input: { clientOrderId: string; productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration }): Promise<{
+  previewOrder(input: { productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration}): Promise<PreviewResponse>;
+  createOrder(input: { clientOrderId: string; productId: string; side: 'BUY' | 'SELL'; configuration: OrderConfiguration}): Promise<{
     success: boolean;
     success_response?: { order_id: string };
     error_response?: { error?: string; message?: string };
@@ -49,6 +50,12 @@ export const PlaceOrderInput = z
     qty: z.string().regex(/^\d+(\.\d+)?$/, 'qty must be a positive decimal').optional(),
     notional: z.string().regex(/^\d+(\.\d+)?$/, 'notional must be a positive decimal').optional(),
     limitPrice: z.string().regex(/^\d+(\.\d+)?$/, 'limit price must be a positive decimal').optional(),
+    /**
+     * market and limit by default (from limitPrice); stop_limit: a native stop-limit (stopPrice, limitPrice);
+     * bracket: a native exit bracket on a held position (limitPrice = take-profit, stopPrice = stop trigger).
+     */
+    type: z.enum(['market', 'limit', 'stop_limit', 'bracket']).optional(),
+    stopPrice: z.string().regex(/^\d+(\.\d+)?$/, 'stop price must be a positive decimal').optional(),
     postOnly: z.boolean().default(false),
     /** Expected edge as a fraction of notional (0.004 = 40 bps). */
     expectedEdge: z.string().regex(/^-?\d+(\.\d+)?$/, 'expected edge must be a decimal fraction like 0.004'),
@@ -62,8 +69,22 @@ export const PlaceOrderInput = z
   .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of qty or notional', path: ['qty'] })
   .refine((v) => v.qty === undefined || Dec.of(v.qty).isPositive(), { message: 'qty must be positive', path: ['qty'] })
   .refine((v) => v.notional === undefined || Dec.of(v.notional).isPositive(), { message: 'notional must be positive', path: ['notional'] })
-  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+  .refine((v) => v.limitPrice === undefined || v.qty !== undefined, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] })
+  .refine((v) => (v.type !== 'stop_limit' && v.type !== 'bracket') || (v.qty !== undefined && v.limitPrice !== undefined && v.stopPrice !== undefined), { message: 'a stop-limit or bracket takes qty, limitPrice and stopPrice', path: ['stopPrice'] })
+  .refine((v) => v.stopPrice === undefined || v.type === 'stop_limit' || v.type === 'bracket', { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
+  .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
+  .refine((v) => v.type !== 'bracket' || Dec.of(v.limitPrice!).gt(v.stopPrice!), { message: "a bracket's take-profit (limitPrice) is above its stop (stopPrice)", path: ['limitPrice'] });
 export type PlaceOrderInput = z.output<typeof PlaceOrderInput>;
+
+/** The order type a request asks for. */
+export function orderTypeOf(input: Pick<PlaceOrderInput, 'type' | 'limitPrice'>): 'market' | 'limit' | 'stop_limit' | 'bracket' {
+  return input.type ?? (input.limitPrice ? 'limit' : 'market');
+}
+
+/** An order that only closes a held position (a stop-limit or bracket sell): the cost gate does not hold it back. */
+function isExit(input: Pick<PlaceOrderInput, 'type' | 'side' | 'limitPrice'>): boolean {
+  return isProtectiveExit({ side: input.side, orderType: orderTypeOf(input) });
+}
 
 export interface RouterContext {
   ledger: Ledger;
@@ -119,10 +140,22 @@ function outcome(ledger: Ledger, order: OrderRow, replayed: boolean): OrderOutco
   };
 }
 
+/** Coinbase's own order configuration for an order (documented shapes: Create Order, Advanced Trade). */
+export function configurationFor(o: { type: ReturnType<typeof orderTypeOf>; side: 'BUY' | 'SELL'; qty: string | null; notional: string | null; limitPrice: string | null; stopPrice: string | null; postOnly: boolean }): OrderConfiguration {
+  switch (o.type) {
+    case 'stop_limit':
+      return { stop_limit_stop_limit_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, stop_price: o.stopPrice!, stop_direction: o.side === 'SELL' ? 'STOP_DIRECTION_STOP_DOWN' : 'STOP_DIRECTION_STOP_UP' } };
+    case 'bracket':
+      return { trigger_bracket_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, stop_trigger_price: o.stopPrice! } };
+    case 'limit':
+      return { limit_limit_gtc: { base_size: o.qty!, limit_price: o.limitPrice!, post_only: o.postOnly } };
+    case 'market':
+      return o.notional ? { market_market_ioc: { quote_size: o.notional } } : { market_market_ioc: { base_size: o.qty! } };
+  }
+}
+
 function configuration(input: PlaceOrderInput, qty: string): OrderConfiguration {
-  if (input.limitPrice) return { limit_limit_gtc: { base_size: qty, limit_price: input.limitPrice, post_only: input.postOnly } };
-  if (input.notional) return { market_market_ioc: { quote_size: input.notional } };
-  return { market_market_ioc: { base_size: qty } };
+  return configurationFor({ type: orderTypeOf(input), side: input.side, qty, notional: input.notional ?? null, limitPrice: input.limitPrice ?? null, stopPrice: input.stopPrice ?? null, postOnly: input.postOnly });
 }
 
 /** Why a live order may not go out, or null when it may. */
@@ -158,6 +191,8 @@ export async function priceOrder(ctx: Pick<RouterContext, 'exchange'>, input: Pl
   } else if (!Dec.of(qty).floorTo(product.base_increment).eq(qty)) {
     throw new LedgerError('invalid', `qty ${qty} is not a multiple of ${input.product}'s base increment ${product.base_increment}`);
   }
+  const stopProblem = conditionalProblem(input, book);
+  if (stopProblem) throw new LedgerError('invalid', stopProblem);
   let gate: CostGateResult;
   try {
     gate = evaluateCostGate({
@@ -179,6 +214,36 @@ export async function priceOrder(ctx: Pick<RouterContext, 'exchange'>, input: Pl
     throw err;
   }
   return { gate, qty, config: configuration(input, qty), fees };
+}
+
+/**
+ * Why a stop-limit or bracket cannot rest on this book, or null. A sell's stop sits below the best
+ * bid (it protects a held position from a fall) with its limit at or below the stop; a buy's stop
+ * sits above the best ask with its limit at or above it; a bracket's take-profit sits above the
+ * best bid and its stop trigger below. One on the wrong side would trigger the moment it arrives.
+ */
+export function conditionalProblem(input: Pick<PlaceOrderInput, 'type' | 'side' | 'limitPrice' | 'stopPrice' | 'product'>, book: { bids: { price: string }[]; asks: { price: string }[] }): string | null {
+  if (input.type !== 'stop_limit' && input.type !== 'bracket') return null;
+  const stop = Dec.of(input.stopPrice!);
+  const limit = Dec.of(input.limitPrice!);
+  const bid = book.bids[0]?.price;
+  const ask = book.asks[0]?.price;
+  if (input.type === 'bracket') {
+    if (!bid) return `no bids for ${input.product}: a bracket's legs cannot be placed against an empty book`;
+    if (!limit.gt(bid)) return `the take-profit ${input.limitPrice} is not above the best bid ${bid}: it would fill at once (use a limit sell)`;
+    if (!stop.lt(bid)) return `the stop trigger ${input.stopPrice} is not below the best bid ${bid}: it would trigger at once`;
+    return null;
+  }
+  if (input.side === 'SELL') {
+    if (!bid) return `no bids for ${input.product}: a sell stop cannot be checked against an empty book`;
+    if (!stop.lt(bid)) return `a sell stop at ${input.stopPrice} is not below the best bid ${bid}: it would trigger at once`;
+    if (limit.gt(stop)) return `a sell stop-limit's limit ${input.limitPrice} is above its stop ${input.stopPrice}: it could never fill once triggered by a fall`;
+    return null;
+  }
+  if (!ask) return `no asks for ${input.product}: a buy stop cannot be checked against an empty book`;
+  if (!stop.gt(ask)) return `a buy stop at ${input.stopPrice} is not above the best ask ${ask}: it would trigger at once`;
+  if (limit.lt(stop)) return `a buy stop-limit's limit ${input.limitPrice} is below its stop ${input.stopPrice}: it could never fill once triggered by a rise`;
+  return null;
 }
 
 /** Price the order and ask the exchange for a preview; records nothing. */
@@ -242,8 +307,10 @@ export interface OrderPlan {
   side: 'BUY' | 'SELL';
   product: string;
   walletId: string;
-  orderType: 'market' | 'limit';
+  orderType: 'market' | 'limit' | 'stop_limit' | 'bracket';
   limitPrice: string | null;
+  /** A stop-limit's stop, a bracket's stop trigger. */
+  stopPrice: string | null;
   /** The cost gate's verdict and the numbers behind it. */
   gate: { decision: 'proceed' | 'blocked' | 'override'; reason: string; notional: string; fee: string; spread: string; slippage: string; total: string; expectedEdgeAmount: string };
   /** The exchange's own preview of the order. */
@@ -288,8 +355,9 @@ export async function planOrder(ctx: RouterContext, input: PlaceOrderInput): Pro
         side: input.side,
         product: input.product,
         walletId: wallet.id,
-        orderType: input.limitPrice ? 'limit' : 'market',
+        orderType: orderTypeOf(input),
         limitPrice: input.limitPrice ?? null,
+        stopPrice: input.stopPrice ?? null,
         gate: { decision: g.decision, reason: g.reason, notional: g.notional, fee: g.fee, spread: g.spread, slippage: g.slippage, total: g.total, expectedEdgeAmount: g.expectedEdgeAmount },
         preview: { orderTotal: preview.order_total ?? null, commissionTotal: preview.commission_total ?? null, errors: preview.errs },
         liveBlocker: liveBlocker(ctx, funding),
@@ -335,7 +403,8 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput, met
     walletId: trading.id,
     product: input.product,
     side: input.side,
-    orderType: input.limitPrice ? ('limit' as const) : ('market' as const),
+    orderType: orderTypeOf(input),
+    stopPrice: input.stopPrice ?? null,
     baseSize: input.notional ? null : (q?.qty ?? input.qty ?? null),
     quoteSize: input.notional ?? null,
     limitPrice: input.limitPrice ?? null,
@@ -367,7 +436,8 @@ export async function prepareOrder(ctx: RouterContext, raw: PlaceOrderInput, met
   const priced = await priceOrder(ctx, input);
   const risk = await checkLiveRisk(ctx, input, priced, guard, funding);
   if (!risk.ok) return refuse(risk.rule, risk.reason, priced);
-  if (priced.gate.decision === 'blocked') return refuse('cost_gate', priced.gate.reason, priced);
+  // A protective exit only closes what is held: the cost gate does not hold it back (as on paper).
+  if (priced.gate.decision === 'blocked' && !isExit(input)) return refuse('cost_gate', priced.gate.reason, priced);
   const preview = await ctx.exchange!.previewOrder({ productId: input.product, side: input.side, configuration: priced.config });
   const q: Quote = { ...priced, preview };
   const { base, quote } = parseProduct(input.product);
@@ -476,12 +546,7 @@ export async function submitOrder(ctx: RouterContext, orderId: string): Promise<
     blockUnsent(ledger, orderId, stop.rule, stop.reason);
     return outcome(ledger, ledger.order(orderId), false);
   }
-  const qty = order.baseSize ?? undefined;
-  const cfg: OrderConfiguration = order.limitPrice
-    ? { limit_limit_gtc: { base_size: qty!, limit_price: order.limitPrice, post_only: order.postOnly } }
-    : order.quoteSize
-      ? { market_market_ioc: { quote_size: order.quoteSize } }
-      : { market_market_ioc: { base_size: qty! } };
+  const cfg = configurationFor({ type: order.orderType, side: order.side, qty: order.baseSize, notional: order.quoteSize, limitPrice: order.limitPrice, stopPrice: order.stopPrice, postOnly: order.postOnly });
   if (!order.sentAt) ledger.updateOrder(orderId, { sentAt: ledger.nowIso() });
   let res: Awaited<ReturnType<ExchangePort['createOrder']>>;
   try {

@@ -133,7 +133,7 @@ export const orders = sqliteTable(
       .references(() => wallets.id),
     product: text('product').notNull(),
     side: text('side', { enum: ['BUY', 'SELL'] }).notNull(),
-    orderType: text('order_type', { enum: ['market', 'limit'] }).notNull(),
+    orderType: text('order_type', { enum: ['market', 'limit', 'stop_limit', 'bracket'] }).notNull(),
     baseSize: text('base_size'),
     quoteSize: text('quote_size'),
     limitPrice: text('limit_price'),
@@ -156,6 +156,8 @@ export const orders = sqliteTable(
     blockRule: text('block_rule'),
     /** When the order was first handed to the exchange (before its answer): a resend may find it there. */
     sentAt: text('sent_at'),
+    /** A stop-limit's stop, a bracket's stop trigger. */
+    stopPrice: text('stop_price'),
   },
   (t) => [uniqueIndex('orders_client_order_id').on(t.clientOrderId), index('orders_exchange_order_id').on(t.exchangeOrderId)],
 );

@@ -16,10 +16,12 @@ import { startHeadless, type Headless } from '../host/headless';
 import { workflowBundle } from '../../tests/support/temporal';
 import { fillPlaceholders, TOOL_EXAMPLES } from './examples';
 import { toolVerbs } from './tools';
+import { FakeCoinbaseMarket } from '../testing/fake-coinbase-market/server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-mcp-'));
 let cockpit: Headless | null = null;
+let market: FakeCoinbaseMarket | null = null;
 
 async function connect(extraArgs: string[] = []): Promise<Client> {
   const transport = new StdioClientTransport({
@@ -81,11 +83,15 @@ const text = (r: ToolCall) => (r.content as { type: string; text: string }[]).ma
 beforeAll(async () => {
   const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--no-renderer', '--quiet'], { stdio: 'inherit' });
   expect(b.status).toBe(0);
-  cockpit = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-mcp-it', VIGIL_AUTOSTART: 'false' } });
+  // Coinbase's public candles (download_market_data) come from a local server speaking its API.
+  market = new FakeCoinbaseMarket({ products: [{ id: 'BTC-USD', price: '42000' }], maxRps: 1000 });
+  const { restUrl } = await market.start();
+  cockpit = await startHeadless({ dataDir, stderr: false, rendererDir: null, workflows: { bundle: await workflowBundle() }, env: { VIGIL_TASK_QUEUE: 'vigil-mcp-it', VIGIL_AUTOSTART: 'false', COINBASE_REST_URL: restUrl } });
 });
 
 afterAll(async () => {
   await cockpit?.stop();
+  await market?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -93,6 +93,7 @@ export const TOOL_EXAMPLES: Record<string, unknown> = {
   disarm_live_trading: {},
   request_live_order: { walletId: 'coinbase:example:funding', product: 'BTC-USD', side: 'BUY', notional: '25', expectedEdge: '0.004', idempotencyKey: 'example-live-0001', reason: 'example: breakout above the daily high', timeoutSeconds: 300 },
   get_live_order_request: { id: 'example-live-0001' },
+  get_alert_log: { limit: 20 },
   quote_ledger_order: { walletId: 'coinbase:example:funding', product: 'BTC-USD', side: 'BUY', notional: '25', expectedEdge: '0.004' },
   list_live_order_requests: { pendingOnly: false, limit: 10 },
 

@@ -182,6 +182,36 @@ describe('paper ledger state machine', () => {
     expect(old.openOrders).toHaveLength(0);
   });
 
+  it('protections: selling part of a protected position shrinks its exits to what is left, newest first; a resting sell still may not take their coins', () => {
+    const s = createLedgerState({ initialCash: '10000', riskLimits: off });
+    enableProtections(s);
+    onBars(s, [bar(0, '100')], 0);
+    placeOrder(s, o({ quantity: '1', agent: 'execution-agent', bracket: { takeProfit: { limitPrice: '130' } } }), 1);
+    placeOrder(s, o({ quantity: '2', agent: 'execution-agent' }), 2);
+    const exits = () => s.openOrders.map((x) => [x.kind, x.quantity]);
+    expect(exits()).toEqual([['take_profit', '1'], ['stop', '1'], ['stop', '2']]);
+    // A resting limit sell of the whole position would leave it unprotected until it fills: refused.
+    expect(placeOrder(s, o({ side: 'sell', type: 'limit', quantity: '1', limitPrice: '120' }), 3)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
+    // A trim of 2.5 now: the newest entry's stop goes (2), the older bracket keeps 0.5 on both legs.
+    expect(placeOrder(s, o({ side: 'sell', quantity: '2.5', agent: 'execution-agent' }), 4)).toMatchObject({ status: 'filled' });
+    expect(exits()).toEqual([['take_profit', '0.5'], ['stop', '0.5']]);
+    expect(s.outbox.filter((e) => e.kind === 'cancelled').map((e) => (e as { reason: string }).reason)).toEqual(['the position it protected was sold (2.5 BTC-USD)']);
+    // The rest still exits on its stop, for what is left.
+    onBars(s, [bar(1, '90', '90', '90')], 5);
+    onBars(s, [bar(2, '90', '90', '90')], 6);
+    expect(s.openOrders).toHaveLength(0);
+    expect(s.fills.at(-1)).toMatchObject({ side: 'sell', quantity: '0.5' });
+    expect(status(s).valuation.positions.find((p) => p.symbol === 'BTC-USD')?.quantity ?? '0').toBe('0');
+    // A sell larger than the position is still refused.
+    placeOrder(s, o({ quantity: '1', agent: 'execution-agent' }), 7);
+    expect(placeOrder(s, o({ side: 'sell', quantity: '1.5' }), 8)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
+    // Without protections (an older book) every resting sell still holds its coins.
+    const old = createLedgerState({ initialCash: '1000', riskLimits: off });
+    onBars(old, [bar(0, '100')], 0);
+    placeOrder(old, o({ quantity: '1', bracket: { stopLoss: { stopPrice: '90' } } }), 1);
+    expect(placeOrder(old, o({ side: 'sell', quantity: '0.5' }), 2)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
+  });
+
   it('protections: a stop-out cools the symbol down, repeated stops pause it, losing closes lock it — buys only, with the rule named', () => {
     const s = createLedgerState({ initialCash: '10000', riskLimits: off });
     enableProtections(s);

@@ -263,8 +263,13 @@ function remember(s: LedgerState, r: OrderResult): OrderResult {
   return r;
 }
 
-/** Cash and base units already promised to resting limit orders. */
-function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec } {
+/**
+ * Cash and base units already promised to resting orders. `base` counts every sell; `free` leaves
+ * out the exits of filled entries (bracket legs), which a sell of the position they protect may
+ * shrink instead of being refused (see `shrinkExits`).
+ */
+function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec; free: Dec } {
+  let free = Dec.ZERO;
   let cash = Dec.ZERO;
   let base = Dec.ZERO;
   const groups = new Set<string>();
@@ -279,11 +284,57 @@ function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec } {
       if (o.oco) {
         if (groups.has(o.oco)) continue;
         groups.add(o.oco);
-      }
+      } else free = free.add(o.quantity);
       base = base.add(o.quantity);
     }
   }
-  return { cash, base };
+  return { cash, base, free };
+}
+
+/**
+ * What a sell filled now must count as already promised: with protections on, the exits of filled
+ * entries give way to a sell of the position they protect (a trim, an exit by hand), so only other
+ * resting sells count; without protections (older books), every resting sell does. An order that
+ * rests (a limit, a stop) still counts every exit: it must not leave part of a position unprotected
+ * before it fills.
+ */
+function promisedFor(s: LedgerState, res: { base: Dec; free: Dec }): Dec {
+  return s.protect ? res.free : res.base;
+}
+
+/**
+ * After a sell of `quantity` is accepted, the bracket exits of `symbol` shrink, newest first, so
+ * that together with the other resting sells they never sell more than is left; an exit left with
+ * nothing is cancelled. A stop therefore keeps protecting what remains of a trimmed position.
+ */
+function shrinkExits(s: LedgerState, symbol: string, quantity: Dec, res: { base: Dec; free: Dec }): void {
+  if (!s.protect) return;
+  const held = Dec.of(s.portfolio.positions[symbol]?.quantity ?? '0');
+  let excess = quantity.add(res.base).sub(held);
+  if (!excess.isPositive()) return;
+  const groups: string[] = [];
+  for (const o of s.openOrders) if (o.side === 'sell' && o.symbol === symbol && o.oco && !groups.includes(o.oco)) groups.push(o.oco);
+  const gone = new Set<OpenOrder>();
+  for (const g of groups.reverse()) {
+    if (!excess.isPositive()) break;
+    const legs = s.openOrders.filter((o) => o.oco === g && o.side === 'sell');
+    const size = Dec.of(legs[0]!.quantity);
+    const cut = Dec.min(size, excess);
+    excess = excess.sub(cut);
+    const left = size.sub(cut);
+    for (const o of legs) {
+      if (left.isPositive()) {
+        o.quantity = left.toString();
+        continue;
+      }
+      gone.add(o);
+      const why = `the position it protected was sold (${quantity.toString()} ${symbol})`;
+      const prev = s.results[o.idempotencyKey];
+      if (prev) s.results[o.idempotencyKey] = { ...prev, status: 'cancelled', reason: why };
+      s.outbox.push({ kind: 'cancelled', orderId: o.orderId, symbol: o.symbol, reason: why });
+    }
+  }
+  if (gone.size) s.openOrders = s.openOrders.filter((o) => !gone.has(o));
 }
 
 /** An open order as the conditional kernel sees it. */
@@ -300,7 +351,8 @@ function attachBracket(s: LedgerState, entry: { orderId: string; symbol: string;
   const spec = productSpec(entry.symbol, s.products);
   const leg = (suffix: string, o: Omit<OpenOrder, keyof OrderMeta | 'orderId' | 'symbol' | 'side' | 'quantity' | 'placedAt' | 'afterBatch' | 'oco'>): void => {
     const orderId = `ord-${++s.seq}`;
-    const meta = { ...entry.meta, idempotencyKey: `${entry.meta.idempotencyKey}:${suffix}`.slice(0, 128) };
+    // An exit states no edge of its own: the entry's prediction is judged once, on the entry.
+    const meta = { ...entry.meta, expectedEdgeBps: null, idempotencyKey: `${entry.meta.idempotencyKey}:${suffix}`.slice(0, 128) };
     s.openOrders.push({ ...meta, ...o, orderId, symbol: entry.symbol, side: 'sell', quantity: entry.quantity.toString(), placedAt: now, afterBatch: s.barBatches, oco: entry.orderId });
     remember(s, { orderId, idempotencyKey: meta.idempotencyKey, status: 'open', symbol: entry.symbol, side: 'sell', type: o.kind ?? 'limit', fill: null, rule: null, reason: null, duplicate: false });
   };
@@ -484,13 +536,14 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
   const res = reserved(s, o.symbol);
   if (quote && quote.ok) {
     const avail = { ...s.portfolio, cash: Dec.of(s.portfolio.cash).sub(res.cash).toString() };
-    const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', quote.quantity.add(res.base), quote.notional, quote.fee) : checkFillable(avail, o.symbol, 'buy', quote.quantity, quote.notional, quote.fee);
+    const why = o.side === 'sell' ? checkFillable(s.portfolio, o.symbol, 'sell', quote.quantity.add(promisedFor(s, res)), quote.notional, quote.fee) : checkFillable(avail, o.symbol, 'buy', quote.quantity, quote.notional, quote.fee);
     if (why) return reject('insufficient_funds', why);
     const bracket = withAgentStop(s, o);
     if (bracket) {
       const bad = bracketProblem(bracket, quote.price);
       if (bad) return reject('invalid_price', bad);
     }
+    if (o.side === 'sell') shrinkExits(s, o.symbol, quote.quantity, res);
     s.day.orders++;
     const f = record(s, quote, o.symbol, o.side, orderId, meta, now);
     if (bracket) attachBracket(s, { orderId, symbol: o.symbol, quantity: quote.quantity, price: quote.price, meta }, bracket, now);

@@ -139,6 +139,13 @@ const ledgerOrderFields = {
   qty: posDec.optional(),
   notional: posDec.optional(),
   limitPrice: posDec.optional(),
+  type: z
+    .enum(['market', 'limit', 'stop_limit', 'bracket'])
+    .optional()
+    .describe(
+      'market or limit (default: from limitPrice); stop_limit: a limit placed by Coinbase when the price reaches stopPrice (a sell\'s stop below the bid, a buy\'s above the ask); bracket: an exit of a held position, a take-profit limit at limitPrice and a stop at stopPrice, one cancelling the other',
+    ),
+  stopPrice: posDec.optional().describe("a stop_limit's stop, a bracket's stop trigger"),
   postOnly: z.boolean().default(false),
   expectedEdge: dec.describe('expected edge as a fraction of notional, e.g. 0.004 = 40 bps'),
 };
@@ -147,29 +154,45 @@ const costOverrides = {
   safetyBuffer: posDec.optional(),
   override: z.object({ reason: z.string().min(3).max(300) }).strict().optional(),
 };
-type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined };
+type SizeShape = { qty?: string | undefined; notional?: string | undefined; limitPrice?: string | undefined; type?: string | undefined; stopPrice?: string | undefined; side?: string };
 const oneSize = (v: SizeShape) => (v.qty === undefined) !== (v.notional === undefined);
 const limitTakesQty = (v: SizeShape) => v.limitPrice === undefined || v.qty !== undefined;
+const conditional = (v: SizeShape) => v.type === 'stop_limit' || v.type === 'bracket';
+/** The order-type rules every door checks before the order port (the router checks them again). */
+function withOrderTypeRules<T extends z.ZodType<SizeShape>>(s: T) {
+  return s
+    .refine((v) => !conditional(v) || (v.qty !== undefined && v.limitPrice !== undefined && v.stopPrice !== undefined), { message: 'a stop_limit or bracket takes qty, limitPrice and stopPrice', path: ['stopPrice'] })
+    .refine((v) => v.stopPrice === undefined || conditional(v), { message: 'stopPrice is for a stop_limit or a bracket', path: ['stopPrice'] })
+    .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: 'a bracket closes a held position: it sells', path: ['type'] })
+    .refine((v) => v.type !== 'limit' || v.limitPrice !== undefined, { message: 'a limit order takes limitPrice', path: ['limitPrice'] })
+    .refine((v) => v.type !== 'market' || v.limitPrice === undefined, { message: 'a market order takes no limitPrice', path: ['limitPrice'] });
+}
 
-export const PlaceLedgerOrderInput = z
-  .object({ ...ledgerOrderFields, idempotencyKey, live: z.boolean().default(false), ...costOverrides })
-  .strict()
-  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] });
+export const PlaceLedgerOrderInput = withOrderTypeRules(
+  z
+    .object({ ...ledgerOrderFields, idempotencyKey, live: z.boolean().default(false), ...costOverrides })
+    .strict()
+    .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] }),
+);
 
 /** An order to judge without placing it (no key: nothing is recorded). */
-export const QuoteLedgerOrderInput = z
-  .object({ ...ledgerOrderFields, ...costOverrides })
-  .strict()
-  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
-  .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+export const QuoteLedgerOrderInput = withOrderTypeRules(
+  z
+    .object({ ...ledgerOrderFields, ...costOverrides })
+    .strict()
+    .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
+    .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] }),
+);
 
 const LiveOrderPlan = z.object({
   qty: dec,
   side: z.enum(['BUY', 'SELL']),
   product: z.string(),
   walletId: z.string(),
-  orderType: z.enum(['market', 'limit']),
+  orderType: z.enum(['market', 'limit', 'stop_limit', 'bracket']),
   limitPrice: dec.nullable(),
+  /** A stop-limit's stop, a bracket's stop trigger (absent on requests opened before they existed). */
+  stopPrice: dec.nullable().optional(),
   gate: z.object({ decision: z.enum(['proceed', 'blocked', 'override']), reason: z.string(), notional: dec, fee: dec, spread: dec, slippage: dec, total: dec, expectedEdgeAmount: dec }),
   /** The exchange's preview (absent on requests opened before it was recorded). */
   preview: z.object({ orderTotal: dec.nullable(), commissionTotal: dec.nullable(), errors: z.array(z.string()) }).optional(),
@@ -191,16 +214,18 @@ export const LiveOrderRequest = z.object({
 });
 export type LiveOrderRequest = z.infer<typeof LiveOrderRequest>;
 
-export const RequestLiveOrderInput = z
-  .object({
-    ...ledgerOrderFields,
-    idempotencyKey: idempotencyKey.describe('also the request id: the same key returns the same request'),
-    reason: z.string().trim().min(3).max(500).describe('why this order: shown to the user next to Approve / Deny'),
-    timeoutSeconds: z.number().int().min(30).max(3600).default(600).describe('the request is denied if not approved within this time'),
-  })
-  .strict()
-  .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
-  .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] });
+export const RequestLiveOrderInput = withOrderTypeRules(
+  z
+    .object({
+      ...ledgerOrderFields,
+      idempotencyKey: idempotencyKey.describe('also the request id: the same key returns the same request'),
+      reason: z.string().trim().min(3).max(500).describe('why this order: shown to the user next to Approve / Deny'),
+      timeoutSeconds: z.number().int().min(30).max(3600).default(600).describe('the request is denied if not approved within this time'),
+    })
+    .strict()
+    .refine(oneSize, { message: 'give exactly one of qty or notional', path: ['qty'] })
+    .refine(limitTakesQty, { message: 'a limit order takes qty, not notional', path: ['limitPrice'] }),
+);
 
 export const ledgerApi = {
   list_wallets: verb({

@@ -104,6 +104,18 @@ describe('vigil ledger / wallet / trade / reconcile', () => {
     expect(nowallet.err.join('\n')).toMatch(/no wallet/);
     const thr = await vigil(['reconcile', 'run', '--threshold', 'abc']);
     expect(thr.code).toBe(2);
+    const bracketBuy = await vigil(order('bad-args-03', ['--type', 'bracket', '--limit-price', '60000', '--stop-price', '40000']));
+    expect(bracketBuy.code).toBe(2);
+    expect(bracketBuy.err.join('\n')).toMatch(/--type bracket is an exit: --side sell/);
+    const stopless = await vigil(order('bad-args-04', ['--type', 'stop-limit', '--limit-price', '60000']));
+    expect(stopless.code).toBe(2);
+    expect(stopless.err.join('\n')).toMatch(/need --stop-price and --limit-price/);
+    const stray = await vigil(order('bad-args-05', ['--stop-price', '40000']));
+    expect(stray.code).toBe(2);
+    expect(stray.err.join('\n')).toMatch(/--stop-price goes with --type stop-limit or bracket/);
+    const badType = await vigil(order('bad-args-06', ['--type', 'trailing']));
+    expect(badType.code).toBe(2);
+    expect(badType.err.join('\n')).toMatch(/--type must be market, limit, stop-limit or bracket/);
   });
 
   it('trade place goes through the running cockpit (its kill switch and risk limits): without one it exits 4 and sends nothing', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
 import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../registry';
 import { callVerb, withRuntime } from '../remote';
+import { isProtectiveExit, orderTerms } from '../../orders/terms';
 
 type OrderOutcome = VerbResult<'place_ledger_order'>;
 
@@ -21,8 +22,21 @@ const place = command({
     'The idempotency key is the order’s client_order_id: repeating the command with the same key',
     'returns the same order (and resumes it after a crash) instead of placing another.',
     '',
+    'Order types (--type; default market, or limit with --limit-price), all resting on Coinbase itself:',
+    '  market       --qty or --notional',
+    '  limit        --qty --limit-price [--post-only]',
+    '  stop-limit   --qty --stop-price --limit-price: when the price reaches the stop (a sell\'s stop',
+    '               below the bid, a buy\'s above the ask), Coinbase places the limit',
+    '  bracket      sell only, --qty --limit-price (take profit) --stop-price (stop trigger): an exit',
+    '               of a held position, one leg cancelling the other',
+    'A stop-limit or bracket sell only closes what is held, so the cost gate does not hold it back;',
+    'the kill switch and the risk limits still apply.',
+    '',
     'Example: vigil trade place --wallet coinbase:<portfolio>:funding --product BTC-USD --side buy \\',
     '           --qty 0.001 --expected-edge 0.004 --idempotency-key my-order-0001',
+    '         vigil trade place --wallet coinbase:<portfolio>:funding --product BTC-USD --side sell \\',
+    '           --type stop-limit --qty 0.001 --stop-price 58000 --limit-price 57900 --expected-edge 0 \\',
+    '           --idempotency-key my-stop-0001 --live',
     '',
     'Exit codes: 0 filled / open / dry run · 2 bad arguments · 3 blocked by the kill switch, a risk',
     'limit or the cost gate, rejected by Coinbase, insufficient funds or a reused key · 4 no cockpit',
@@ -35,6 +49,8 @@ const place = command({
     qty: { type: 'string' },
     notional: { type: 'string' },
     'limit-price': { type: 'string' },
+    type: { type: 'string' },
+    'stop-price': { type: 'string' },
     'post-only': { type: 'boolean' },
     'expected-edge': { type: 'string' },
     'safety-buffer': { type: 'string' },
@@ -50,6 +66,8 @@ const place = command({
       qty: decimal('--qty').optional(),
       notional: decimal('--notional').optional(),
       'limit-price': decimal('--limit-price').optional(),
+      type: z.enum(['market', 'limit', 'stop-limit', 'bracket'], { error: '--type must be market, limit, stop-limit or bracket' }).optional(),
+      'stop-price': decimal('--stop-price').optional(),
       'post-only': z.boolean().optional(),
       'expected-edge': z.string({ error: '--expected-edge is required: the expected edge as a fraction of notional, e.g. 0.004' }).regex(/^-?\d+(\.\d+)?$/, '--expected-edge must be a decimal fraction like 0.004'),
       'safety-buffer': decimal('--safety-buffer').optional(),
@@ -58,7 +76,10 @@ const place = command({
       live: z.boolean().optional(),
     })
     .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of --qty or --notional', path: ['qty'] })
-    .refine((v) => v['limit-price'] === undefined || v.qty !== undefined, { message: '--limit-price needs --qty', path: ['limit-price'] }),
+    .refine((v) => v['limit-price'] === undefined || v.qty !== undefined, { message: '--limit-price needs --qty', path: ['limit-price'] })
+    .refine((v) => (v.type !== 'stop-limit' && v.type !== 'bracket') || (v['stop-price'] !== undefined && v['limit-price'] !== undefined), { message: '--type stop-limit and bracket need --stop-price and --limit-price', path: ['stop-price'] })
+    .refine((v) => v['stop-price'] === undefined || v.type === 'stop-limit' || v.type === 'bracket', { message: '--stop-price goes with --type stop-limit or bracket', path: ['stop-price'] })
+    .refine((v) => v.type !== 'bracket' || v.side === 'SELL', { message: '--type bracket is an exit: --side sell', path: ['type'] }),
   async run(args, ctx) {
     const order = {
       walletId: args.wallet,
@@ -67,6 +88,8 @@ const place = command({
       ...(args.qty !== undefined ? { qty: args.qty } : {}),
       ...(args.notional !== undefined ? { notional: args.notional } : {}),
       ...(args['limit-price'] !== undefined ? { limitPrice: args['limit-price'] } : {}),
+      ...(args.type !== undefined ? { type: args.type === 'stop-limit' ? ('stop_limit' as const) : args.type } : {}),
+      ...(args['stop-price'] !== undefined ? { stopPrice: args['stop-price'] } : {}),
       postOnly: args['post-only'] ?? false,
       expectedEdge: args['expected-edge'],
       ...(args['safety-buffer'] !== undefined ? { safetyBuffer: args['safety-buffer'] } : {}),
@@ -83,9 +106,9 @@ const place = command({
         }
         const p = q.plan!;
         if (p.liveBlocker === null) {
-          ctx.io.out(`LIVE ORDER: ${p.side} ${p.qty} ${p.product}${p.limitPrice ? ` limit ${p.limitPrice}` : ' at market'}`);
+          ctx.io.out(`LIVE ORDER: ${p.side} ${p.qty} ${p.product} ${orderTerms({ side: p.side, orderType: p.orderType, limitPrice: p.limitPrice, stopPrice: p.stopPrice })}`);
           if (p.preview) ctx.io.out(`  Coinbase preview: total ${p.preview.orderTotal ?? '?'}, commission ${p.preview.commissionTotal ?? '?'}${p.preview.errors.length ? `, errors: ${p.preview.errors.join(', ')}` : ''}`);
-          ctx.io.out(`  cost gate: ${p.gate.decision} - ${p.gate.reason}`);
+          ctx.io.out(`  cost gate: ${p.gate.decision} - ${p.gate.reason}${p.gate.decision === 'blocked' && isProtectiveExit(p) ? ' (an exit of a held position: not held back)' : ''}`);
           const answer = (await ctx.io.ask('Send this order with real money? Type "yes" to confirm: ')).trim();
           if (answer !== 'yes') {
             ctx.io.out('not sent.');

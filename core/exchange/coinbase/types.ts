@@ -57,9 +57,15 @@ export const TransactionSummary = z.object({
 });
 export type FeeTier = { makerFeeRate: string; takerFeeRate: string; pricingTier: string | null };
 
+export const StopDirection = z.enum(['STOP_DIRECTION_STOP_UP', 'STOP_DIRECTION_STOP_DOWN']);
+
 export const OrderConfiguration = z.union([
   z.object({ market_market_ioc: z.object({ base_size: decimal.optional(), quote_size: decimal.optional() }) }),
   z.object({ limit_limit_gtc: z.object({ base_size: decimal, limit_price: decimal, post_only: z.boolean().optional() }) }),
+  /** A limit placed when the last trade reaches the stop (down for a sell's stop-loss, up for a buy's). */
+  z.object({ stop_limit_stop_limit_gtc: z.object({ base_size: decimal, limit_price: decimal, stop_price: decimal, stop_direction: StopDirection }) }),
+  /** An exit bracket on a held position: a take-profit limit and a stop trigger, one cancelling the other. */
+  z.object({ trigger_bracket_gtc: z.object({ base_size: decimal, limit_price: decimal, stop_trigger_price: decimal }) }),
 ]);
 export type OrderConfiguration = z.infer<typeof OrderConfiguration>;
 

@@ -2,7 +2,8 @@
  * A local Coinbase Advanced Trade brokerage for tests and demos: a real HTTP + WebSocket server on
  * 127.0.0.1 that verifies CDP JWTs exactly as the exchange does (signature, kid, expiry, the
  * "METHOD host/path" uri claim), keeps accounts, orders and fills, matches market and crossing
- * limit orders against a configured book, and pushes user-channel updates. Faults can be queued:
+ * limit orders against a configured book, rests stop-limit and trigger-bracket orders until a book
+ * set with `setBook` reaches their trigger, and pushes user-channel updates. Faults can be queued:
  * a rejected order, a timeout after the order was accepted, partial fills, 429 rate limits.
  */
 import crypto from 'node:crypto';
@@ -41,15 +42,35 @@ export type Fault =
    */
   | { kind: 'hold' };
 
-interface FakeOrder {
+type FakeOrderType = 'market' | 'limit' | 'stop_limit' | 'bracket';
+type StopDirection = 'STOP_DIRECTION_STOP_UP' | 'STOP_DIRECTION_STOP_DOWN';
+
+interface ParsedConfig {
+  type: FakeOrderType;
+  baseSize: Dec | null;
+  quoteSize: Dec | null;
+  limit: string | null;
+  postOnly: boolean;
+  stop: string | null;
+  direction: StopDirection | null;
+}
+
+export interface FakeOrder {
   order_id: string;
   client_order_id: string;
   product_id: string;
   side: 'BUY' | 'SELL';
   status: 'OPEN' | 'FILLED' | 'CANCELLED' | 'FAILED';
-  type: 'market' | 'limit';
+  type: FakeOrderType;
   base_size: string;
   limit_price: string | null;
+  /** A stop-limit's stop, a bracket's stop trigger. */
+  stop_price: string | null;
+  stop_direction: StopDirection | null;
+  /** A stop-limit whose stop was reached (now a resting limit), a bracket whose stop leg fired. */
+  triggered: boolean;
+  /** The order_configuration as it arrived, for tests that check the request's shape. */
+  order_configuration: Record<string, unknown>;
   filled_size: string;
   filled_value: string;
   total_fees: string;
@@ -176,6 +197,60 @@ export class FakeCoinbaseBrokerage {
 
   ordersByClientId(clientOrderId: string): FakeOrder[] {
     return [...this.orders.values()].filter((o) => o.client_order_id === clientOrderId);
+  }
+
+  /**
+   * Move a product's book (a later market). Open orders on it react as the exchange's would: a
+   * stop-limit whose stop the touch reaches (a sell's when the best bid falls to it, a buy's when
+   * the best ask rises to it) turns into a limit and matches what it can; a bracket's take-profit
+   * fills when the best bid reaches it, its stop leg sells at market when the bid falls to the
+   * trigger; a resting limit the new book crosses fills as a maker.
+   */
+  setBook(productId: string, book: { bids: FakeBookLevel[]; asks: FakeBookLevel[] }): void {
+    const product = this.products.get(productId);
+    if (!product) throw new Error(`unknown product ${productId}`);
+    product.bids = book.bids;
+    product.asks = book.asks;
+    for (const o of [...this.orders.values()]) {
+      if (o.product_id !== productId || o.status !== 'OPEN') continue;
+      if (this.step(o, product)) this.push(o);
+    }
+  }
+
+  /** Trigger and match one resting order against the product's book; true when it changed. */
+  private step(o: FakeOrder, product: FakeProduct): boolean {
+    const bid = product.bids[0]?.price;
+    const ask = product.asks[0]?.price;
+    const left = Dec.of(o.base_size).sub(o.filled_size);
+    if (!left.isPositive()) return false;
+    if (o.type === 'bracket') {
+      if (bid && Dec.of(bid).gte(o.limit_price!)) {
+        this.execute(o, left, o.limit_price!, 'MAKER');
+        return true;
+      }
+      if (bid && Dec.of(bid).lte(o.stop_price!)) {
+        o.triggered = true;
+        const m = this.match(product, 'SELL', left, null, null);
+        if (m.size.isPositive()) this.execute(o, m.size, m.value.div(m.size).round(8).toString(), 'TAKER');
+        return true;
+      }
+      return false;
+    }
+    let changed = false;
+    if (o.type === 'stop_limit' && !o.triggered) {
+      const reached = o.stop_direction === 'STOP_DIRECTION_STOP_DOWN' ? bid !== undefined && Dec.of(bid).lte(o.stop_price!) : ask !== undefined && Dec.of(ask).gte(o.stop_price!);
+      if (!reached) return false;
+      o.triggered = true;
+      changed = true;
+    }
+    if (o.type === 'limit' || o.type === 'stop_limit') {
+      const m = this.match(product, o.side, left, null, o.limit_price);
+      if (m.size.isPositive()) {
+        this.execute(o, m.size, m.value.div(m.size).round(8).toString(), o.type === 'stop_limit' ? 'TAKER' : 'MAKER');
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** Fill what is left of an open order at its limit (or the touch), as a later match would. */
@@ -306,7 +381,8 @@ export class FakeCoinbaseBrokerage {
         uuid: `acct-${currency.toLowerCase()}`,
         name: `${currency} Wallet`,
         currency,
-        available_balance: { value: v.toString(), currency },
+        // Coinbase's available balance excludes what open orders hold.
+        available_balance: { value: v.sub(this.held(currency)).toString(), currency },
         hold: { value: this.held(currency).toString(), currency },
         retail_portfolio_id: this.portfolioId,
         type: currency === 'USD' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
@@ -319,7 +395,7 @@ export class FakeCoinbaseBrokerage {
   private held(currency: string): Dec {
     let h = Dec.ZERO;
     for (const o of this.orders.values()) {
-      if (o.status !== 'OPEN' || o.type !== 'limit') continue;
+      if (o.status !== 'OPEN' || o.type === 'market') continue;
       const [base, quote] = o.product_id.split('-');
       const left = Dec.of(o.base_size).sub(o.filled_size);
       if (o.side === 'BUY' && quote === currency) h = h.add(left.mul(o.limit_price!));
@@ -328,7 +404,7 @@ export class FakeCoinbaseBrokerage {
     return h;
   }
 
-  private parseConfig(body: Record<string, unknown>): { type: 'market' | 'limit'; baseSize: Dec | null; quoteSize: Dec | null; limit: string | null; postOnly: boolean } | string {
+  private parseConfig(body: Record<string, unknown>): ParsedConfig | string {
     const cfg = body.order_configuration as Record<string, Record<string, unknown>> | undefined;
     if (!cfg) return 'missing order_configuration';
     try {
@@ -340,11 +416,24 @@ export class FakeCoinbaseBrokerage {
           quoteSize: typeof m.quote_size === 'string' ? Dec.of(m.quote_size) : null,
           limit: null,
           postOnly: false,
+          stop: null,
+          direction: null,
         };
       }
       if (cfg.limit_limit_gtc) {
         const l = cfg.limit_limit_gtc;
-        return { type: 'limit', baseSize: Dec.of(String(l.base_size)), quoteSize: null, limit: Dec.of(String(l.limit_price)).toString(), postOnly: l.post_only === true };
+        return { type: 'limit', baseSize: Dec.of(String(l.base_size)), quoteSize: null, limit: Dec.of(String(l.limit_price)).toString(), postOnly: l.post_only === true, stop: null, direction: null };
+      }
+      if (cfg.stop_limit_stop_limit_gtc) {
+        const s = cfg.stop_limit_stop_limit_gtc;
+        if (s.stop_direction !== 'STOP_DIRECTION_STOP_UP' && s.stop_direction !== 'STOP_DIRECTION_STOP_DOWN') return 'stop_direction must be STOP_DIRECTION_STOP_UP or STOP_DIRECTION_STOP_DOWN';
+        const stop = Dec.of(String(s.stop_price)).toString();
+        return { type: 'stop_limit', baseSize: Dec.of(String(s.base_size)), quoteSize: null, limit: Dec.of(String(s.limit_price)).toString(), postOnly: false, stop, direction: s.stop_direction };
+      }
+      if (cfg.trigger_bracket_gtc) {
+        const b = cfg.trigger_bracket_gtc;
+        const stop = Dec.of(String(b.stop_trigger_price)).toString();
+        return { type: 'bracket', baseSize: Dec.of(String(b.base_size)), quoteSize: null, limit: Dec.of(String(b.limit_price)).toString(), postOnly: false, stop, direction: null };
       }
     } catch {
       return 'invalid size or price';
@@ -374,7 +463,7 @@ export class FakeCoinbaseBrokerage {
     const cfg = this.parseConfig(body);
     if (!product || typeof cfg === 'string') return { errs: [typeof cfg === 'string' ? cfg : 'UNKNOWN_PRODUCT'], warning: [] };
     const side = body.side === 'SELL' ? 'SELL' : 'BUY';
-    const m = this.match(product, side, cfg.baseSize, cfg.quoteSize, cfg.limit);
+    const m = cfg.type === 'stop_limit' || cfg.type === 'bracket' ? { size: Dec.ZERO, value: Dec.ZERO } : this.match(product, side, cfg.baseSize, cfg.quoteSize, cfg.limit);
     const crosses = m.size.isPositive();
     const fee = m.value.mul(crosses ? this.takerFeeRate : this.makerFeeRate);
     const errs: string[] = [];
@@ -414,7 +503,9 @@ export class FakeCoinbaseBrokerage {
     if (!side) return fail('INVALID_SIDE', 'side must be BUY or SELL');
     if (typeof cfg === 'string') return fail('INVALID_ORDER_CONFIG', cfg);
     const [base, quote] = product.id.split('-') as [string, string];
-    const m = this.match(product, side, cfg.baseSize, cfg.quoteSize, cfg.limit);
+    if (cfg.type === 'bracket' && side !== 'SELL') return fail('INVALID_ORDER_CONFIG', 'a trigger bracket sells a held position');
+    const conditional = cfg.type === 'stop_limit' || cfg.type === 'bracket';
+    const m = conditional ? { size: Dec.ZERO, value: Dec.ZERO } : this.match(product, side, cfg.baseSize, cfg.quoteSize, cfg.limit);
     if (cfg.postOnly && m.size.isPositive()) return fail('INVALID_LIMIT_PRICE_POST_ONLY', 'post-only order would cross');
     const baseSize = cfg.baseSize ?? m.size;
     const needQuote = side === 'BUY' ? (cfg.limit ? baseSize.mul(cfg.limit) : m.value).mul(Dec.ONE.add(this.takerFeeRate)) : Dec.ZERO;
@@ -431,6 +522,10 @@ export class FakeCoinbaseBrokerage {
       type: cfg.type,
       base_size: baseSize.toString(),
       limit_price: cfg.limit,
+      stop_price: cfg.stop,
+      stop_direction: cfg.direction,
+      triggered: false,
+      order_configuration: body.order_configuration as Record<string, unknown>,
       filled_size: '0',
       filled_value: '0',
       total_fees: '0',
@@ -446,6 +541,7 @@ export class FakeCoinbaseBrokerage {
     if (o.type === 'market' && o.status === 'OPEN' && fault?.kind !== 'partial_fill') {
       o.status = 'CANCELLED'; // IOC: whatever did not match is cancelled
     }
+    if (conditional) this.step(o, product); // a trigger already reached fires on arrival
     this.push(o);
     if (fault?.kind === 'timeout_after_accept') {
       this.hung.add(res);
@@ -497,6 +593,8 @@ export class FakeCoinbaseBrokerage {
       product_id: o.product_id,
       side: o.side,
       status: o.status,
+      order_type: { market: 'MARKET', limit: 'LIMIT', stop_limit: 'STOP_LIMIT', bracket: 'BRACKET' }[o.type],
+      order_configuration: o.order_configuration,
       filled_size: o.filled_size,
       average_filled_price: filled.isPositive() ? Dec.of(o.filled_value).div(filled).round(8).toString() : '0',
       total_fees: o.total_fees,

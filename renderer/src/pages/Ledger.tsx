@@ -6,6 +6,7 @@ import { Empty, ErrorState, IssuesAlert, Panel, Q } from '../components/ui';
 import { fmtDec, fmtQty, fmtTime, sign } from '../lib/format';
 import { OVERLAY_COLORS } from '../lib/backtest';
 import { driftSeries, journalRows, type JournalRow, type ReconcileRun } from '../lib/ledger-view';
+import { isProtectiveExit, orderTerms } from '../../../core/orders/terms';
 
 const JOURNAL_COLUMNS: Column<JournalRow>[] = [
   { key: 'at', header: 'Time', width: 118, className: 'mono dim', render: (r) => (r.head ? <span title={fmtTime(r.at)}>{fmtTime(r.at).slice(5)}</span> : '') },
@@ -88,9 +89,11 @@ function LiveRequests() {
                     </td>
                     <td>
                       <b className={r.order.side === 'BUY' ? 'up' : 'down'}>{String(r.order.side)}</b> {r.plan ? `${fmtQty(r.plan.qty)} ${r.plan.product}` : `${String(r.order.qty ?? r.order.notional ?? '')} ${String(r.order.product)}`}
-                      {r.plan?.orderType === 'limit' ? <span className="dim"> limit {r.plan.limitPrice}</span> : <span className="dim"> market</span>}
+                      {r.plan ? <span className="dim" data-testid="live-request-terms"> {orderTerms(r.plan)}</span> : null}
                       <div className="faint mono">{String(r.order.walletId)}</div>
-                      {r.plan?.gate.decision === 'blocked' ? <div className="down">cost gate: {r.plan.gate.reason}</div> : null}
+                      {r.plan?.gate.decision === 'blocked' ? (
+                        isProtectiveExit(r.plan) ? <div className="dim">an exit of a held position: the cost gate ({r.plan.gate.reason}) does not hold it back</div> : <div className="down">cost gate: {r.plan.gate.reason}</div>
+                      ) : null}
                       {r.status === 'pending' && r.plan?.liveBlocker ? <div className="down">would not go live now: {r.plan.liveBlocker}</div> : null}
                     </td>
                     <td className="num">{r.plan ? fmtDec(r.plan.gate.notional, 2) : '—'}</td>
