@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/backtest.ts [--repeat 400] [--runs 3]
  *
- * Writes bench/results/backtest.json (rates, ratios, fills, parity, the machine's load average).
+ * Writes bench/results/backtest.json (rates, ratios, fills, parity, the machine's load average),
+ * and times the fast-cross case with protective exits on against the same run without them.
  *
  * Data: Binance BTC-USDT 1m (2 recorded days) repeated end to end to >= 1M bars; parity is also
  * checked on the recorded Coinbase BTC-USD 1h file (16,863 real bars, no repetition).
@@ -89,12 +90,12 @@ function peer(file: string, runs: number, c: Case): PeerOut {
   return JSON.parse(out.trim().split('\n').pop()!) as PeerOut;
 }
 
-function spec(symbol: string, c: Case) {
+function spec(symbol: string, c: Case, exits: Record<string, number> = {}) {
   return BacktestSpecSchema.parse({
     strategy: 'sma_cross',
     symbols: [symbol],
     timeframe: '1m',
-    params: { fast: c.fast, slow: c.slow },
+    params: { fast: c.fast, slow: c.slow, ...exits },
     initialCash: c.cash,
     fees: { taker: c.fee, maker: c.fee },
     spreadBps: 0,
@@ -102,8 +103,8 @@ function spec(symbol: string, c: Case) {
   });
 }
 
-function vigil(s: BarSeries, runs: number, c: Case) {
-  const sp = spec(s.symbol, c);
+function vigil(s: BarSeries, runs: number, c: Case, exits: Record<string, number> = {}) {
+  const sp = spec(s.symbol, c, exits);
   const cfg = engineConfig(sp, [s]);
   let best = Infinity;
   let engine = createEngine(cfg, [s]);
@@ -188,6 +189,28 @@ const cases = [
   compare(`Binance BTC-USDT 1m x${REPEAT} (speed, fast cross)`, big, RUNS, { fast: 10, slow: 30, fee: '0', cash: '100000000' }),
 ];
 
+// Protective exits: the fast-cross case again with exits on, Vigil alone, against the same run
+// without exits measured here. Every bar in a position pays a float pre-check; the exact kernel runs only on the
+// bars that can reach an exit, and every exit is an order.
+const fastCross: Case = { fast: 10, slow: 30, fee: '0', cash: '100000000' };
+const plain = vigil(big, RUNS, fastCross);
+const exitRuns: { label: string; exits: Record<string, number> }[] = [
+  { label: 'stop 2% + take-profit 4%', exits: { stopLossPct: 0.02, takeProfitPct: 0.04 } },
+  { label: 'trailing 0.5%', exits: { trailingPct: 0.005 } },
+  { label: 'stop 0.5% + take-profit 1% + trailing 0.3%', exits: { stopLossPct: 0.005, takeProfitPct: 0.01, trailingPct: 0.003 } },
+];
+const exitCases = exitRuns.map((x) => {
+  const v = vigil(big, RUNS, fastCross, x.exits);
+  const n = v.result.summary.exits!;
+  const rate = big.length / v.seconds;
+  console.log(
+    `
+exits ${x.label.padEnd(42)} ${(v.seconds * 1000).toFixed(1).padStart(8)} ms  ${Math.round(rate).toLocaleString('en-US').padStart(12)} bars/s  ${(plain.seconds / v.seconds).toFixed(2)}x the run without exits (${(plain.seconds * 1000).toFixed(1)} ms)` +
+      ` · ${v.result.fillsTotal} fills, exits: ${n.stopLoss} stop-loss, ${n.takeProfit} take-profit, ${n.trailingStop} trailing`,
+  );
+  return { label: x.label, exits: x.exits, rate, vsPlain: plain.seconds / v.seconds, fills: v.result.fillsTotal, closedBy: n };
+});
+
 // Memory: what the engine keeps after a whole run (garbage collected before and after), for a
 // quarter of the bars and for all of them. The input is held columnar (6 Float64Arrays, 48 bytes
 // a bar); what the engine adds is its output: fills, trades, one row a day, a sampled curve.
@@ -223,5 +246,5 @@ const ok = cases.every((x) => x.sameBars === x.n && x.closed === x.peerTrades);
 console.log(`\nparity: ${ok ? 'same trades in every case' : 'TRADES DIFFER'}; final equity within ${Math.max(...cases.map((x) => x.rel)).toExponential(2)} (relative)`);
 const out = path.join(here, 'results', 'backtest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), repeat: REPEAT, runs: RUNS, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), parity: ok, cases, memory }, null, 2) + '\n');
+fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), repeat: REPEAT, runs: RUNS, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), parity: ok, cases, exits: exitCases, memory }, null, 2) + '\n');
 console.log(`results: ${path.relative(process.cwd(), out)}`);

@@ -90,6 +90,9 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   await page.fill('[data-testid=bt-param-slow]', '21');
   await page.fill('[data-testid=bt-takerPct]', '0.4');
   await page.fill('[data-testid=bt-weights]', '2, 1, 1');
+  // Protective exits in percent, on any strategy.
+  await page.fill('[data-testid=bt-exit-stopLossPct]', '3');
+  await page.fill('[data-testid=bt-exit-trailingPct]', '2');
   await page.click('[data-testid=bt-run]');
   const progressShown = await page
     .waitForSelector('[data-testid=backtest-progress]', { timeout: 5_000 })
@@ -103,7 +106,9 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   expect(pushedBars).toBeGreaterThan(40_000);
   expect(await page.textContent('[data-testid=backtest-result]')).toContain(`${pushedBars.toLocaleString('en-US')} bars`);
   await page.waitForSelector('[data-testid=backtest-kpis]');
-  expect(await page.textContent('[data-testid=backtest-spec]')).toBe('fast 8 · slow 21 · taker 0.4% · maker 0.6% · spread: product estimate · slippage on · risk none · weights 2:1:1');
+  expect(await page.textContent('[data-testid=backtest-spec]')).toBe('fast 8 · slow 21 · stop-loss 3% · trailing 2% · taker 0.4% · maker 0.6% · spread: product estimate · slippage on · risk none · weights 2:1:1');
+  expect(await page.textContent('[data-testid=bt-kpi-trades]')).toMatch(/fills · [\d,]+ closed by exits$/);
+  expect(await page.textContent('[data-testid=bt-exit-counts]')).toMatch(/^closed by exits: \d+ stop-loss · 0 take-profit · \d+ trailing$/);
   expect(await page.textContent('[data-testid=backtest-metrics]')).toMatch(/Sharpe/);
   const total = Number(await page.getAttribute('[data-testid=backtest-trades] .vt', 'data-rows'));
   const inDom = await page.locator('[data-testid=trade-row]').count();
@@ -115,10 +120,15 @@ export async function backtestScenario(c: CockpitDriver): Promise<void> {
   // Another strategy clears the parameters; "Use these settings" brings the run's back.
   await page.selectOption('[data-testid=bt-strategy]', 'rsi_reversion');
   expect(await page.inputValue('[data-testid=bt-param-period]')).toBe('');
+  await page.fill('[data-testid=bt-exit-stopLossPct]', '');
   await page.click('[data-testid=bt-reuse]');
   expect(await page.inputValue('[data-testid=bt-strategy]')).toBe('sma_cross');
   expect(await page.inputValue('[data-testid=bt-param-slow]')).toBe('21');
   expect(await page.inputValue('[data-testid=bt-takerPct]')).toBe('0.4');
+  expect(await page.inputValue('[data-testid=bt-exit-stopLossPct]')).toBe('3');
+  expect(await page.inputValue('[data-testid=bt-exit-trailingPct]')).toBe('2');
+  await page.fill('[data-testid=bt-exit-stopLossPct]', '');
+  await page.fill('[data-testid=bt-exit-trailingPct]', '');
 
   await page.selectOption('[data-testid=bt-strategy]', 'buy_and_hold');
   await page.fill('[data-testid=bt-label]', 'hold three coins');

@@ -101,6 +101,30 @@ describe('backtest workflow on a real dev server', () => {
     expect(cmp.rows[0]!.performance!.closedTrades).toBe(direct.performance.closedTrades);
   });
 
+  it('with protective exits, a run in many chunks through the workflow equals one uninterrupted engine run', async () => {
+    const id = 'bt_chunkedexits1';
+    const parsed = BacktestSpecSchema.parse({ ...spec, params: { fast: 10, slow: 30, stopLossPct: 0.02, stopLimitPct: 0.002, takeProfitPct: 0.04, trailingPct: 0.03 } });
+    const summary = await env.client.workflow.execute(backtestWorkflow, { workflowId: WORKFLOW_IDS.backtest(id), taskQueue: worker.taskQueue, args: [{ id, spec: parsed, createdAt: 1, chunkSteps: 700 }] });
+    const p = prepare(parsed, defaultMarketDataDir());
+    const e = createEngine(p.cfg, p.series);
+    e.run(Infinity);
+    const direct = buildResult(parsed, p, e.state(), { id, createdAt: 1, finishedAt: 2 });
+    expect(summary.exits).toEqual(direct.summary.exits);
+    const n = direct.summary.exits!;
+    expect(n.stopLoss + n.takeProfit + n.trailingStop).toBeGreaterThan(5);
+    const got = await handlers.get_backtest_result({ id, full: true }, ctx);
+    expect(got.summary.exits).toEqual(n);
+    const stored = new BacktestStore(path.join(dataDir, 'backtests.sqlite'));
+    try {
+      const r = stored.result(id)!;
+      expect(r.fills).toEqual(direct.fills);
+      expect(r.trades.map((t) => t.exitReason)).toEqual(direct.trades.map((t) => t.exitReason));
+      expect(new Set(r.fills.map((f) => f.reason))).toEqual(new Set(['signal', ...(n.stopLoss ? ['stop_loss'] : []), ...(n.takeProfit ? ['take_profit'] : []), ...(n.trailingStop ? ['trailing_stop'] : [])]));
+    } finally {
+      stored.close();
+    }
+  });
+
   it('can be cancelled mid-run and is kept as cancelled', async () => {
     const id = 'bt_cancelled01';
     const parsed = BacktestSpecSchema.parse({ ...spec, from: undefined, to: undefined });

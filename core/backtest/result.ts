@@ -1,8 +1,15 @@
 /** The stored and returned shape of a finished backtest (validated on the way out of every door). */
 import { z } from 'zod';
 import { PerformanceMetricsSchema, TailRiskSchema } from '../analytics/schema';
+import { EXIT_REASONS } from './strategies/exits';
 
 const num = z.number().nullable();
+
+/** Why a fill happened or a round trip ended: the strategy's order, or a protective exit. */
+export const ExitReasonSchema = z.enum(EXIT_REASONS);
+
+/** Positions closed by each protective exit over the whole run. */
+export const ExitCountsSchema = z.object({ stopLoss: z.number(), takeProfit: z.number(), trailingStop: z.number() });
 
 export const PerformanceSchema = PerformanceMetricsSchema;
 
@@ -69,6 +76,8 @@ export const BacktestSummarySchema = z.object({
   error: z.string().nullable(),
   /** Model calls, cache hits and cost of an `agent` run (absent for other strategies). */
   model: z.object({ calls: z.number(), cacheHits: z.number(), decisions: z.number(), costUsd: z.string(), spentCostUsd: z.string() }).nullable().optional(),
+  /** Positions closed by each protective exit (absent when the run set none). */
+  exits: ExitCountsSchema.nullable().optional(),
 });
 export type BacktestSummary = z.infer<typeof BacktestSummarySchema>;
 
@@ -104,6 +113,8 @@ export const BacktestResultSchema = z.object({
       exitPrice: z.string().nullable(),
       pnl: z.string(),
       fees: z.string(),
+      /** What closed it: the strategy (`signal`) or a protective exit; null while open (absent in results stored before exits). */
+      exitReason: ExitReasonSchema.nullable().optional(),
     }),
   ),
   fills: z.array(
@@ -123,6 +134,8 @@ export const BacktestResultSchema = z.object({
       realizedPnl: z.string(),
       scraped: z.string(),
       cashAfter: z.string(),
+      /** The strategy's order (`signal`) or the protective exit that filled (absent in results stored before exits). */
+      reason: ExitReasonSchema.optional(),
     }),
   ),
   fillsTotal: z.number(),

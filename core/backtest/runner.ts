@@ -13,7 +13,7 @@ import { loadRecorded } from '../market/data/columns';
 import { countSteps, type EngineConfig, type EngineState } from './engine';
 import type { BacktestResult, BacktestSummary, ModelUsage } from './result';
 import type { BacktestSpec } from './spec';
-import { STRATEGIES } from './strategies';
+import { exitsOf, STRATEGIES } from './strategies';
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -65,6 +65,8 @@ export function engineConfig(spec: BacktestSpec, series: BarSeries[]): EngineCon
           : params.data,
     sampleEvery: Math.max(1, Math.ceil(steps / spec.maxCurvePoints)),
     rebalanceBand: spec.rebalanceBand,
+    // Every strategy's params carry the protective exits (strategies/exits.ts); the engine places them.
+    exits: exitsOf(params.data),
   };
 }
 
@@ -127,6 +129,7 @@ export function buildResult(spec: BacktestSpec, p: Pick<Prepared, 'cfg' | 'serie
     feesPaid: t.feesPaid,
     error: null,
     ...(model ? { model: { calls: model.calls, cacheHits: model.cacheHits, decisions: model.decisions, costUsd: model.costUsd, spentCostUsd: model.spentCostUsd } } : {}),
+    ...(p.cfg.exits ? { exits: { ...st.exitCounts } } : {}),
   };
   return {
     summary,

@@ -72,6 +72,7 @@ const runs: [string, string[]][] = [
   ['sma_cross BTC-USD 1h, 2018', ['--strategy', 'sma_cross', '--symbols', 'BTC-USD', '--timeframe', '1h', '--from', '2018-01-01', '--to', '2019-01-01', '--params', '{"fast":10,"slow":30}']],
   ['breakout on two symbols at 4h with a fee', ['--strategy', 'breakout', '--symbols', 'BTC-USD,ETH-USD', '--timeframe', '4h', '--fee', '0.004']],
   ['the built-in policy on Binance minutes', ['--strategy', 'policy', '--symbols', 'ETH-USDT', '--timeframe', '5m']],
+  ['sma_cross with protective exits in percent', ['--strategy', 'sma_cross', '--symbols', 'BTC-USD', '--timeframe', '4h', '--stop-loss-pct', '2', '--take-profit-pct', '4', '--trailing-pct', '1.5']],
 ];
 
 describe('vigil backtest run with and without a cockpit', () => {
@@ -88,6 +89,18 @@ describe('vigil backtest run with and without a cockpit', () => {
     expect(b.id).not.toBe(a.id);
   });
 
+  it('takes the exits in percent and stores them as fractions; the result counts and names them', async () => {
+    const run = await cli(['backtest', 'run', ...runs[3]![1], '--json', '--data-dir', aloneDir]);
+    expect(run.code, run.err).toBe(0);
+    const r = JSON.parse(run.out) as { summary: { exits: { stopLoss: number; takeProfit: number; trailingStop: number } }; result: { spec: { params: unknown }; fills: { reason: string }[] } };
+    expect(r.result.spec.params).toEqual({ stopLossPct: 0.02, takeProfitPct: 0.04, trailingPct: 0.015 });
+    const n = r.summary.exits;
+    expect(n.stopLoss + n.takeProfit + n.trailingStop).toBeGreaterThan(0);
+    expect(r.result.fills.some((f) => f.reason !== 'signal')).toBe(true);
+    const text = await cli(['backtest', 'run', ...runs[3]![1], '--data-dir', aloneDir]);
+    expect(text.out).toContain(`exits: stop-loss ${n.stopLoss}, take-profit ${n.takeProfit}, trailing stop ${n.trailingStop}`);
+  });
+
   it('without a cockpit, says how it runs, and list / show / compare read the same store', async () => {
     const run = await cli(['backtest', 'run', ...runs[0]![1], '--data-dir', aloneDir]);
     expect(run.code, run.err).toBe(0);
@@ -98,7 +111,7 @@ describe('vigil backtest run with and without a cockpit', () => {
     expect(list.code).toBe(0);
     const listed = (JSON.parse(list.out) as { backtests: { id: string }[] }).backtests.map((x) => x.id);
     expect(listed).toContain(id);
-    expect(listed).toHaveLength(runs.length + 1);
+    expect(listed).toHaveLength(runs.length + 3);
     const show = await cli(['backtest', 'show', id, '--data-dir', aloneDir]);
     expect(show.code).toBe(0);
     expect(show.out).toContain(`${id}  completed`);

@@ -15,7 +15,7 @@ import type { ExecutionMode } from '../agents/prompt-ids';
 import { encodeActions, type Action, type SymbolTape } from './arena';
 import { metricsOf, type TrialMetrics } from './objective';
 import type { DataCache, LoadedData, RunHooks } from './runner';
-import type { FillRecord } from '../backtest/engine';
+import type { BacktestResult } from '../backtest/result';
 import type { BaseSpec, Contestant } from './types';
 
 export interface ArenaRunInput {
@@ -44,7 +44,7 @@ export interface ArenaRunResult {
   model: string | null;
   promptVersion: number | null;
   tapes: SymbolTape[];
-  fills?: FillRecord[];
+  fills?: BacktestResult['fills'];
 }
 
 export interface ArenaRunDeps {

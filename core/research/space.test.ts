@@ -53,6 +53,28 @@ describe('resolveSpace', () => {
   });
 });
 
+describe('protective exits in a study', () => {
+  it('every optimisable strategy can search its exits, as fractions within their declared bounds', () => {
+    const s = resolveSpace('sma_cross', { stopLossPct: { min: 0.01, max: 0.05 }, trailingPct: { values: [0.01, 0.02] }, takeProfitPct: { min: 0.02, max: 0.1, log: true } }, { fast: 5, slow: 20 });
+    expect(s.dims).toEqual([
+      { name: 'stopLossPct', kind: 'float', min: 0.01, max: 0.05, step: null, log: false },
+      { name: 'trailingPct', kind: 'choice', values: [0.01, 0.02] },
+      { name: 'takeProfitPct', kind: 'float', min: 0.02, max: 0.1, step: null, log: true },
+    ]);
+    for (let i = 0; i < 30; i++) expect(checkParams('sma_cross', { ...s.fixed, ...randomCandidate(s, Rng.for('exits', i)) })).toBeNull();
+    // buy_and_hold has nothing else to vary: its exits make it a study of where to get out.
+    expect(resolveSpace('buy_and_hold', { stopLossPct: { min: 0.01, max: 0.1, step: 0.01 } }).dims).toHaveLength(1);
+    expect(() => resolveSpace('buy_and_hold', undefined)).toThrow(/name ranges in space \(it has stopLossPct, stopLimitPct, takeProfitPct, trailingPct\)/);
+  });
+
+  it('leaves the exits out of the default space and checks their bounds and rule', () => {
+    expect(resolveSpace('rsi_reversion', undefined).dims.map((d) => d.name)).toEqual(['period', 'low', 'high']);
+    expect(() => resolveSpace('sma_cross', { stopLossPct: { min: 0, max: 0.05 } })).toThrow(/space\.stopLossPct: stopLossPct must be above 0, not 0/);
+    expect(() => resolveSpace('sma_cross', { trailingPct: { min: 0.1, max: 0.5 } })).toThrow(/space\.trailingPct: trailingPct must be below 0\.5, not 0\.5/);
+    expect(checkParams('sma_cross', { stopLimitPct: 0.01 })).toMatch(/stopLimitPct: stopLimitPct makes the stop-loss a stop-limit: give stopLossPct too/);
+  });
+});
+
 describe('samplers', () => {
   it('grid: every point meeting the constraints, first dimension slowest', () => {
     const space = resolveSpace('sma_cross', { fast: { min: 5, max: 15, step: 5 }, slow: { values: [10, 20] } });

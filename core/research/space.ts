@@ -93,7 +93,7 @@ export function defaultRange(p: StrategyParam): ParamDim | null {
   if (p.options) return { name: p.name, kind: 'choice', values: [...p.options] };
   if (p.type === 'string' || typeof p.default !== 'number') return null;
   const lo = lowerBound(p);
-  const hi = p.maximum ?? Infinity;
+  const hi = p.maximum ?? p.exclusiveMaximum ?? Infinity;
   const d = p.default;
   if (p.type === 'integer') {
     const min = Math.max(lo, Math.max(1, Math.ceil(d / 2)));
@@ -109,7 +109,8 @@ export function defaultRange(p: StrategyParam): ParamDim | null {
 /**
  * The resolved space for a strategy: each parameter in `input` varies over what it names
  * (checked against the catalog's type, bounds and choices), the others stay at `fixed` (the
- * study's own params) or their defaults. No input: every parameter varies over its default range.
+ * study's own params) or their defaults. No input: every parameter with a default varies over
+ * its default range (the protective exits, off by default, vary only when named).
  */
 export function resolveSpace(strategy: string, input: SpaceInput | undefined, fixed: Record<string, unknown> = {}): ParamSpace {
   if (!OPTIMISABLE.includes(strategy)) {
@@ -136,7 +137,11 @@ export function resolveSpace(strategy: string, input: SpaceInput | undefined, fi
       if (d) dims.push(d);
     }
   }
-  if (dims.length === 0) throw new SpaceError(`${strategy} has no parameter to vary${info.params.length ? ' (all are fixed)' : ''}`);
+  if (dims.length === 0) {
+    // The protective exits are off by default, so they vary only when the space names them.
+    const free = info.params.filter((p) => !(p.name in fixed)).map((p) => p.name);
+    throw new SpaceError(free.length ? `${strategy} has no parameter that varies by default: name ranges in space (it has ${free.join(', ')})` : `${strategy} has no parameter to vary${info.params.length ? ' (all are fixed)' : ''}`);
+  }
   const names = new Set(dims.map((d) => d.name));
   for (const k of Object.keys(fixed)) if (!byName.has(k)) throw new SpaceError(`params.${k}: ${strategy} has no parameter ${k}`);
   const constraints = (ORDER_CONSTRAINTS[strategy] ?? []).filter(([a, b]) => names.has(a) || names.has(b));
@@ -175,8 +180,10 @@ function dimOf(p: StrategyParam, r: RangeInput): ParamDim {
 
 function checkBounds(p: StrategyParam, v: number, where: string): void {
   const lo = lowerBound(p);
-  if (v < lo || (p.exclusiveMinimum !== undefined && v <= p.exclusiveMinimum)) throw new SpaceError(`${where}: ${v} is below ${p.name}'s minimum ${p.exclusiveMinimum ?? lo}`);
+  if (p.exclusiveMinimum !== undefined && v <= p.exclusiveMinimum) throw new SpaceError(`${where}: ${p.name} must be above ${p.exclusiveMinimum}, not ${v}`);
+  if (v < lo) throw new SpaceError(`${where}: ${v} is below ${p.name}'s minimum ${lo}`);
   if (p.maximum !== undefined && v > p.maximum) throw new SpaceError(`${where}: ${v} is above ${p.name}'s maximum ${p.maximum}`);
+  if (p.exclusiveMaximum !== undefined && v >= p.exclusiveMaximum) throw new SpaceError(`${where}: ${p.name} must be below ${p.exclusiveMaximum}, not ${v}`);
   if (p.type === 'integer' && !Number.isInteger(v)) throw new SpaceError(`${where}: ${p.name} is a whole number, not ${v}`);
 }
 

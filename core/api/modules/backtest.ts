@@ -41,7 +41,7 @@ export const backtestApi = {
   }),
   run_backtest: verb({
     description:
-      'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, or agent: the execution agent with its configured model every params.every bars, rate-limited by params.rpm, within params.maxCalls / params.maxCostUsd, answers cached by request so a rerun is free) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Returns the id at once; poll get_backtest_result for progress.',
+      'Start a backtest of a strategy (policy, buy_and_hold, sma_cross, rsi_reversion, breakout, or agent: the execution agent with its configured model every params.every bars, rate-limited by params.rpm, within params.maxCalls / params.maxCostUsd, answers cached by request so a rerun is free) over recorded candles, with the paper ledger’s fills, fees, risk limits and profit scraping. Every strategy also takes protective exits as fractions of the entry price: params.stopLossPct (0.02 = 2%), params.stopLimitPct (the stop as a stop-limit, its limit that far under the stop), params.takeProfitPct, params.trailingPct — placed after each entry fill and judged from the next bar with the paper book’s stop and take-profit code. Returns the id at once; poll get_backtest_result for progress.',
     input: BacktestSpecSchema,
     output: z.object({ id: z.string(), workflowId: z.string(), totalBars: z.number() }),
     annotations: ACTION,

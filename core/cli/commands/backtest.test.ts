@@ -5,7 +5,7 @@ import type { ModelUsage } from '../../backtest/result';
 import { buildResult, engineConfig } from '../../backtest/runner';
 import { BacktestSpecSchema } from '../../backtest/spec';
 import type { CliContext } from '../registry';
-import { describeParamLine, printResult, runBacktestInput, RunFlags } from './backtest';
+import { backtestCommands, describeParamLine, printResult, runBacktestInput, RunFlags } from './backtest';
 
 describe('vigil backtest run: agent flags', () => {
   it('become the agent strategy params, validated by its own schema', () => {
@@ -84,5 +84,70 @@ describe('vigil backtest strategies', () => {
     expect(describeParamLine({ name: 'fast', type: 'integer', default: 10, minimum: 1, maximum: 10_000, description: 'Fast moving average, in bars' })).toBe('integer, default 10, 1..10000 — Fast moving average, in bars');
     expect(describeParamLine({ name: 'mode', type: 'string', default: 'standard', options: ['conservative', 'standard', 'aggressive'] })).toBe('conservative | standard | aggressive, default standard');
     expect(describeParamLine({ name: 'rpm', type: 'number', default: 60, exclusiveMinimum: 0, maximum: 100_000 })).toBe('number, default 60, >0..100000');
+  });
+});
+
+describe('vigil backtest run: protective exits', () => {
+  const base = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h' };
+
+  it('take percentages and send the exact fractions as strategy params', () => {
+    const a = RunFlags.parse({ ...base, 'stop-loss-pct': '2', 'take-profit-pct': '1.1', 'trailing-pct': '1.5', 'stop-limit-pct': '0.07', params: '{"fast":5,"slow":20}' });
+    const spec = BacktestSpecSchema.parse(runBacktestInput(a));
+    // 1.1% and 0.07% are 0.011 and 0.0007 exactly (a float product would give 0.011000000000000001).
+    expect(spec.params).toEqual({ fast: 5, slow: 20, stopLossPct: 0.02, takeProfitPct: 0.011, trailingPct: 0.015, stopLimitPct: 0.0007 });
+    const cfg = engineConfig(spec, [emptySeries('BTC-USD', 3_600_000, 0)]);
+    expect(cfg.exits).toEqual({ stopLoss: '0.02', stopLimit: '0.0007', takeProfit: '0.011', trailing: '0.015' });
+    // Without exit flags nothing is added.
+    expect(runBacktestInput(RunFlags.parse(base))).not.toHaveProperty('params');
+  });
+
+  it('are refused with the flag named and the allowed range in percent', () => {
+    const msg = (flags: Record<string, string>) => RunFlags.safeParse({ ...base, ...flags }).error?.issues.map((i) => i.message);
+    expect(msg({ 'stop-loss-pct': '100' })).toEqual(['--stop-loss-pct must be a percentage above 0% and below 100%, like 2']);
+    expect(msg({ 'trailing-pct': '0' })).toEqual(['--trailing-pct must be a percentage above 0% and below 50%, like 2']);
+    expect(msg({ 'take-profit-pct': '4%' })).toEqual(['--take-profit-pct must be a percentage above 0% and below 1000%, like 2']);
+    expect(msg({ 'stop-limit-pct': '-1' })).toEqual(['--stop-limit-pct must be a percentage at least 0% and below 50%, like 0.5']);
+    // A stop-limit offset without a stop is refused at the door, the field named.
+    const spec = BacktestSpecSchema.safeParse(runBacktestInput(RunFlags.parse({ ...base, 'stop-limit-pct': '0.5' })));
+    expect(spec.error!.issues[0]!.path).toEqual(['params', 'stopLimitPct']);
+  });
+
+  it('print in the result: counts by exit and each trade’s exit', () => {
+    const s = emptySeries('BTC-USD', 3_600_000, 4);
+    [
+      [100, 100, 100, 100],
+      [100, 101, 99, 100],
+      [100, 101, 90, 95],
+      [95, 96, 94, 95],
+    ].forEach(([o, h, l, c], i) => {
+      s.time[i] = Date.UTC(2020, 0, 1) + i * 3_600_000;
+      s.open[i] = o!;
+      s.high[i] = h!;
+      s.low[i] = l!;
+      s.close[i] = c!;
+      s.volume[i] = 1;
+    });
+    const spec = BacktestSpecSchema.parse({ strategy: 'buy_and_hold', symbols: ['BTC-USD'], timeframe: '1h', params: { stopLossPct: 0.02 } });
+    const cfg = engineConfig(spec, [s]);
+    const e = createEngine(cfg, [s]);
+    e.run(Infinity);
+    const r = buildResult(spec, { cfg, series: [s], reports: [] }, e.state(), { id: 'bt_exits000001', createdAt: 0, finishedAt: 1 });
+    const lines: string[] = [];
+    const ctx = { json: false, io: { out: (t: string) => lines.push(t), err: () => undefined, interactive: false, ask: async () => '' } } as unknown as CliContext;
+    printResult(ctx, { id: r.summary.id, status: 'completed', progress: { stepsDone: 4, totalSteps: 4, barsDone: 4, totalBars: 4 }, summary: r.summary, result: r });
+    const text = lines.join('\n');
+    expect(text).toContain('exits: stop-loss 1, take-profit 0, trailing stop 0');
+    expect(text).toMatch(/pnl -\d+\.\d\d {2}\(stop loss\)/);
+  });
+
+  it('are listed once for every strategy by `vigil backtest strategies`', async () => {
+    expect(describeParamLine({ name: 'stopLossPct', type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Stop-loss' })).toBe('number, >0..<1 — Stop-loss');
+    const lines: string[] = [];
+    const ctx = { json: false, io: { out: (t: string) => lines.push(t), err: () => undefined, interactive: false, ask: async () => '' } } as unknown as CliContext;
+    const cmd = backtestCommands.find((c) => c.name === 'backtest strategies')!;
+    await cmd.run({}, ctx);
+    expect(lines.filter((l) => l.trimStart().startsWith('stopLossPct'))).toEqual([expect.stringMatching(/^ {2}stopLossPct {4}--stop-loss-pct {2}number, >0\.\.<1 — Stop-loss/)]);
+    expect(lines).toContain('protective exits — every strategy; fractions in --params, percent with the flags of `vigil backtest run`');
+    expect(lines.filter((l) => /--(stop-loss|stop-limit|take-profit|trailing)-pct/.test(l))).toHaveLength(4);
   });
 });

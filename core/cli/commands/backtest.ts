@@ -10,6 +10,7 @@ import type { VerbResult } from '../../api/contract';
 import { CliError, command, EXIT, noCockpitMessage, type CliCommand, type CliContext } from '../registry';
 import { callVerb, withBacktests, withRuntime } from '../remote';
 import { strategyCatalog, type StrategyParam } from '../../backtest/strategies/catalog';
+import { EXIT_FLAGS, EXIT_PARAM_NAMES, exitFromPercent, type ExitParamName } from '../../backtest/strategies/exits';
 
 const call = callVerb;
 
@@ -31,6 +32,7 @@ function printSummary(ctx: CliContext, s: Summary): void {
   ctx.io.out(`  bars ${s.bars.toLocaleString('en-US')}  ${s.from ? new Date(s.from).toISOString().slice(0, 16) : '-'} .. ${s.to ? new Date(s.to).toISOString().slice(0, 16) : '-'}`);
   ctx.io.out(`  equity ${money(s.initialCash)} -> ${money(s.finalEquity)}  return ${pct(s.totalReturn)}  max drawdown ${pct(s.maxDrawdown)}  sharpe ${num(s.sharpe)}`);
   ctx.io.out(`  trades ${s.trades ?? '-'}  fills ${s.fills ?? '-'}  fees ${money(s.feesPaid)}${s.error ? `  error: ${s.error}` : ''}`);
+  if (s.exits) ctx.io.out(`  exits: stop-loss ${s.exits.stopLoss}, take-profit ${s.exits.takeProfit}, trailing stop ${s.exits.trailingStop}`);
   if (s.model) ctx.io.out(`  model: ${s.model.decisions} decisions, ${s.model.calls} calls, ${s.model.cacheHits} cache hits, cost ${s.model.costUsd} USD (this run paid ${s.model.spentCostUsd})`);
 }
 
@@ -50,11 +52,23 @@ export function printResult(ctx: CliContext, g: Got): void {
   if (blocked.length) ctx.io.out(`  blocked orders: ${blocked.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   ctx.io.out('  last trades:');
   for (const t of r.trades.slice(-10)) {
-    ctx.io.out(`    ${t.symbol} ${new Date(t.entryTime).toISOString().slice(0, 16)} @ ${t.entryPrice} -> ${t.exitTime ? `${new Date(t.exitTime).toISOString().slice(0, 16)} @ ${t.exitPrice}` : 'open'}  qty ${t.quantity}  pnl ${money(t.pnl)}`);
+    ctx.io.out(`    ${t.symbol} ${new Date(t.entryTime).toISOString().slice(0, 16)} @ ${t.entryPrice} -> ${t.exitTime ? `${new Date(t.exitTime).toISOString().slice(0, 16)} @ ${t.exitPrice}` : 'open'}  qty ${t.quantity}  pnl ${money(t.pnl)}${t.exitReason && t.exitReason !== 'signal' ? `  (${t.exitReason.replace('_', ' ')})` : ''}`);
   }
 }
 
 const decimalFlag = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a decimal like 0.012`);
+
+/** An exit in percent at the CLI (`--stop-loss-pct 2`), the fraction the spec holds (0.02). */
+const exitFlag = (name: ExitParamName) =>
+  z
+    .string()
+    .transform((v, c) => {
+      const r = exitFromPercent(name, v);
+      if (r.ok) return r.value;
+      c.addIssue({ code: 'custom', message: `--${EXIT_FLAGS[name]} ${r.message}` });
+      return z.NEVER;
+    })
+    .optional();
 
 /** Flags of `vigil backtest run` (validated before anything is sent). */
 export const RunFlags = z.object({
@@ -92,10 +106,25 @@ export const RunFlags = z.object({
   rpm: z.coerce.number({ error: '--rpm must be requests per minute' }).positive().optional(),
   'max-calls': z.coerce.number({ error: '--max-calls must be a whole number' }).int().min(1).optional(),
   'max-cost': decimalFlag('--max-cost').optional(),
+  'stop-loss-pct': exitFlag('stopLossPct'),
+  'stop-limit-pct': exitFlag('stopLimitPct'),
+  'take-profit-pct': exitFlag('takeProfitPct'),
+  'trailing-pct': exitFlag('trailingPct'),
 });
 
-/** The `run_backtest` input for parsed flags: the agent's flags become strategy params. */
+/** The protective exits given as flags, as strategy params (fractions). */
+function exitParams(a: z.output<typeof RunFlags>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of EXIT_PARAM_NAMES) {
+    const v = a[EXIT_FLAGS[name] as 'stop-loss-pct'];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** The `run_backtest` input for parsed flags: the agent's flags and the exits become strategy params. */
 export function runBacktestInput(a: z.output<typeof RunFlags>) {
+  const exits = exitParams(a);
   return {
     strategy: a.strategy,
     symbols: a.symbols,
@@ -104,10 +133,11 @@ export function runBacktestInput(a: z.output<typeof RunFlags>) {
     ...(a.from ? { from: a.from } : {}),
     ...(a.to ? { to: a.to } : {}),
     ...(a.fee ? { fees: { taker: a.fee, maker: a['maker-fee'] ?? a.fee } } : {}),
-    ...(a.params || a.mode || a.every || a.rpm || a['max-calls'] || a['max-cost']
+    ...(a.params || a.mode || a.every || a.rpm || a['max-calls'] || a['max-cost'] || Object.keys(exits).length
       ? {
           params: {
             ...a.params,
+            ...exits,
             ...(a.mode ? { mode: a.mode } : {}),
             ...(a.every ? { every: a.every } : {}),
             ...(a.rpm ? { rpm: a.rpm } : {}),
@@ -133,6 +163,11 @@ const run = command({
     'agent is the execution agent with its configured model (EXECUTION_MODEL / OPENAI_MODEL, Settings):',
     '  --mode conservative|standard|aggressive  --every <bars per nudge, 60>  --rpm <requests/min, 60>',
     '  --max-calls <1000>  --max-cost <USD, 5>; answers are cached, so a rerun costs nothing.',
+    'Protective exits, in percent of the entry fill, on every strategy:',
+    '  --stop-loss-pct 2  --stop-limit-pct 0.5 (the stop as a stop-limit, its limit 0.5% under the stop)',
+    '  --take-profit-pct 4  --trailing-pct 1.5. Judged from the bar after the entry; a gap fills from',
+    '  the open; a bar reaching a stop and the take-profit takes the stop. After an exit the strategy',
+    '  must signal afresh before it buys again.',
     'Data: BTC-USD / ETH-USD / LTC-USD (Coinbase, 1h and 1d) and BTC-USDT / ETH-USDT (Binance, 1m);',
     'timeframes 1m 5m 15m 1h 4h 1d (resampled from the recording).',
     '',
@@ -168,6 +203,10 @@ const run = command({
     rpm: { type: 'string' },
     'max-calls': { type: 'string' },
     'max-cost': { type: 'string' },
+    'stop-loss-pct': { type: 'string' },
+    'stop-limit-pct': { type: 'string' },
+    'take-profit-pct': { type: 'string' },
+    'trailing-pct': { type: 'string' },
   },
   schema: RunFlags,
   async run(a, ctx) {
@@ -310,7 +349,13 @@ const strategies = command({
     }
     for (const s of catalog) {
       ctx.io.out(`${s.name} — ${s.description}`);
-      for (const p of s.params) ctx.io.out(`  ${p.name.padEnd(12)} ${describeParamLine(p)}`);
+      for (const p of s.params) if (p.group !== 'exit') ctx.io.out(`  ${p.name.padEnd(12)} ${describeParamLine(p)}`);
+    }
+    // The exits are the same on every strategy: listed once.
+    const exits = catalog[0]?.params.filter((p) => p.group === 'exit') ?? [];
+    if (exits.length) {
+      ctx.io.out('protective exits — every strategy; fractions in --params, percent with the flags of `vigil backtest run`');
+      for (const p of exits) ctx.io.out(`  ${p.name.padEnd(14)} --${EXIT_FLAGS[p.name as ExitParamName]}  ${describeParamLine(p)}`);
     }
     return EXIT.ok;
   },
@@ -321,7 +366,8 @@ export function describeParamLine(p: StrategyParam): string {
   const bits: string[] = [p.options ? p.options.join(' | ') : p.type];
   if (p.default !== undefined) bits.push(`default ${p.default}`);
   const lo = p.exclusiveMinimum !== undefined ? `>${p.exclusiveMinimum}` : p.minimum !== undefined ? String(p.minimum) : null;
-  if (lo !== null || p.maximum !== undefined) bits.push(`${lo ?? ''}..${p.maximum ?? ''}`);
+  const hi = p.exclusiveMaximum !== undefined ? `<${p.exclusiveMaximum}` : p.maximum !== undefined ? String(p.maximum) : null;
+  if (lo !== null || hi !== null) bits.push(`${lo ?? ''}..${hi ?? ''}`);
   return `${bits.join(', ')}${p.description ? ` — ${p.description}` : ''}`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, extrasToInput, foldProgress, progressOf, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
+import { bestIndex, curves, dateToMs, EMPTY_EXTRAS, exitCountsText, exitReasonText, extrasToInput, foldProgress, progressOf, returnCurve, runLabel, specItems, specToExtras, type BacktestResult, type StrategyInfo } from './backtest';
 import { feeRatesText, percentToRate, rateToPercent } from './format';
 
 describe('backtest view logic', () => {
@@ -85,8 +85,53 @@ describe('backtest run settings', () => {
     expect(specItems(spec, sma)).toEqual(['fast 5', 'slow 30', 'taker 0.4%', 'maker 0.2%', 'spread: product estimate', 'no slippage', 'risk none', 'scrape 25%', 'weights 3:1']);
     expect(specItems({ risk: 'default', profitScrapePct: '0' }, undefined)).toEqual(['taker 1.2%', 'maker 0.6%', 'spread: product estimate', 'slippage on', 'risk paper defaults']);
     const x = specToExtras(spec);
-    expect(x).toEqual({ params: { fast: '5' }, takerPct: '0.4', makerPct: '0.2', spreadBps: '', slippage: false, scrapePct: '25', weights: '3, 1' });
+    expect(x).toEqual({ params: { fast: '5' }, takerPct: '0.4', makerPct: '0.2', spreadBps: '', slippage: false, scrapePct: '25', weights: '3, 1', exits: {} });
     expect(extrasToInput(sma, x, 2).input).toEqual({ params: { fast: 5 }, fees: { taker: '0.004', maker: '0.002' }, slippage: false, profitScrapePct: '0.25', weights: [3, 1] });
     expect(specToExtras({ params: { mode: 'standard', barMs: 60000 } }).params).toEqual({ mode: 'standard' });
+  });
+
+  describe('protective exits', () => {
+    // As list_backtest_strategies describes them (core/backtest/strategies/exits.ts).
+    const exits: StrategyInfo['params'] = [
+      { name: 'stopLossPct', type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, group: 'exit' },
+      { name: 'stopLimitPct', type: 'number', minimum: 0, exclusiveMaximum: 0.5, group: 'exit' },
+      { name: 'takeProfitPct', type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 10, group: 'exit' },
+      { name: 'trailingPct', type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.5, group: 'exit' },
+    ];
+    const smaX: StrategyInfo = { ...sma, params: [...sma.params, ...exits] };
+
+    it('sends percentages as the exact fractions, beside the strategy’s own parameters', () => {
+      const r = extrasToInput(smaX, { ...EMPTY_EXTRAS, params: { fast: '5' }, exits: { stopLossPct: '2', stopLimitPct: '0.25', takeProfitPct: '4', trailingPct: '1.5' } }, 1);
+      expect(r.errors).toEqual({});
+      expect(r.input.params).toEqual({ fast: 5, stopLossPct: 0.02, stopLimitPct: 0.0025, takeProfitPct: 0.04, trailingPct: 0.015 });
+      // A take-profit may be above 100%; blank fields stay off.
+      expect(extrasToInput(smaX, { ...EMPTY_EXTRAS, exits: { takeProfitPct: '150', stopLossPct: ' ' } }, 1).input).toEqual({ params: { takeProfitPct: 1.5 } });
+    });
+
+    it('names the exit fields it cannot send, with the range in percent', () => {
+      const r = extrasToInput(smaX, { ...EMPTY_EXTRAS, exits: { stopLossPct: '100', trailingPct: '0', takeProfitPct: '4%', stopLimitPct: '50' } }, 1);
+      expect(r.errors).toEqual({
+        'exit.stopLossPct': 'Stop-loss must be a percentage above 0% and below 100%, like 2',
+        'exit.trailingPct': 'Trailing must be a percentage above 0% and below 50%, like 1.5',
+        'exit.takeProfitPct': 'Take-profit must be a percentage above 0% and below 1000%, like 4',
+        'exit.stopLimitPct': 'Stop-limit must be a percentage at least 0% and below 50%, like 0.5',
+      });
+      expect(r.input.params).toBeUndefined();
+    });
+
+    it('shows a run’s exits in its settings line, and “Use these settings” restores them in percent', () => {
+      const spec = { strategy: 'sma_cross', params: { fast: 5, stopLossPct: 0.02, stopLimitPct: 0.0025, takeProfitPct: 0.04, trailingPct: 0.015 }, risk: 'none' };
+      expect(specItems(spec, smaX).slice(0, 6)).toEqual(['fast 5', 'slow 30', 'stop-loss 2%', 'stop-limit 0.25% under the stop', 'take-profit 4%', 'trailing 1.5%']);
+      const x = specToExtras(spec);
+      expect(x.exits).toEqual({ stopLossPct: '2', stopLimitPct: '0.25', takeProfitPct: '4', trailingPct: '1.5' });
+      expect(x.params).toEqual({ fast: '5' });
+      expect(extrasToInput(smaX, x, 1).input.params).toEqual(spec.params);
+    });
+
+    it('labels what closed a trade and counts the exits', () => {
+      expect(['signal', 'stop_loss', 'take_profit', 'trailing_stop', null].map(exitReasonText)).toEqual(['signal', 'stop-loss', 'take-profit', 'trailing stop', '—']);
+      expect(exitCountsText({ stopLoss: 3, takeProfit: 2, trailingStop: 1 })).toBe('3 stop-loss · 2 take-profit · 1 trailing');
+      expect(exitCountsText(undefined)).toBeNull();
+    });
   });
 });

@@ -5,6 +5,7 @@
 import type { VerbInput, VerbResult } from '../../../core/api/contract';
 import { Dec } from '../../../core/domain/decimal';
 import type { EventPayload } from '../../../core/api/events';
+import type { ExitParamName } from '../../../core/backtest/strategies/exits';
 import { fmtDec, fmtNum, fmtPct, percentToRate, rateToPercent } from './format';
 
 export type BacktestView = VerbResult<'get_backtest_result'>;
@@ -154,9 +155,37 @@ export interface RunExtras {
   scrapePct: string;
   /** Comma separated, one per symbol. */
   weights: string;
+  /** Protective exits in percent of the entry fill, by param name (blank: off). */
+  exits: Partial<Record<ExitParamName, string>>;
 }
 
-export const EMPTY_EXTRAS: RunExtras = { params: {}, takerPct: '', makerPct: '', spreadBps: '', slippage: true, scrapePct: '', weights: '' };
+export const EMPTY_EXTRAS: RunExtras = { params: {}, takerPct: '', makerPct: '', spreadBps: '', slippage: true, scrapePct: '', weights: '', exits: {} };
+
+/** The protective exits every strategy takes (catalog params of group `exit`), as the form shows them. */
+export const EXIT_FIELDS: { name: ExitParamName; label: string; short: string; example: string; title: string }[] = [
+  { name: 'stopLossPct', label: 'Stop-loss %', short: 'stop-loss', example: '2', title: 'Sell when the price falls this far below the entry fill (a gap fills from the open). Blank: no stop' },
+  { name: 'stopLimitPct', label: 'Stop-limit %', short: 'stop-limit', example: '0.5', title: 'Make the stop a stop-limit whose limit is this far under the stop (it rests if the price gaps past it). Blank: a stop-market' },
+  { name: 'takeProfitPct', label: 'Take-profit %', short: 'take-profit', example: '4', title: 'A resting sell this far above the entry fill. Blank: none' },
+  { name: 'trailingPct', label: 'Trailing %', short: 'trailing', example: '1.5', title: 'A stop this far under the best price since the entry, moved only after each bar is judged. Blank: none' },
+];
+
+/** A trade's or fill's cause as the tables show it. */
+export function exitReasonText(r: string | null | undefined): string {
+  return r === 'stop_loss' ? 'stop-loss' : r === 'take_profit' ? 'take-profit' : r === 'trailing_stop' ? 'trailing stop' : r === 'signal' ? 'signal' : '—';
+}
+
+/** "3 stop-loss · 2 take-profit · 1 trailing" (null when the run set no exits). */
+export function exitCountsText(e: { stopLoss: number; takeProfit: number; trailingStop: number } | null | undefined): string | null {
+  if (!e) return null;
+  return `${e.stopLoss} stop-loss · ${e.takeProfit} take-profit · ${e.trailingStop} trailing`;
+}
+
+/** "above 0% and below 100%": an exit's allowed range in percent, from the catalog. */
+function exitRangeText(p: StrategyParam): string {
+  const lo = p.exclusiveMinimum !== undefined ? `above ${rateToPercent(p.exclusiveMinimum)}%` : p.minimum !== undefined ? `at least ${rateToPercent(p.minimum)}%` : '';
+  const hi = p.exclusiveMaximum !== undefined ? `below ${rateToPercent(p.exclusiveMaximum)}%` : p.maximum !== undefined ? `at most ${rateToPercent(p.maximum)}%` : '';
+  return [lo, hi].filter(Boolean).join(' and ');
+}
 /** Coinbase's entry tier, what a run uses when no fee is given (core/trading/fees.ts). */
 export const DEFAULT_TAKER_PCT = '1.2';
 export const DEFAULT_MAKER_PCT = '0.6';
@@ -173,6 +202,23 @@ export function extrasToInput(info: StrategyInfo | undefined, x: RunExtras, symb
   const errors: Record<string, string> = {};
   const params: Record<string, unknown> = {};
   for (const p of info?.params ?? []) {
+    if (p.group === 'exit') {
+      // Percent in the form, the exact fraction in the spec (one decimal shift, no float product).
+      const f = EXIT_FIELDS.find((e) => e.name === p.name);
+      const text = (x.exits[p.name as ExitParamName] ?? '').trim();
+      if (!text || !f) continue;
+      const rate = percentToRate(text, '1000000');
+      const v = rate === null ? null : Dec.of(rate);
+      const within =
+        v !== null &&
+        (p.exclusiveMinimum === undefined || v.gt(Dec.fromMeasured(p.exclusiveMinimum))) &&
+        (p.minimum === undefined || v.gte(Dec.fromMeasured(p.minimum))) &&
+        (p.exclusiveMaximum === undefined || v.lt(Dec.fromMeasured(p.exclusiveMaximum))) &&
+        (p.maximum === undefined || v.lte(Dec.fromMeasured(p.maximum)));
+      if (rate === null || !within) errors[`exit.${p.name}`] = `${f.label.replace(' %', '')} must be a percentage ${exitRangeText(p)}, like ${f.example}`;
+      else params[p.name] = Number(rate);
+      continue;
+    }
     const raw = (x.params[p.name] ?? '').trim();
     if (!raw) continue;
     if (p.type === 'string') params[p.name] = raw;
@@ -212,9 +258,13 @@ export function extrasToInput(info: StrategyInfo | undefined, x: RunExtras, symb
 
 /** A stored spec back to the form's extra fields ("run again with these settings"). */
 export function specToExtras(spec: Record<string, unknown>): RunExtras {
-  const x: RunExtras = { ...EMPTY_EXTRAS, params: {} };
+  const x: RunExtras = { ...EMPTY_EXTRAS, params: {}, exits: {} };
   const params = (spec.params ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(params)) if (k !== 'barMs' && (typeof v === 'number' || typeof v === 'string')) x.params[k] = String(v);
+  for (const [k, v] of Object.entries(params)) {
+    const exit = EXIT_FIELDS.find((e) => e.name === k);
+    if (exit && typeof v === 'number') x.exits[exit.name] = rateToPercent(v);
+    else if (k !== 'barMs' && (typeof v === 'number' || typeof v === 'string')) x.params[k] = String(v);
+  }
   const fees = spec.fees as { taker?: string; maker?: string } | undefined;
   if (fees?.taker) x.takerPct = rateToPercent(fees.taker);
   if (fees?.maker) x.makerPct = rateToPercent(fees.maker);
@@ -230,8 +280,15 @@ export function specItems(spec: Record<string, unknown>, info: StrategyInfo | un
   const params = (spec.params ?? {}) as Record<string, unknown>;
   const items: string[] = [];
   for (const p of info?.params ?? []) {
+    if (p.group === 'exit') continue;
     const v = params[p.name] ?? p.default;
     if (v !== undefined) items.push(`${p.name} ${String(v)}`);
+  }
+  // The protective exits, in percent of the entry fill, when set.
+  for (const f of EXIT_FIELDS) {
+    const v = params[f.name];
+    if (typeof v !== 'number') continue;
+    items.push(f.name === 'stopLimitPct' ? `stop-limit ${rateToPercent(v)}% under the stop` : `${f.short} ${rateToPercent(v)}%`);
   }
   const fees = spec.fees as { taker: string; maker: string } | undefined;
   items.push(`taker ${fees ? rateToPercent(fees.taker) : DEFAULT_TAKER_PCT}%`, `maker ${fees ? rateToPercent(fees.maker) : DEFAULT_MAKER_PCT}%`);

@@ -3,6 +3,7 @@
  * strings (grouping, fixed places by rounding the digits) — never through float arithmetic.
  */
 import { Dec } from '../../../core/domain/decimal';
+import { fractionToPercent, percentToFraction } from '../../../core/domain/percent';
 
 function group(intPart: string): string {
   return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -83,8 +84,8 @@ export function fmtAgo(t: number, now = Date.now()): string {
 }
 
 /** An exact rate "0.012" as percent text "1.2" (no float on the way). */
-export function rateToPercent(rate: string): string {
-  return Dec.of(rate).mul('100').toString();
+export function rateToPercent(rate: string | number): string {
+  return fractionToPercent(rate);
 }
 
 /** The fee schedule fills are charged with: "taker 1.2% · maker 0.6%". */
@@ -92,11 +93,7 @@ export function feeRatesText(fees: { taker: string; maker: string }): string {
   return `taker ${rateToPercent(fees.taker)}% · maker ${rateToPercent(fees.maker)}%`;
 }
 
-/** "1.2" (percent) to the exact rate string "0.012"; null unless a percentage in [0, 100). */
-export function percentToRate(v: string): string | null {
-  const t = v.trim();
-  if (!/^\d+(\.\d+)?$/.test(t)) return null;
-  const d = Dec.of(t);
-  if (d.gte('100')) return null;
-  return d.div('100').toString();
+/** "1.2" (percent) to the exact rate string "0.012"; null unless a percentage in [0, below), 100 unless given. */
+export function percentToRate(v: string, below = '100'): string | null {
+  return percentToFraction(v, below);
 }

@@ -167,8 +167,10 @@ export function parseRange(text: string, numeric: boolean): RangeInput | null {
 }
 
 /** The default range a study uses for a parameter (as core/research/space.ts `defaultRange`), as placeholder text. */
-export function defaultRangeText(p: { type: string; default?: number | string; minimum?: number; maximum?: number; options?: string[] }): string {
+export function defaultRangeText(p: { type: string; default?: number | string; minimum?: number; maximum?: number; options?: string[]; group?: 'exit' }): string {
   if (p.options) return p.options.join(', ');
+  // A protective exit is off unless a study names a range for it, as a fraction of the entry.
+  if (p.group === 'exit') return 'off · e.g. 0.01..0.05 (fraction)';
   if (typeof p.default !== 'number') return '';
   const lo = p.minimum ?? -Infinity;
   const hi = p.maximum ?? Infinity;

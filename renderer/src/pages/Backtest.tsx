@@ -12,12 +12,15 @@ import {
   DEFAULT_MAKER_PCT,
   DEFAULT_TAKER_PCT,
   EMPTY_EXTRAS,
+  EXIT_FIELDS,
   METRICS,
   OVERLAY_COLORS,
   bestIndex,
   curves,
   dateToMs,
   equityText,
+  exitCountsText,
+  exitReasonText,
   extrasToInput,
   foldProgress,
   metricValue,
@@ -108,6 +111,12 @@ const TRADE_COLUMNS: Column<Trade>[] = [
   { key: 'qty', header: 'Qty', className: 'num', render: (t) => fmtQty(t.quantity) },
   { key: 'exit', header: 'Exit', width: 150, className: 'mono dim', render: (t) => (t.exitTime === null ? 'open' : fmtTime(t.exitTime)) },
   { key: 'exitPrice', header: 'Exit px', className: 'num', render: (t) => fmtDec(t.exitPrice) },
+  {
+    key: 'exitReason',
+    header: 'Closed by',
+    width: 100,
+    render: (t) => (t.exitReason && t.exitReason !== 'signal' ? <span className={`tag ${sign(t.pnl) > 0 ? 'good' : sign(t.pnl) < 0 ? 'bad' : ''}`}>{exitReasonText(t.exitReason)}</span> : <span className="dim">{t.exitTime === null ? '' : exitReasonText(t.exitReason ?? 'signal')}</span>),
+  },
   { key: 'fees', header: 'Fees', className: 'num', render: (t) => fmtDec(t.fees) },
   { key: 'pnl', header: 'P&L', className: 'num', render: (t) => <span className={sign(t.pnl) > 0 ? 'up' : sign(t.pnl) < 0 ? 'down' : ''}>{fmtSigned(t.pnl)}</span> },
 ];
@@ -190,7 +199,12 @@ function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live
             <Kpi label="Return" value={returnText(s)} tone={s.totalReturn === null ? undefined : s.totalReturn >= 0 ? 'up' : 'down'} />
             <Kpi label="Max drawdown" value={fmtPct(r.performance?.maxDrawdown ?? null)} />
             <Kpi label="Sharpe" value={fmtNum(r.performance?.sharpe ?? null)} />
-            <Kpi label="Trades" value={fmtNum(all.total, 0)} sub={`${fmtNum(r.fillsTotal, 0)} fills`} />
+            <Kpi
+              label="Trades"
+              value={fmtNum(all.total, 0)}
+              sub={`${fmtNum(r.fillsTotal, 0)} fills${s.exits ? ` · ${fmtNum(s.exits.stopLoss + s.exits.takeProfit + s.exits.trailingStop, 0)} closed by exits` : ''}`}
+              testId="bt-kpi-trades"
+            />
             <Kpi label="Fees" value={fmtDec(r.final.feesPaid)} sub={`scraped ${fmtDec(r.final.scrapedProfits)}`} />
           </div>
           {r.model ? <ModelUsagePanel m={r.model} /> : null}
@@ -237,7 +251,12 @@ function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live
               ) : null}
             </Panel>
           </div>
-          <Panel title={`Trades (${fmtNum(all.total, 0)})${all.loading ? ` — loading the ${fmtNum(all.total - r.trades.length, 0)} older ones…` : ''}`} flush testId="backtest-trades">
+          <Panel
+            title={`Trades (${fmtNum(all.total, 0)})${all.loading ? ` — loading the ${fmtNum(all.total - r.trades.length, 0)} older ones…` : ''}`}
+            right={s.exits ? <span className="faint mono" data-testid="bt-exit-counts">closed by exits: {exitCountsText(s.exits)}</span> : undefined}
+            flush
+            testId="backtest-trades"
+          >
             {all.trades.length === 0 ? (
               <Empty title="No trades">The strategy never entered a position over this range.</Empty>
             ) : (
@@ -429,7 +448,8 @@ export function BacktestPage() {
     run.mutate(input, {
       onSuccess: (r) => {
         setSelected(r.id);
-        setProgress((s) => ({ ...s, [r.id]: progressOf({ status: 'running', barsDone: 0, totalBars: r.totalBars }) }));
+        // A short run's pushed progress (even its end) can arrive before this reply: never go back over it.
+        setProgress((s) => (s[r.id] ? s : { ...s, [r.id]: progressOf({ status: 'running', barsDone: 0, totalBars: r.totalBars }) }));
       },
     });
   };
@@ -452,6 +472,11 @@ export function BacktestPage() {
       setExtras({ ...extras, [k]: e.target.value });
     },
   });
+  const setExit = (name: string, v: string) => {
+    if (run.error) run.reset();
+    setFormErrors({});
+    setExtras({ ...extras, exits: { ...extras.exits, [name]: v } });
+  };
   const setParam = (name: string, v: string) => {
     if (run.error) run.reset();
     setFormErrors({});
@@ -539,7 +564,7 @@ export function BacktestPage() {
                 <fieldset className="form" style={{ border: 0, padding: 0, margin: 0 }} data-testid="bt-params">
                   <div className="faint">{info.description}</div>
                   <div className="fields">
-                    {info.params.map((p) => (
+                    {info.params.filter((p) => p.group !== 'exit').map((p) => (
                       <ParamField key={p.name} p={p} value={extras.params[p.name] ?? ''} invalid={invalidParams.has(p.name) || `param.${p.name}` in formErrors} onChange={(v) => setParam(p.name, v)} />
                     ))}
                   </div>
@@ -547,6 +572,26 @@ export function BacktestPage() {
               ) : info ? (
                 <div className="faint">{info.description}</div>
               ) : null}
+              <fieldset className="form" style={{ border: 0, padding: 0, margin: 0 }} data-testid="bt-exits">
+                <div className="faint" title="Placed after every entry fill, judged from the next bar with the paper book's stop and take-profit code; a bar reaching both takes the stop; after an exit the strategy must signal again before buying">
+                  Protective exits — % of the entry fill, on any strategy
+                </div>
+                <div className="fields">
+                  {EXIT_FIELDS.map((f) => (
+                    <label key={f.name} className="field" title={f.title}>
+                      {f.label}
+                      <input
+                        value={extras.exits[f.name] ?? ''}
+                        placeholder="off"
+                        inputMode="decimal"
+                        aria-invalid={invalidParams.has(f.name) || `exit.${f.name}` in formErrors || undefined}
+                        data-testid={`bt-exit-${f.name}`}
+                        onChange={(e) => setExit(f.name, e.target.value)}
+                      />
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
               <div className="fields">
                 <label className="field" title="Taker fee per order, percent of its value (blank: Coinbase's entry tier)">
                   Taker fee %
