@@ -9,6 +9,14 @@ type OrderOutcome = VerbResult<'place_ledger_order'>;
 
 const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a positive decimal like 0.01`);
 
+/** The flags every order command shares, checked the same way. */
+const orderFlags = {
+  wallet: z.string({ error: '--wallet is required (see `vigil wallet list`)' }).min(1),
+  product: z.string({ error: '--product is required, e.g. BTC-USD' }).regex(/^[A-Za-z0-9]{2,10}-[A-Za-z0-9]{2,10}$/, '--product must look like BTC-USD'),
+  side: z.string({ error: '--side is required: buy or sell' }).transform((s) => s.toUpperCase()).pipe(z.enum(['BUY', 'SELL'], { error: '--side must be buy or sell' })),
+};
+const keyFlag = z.string({ error: '--idempotency-key is required (8-128 chars of A-Z a-z 0-9 . _ : -)' }).regex(/^[A-Za-z0-9._:-]{8,128}$/, '--idempotency-key: 8-128 characters of A-Z a-z 0-9 . _ : -');
+
 const place = command({
   name: 'trade place',
   summary: 'Place an order through the production ledger (a dry run unless --live and armed).',
@@ -70,9 +78,7 @@ const place = command({
   },
   schema: z
     .object({
-      wallet: z.string({ error: '--wallet is required (see `vigil wallet list`)' }).min(1),
-      product: z.string({ error: '--product is required, e.g. BTC-USD' }).regex(/^[A-Za-z0-9]{2,10}-[A-Za-z0-9]{2,10}$/, '--product must look like BTC-USD'),
-      side: z.string({ error: '--side is required: buy or sell' }).transform((s) => s.toUpperCase()).pipe(z.enum(['BUY', 'SELL'], { error: '--side must be buy or sell' })),
+      ...orderFlags,
       qty: decimal('--qty').optional(),
       notional: decimal('--notional').optional(),
       'limit-price': decimal('--limit-price').optional(),
@@ -86,7 +92,7 @@ const place = command({
       'expected-edge': z.string({ error: '--expected-edge is required: the expected edge as a fraction of notional, e.g. 0.004' }).regex(/^-?\d+(\.\d+)?$/, '--expected-edge must be a decimal fraction like 0.004'),
       'safety-buffer': decimal('--safety-buffer').optional(),
       'override-reason': z.string().min(3, '--override-reason needs a few words').max(300).optional(),
-      'idempotency-key': z.string({ error: '--idempotency-key is required (8-128 chars of A-Z a-z 0-9 . _ : -)' }).regex(/^[A-Za-z0-9._:-]{8,128}$/, '--idempotency-key: 8-128 characters of A-Z a-z 0-9 . _ : -'),
+      'idempotency-key': keyFlag,
       live: z.boolean().optional(),
     })
     .refine((v) => (v.qty === undefined) !== (v.notional === undefined), { message: 'give exactly one of --qty or --notional', path: ['qty'] })
@@ -220,16 +226,14 @@ const stop = command({
   },
   schema: z
     .object({
-      wallet: z.string({ error: '--wallet is required (see `vigil wallet list`)' }).min(1),
-      product: z.string({ error: '--product is required, e.g. BTC-USD' }).regex(/^[A-Za-z0-9]{2,10}-[A-Za-z0-9]{2,10}$/, '--product must look like BTC-USD'),
-      side: z.string({ error: '--side is required: buy or sell' }).transform((s) => s.toUpperCase()).pipe(z.enum(['BUY', 'SELL'], { error: '--side must be buy or sell' })),
+      ...orderFlags,
       qty: decimal('--qty').refine((s) => /[1-9]/.test(s), '--qty must be above 0'),
       'stop-price': decimal('--stop-price').optional(),
       'trail-pct': z.string().regex(/^0\.\d{1,8}$/, '--trail-pct is a fraction like 0.05 for 5%').optional(),
       'trail-amount': decimal('--trail-amount').optional(),
       'expected-edge': z.string().regex(/^-?\d+(\.\d+)?$/, '--expected-edge must be a decimal fraction like 0.004').optional(),
       'poll-seconds': z.coerce.number().int().min(1).max(60).optional(),
-      'idempotency-key': z.string({ error: '--idempotency-key is required (8-128 chars of A-Z a-z 0-9 . _ : -)' }).regex(/^[A-Za-z0-9._:-]{8,128}$/, '--idempotency-key: 8-128 characters of A-Z a-z 0-9 . _ : -'),
+      'idempotency-key': keyFlag,
       live: z.boolean().optional(),
     })
     .refine((v) => [v['stop-price'], v['trail-pct'], v['trail-amount']].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of --stop-price, --trail-pct or --trail-amount', path: ['stop-price'] }),
