@@ -3,12 +3,13 @@
  * onto contract verbs, which then run through dispatch with the same validation and gates as
  * any other door. Pure: parsing only.
  */
+import { PRODUCT_RE } from '../domain/product';
+
 export type ParsedCommand =
   | { kind: 'verb'; verb: string; input: Record<string, unknown>; describe: string }
   | { kind: 'help' }
   | { kind: 'unknown'; text: string };
 
-const SYMBOL = /^[a-z0-9]{1,12}-[a-z0-9]{1,12}$/i;
 const AMOUNT = /^\d+(\.\d+)?$/;
 
 export const COMMAND_HELP = [
@@ -53,7 +54,7 @@ export function parseCommand(raw: string, orderKey: string): ParsedCommand {
   if (w0 === 'kill' && w1 === 'switch' && (w2 === 'on' || w2 === 'off') && words.length === 3) return v('set_kill_switch', { on: w2 === 'on' }, `kill switch ${w2}`);
   if (w0 === 'start' && w1 === 'stream' && words.length >= 3) {
     const symbols = words.slice(2).map((s) => s.toUpperCase());
-    if (symbols.every((s) => SYMBOL.test(s))) return v('start_market_stream', { symbols }, `start the market stream for ${symbols.join(', ')}`);
+    if (symbols.every((s) => PRODUCT_RE.test(s))) return v('start_market_stream', { symbols }, `start the market stream for ${symbols.join(', ')}`);
   }
   if (w0 === 'stop' && w1 === 'stream' && words.length === 2) return v('stop_market_stream', {}, 'stop the market stream');
   const conditional = parseConditional(words, orderKey);
@@ -79,7 +80,7 @@ export function parseCommand(raw: string, orderKey: string): ParsedCommand {
     const symbol = w2!.toUpperCase();
     const byNotional = amount.startsWith('$');
     if (byNotional) amount = amount.slice(1);
-    if (AMOUNT.test(amount) && SYMBOL.test(symbol)) {
+    if (AMOUNT.test(amount) && PRODUCT_RE.test(symbol)) {
       const input: Record<string, unknown> = { symbol, side: w0, type: 'market', idempotencyKey: orderKey, ...(byNotional ? { notional: amount } : { quantity: amount }) };
       if (words.length === 5) {
         if (words[3] !== 'at' || !AMOUNT.test(words[4]!)) return { kind: 'unknown', text };
@@ -104,7 +105,7 @@ function parseConditional(words: string[], orderKey: string): ParsedCommand | nu
   if (!kind || rest.length < 4) return null;
   const [side, qty, sym] = rest as [string, string, string];
   const symbol = sym.toUpperCase();
-  if ((side !== 'buy' && side !== 'sell') || !AMOUNT.test(qty) || !SYMBOL.test(symbol)) return null;
+  if ((side !== 'buy' && side !== 'sell') || !AMOUNT.test(qty) || !PRODUCT_RE.test(symbol)) return null;
   const base = { symbol, side, quantity: qty, idempotencyKey: orderKey };
   if (kind === 'trailing_stop' && rest.length === 4) {
     const t = rest[3]!;

@@ -7,6 +7,7 @@
  * Pure and deterministic (the caller supplies the time): safe to import from workflows.
  */
 import { Dec } from '../domain/decimal';
+import { PRODUCT_RE } from '../domain/product';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
 import { defaultProductSpec } from '../trading/products';
 import type { AgentConstraints, MarketPoint } from './policy';
@@ -96,11 +97,10 @@ export function executionPromptView(i: ExecutionViewInput): Record<string, unkno
     recentDecisions: i.recent
       .filter((r) => r.action !== 'skip')
       .slice(-5)
-      .map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol && PRODUCT_ID.test(r.symbol) ? r.symbol : '', rationale: quoteAsData(r.rationale) })),
+      .map((r) => ({ at: new Date(r.at).toISOString(), action: r.action, symbol: r.symbol && PRODUCT_RE.test(r.symbol) ? r.symbol : '', rationale: quoteAsData(r.rationale) })),
   };
 }
 
-const PRODUCT_ID = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
 
 /**
  * Free text that reaches a prompt (a model's earlier rationale, exchange or user text): one line,

@@ -4,6 +4,7 @@
  * parsed defensively (zod) into the small shapes the agents use.
  */
 import { z } from 'zod';
+import { PRODUCT_RE } from '../domain/product';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
 import type { TradingCosts } from './execution-prompt';
 import type { MarketPoint } from './policy';
@@ -56,7 +57,7 @@ export function parseSnapshot(raw: unknown): MarketPoint[] {
     }
   } else if (src && typeof src === 'object') {
     for (const [sym, x] of Object.entries(src)) {
-      if (!/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/.test(sym)) continue;
+      if (!PRODUCT_RE.test(sym)) continue;
       const p = toPoint(sym, x);
       if (p) out.push(p);
     }

@@ -4,6 +4,7 @@
  * workflow calls `replanDecision` directly, so a replay reproduces every mode switch.
  */
 import { z } from 'zod';
+import { PRODUCT_RE } from '../domain/product';
 import type { ExecutionMode } from './prompt-ids';
 import type { AgentConstraints } from './policy';
 
@@ -137,7 +138,7 @@ export const ConstraintProposal = z
   .object({
     maxOrderNotional: dec.optional(),
     minExpectedEdgeBps: z.number().int().min(0).max(10_000).optional(),
-    blockedSymbols: z.array(z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/)).max(50).optional(),
+    blockedSymbols: z.array(z.string().regex(PRODUCT_RE)).max(50).optional(),
     reason: z.string().max(500).optional(),
   })
   .strict();

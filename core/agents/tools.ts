@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { forbiddenKey, forbiddenKeyIssue } from '../api/raw-input';
 import { positiveDecimal } from '../trading/orders';
 import { Dec } from '../domain/decimal';
+import { productIdSchema } from '../domain/product';
 import type { ToolSpec } from './llm/types';
 
-const ProductId = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'must be a product id like BTC-USD');
+const ProductId = productIdSchema('must be a product id like BTC-USD');
 
 export const PlaceOrderArgs = z
   .object({

@@ -3,7 +3,7 @@
  * stored with the result so a run can be repeated.
  */
 import { z } from 'zod';
-import { PRODUCT_RE } from '../domain/money';
+import { productIdSchema } from '../domain/product';
 import { RiskLimitsSchema } from '../risk/limits';
 import { STRATEGIES, STRATEGY_NAMES } from './strategies';
 
@@ -23,7 +23,7 @@ export const TimeframeSchema = z.enum(['1m', '5m', '15m', '1h', '4h', '1d'], { e
 export const BacktestSpecFields = z
   .object({
     strategy: z.enum(STRATEGY_NAMES, { error: `strategy must be one of ${STRATEGY_NAMES.join(', ')}` }),
-    symbols: z.array(z.string().regex(PRODUCT_RE, 'symbols are product ids like BTC-USD')).min(1).max(20),
+    symbols: z.array(productIdSchema('symbols are product ids like BTC-USD')).min(1).max(20),
     /** Allocation per symbol (same order); normalised to sum 1. Default: equal weights. */
     weights: z.array(z.number().positive().finite()).optional(),
     from: isoOrMs.optional(),

@@ -1,7 +1,6 @@
 import DecimalJs from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { DECIMAL_RE, Dec, dec, type Rounding } from './decimal';
-import { Money, parseProduct } from './money';
 
 describe('Dec', () => {
   it('adds without binary float error', () => {
@@ -215,16 +214,5 @@ describe('Dec matches decimal.js at precision 60 (its contract)', () => {
     expect(kept.toStringKept()).toBe('3.875');
     expect(Dec.of('3.875')).toBe(kept);
     expect(Dec.of(' 3.875').toString()).toBe('3.875');
-  });
-});
-
-describe('Money', () => {
-  it('refuses to mix currencies', () => {
-    expect(() => Money.of('1', 'USD').add(Money.of('1', 'BTC'))).toThrow(/currency mismatch/);
-    expect(Money.of('1.5', 'USD').add(Money.of('2.25', 'USD')).toString()).toBe('3.75 USD');
-  });
-  it('parses product ids', () => {
-    expect(parseProduct('BTC-USD')).toEqual({ base: 'BTC', quote: 'USD' });
-    expect(() => parseProduct('btc/usd')).toThrow(/BASE-QUOTE/);
   });
 });

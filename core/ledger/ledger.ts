@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { Dec } from '../domain/decimal';
-import { parseProduct } from '../domain/money';
+import { CURRENCY_RE, parseProduct } from '../domain/product';
 import type { Logger } from '../runtime/log';
 import { openDb, type LedgerDrizzle, type SqliteDb } from './db';
 import { LedgerError } from './errors';
@@ -316,7 +316,7 @@ export class Ledger {
   ensureCurrency(code: string, precision?: number): number {
     const known = this.precisions.get(code);
     if (known !== undefined) return known;
-    if (!/^[A-Z0-9]{2,10}$/.test(code)) throw new LedgerError('invalid', `invalid currency code ${JSON.stringify(code)}`);
+    if (!CURRENCY_RE.test(code)) throw new LedgerError('invalid', `invalid currency code ${JSON.stringify(code)}`);
     const p = precision ?? (FIAT_LIKE.has(code) ? 8 : this.defaultPrecision);
     if (!Number.isInteger(p) || p < 0 || p > 12) throw new LedgerError('invalid', `precision for ${code} must be 0..12`);
     this.sqlite.prepare(`INSERT OR IGNORE INTO currencies (code, precision) VALUES (?, ?)`).run(code, p);

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { Dec } from '../domain/decimal';
-import { parseProduct } from '../domain/money';
+import { parseProduct, productIdSchema } from '../domain/product';
 import type { Logger } from '../runtime/log';
 import type { Account, Fill, OrderConfiguration, PreviewResponse, ProductBook } from '../exchange/coinbase/types';
 import type { FeeTier } from '../exchange/coinbase/types';
@@ -47,7 +47,7 @@ export interface ExchangePort {
 export const PlaceOrderInput = z
   .object({
     walletId: z.string().min(1).max(200),
-    product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
+    product: productIdSchema('product must look like BTC-USD'),
     side: z.enum(['BUY', 'SELL']),
     qty: z.string().regex(/^\d+(\.\d+)?$/, 'qty must be a positive decimal').optional(),
     notional: z.string().regex(/^\d+(\.\d+)?$/, 'notional must be a positive decimal').optional(),

@@ -21,7 +21,8 @@ import { SimulatedFeed } from './feeds/simulated';
 import type { FeedHealth, MarketFeed } from './feeds/types';
 import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from './port';
 import { checkPrice, guardInit, DEFAULT_SANITY, type GuardState, type SanityOptions } from './sanity';
-import { PRODUCT_RE, type FeedHealthView, type FeedKind } from './stream-state';
+import { type FeedHealthView, type FeedKind } from './stream-state';
+import { PRODUCT_RE } from '../domain/product';
 
 export interface FeedManagerOptions {
   config: VigilConfig;

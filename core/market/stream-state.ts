@@ -7,10 +7,10 @@
  */
 import type { Bar, Timeframe } from '../domain/market';
 import { TIMEFRAME_MS } from '../domain/market';
+import { PRODUCT_RE } from '../domain/product';
 import { featureInit, featureUpdate, featureVector, numericFeatures, type FeatureState, type FeatureVector } from '../indicators/features';
 import { checkPrice, guardInit, parsePrice, type GuardState, type SanityOptions } from './sanity';
 
-export const PRODUCT_RE = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
 export type FeedKind = 'coinbase' | 'replay' | 'simulated';
 
 export interface SymbolState {

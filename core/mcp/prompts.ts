@@ -1,3 +1,5 @@
+import { PRODUCT_RE } from '../domain/product';
+
 /** Prompts an MCP client can offer its user for common requests. */
 export interface McpPrompt {
   name: string;
@@ -6,8 +8,6 @@ export interface McpPrompt {
   arguments: { name: string; description: string; required: boolean }[];
   template: (args: Record<string, string>) => string;
 }
-
-const SYMBOL_RE = /^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/;
 
 export const MCP_PROMPTS: McpPrompt[] = [
   {
@@ -47,7 +47,7 @@ export function renderPrompt(name: string, args: Record<string, string>): string
   for (const a of p.arguments) {
     if (a.required && !args[a.name]) throw new Error(`prompt ${name} needs the argument ${a.name}`);
   }
-  if (args.symbol !== undefined && !SYMBOL_RE.test(args.symbol)) throw new Error(`symbol must look like BTC-USD`);
+  if (args.symbol !== undefined && !PRODUCT_RE.test(args.symbol)) throw new Error(`symbol must look like BTC-USD`);
   if (args.side !== undefined && !['buy', 'sell'].includes(args.side)) throw new Error('side must be buy or sell');
   if (args.notional !== undefined && !/^\d+(\.\d+)?$/.test(args.notional)) throw new Error('notional must be a positive decimal');
   return p.template(args);

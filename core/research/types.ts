@@ -3,6 +3,7 @@
  * what it holds while it runs and once it is stored (the workflow's state is the stored state).
  */
 import { z } from 'zod';
+import { productIdSchema } from '../domain/product';
 import { BacktestSpecFields, BacktestSpecSchema, checkSpec } from '../backtest/spec';
 import { ObjectiveSchema, TrialMetricsSchema } from './objective';
 import { ParamSpaceSchema, SpaceInputSchema } from './space';
@@ -384,7 +385,7 @@ export const TwinRequestSchema = z
     from: timeInput,
     to: timeInput.optional(),
     /** Default: every symbol the session traded. */
-    symbols: z.array(z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'product ids like BTC-USD')).min(1).max(20).optional(),
+    symbols: z.array(productIdSchema('product ids like BTC-USD')).min(1).max(20).optional(),
     /** The agent version to replay: the built-in policy, or the execution agent with its model. */
     strategy: z.enum(['policy', 'agent']).default('policy'),
     mode: Mode.default('standard'),

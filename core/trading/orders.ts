@@ -3,7 +3,7 @@
  * validator checks it. Amounts are positive decimal strings; exactly one of quantity/notional.
  */
 import { z } from 'zod';
-import { PRODUCT_RE } from '../domain/money';
+import { productIdSchema } from '../domain/product';
 
 export const positiveDecimal = z
   .string()
@@ -52,7 +52,7 @@ export type Bracket = z.infer<typeof BracketSchema>;
 
 export const PlaceOrderFields = z
   .object({
-    symbol: z.string().regex(PRODUCT_RE, 'must be a product id like BTC-USD'),
+    symbol: productIdSchema('must be a product id like BTC-USD'),
     side: z.enum(['buy', 'sell']),
     type: OrderTypeSchema,
     quantity: positiveDecimal.optional(),

@@ -4,7 +4,7 @@
  * may replace them with the live values when exchange keys exist.
  */
 import { Dec } from '../domain/decimal';
-import { parseProduct } from '../domain/money';
+import { parseProduct } from '../domain/product';
 import type { ProductSpec } from './types';
 
 const COINBASE_USD: Record<string, Omit<ProductSpec, 'symbol'>> = {

@@ -7,13 +7,14 @@
  */
 import { z } from 'zod';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { productIdSchema } from '../../domain/product';
 import { DatasetSchema } from '../../market/data/datasets';
 import { TimeframeSchema } from '../../backtest/spec';
 
 const Symbol = z
   .string()
   .transform((s) => s.trim().toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'a symbol is a product id like BTC-USD'));
+  .pipe(productIdSchema('a symbol is a product id like BTC-USD'));
 const When = z.union([z.number().int().min(0), z.string().min(4)]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? v : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
   if (!Number.isFinite(ms)) {

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { LIVE_ARM_PHRASE } from '../../ledger/live';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { productIdSchema } from '../../domain/product';
 import { GuardRuleSchema } from '../../orders/guard';
 import { TriggerKindSchema, TriggerSpecSchema } from '../../ledger/triggers';
 import { ExitsSchema } from '../../ledger/exits';
@@ -149,7 +150,7 @@ export const LedgerOrderOutcome = z.object({
 /** What every production-ledger order states, whichever verb carries it. */
 const ledgerOrderFields = {
   walletId: z.string().min(1).max(200),
-  product: z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'product must look like BTC-USD'),
+  product: productIdSchema('product must look like BTC-USD'),
   side: z.enum(['BUY', 'SELL']),
   qty: posDec.optional(),
   notional: posDec.optional(),

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { ACTION_IDEMPOTENT, READ, verb } from '../define';
+import { productIdSchema } from '../../domain/product';
 
-const Symbol = z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'a product id like BTC-USD');
+const Symbol = productIdSchema('a product id like BTC-USD');
 const Symbols = z.array(Symbol).min(1).max(50);
 const Feed = z.enum(['coinbase', 'replay', 'simulated']);
 const Timeframe = z.enum(['1m', '5m', '15m', '1h', '4h', '1d']);

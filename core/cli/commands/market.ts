@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
+import { productIdSchema } from '../../domain/product';
 import { command, EXIT, type CliCommand } from '../registry';
 import { callVerb, withRuntime } from '../remote';
 
@@ -12,7 +13,7 @@ const call = callVerb;
 const symbolList = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'symbols are product ids like BTC-USD')).min(1).max(50));
+  .pipe(z.array(productIdSchema('symbols are product ids like BTC-USD')).min(1).max(50));
 const fmt = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? '-' : Math.abs(x) >= 1000 ? x.toFixed(2) : x.toPrecision(d));
 
 const start = command({
@@ -88,7 +89,7 @@ const features = command({
   help: 'Usage: vigil market features BTC-USD\nExit codes: 0 ok · 2 bad symbol · 3 not streamed · 4 no cockpit.',
   flags: {},
   positionals: ['symbol'],
-  schema: z.object({ symbol: z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'a product id like BTC-USD') }),
+  schema: z.object({ symbol: productIdSchema('a product id like BTC-USD') }),
   async run(args, ctx) {
     const v = await withRuntime(ctx, (rt) => call<VerbResult<'get_feature_vector'>>(rt, 'get_feature_vector', { symbol: args.symbol }));
     if (ctx.json) ctx.io.out(JSON.stringify(v, null, 2));
@@ -107,7 +108,7 @@ const candlesCmd = command({
   flags: { timeframe: { type: 'string' }, limit: { type: 'string' } },
   positionals: ['symbol'],
   schema: z.object({
-    symbol: z.string().regex(/^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/, 'a product id like BTC-USD'),
+    symbol: productIdSchema('a product id like BTC-USD'),
     timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']).optional(),
     limit: z.coerce.number().int().min(1).max(5000).optional(),
   }),

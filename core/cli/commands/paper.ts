@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
 import { Dec } from '../../domain/decimal';
+import { typedProductIdSchema } from '../../domain/product';
 import { command, EXIT, type CliCommand } from '../registry';
 import { callVerb, withRuntime } from '../remote';
 
@@ -52,7 +53,7 @@ const order = command({
     'idempotency-key': { type: 'string' },
   },
   schema: z.object({
-    symbol: z.string({ error: '--symbol is required, e.g. BTC-USD' }).regex(/^[A-Za-z0-9]{2,10}-[A-Za-z0-9]{2,10}$/, '--symbol must look like BTC-USD').transform((s) => s.toUpperCase()),
+    symbol: typedProductIdSchema('--symbol must look like BTC-USD', z.string({ error: '--symbol is required, e.g. BTC-USD' })),
     side: z.string({ error: '--side is required: buy or sell' }).pipe(z.enum(['buy', 'sell'], { error: '--side must be buy or sell' })),
     type: z.enum(['market', 'limit', 'stop', 'stop_limit', 'take_profit', 'trailing_stop'], { error: '--type is market, limit, stop, stop_limit, take_profit or trailing_stop' }).default('market'),
     quantity: decimal('--quantity').optional(),

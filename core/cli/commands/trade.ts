@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Dec } from '../../domain/decimal';
+import { typedProductIdSchema } from '../../domain/product';
 import type { VerbResult } from '../../api/contract';
 import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../registry';
 import { callVerb, withRuntime } from '../remote';
@@ -12,7 +13,7 @@ const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} mus
 /** The flags every order command shares, checked the same way. */
 const orderFlags = {
   wallet: z.string({ error: '--wallet is required (see `vigil wallet list`)' }).min(1),
-  product: z.string({ error: '--product is required, e.g. BTC-USD' }).regex(/^[A-Za-z0-9]{2,10}-[A-Za-z0-9]{2,10}$/, '--product must look like BTC-USD'),
+  product: typedProductIdSchema('--product must look like BTC-USD', z.string({ error: '--product is required, e.g. BTC-USD' })),
   side: z.string({ error: '--side is required: buy or sell' }).transform((s) => s.toUpperCase()).pipe(z.enum(['BUY', 'SELL'], { error: '--side must be buy or sell' })),
 };
 const keyFlag = z.string({ error: '--idempotency-key is required (8-128 chars of A-Z a-z 0-9 . _ : -)' }).regex(/^[A-Za-z0-9._:-]{8,128}$/, '--idempotency-key: 8-128 characters of A-Z a-z 0-9 . _ : -');

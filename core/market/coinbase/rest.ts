@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { Dec } from '../../domain/decimal';
+import { PRODUCT_RE } from '../../domain/product';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 import type { Logger } from '../../runtime/log';
-import { Candles, MarketProducts, MarketProduct, PRODUCT_ID, ServerTime, type MarketProduct as MarketProductT } from './schemas';
+import { Candles, MarketProducts, MarketProduct, ServerTime, type MarketProduct as MarketProductT } from './schemas';
 
 /** The exchange's cap per request. */
 export const CANDLES_PER_REQUEST = 350;
@@ -21,7 +22,7 @@ const GRANULARITY: Partial<Record<Timeframe, string>> = { '1m': 'ONE_MINUTE', '5
 
 /** Symbols going out to the exchange are product ids; anything else is refused before a request. */
 function assertProductId(id: string): void {
-  if (typeof id !== 'string' || !PRODUCT_ID.test(id)) throw new MarketDataError('unsupported', `invalid product id ${JSON.stringify(String(id).slice(0, 40))}: expected one like BTC-USD`);
+  if (typeof id !== 'string' || !PRODUCT_RE.test(id)) throw new MarketDataError('unsupported', `invalid product id ${JSON.stringify(String(id).slice(0, 40))}: expected one like BTC-USD`);
 }
 
 export class MarketDataError extends Error {

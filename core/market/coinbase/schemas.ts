@@ -3,17 +3,15 @@
  * network boundary. Unknown fields pass through; prices and sizes must be decimal strings.
  */
 import { z } from 'zod';
+import { productIdSchema } from '../../domain/product';
 
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
 const unixSeconds = z.string().regex(/^\d+$/, 'expected unix seconds');
 
 export const ServerTime = z.object({ iso: z.string(), epochMillis: z.string().regex(/^\d+$/).optional(), epochSeconds: unixSeconds });
 
-/** A product id as the exchange writes it (BTC-USD); exchange text shaped otherwise is refused. */
-export const PRODUCT_ID = /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/;
-
 export const MarketProduct = z.looseObject({
-  product_id: z.string().regex(PRODUCT_ID, 'expected a product id like BTC-USD'),
+  product_id: productIdSchema('expected a product id like BTC-USD'),
   price: z.union([decimal, z.literal('')]).optional(),
   base_increment: decimal,
   quote_increment: decimal,

@@ -13,7 +13,7 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Tick } from '../../domain/market';
-import { PRODUCT_RE } from '../stream-state';
+import { PRODUCT_RE } from '../../domain/product';
 
 export type FeedState = 'idle' | 'connecting' | 'ok' | 'degraded' | 'down';
 

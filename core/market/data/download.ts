@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 import { MarketDataError } from '../coinbase/rest';
-import { PRODUCT_ID } from '../coinbase/schemas';
+import { PRODUCT_RE } from '../../domain/product';
 import { listRecorded, loadFiles, RecordedDataError, VIGIL_HEADER, vigilFileName } from './columns';
 import { userMarketDir } from './datasets';
 import { pagesOf, pidAlive, readDownloadState, stateFileOf, type DownloadRequest, type DownloadState } from './download-state';
@@ -75,7 +75,7 @@ export interface DownloadResult extends DownloadProgress {
 /** Checks a request and aligns it: from up to the timeframe, to down to the last closed bar. */
 export function normaliseRequest(r: DownloadRequest, now: number): DownloadRequest {
   const symbol = r.symbol.trim().toUpperCase();
-  if (!PRODUCT_ID.test(symbol)) throw new DownloadError('invalid', `symbol must be a Coinbase product id like BTC-USD, got ${JSON.stringify(r.symbol)}`);
+  if (!PRODUCT_RE.test(symbol)) throw new DownloadError('invalid', `symbol must be a Coinbase product id like BTC-USD, got ${JSON.stringify(r.symbol)}`);
   if (!(DOWNLOAD_TIMEFRAMES as readonly string[]).includes(r.timeframe)) {
     throw new DownloadError('invalid', `Coinbase has no ${r.timeframe} candles: download ${DOWNLOAD_TIMEFRAMES.join(', ')}${r.timeframe === '4h' ? ' (1h data serves 4h backtests, resampled)' : ''}`);
   }

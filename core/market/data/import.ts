@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
-import { PRODUCT_ID } from '../coinbase/schemas';
+import { PRODUCT_RE } from '../../domain/product';
 import { decStr, listRecorded, loadFiles, parseCddTime, parseDecimal, RecordedDataError, VIGIL_HEADER, vigilFileName, type Gap } from './columns';
 import { userMarketDir } from './datasets';
 
@@ -206,7 +206,7 @@ const iso = (t: number) => new Date(t).toISOString();
 /** Validates `opts.file` completely, then writes the dataset. Throws ImportError (nothing written) when any row is refused. */
 export function importCsv(dataDir: string, opts: ImportOptions): ImportResult {
   const symbol = opts.symbol.trim().toUpperCase();
-  if (!PRODUCT_ID.test(symbol)) throw new ImportError(`symbol must be a product id like BTC-USD (letters and digits, one dash), got ${JSON.stringify(opts.symbol)}`);
+  if (!PRODUCT_RE.test(symbol)) throw new ImportError(`symbol must be a product id like BTC-USD (letters and digits, one dash), got ${JSON.stringify(opts.symbol)}`);
   if (opts.name !== undefined && !/^[a-z0-9][a-z0-9-]{0,30}$/.test(opts.name)) throw new ImportError(`name must be lower-case letters, digits and dashes (at most 31), got ${JSON.stringify(opts.name)}`);
   let st: fs.Stats;
   try {
