@@ -1,17 +1,10 @@
 /** Deterministic synthetic 1m candles (seeded random walk), identical for both bench pages. */
-export interface BenchBar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+import type { Ohlcv } from '../core/domain/market';
 
-export function makeBars(n: number, seed = 42): BenchBar[] {
+export function makeBars(n: number, seed = 42): Ohlcv[] {
   let s = seed >>> 0;
   const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-  const out: BenchBar[] = [];
+  const out: Ohlcv[] = [];
   let price = 60_000;
   const start = Math.floor(Date.UTC(2024, 0, 1) / 1000);
   for (let i = 0; i < n; i++) {

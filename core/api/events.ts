@@ -9,6 +9,7 @@ import { tradingEvents } from './modules/trading';
 import { backtestEvents } from './modules/backtest';
 import { dataEvents } from './modules/data';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
+import { BarSchema, TickSchema } from '../domain/market';
 
 export const events = {
   'runtime.status': RuntimeStatus,
@@ -25,19 +26,9 @@ export const events = {
     data: z.record(z.string(), z.unknown()),
   }),
   /** Every accepted tick (trade or ticker update) at full feed rate. */
-  'market.tick': z.object({
-    symbol: z.string(),
-    time: z.number(),
-    price: z.string(),
-    size: z.string(),
-    bid: z.string().optional(),
-    ask: z.string().optional(),
-    side: z.enum(['buy', 'sell']).optional(),
-    tradeId: z.string().optional(),
-    sequence: z.number().optional(),
-  }),
+  'market.tick': TickSchema,
   /** A closed bar (1m), as sent to the market stream workflow. */
-  'market.bar': z.object({ symbol: z.string(), timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']), time: z.number(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string() }),
+  'market.bar': BarSchema,
   /** Feed health changes: connected, degraded (gap, stale, reconnecting), down, idle. */
   'market.health': z.object({
     feed: z.enum(['coinbase', 'replay', 'simulated']).nullable(),

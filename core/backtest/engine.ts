@@ -30,7 +30,8 @@
 import { Dec } from '../domain/decimal';
 // Direct module imports: the package index re-exports through getters, a cost on every order.
 import { ceilTo, quoteMarketFill, type FillQuote } from '../trading/fill';
-import { legPriority, newTrailing, stepConditional, trailStop, type BarOHLC, type Conditional } from '../trading/conditional';
+import { legPriority, newTrailing, stepConditional, trailStop, type Conditional } from '../trading/conditional';
+import type { BarPrices } from '../domain/market';
 import { applyFillBooked, checkFillableBooked, newPortfolio, parsePortfolio, renderPortfolio, valuePortfolio } from '../trading/portfolio';
 import type { FeeSchedule, Portfolio, ProductSpec, SlippageModel } from '../trading/types';
 import { checkOrder, type RiskLimits } from '../risk/limits';
@@ -613,7 +614,7 @@ export function createEngine(cfg: EngineConfig, series: BarSeries[], saved?: Eng
     }
     settleTrail(s);
     const x = st.exits[s]!;
-    const ohlc: BarOHLC = { open: priceText(bar.open[i]!), high: priceText(bar.high[i]!), low: priceText(bar.low[i]!), close: priceText(bar.close[i]!) };
+    const ohlc: BarPrices = { open: priceText(bar.open[i]!), high: priceText(bar.high[i]!), low: priceText(bar.low[i]!), close: priceText(bar.close[i]!) };
     const spec = cfg.specs[s]!;
     const legs = x.legs.length > 1 ? x.legs.slice().sort(byPriority) : x.legs;
     for (const leg of legs) {

@@ -3,6 +3,7 @@
  * stored with the result so a run can be repeated.
  */
 import { z } from 'zod';
+import { TimeframeSchema } from '../domain/market';
 import { productIdSchema } from '../domain/product';
 import { RiskLimitsSchema } from '../risk/limits';
 import { STRATEGIES, STRATEGY_NAMES } from './strategies';
@@ -16,8 +17,6 @@ const isoOrMs = z.union([z.number().int().min(0), z.string().min(4)]).transform(
   }
   return ms;
 });
-
-export const TimeframeSchema = z.enum(['1m', '5m', '15m', '1h', '4h', '1d'], { error: 'timeframe must be one of 1m, 5m, 15m, 1h, 4h, 1d' });
 
 /** The fields of a spec, without the cross-field checks (a study varies `params` itself). */
 export const BacktestSpecFields = z

@@ -30,12 +30,12 @@ import {
   type BollingerState,
   type EmaState,
   type MacdState,
-  type Ohlcv,
   type ReturnsState,
   type RsiState,
   type SmaState,
   type VwapState,
 } from './incremental';
+import type { Ohlcv } from '../domain/market';
 
 export interface FeatureParams {
   smaPeriod: number;

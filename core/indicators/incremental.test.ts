@@ -26,8 +26,8 @@ import {
   smaUpdate,
   vwapInit,
   vwapUpdate,
-  type Ohlcv,
 } from './incremental';
+import type { Ohlcv } from '../domain/market';
 import { computeFeatures, featureInit, featureUpdate, featureVector } from './features';
 
 const MIN = 60_000;

@@ -20,15 +20,7 @@
  *
  * Pure and deterministic: no I/O, no clocks. Safe to import from workflows.
  */
-
-export interface Ohlcv {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+import type { Ohlcv } from '../domain/market';
 
 // --- SMA -------------------------------------------------------------------------------------
 

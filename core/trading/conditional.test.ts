@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Dec } from '../domain/decimal';
-import { newTrailing, stepConditional, type BarOHLC, type Conditional } from './conditional';
+import { newTrailing, stepConditional, type Conditional } from './conditional';
+import type { BarPrices as BarOHLC } from '../domain/market';
 import { DEFAULT_SLIPPAGE } from './fill';
 import type { FillModel, ProductSpec } from './types';
 

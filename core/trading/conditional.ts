@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { Dec } from '../domain/decimal';
+import type { BarPrices } from '../domain/market';
 import { limitCrossFill, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
 import type { FillModel, ProductSpec, Side } from './types';
 
@@ -42,13 +43,6 @@ export interface Conditional {
   triggered: boolean;
 }
 
-export interface BarOHLC {
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-}
-
 export type Step =
   /** Still waiting (the state may have moved: a trailing stop, a stop-limit that triggered). */
   | { filled: false; next: Conditional; triggeredNow: boolean }
@@ -68,13 +62,13 @@ export function newTrailing(side: Side, quantity: string, trail: Trail, referenc
 }
 
 /** Whether the bar trades through a stop: a sell's when its low reaches it, a buy's when its high does. */
-function through(side: Side, bar: BarOHLC, stop: Dec): { hit: boolean; gap: boolean } {
+function through(side: Side, bar: BarPrices, stop: Dec): { hit: boolean; gap: boolean } {
   if (side === 'sell') return { hit: Dec.of(bar.low).lte(stop), gap: Dec.of(bar.open).lte(stop) };
   return { hit: Dec.of(bar.high).gte(stop), gap: Dec.of(bar.open).gte(stop) };
 }
 
 /** One bar against one conditional order. The bar must be one that opened after the order was placed. */
-export function stepConditional(o: Conditional, bar: BarOHLC, spec: ProductSpec, model: FillModel): Step {
+export function stepConditional(o: Conditional, bar: BarPrices, spec: ProductSpec, model: FillModel): Step {
   const qty = Dec.of(o.quantity);
   const wait = (next: Conditional = o, triggeredNow = false): Step => ({ filled: false, next, triggeredNow });
   const limitResting = (limit: string): Step => {

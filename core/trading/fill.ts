@@ -7,6 +7,7 @@
  * price step, a sell receives the bid minus slippage rounded down.
  */
 import { Dec } from '../domain/decimal';
+import type { BarPrices } from '../domain/market';
 import { COINBASE_ENTRY_TIER, feeFor } from './fees';
 import type { BookTop, FillModel, Liquidity, ProductSpec, Side, SlippageModel } from './types';
 
@@ -149,18 +150,13 @@ export function limitQuantity(spec: ProductSpec, limitPrice: Dec, quantity?: Dec
   return bad ?? q;
 }
 
-export interface BarRange {
-  high: string;
-  low: string;
-}
-
 /**
  * A resting limit order against one bar: fills at its own price, as maker, when the bar's range
  * reaches it (buy: low <= limit; sell: high >= limit). Returns null when not crossed. Filling at
  * the limit even on a gap is the conservative reading of a bar: it never grants price improvement
  * the bar cannot prove.
  */
-export function limitCrossFill(spec: ProductSpec, side: Side, quantity: Dec, limitPrice: Dec, bar: BarRange, model: FillModel): FillQuote | null {
+export function limitCrossFill(spec: ProductSpec, side: Side, quantity: Dec, limitPrice: Dec, bar: Pick<BarPrices, 'high' | 'low'>, model: FillModel): FillQuote | null {
   const crossed = side === 'buy' ? Dec.of(bar.low).lte(limitPrice) : Dec.of(bar.high).gte(limitPrice);
   if (!crossed) return null;
   const notional = quantity.mul(limitPrice);

@@ -8,8 +8,9 @@
 import { z } from 'zod';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { productIdSchema } from '../../domain/product';
+import { DOWNLOAD_TIMEFRAMES } from '../../market/coinbase/schemas';
 import { DatasetSchema } from '../../market/data/datasets';
-import { TimeframeSchema } from '../../backtest/spec';
+import { TimeframeSchema } from '../../domain/market';
 
 const Symbol = z
   .string()
@@ -116,7 +117,7 @@ export const dataApi = {
   download_market_data: verb({
     description:
       "Downloads a symbol's candle history from Coinbase's public market data (1m, 5m, 15m, 1h or 1d; from a date to a date, default now) into the data dir, paged and resumable: asking again continues where it stopped and fetches nothing already there. Returns at once; progress with get_market_data_download or list_market_data.",
-    input: z.object({ symbol: Symbol, timeframe: z.enum(['1m', '5m', '15m', '1h', '1d'], { error: 'timeframe must be one of 1m, 5m, 15m, 1h, 1d (Coinbase has no 4h candles)' }), from: When, to: When.optional() }).strict(),
+    input: z.object({ symbol: Symbol, timeframe: z.enum(DOWNLOAD_TIMEFRAMES, { error: 'timeframe must be one of 1m, 5m, 15m, 1h, 1d (Coinbase has no 4h candles)' }), from: When, to: When.optional() }).strict(),
     output: DownloadStatusSchema,
     annotations: ACTION,
     temporal: 'workflow',

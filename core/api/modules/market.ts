@@ -5,15 +5,14 @@
  */
 import { z } from 'zod';
 import { ACTION_IDEMPOTENT, READ, verb } from '../define';
+import { BarSchema, TimeframeSchema } from '../../domain/market';
 import { productIdSchema } from '../../domain/product';
 
 const Symbol = productIdSchema('a product id like BTC-USD');
 const Symbols = z.array(Symbol).min(1).max(50);
 const Feed = z.enum(['coinbase', 'replay', 'simulated']);
-const Timeframe = z.enum(['1m', '5m', '15m', '1h', '4h', '1d']);
+const Timeframe = TimeframeSchema;
 const DecimalStr = z.string();
-
-export const BarOut = z.object({ symbol: z.string(), timeframe: Timeframe, time: z.number(), open: DecimalStr, high: DecimalStr, low: DecimalStr, close: DecimalStr, volume: DecimalStr });
 
 export const BackfillProgressOut = z.object({
   state: z.enum(['idle', 'running', 'done']),
@@ -143,7 +142,7 @@ export const marketApi = {
   get_candles: verb({
     description: 'Recent candles of one symbol for the chart (1m kept; coarser timeframes resampled from them).',
     input: z.object({ symbol: Symbol, timeframe: Timeframe.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
-    output: z.object({ symbol: z.string(), timeframe: Timeframe, candles: z.array(BarOut) }),
+    output: z.object({ symbol: z.string(), timeframe: Timeframe, candles: z.array(BarSchema) }),
     annotations: READ,
     temporal: 'query',
     mcp: true,

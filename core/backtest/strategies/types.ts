@@ -11,15 +11,6 @@
  */
 import type { z } from 'zod';
 
-export interface StrategyBar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
-
 /**
  * A strategy's answer meaning "ask me again outside the bar loop": the engine finishes the step,
  * stops, and the runner obtains the target asynchronously (a model call) and hands it over with

@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { MarketDataError, CoinbaseMarketRest } from '../../market/coinbase/rest';
 import { listDatasets, userMarketDir, type Dataset } from '../../market/data/datasets';
-import { DOWNLOAD_TIMEFRAMES, DownloadError, downloadCandles, type DownloadProgress } from '../../market/data/download';
+import { DownloadError, downloadCandles, type DownloadProgress } from '../../market/data/download';
+import { DOWNLOAD_TIMEFRAMES } from '../../market/coinbase/schemas';
 import { ImportError, importCsv, type ImportResult } from '../../market/data/import';
 import { defaultMarketDataDir } from '../../market/data/columns';
-import { TimeframeSchema } from '../../backtest/spec';
+import { TimeframeSchema } from '../../domain/market';
 import { command, CliError, EXIT, type CliCommand } from '../registry';
 
 const day = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().slice(0, 16).replace('T', ' '));

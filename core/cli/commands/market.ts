@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { VerbResult } from '../../api/contract';
+import { TimeframeSchema } from '../../domain/market';
 import { productIdSchema } from '../../domain/product';
 import { command, EXIT, type CliCommand } from '../registry';
 import { callVerb, withRuntime } from '../remote';
@@ -109,7 +110,7 @@ const candlesCmd = command({
   positionals: ['symbol'],
   schema: z.object({
     symbol: productIdSchema('a product id like BTC-USD'),
-    timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']).optional(),
+    timeframe: TimeframeSchema.optional(),
     limit: z.coerce.number().int().min(1).max(5000).optional(),
   }),
   async run(args, ctx) {

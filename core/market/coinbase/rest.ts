@@ -8,7 +8,7 @@ import { Dec } from '../../domain/decimal';
 import { PRODUCT_RE } from '../../domain/product';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 import type { Logger } from '../../runtime/log';
-import { Candles, MarketProducts, MarketProduct, ServerTime, type MarketProduct as MarketProductT } from './schemas';
+import { Candles, MarketProducts, MarketProduct, ServerTime, type DownloadTimeframe, type MarketProduct as MarketProductT } from './schemas';
 
 /** The exchange's cap per request. */
 export const CANDLES_PER_REQUEST = 350;
@@ -18,7 +18,7 @@ export const CANDLES_PER_REQUEST = 350;
  * way, and the overlap is de-duplicated by open time.
  */
 export const CANDLES_PER_PAGE = 300;
-const GRANULARITY: Partial<Record<Timeframe, string>> = { '1m': 'ONE_MINUTE', '5m': 'FIVE_MINUTE', '15m': 'FIFTEEN_MINUTE', '1h': 'ONE_HOUR', '1d': 'ONE_DAY' };
+const GRANULARITY: Partial<Record<Timeframe, string>> = { '1m': 'ONE_MINUTE', '5m': 'FIVE_MINUTE', '15m': 'FIFTEEN_MINUTE', '1h': 'ONE_HOUR', '1d': 'ONE_DAY' } satisfies Record<DownloadTimeframe, string>;
 
 /** Symbols going out to the exchange are product ids; anything else is refused before a request. */
 function assertProductId(id: string): void {

@@ -3,6 +3,7 @@
  * network boundary. Unknown fields pass through; prices and sizes must be decimal strings.
  */
 import { z } from 'zod';
+import type { Timeframe } from '../../domain/market';
 import { productIdSchema } from '../../domain/product';
 
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
@@ -23,3 +24,7 @@ export const MarketProducts = z.object({ products: z.array(MarketProduct) });
 
 export const Candle = z.object({ start: unixSeconds, low: decimal, high: decimal, open: decimal, close: decimal, volume: decimal });
 export const Candles = z.object({ candles: z.array(Candle) });
+
+/** Coinbase's candle granularities among Vigil's timeframes (no 4h candles there: download 1h, backtests resample). */
+export const DOWNLOAD_TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const satisfies readonly Timeframe[];
+export type DownloadTimeframe = (typeof DOWNLOAD_TIMEFRAMES)[number];

@@ -25,7 +25,8 @@ import { packageRoot } from '../../runtime/package-root';
 import path from 'node:path';
 import { rangeSeries, resample, type BarSeries } from '../../backtest/bars';
 import { Dec } from '../../domain/decimal';
-import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
+import { TIMEFRAME_MS, TIMEFRAMES, type Bar, type Timeframe } from '../../domain/market';
+import { PRODUCT_PATTERN } from '../../domain/product';
 
 export class RecordedDataError extends Error {
   constructor(message: string) {
@@ -49,7 +50,7 @@ export interface RecordedFile {
 }
 
 /** Vigil's own files: `<PRODUCT>_<timeframe>_<source>.csv`, header `open_time,open,high,low,close,volume`, times in epoch ms. */
-export const VIGIL_FILE_RE = /^([A-Z0-9]{1,12}-[A-Z0-9]{1,12})_(1m|5m|15m|1h|4h|1d)_([a-z0-9][a-z0-9-]{0,39})\.csv$/;
+export const VIGIL_FILE_RE = new RegExp(`^(${PRODUCT_PATTERN})_(${TIMEFRAMES.join('|')})_([a-z0-9][a-z0-9-]{0,39})\\.csv$`);
 export const VIGIL_HEADER = 'open_time,open,high,low,close,volume';
 
 /** The file name of a Vigil dataset. */

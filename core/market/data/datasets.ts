@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
+import { TIMEFRAME_MS, TimeframeSchema, type Timeframe } from '../../domain/market';
 import { defaultMarketDataDir, listRecorded, loadFiles, RecordedDataError, type RecordedFile } from './columns';
 import { pagesOf, readDownloadState, runningDownload } from './download-state';
 
@@ -24,7 +24,7 @@ export function marketDirs(dataDir: string, shipped: string = defaultMarketDataD
 
 export const DatasetSchema = z.object({
   symbol: z.string(),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
+  timeframe: TimeframeSchema,
   /** `data dir`: imported or downloaded by the user; `shipped`: resources/market. */
   location: z.enum(['data dir', 'shipped']),
   /** Where the bars came from: `coinbase` (downloaded), `import`/`import-<name>`, or the shipped file's format. */

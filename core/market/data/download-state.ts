@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
+import { TIMEFRAME_MS, TimeframeSchema, type Timeframe } from '../../domain/market';
 import { CANDLES_PER_PAGE } from '../coinbase/rest';
 
 export interface DownloadRequest {
@@ -19,7 +19,7 @@ export interface DownloadRequest {
 /** A downloaded dataset's state file beside its CSV: which ranges were asked of the exchange. */
 export const DownloadStateSchema = z.object({
   symbol: z.string(),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
+  timeframe: TimeframeSchema,
   /** Merged [from, to) ranges (epoch ms) whose pages are in the file. */
   covered: z.array(z.tuple([z.number(), z.number()])),
 });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../../domain/market';
 import { MarketDataError } from '../coinbase/rest';
 import { PRODUCT_RE } from '../../domain/product';
+import { DOWNLOAD_TIMEFRAMES } from '../coinbase/schemas';
 import { listRecorded, loadFiles, RecordedDataError, VIGIL_HEADER, vigilFileName } from './columns';
 import { userMarketDir } from './datasets';
 import { pagesOf, pidAlive, readDownloadState, stateFileOf, type DownloadRequest, type DownloadState } from './download-state';
@@ -35,9 +36,6 @@ export class DownloadError extends Error {
     this.name = 'DownloadError';
   }
 }
-
-/** Coinbase's granularities among Vigil's timeframes (no 4h candles there: download 1h, backtests resample). */
-export const DOWNLOAD_TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const satisfies readonly Timeframe[];
 
 export interface DownloadProgress {
   symbol: string;

@@ -19,7 +19,7 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { Bar } from '../lib/candles';
+import type { Ohlcv } from '../../../core/domain/market';
 import { bollinger, ema, macd, rsi, sma, type Series } from '../lib/indicators';
 
 export interface Overlays {
@@ -38,9 +38,9 @@ export interface ChartMarker {
 
 export interface CandleChartHandle {
   /** Replace all data. */
-  setBars(bars: Bar[]): void;
+  setBars(bars: Ohlcv[]): void;
   /** Update (or append) the last bar; `closed` recomputes overlays. */
-  updateBar(bar: Bar, recompute: boolean, all: Bar[]): void;
+  updateBar(bar: Ohlcv, recompute: boolean, all: Ohlcv[]): void;
 }
 
 /** Bars covered by overlays and indicator panes. */
@@ -59,7 +59,7 @@ export const CandleChart = forwardRef<CandleChartHandle, { overlays: Overlays; m
   const chart = useRef<IChartApi | null>(null);
   const s = useRef<Record<string, ISeriesApi<'Candlestick'> | ISeriesApi<'Histogram'> | ISeriesApi<'Line'>>>({});
   const markerApi = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
-  const bars = useRef<Bar[]>([]);
+  const bars = useRef<Ohlcv[]>([]);
   const ov = useRef(overlays);
   ov.current = overlays;
 

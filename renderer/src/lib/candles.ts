@@ -1,18 +1,11 @@
 /** Candle normalisation for charts: whatever shape a feed returns, to sorted unique bars in seconds. */
-export interface Bar {
-  /** Unix seconds (lightweight-charts' UTCTimestamp). */
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+// A chart's bars are Ohlcv with `time` in unix seconds (lightweight-charts' UTCTimestamp).
+import { TIMEFRAME_MS, TIMEFRAMES, type Ohlcv } from '../../../core/domain/market';
 
-const TF_SECONDS: Record<string, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '4h': 14_400, '1d': 86_400 };
-export const TIMEFRAMES = Object.keys(TF_SECONDS);
+export { TIMEFRAMES };
 export function tfSeconds(tf: string): number {
-  return TF_SECONDS[tf] ?? 60;
+  const ms = (TIMEFRAME_MS as Partial<Record<string, number>>)[tf];
+  return ms === undefined ? 60 : ms / 1000;
 }
 
 function toSec(t: unknown): number | null {
@@ -26,13 +19,13 @@ function toSec(t: unknown): number | null {
   return t > 1e11 ? Math.floor(t / 1000) : Math.floor(t);
 }
 
-export function normalizeCandles(raw: unknown): Bar[] {
+export function normalizeCandles(raw: unknown): Ohlcv[] {
   const list: unknown[] = Array.isArray(raw)
     ? raw
     : raw && typeof raw === 'object'
       ? ((raw as Record<string, unknown>).candles as unknown[]) ?? ((raw as Record<string, unknown>).bars as unknown[]) ?? []
       : [];
-  const byTime = new Map<number, Bar>();
+  const byTime = new Map<number, Ohlcv>();
   for (const c of Array.isArray(list) ? list : []) {
     if (!c || typeof c !== 'object') continue;
     const o = c as Record<string, unknown>;
@@ -49,7 +42,7 @@ export function normalizeCandles(raw: unknown): Bar[] {
 }
 
 /** Fold a tick into the last bar (or open a new one): what the chart shows between bar closes. */
-export function applyTick(bars: Bar[], price: number, timeMs: number, tf: string, size = 0): { bar: Bar; isNew: boolean } {
+export function applyTick(bars: Ohlcv[], price: number, timeMs: number, tf: string, size = 0): { bar: Ohlcv; isNew: boolean } {
   const step = tfSeconds(tf);
   const t = Math.floor(timeMs / 1000 / step) * step;
   const last = bars[bars.length - 1];

@@ -1,6 +1,7 @@
 /** Pure logic of the Data page: dataset rows, download progress, upload parts. */
 import type { VerbResult } from '../../../core/api/contract';
 import type { EventPayload } from '../../../core/api/events';
+import { TIMEFRAMES } from '../../../core/domain/market';
 
 export type Dataset = VerbResult<'list_market_data'>['datasets'][number];
 export type DownloadEvent = EventPayload<'data.progress'>;
@@ -46,7 +47,6 @@ export function downloadRatio(p: { pagesDone: number; pagesTotal: number }): num
 }
 
 /** Data-dir datasets first (newest work), then shipped; each by symbol, then timeframe length. */
-const TF_ORDER = ['1m', '5m', '15m', '1h', '4h', '1d'];
 export function sortDatasets(ds: readonly Dataset[]): Dataset[] {
-  return [...ds].sort((a, b) => (a.location === b.location ? 0 : a.location === 'data dir' ? -1 : 1) || a.symbol.localeCompare(b.symbol) || TF_ORDER.indexOf(a.timeframe) - TF_ORDER.indexOf(b.timeframe));
+  return [...ds].sort((a, b) => (a.location === b.location ? 0 : a.location === 'data dir' ? -1 : 1) || a.symbol.localeCompare(b.symbol) || TIMEFRAMES.indexOf(a.timeframe) - TIMEFRAMES.indexOf(b.timeframe));
 }

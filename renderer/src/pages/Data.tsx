@@ -4,10 +4,11 @@ import { useAction, useEvent, useVerb } from '../api/hooks';
 import { ApiCallError, client, type InputOf, type ResultOf } from '../api/client';
 import { IssuesAlert, Panel, Q, Seg } from '../components/ui';
 import { fmtNum } from '../lib/format';
+import { TIMEFRAMES } from '../../../core/domain/market';
+import { DOWNLOAD_TIMEFRAMES } from '../../../core/market/coinbase/schemas';
 import { day, downloadRatio, foldDownload, gapsText, newUploadId, seriesKey, sortDatasets, uploadParts, type Dataset, type DownloadProgressMap } from '../lib/data';
 
-const IMPORT_TIMEFRAMES = ['auto', '1m', '5m', '15m', '1h', '4h', '1d'] as const;
-const DOWNLOAD_TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const;
+const IMPORT_TIMEFRAMES = ['auto', ...TIMEFRAMES] as const;
 type ImportResult = ResultOf<'import_market_data'>;
 
 function Bar({ ratio, label, testId }: { ratio: number; label: string; testId?: string }) {

@@ -4,7 +4,8 @@ import { useAction, useEvent, useVerb } from '../api/hooks';
 import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } from '../components/CandleChart';
 import { GapCount } from '../components/GapCount';
 import { Empty, ErrorState, IssuesAlert, Loading, Panel, Seg } from '../components/ui';
-import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES, type Bar } from '../lib/candles';
+import { applyTick, normalizeCandles, tfSeconds, TIMEFRAMES } from '../lib/candles';
+import type { Ohlcv } from '../../../core/domain/market';
 import { fmtNum } from '../lib/format';
 import { listOf, num, pick, str } from '../lib/shape';
 
@@ -80,7 +81,7 @@ export function MarketPage() {
   const [tf, setTf] = useState('1m');
   const [overlays, setOverlays] = useState<Overlays>({ sma: true, ema: true, bb: false, rsi: true, macd: true });
   const chartRef = useRef<CandleChartHandle>(null);
-  const bars = useRef<Bar[]>([]);
+  const bars = useRef<Ohlcv[]>([]);
   const [barCount, setBarCount] = useState(0);
   const [candleError, setCandleError] = useState<ApiCallError | null>(null);
   const [loading, setLoading] = useState(true);
