@@ -4,6 +4,7 @@
  * any other door. Pure: parsing only.
  */
 import { PRODUCT_RE } from '../domain/product';
+import { isExecutionMode } from './prompt-ids';
 
 export type ParsedCommand =
   | { kind: 'verb'; verb: string; input: Record<string, unknown>; describe: string }
@@ -48,7 +49,7 @@ export function parseCommand(raw: string, orderKey: string): ParsedCommand {
   if (words.length === 1 && w0 === 'scores') return v('get_judge_scores', { limit: 5 }, 'judge scores');
   if (words.length === 1 && w0 === 'prompts') return v('get_prompt_history', {}, 'prompt history');
   if (words.length === 1 && w0 === 'usage') return v('get_llm_usage', {}, 'LLM usage');
-  if (w0 === 'mode' && words.length === 2 && (w1 === 'conservative' || w1 === 'standard' || w1 === 'aggressive')) {
+  if (w0 === 'mode' && words.length === 2 && isExecutionMode(w1)) {
     return v('set_execution_mode', { mode: w1 }, `switch the execution agent to ${w1}`);
   }
   if (w0 === 'kill' && w1 === 'switch' && (w2 === 'on' || w2 === 'off') && words.length === 3) return v('set_kill_switch', { on: w2 === 'on' }, `kill switch ${w2}`);

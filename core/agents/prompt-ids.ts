@@ -9,6 +9,10 @@ export const EXECUTION_MODES = ['conservative', 'standard', 'aggressive'] as con
 export const ExecutionMode = z.enum(EXECUTION_MODES);
 export type ExecutionMode = z.infer<typeof ExecutionMode>;
 
+export function isExecutionMode(s: unknown): s is ExecutionMode {
+  return (EXECUTION_MODES as readonly unknown[]).includes(s);
+}
+
 export function executionPromptId(mode: ExecutionMode): PromptId {
   return `execution-${mode}`;
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PerformanceMetricsSchema, TailRiskSchema } from '../analytics/schema';
 import { EXIT_REASONS } from './strategies/exits';
+import { ExecutionMode } from '../agents/prompt-ids';
 
 const num = z.number().nullable();
 
@@ -19,7 +20,7 @@ const Tail = TailRiskSchema;
 export const ModelUsageSchema = z.object({
   model: z.string(),
   baseUrl: z.string().nullable(),
-  mode: z.enum(['conservative', 'standard', 'aggressive']),
+  mode: ExecutionMode,
   promptId: z.string(),
   promptVersion: z.number(),
   every: z.number(),

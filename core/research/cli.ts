@@ -13,6 +13,7 @@ import { callVerb, withRuntime } from '../cli/remote';
 import type { RemoteRuntime } from '../cli/connect';
 import type { ResearchRun } from './api';
 import { OBJECTIVES } from './objective';
+import { ExecutionMode } from '../agents/prompt-ids';
 import { RESEARCH_KINDS, type TrialRecord } from './types';
 
 const json = (what: string) =>
@@ -283,7 +284,7 @@ const twin = command({
       .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
       .optional(),
     strategy: z.enum(['policy', 'agent']).optional(),
-    mode: z.enum(['conservative', 'standard', 'aggressive']).optional(),
+    mode: ExecutionMode.optional(),
     every: z.coerce.number().int().min(1).optional(),
     portfolio: z.string().optional(),
     label: z.string().optional(),

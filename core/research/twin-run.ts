@@ -9,6 +9,7 @@ import { emptySeries, type BarSeries } from '../backtest/bars';
 import { Dec } from '../domain/decimal';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
+import type { ExecutionMode } from '../agents/prompt-ids';
 import type { FillRecord as PaperFill } from '../trading/ledger';
 import { equityHistoryQuery, portfolioStatusQuery, transactionsQuery } from '../workflows/execution-ledger';
 import { marketCandlesQuery } from '../workflows/market-stream';
@@ -27,7 +28,7 @@ export interface TwinInput {
   to: number | null;
   symbols: string[] | null;
   strategy: 'policy' | 'agent';
-  mode: 'conservative' | 'standard' | 'aggressive';
+  mode: ExecutionMode;
   /** agent: 1m bars between decisions. */
   every: number;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { productIdSchema } from '../domain/product';
+import { ExecutionMode } from '../agents/prompt-ids';
 import { BacktestSpecFields, BacktestSpecSchema, checkSpec } from '../backtest/spec';
 import { ObjectiveSchema, TrialMetricsSchema } from './objective';
 import { ParamSpaceSchema, SpaceInputSchema } from './space';
@@ -280,7 +281,7 @@ export type BiasState = z.infer<typeof BiasStateSchema>;
 // ---------------------------------------------------------------------------------------------
 // Arena
 
-const Mode = z.enum(['conservative', 'standard', 'aggressive']);
+const Mode = ExecutionMode;
 const usd = z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a USD amount like "5" or "0.25"');
 
 export const ContestantSchema = z

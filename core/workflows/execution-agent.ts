@@ -33,9 +33,9 @@ import { decideLegacy } from '../agents/policy-legacy';
 import type { ChatMessage } from '../agents/llm/types';
 import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView, type TradingCosts } from '../agents/execution-prompt';
 import { WORKFLOW_IDS } from '../domain/ids';
+import { EXECUTION_MODES, isExecutionMode, type ExecutionMode } from '../agents/prompt-ids';
 
-type Mode = 'conservative' | 'standard' | 'aggressive';
-const MODES: readonly Mode[] = ['conservative', 'standard', 'aggressive'];
+type Mode = ExecutionMode;
 
 const acts = proxyActivities<ReturnType<typeof createAgentActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -188,10 +188,10 @@ export async function executionAgentWorkflow(input: ExecutionAgentInput): Promis
       changeMode(mode, by, reason);
       return status();
     },
-    { validator: (a) => void (!a || !MODES.includes(a.mode) ? fail(`mode must be one of ${MODES.join(', ')}`) : undefined) },
+    { validator: (a) => void (!a || !isExecutionMode(a.mode) ? fail(`mode must be one of ${EXECUTION_MODES.join(', ')}`) : undefined) },
   );
   setHandler(judgeModeSignal, ({ mode, reason }) => {
-    if (MODES.includes(mode)) changeMode(mode, 'judge', reason);
+    if (isExecutionMode(mode)) changeMode(mode, 'judge', reason);
   });
   setHandler(constraintsSignal, (c) => {
     s.constraints = c;

@@ -23,10 +23,10 @@ import type { createAgentActivities } from '../activities/agents';
 import { calibration, computeScores, ConstraintProposal, replanDecision, tighten, type Calibration, type ReplanDecision, type Scores } from '../agents/scoring';
 import type { AgentConstraints } from '../agents/policy';
 import { WORKFLOW_IDS } from '../domain/ids';
+import { isExecutionMode, type ExecutionMode } from '../agents/prompt-ids';
 import { constraintsSignal, judgeModeSignal } from './execution-agent';
 
-type Mode = 'conservative' | 'standard' | 'aggressive';
-const MODES: readonly string[] = ['conservative', 'standard', 'aggressive'];
+type Mode = ExecutionMode;
 
 const acts = proxyActivities<ReturnType<typeof createAgentActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -146,7 +146,7 @@ export async function judgeAgentWorkflow(input: JudgeAgentInput): Promise<void> 
     const n = s.evaluations + 1;
     const corr = `judge-${workflowInfo().runId.slice(0, 8)}-${n}`;
     const inputs = await acts.gatherJudgeInputs({ portfolioId, executionWorkflowId: execId });
-    if (inputs.executionMode && MODES.includes(inputs.executionMode)) s.mode = inputs.executionMode as Mode;
+    if (isExecutionMode(inputs.executionMode)) s.mode = inputs.executionMode;
     if (inputs.equity !== null) {
       s.equity.push(inputs.equity);
       if (s.equity.length > 100) s.equity.splice(0, s.equity.length - 100);

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { PROMPT_IDS } from '../../agents/prompt-ids';
+import { ExecutionMode, PROMPT_IDS } from '../../agents/prompt-ids';
 
-const Mode = z.enum(['conservative', 'standard', 'aggressive']);
+const Mode = ExecutionMode;
 const PromptIdSchema = z.enum(PROMPT_IDS);
 const Scores = z.object({ overall: z.number(), returns: z.number(), risk: z.number(), decisionQuality: z.number(), consistency: z.number() });
 

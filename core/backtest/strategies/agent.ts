@@ -11,6 +11,7 @@
  * checkpoint — even while a question waits — asks exactly the same question.
  */
 import { z } from 'zod';
+import { ExecutionMode } from '../../agents/prompt-ids';
 import { featureInit, featureUpdate, featureValues, numericFeatures, DEFAULT_FEATURE_PARAMS, type FeatureState } from '../../indicators/features';
 import { DEFER, type Strategy, type StrategyDef } from './types';
 
@@ -19,7 +20,7 @@ const usd = z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a USD amount like
 export const AgentParams = z
   .object({
     /** Execution mode: picks the prompt (execution-<mode>), as the live agent's mode does. */
-    mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard').describe('Execution mode: picks the prompt'),
+    mode: ExecutionMode.default('standard').describe('Execution mode: picks the prompt'),
     /** A nudge every this many bars of the symbol (60 on 1m bars: 24 decisions a day). */
     every: z.number().int().min(1).max(1_000_000).default(60).describe('Ask the model every this many bars'),
     /** Model requests per minute at most (cache hits are free and not limited). */

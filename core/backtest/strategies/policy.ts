@@ -8,11 +8,12 @@
 import { z } from 'zod';
 import { Dec } from '../../domain/decimal';
 import { decide, SLOW } from '../../agents/policy';
+import { ExecutionMode } from '../../agents/prompt-ids';
 import type { StrategyDef } from './types';
 
 const Params = z
   .object({
-    mode: z.enum(['conservative', 'standard', 'aggressive']).default('standard').describe('Execution mode: how much of equity the policy holds and the margin over costs it asks'),
+    mode: ExecutionMode.default('standard').describe('Execution mode: how much of equity the policy holds and the margin over costs it asks'),
     // Set by the runner from the spec (core/backtest/runner.ts), not by the user.
     barMs: z.number().int().positive().optional(),
     fees: z.object({ taker: z.string(), maker: z.string() }).optional(),

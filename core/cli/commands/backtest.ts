@@ -10,6 +10,7 @@ import type { VerbResult } from '../../api/contract';
 import { CliError, command, EXIT, noCockpitMessage, type CliCommand, type CliContext } from '../registry';
 import { callVerb, withBacktests, withRuntime } from '../remote';
 import { strategyCatalog, type StrategyParam } from '../../backtest/strategies/catalog';
+import { EXECUTION_MODES } from '../../agents/prompt-ids';
 import { EXIT_FLAGS, EXIT_PARAM_NAMES, exitFromPercent, type ExitParamName } from '../../backtest/strategies/exits';
 
 const call = callVerb;
@@ -101,7 +102,7 @@ export const RunFlags = z.object({
   scrape: z.string().optional(),
   label: z.string().optional(),
   detach: z.boolean().optional(),
-  mode: z.enum(['conservative', 'standard', 'aggressive'], { error: '--mode must be conservative, standard or aggressive' }).optional(),
+  mode: z.enum(EXECUTION_MODES, { error: '--mode must be conservative, standard or aggressive' }).optional(),
   every: z.coerce.number({ error: '--every must be a number of bars' }).int().min(1).optional(),
   rpm: z.coerce.number({ error: '--rpm must be requests per minute' }).positive().optional(),
   'max-calls': z.coerce.number({ error: '--max-calls must be a whole number' }).int().min(1).optional(),

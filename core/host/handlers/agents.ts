@@ -13,6 +13,7 @@ import type { VigilConfig } from '../../runtime/config';
 import type { HandlerDeps } from '../handler-deps';
 import type { AgentStoreOp } from '../../activities/agents';
 import type { PromptVersion, UsageSummary, LogEntry, ScoreRecord } from '../../agents/store';
+import type { ExecutionMode } from '../../agents/prompt-ids';
 import {
   executionAgentWorkflow,
   executionStatusQuery,
@@ -171,7 +172,7 @@ export function createAgentHandlers(deps: HandlerDeps): Pick<Handlers, AgentVerb
     async get_agent_status(_args, ctx) {
       const [models, exec, judge] = await Promise.all([
         store<{ agent: string; configured: boolean; model: string; baseUrl: string | null; reason: string | null; reachable: boolean; error: string | null }[]>({ op: 'models' }, ctx.correlationId),
-        queryOrNull<{ mode: 'conservative' | 'standard' | 'aggressive'; paused: boolean; lastNudgeAt: number | null; nudges: number; decisions: number }>(WORKFLOW_IDS.executionAgent, executionStatusQuery),
+        queryOrNull<{ mode: ExecutionMode; paused: boolean; lastNudgeAt: number | null; nudges: number; decisions: number }>(WORKFLOW_IDS.executionAgent, executionStatusQuery),
         queryOrNull<{ evaluations: number; last: { scores: { overall: number }; at: number } | null }>(WORKFLOW_IDS.judgeAgent, judgeStatusQuery),
       ]);
       return {

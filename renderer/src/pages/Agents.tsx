@@ -7,6 +7,7 @@ import { AgentNowLine, useExecutionNow } from '../components/AgentNow';
 import { diffLines } from '../lib/diff';
 import { fmtDec, fmtNum, fmtTime } from '../lib/format';
 import { useUi } from '../store';
+import { EXECUTION_MODES } from '../../../core/agents/prompt-ids';
 import './Agents.css';
 
 const STEP_LABEL = { intent: 'intent', gate: 'gate', order: 'order', fill: 'fill', note: 'note' } as const;
@@ -164,7 +165,7 @@ export function AgentsPage() {
         <h1>Agents</h1>
         {x ? (
           <>
-            <Seg value={x.mode} options={['conservative', 'standard', 'aggressive'] as const} onChange={(mode) => setMode.mutate({ mode, reason: 'set from the cockpit' })} label="Execution mode" />
+            <Seg value={x.mode} options={EXECUTION_MODES} onChange={(mode) => setMode.mutate({ mode, reason: 'set from the cockpit' })} label="Execution mode" />
             {x.paused ? (
               <button className="btn primary" onClick={() => resume.mutate({})} data-testid="agent-resume">Resume execution</button>
             ) : (

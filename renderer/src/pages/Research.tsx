@@ -5,6 +5,7 @@ import type { StrategyInfo } from '../lib/backtest';
 import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, IssuesAlert, Kpi, Panel, Q, Seg } from '../components/ui';
 import { TIMEFRAMES } from '../lib/candles';
+import { EXECUTION_MODES, type ExecutionMode } from '../../../core/agents/prompt-ids';
 import { fmtNum, fmtPct, fmtTime } from '../lib/format';
 import {
   defaultRangeText,
@@ -28,7 +29,6 @@ import { useUi } from '../store';
 type Tab = 'optimize' | 'walk forward' | 'bias' | 'arena' | 'twin';
 const TABS: readonly Tab[] = ['optimize', 'walk forward', 'bias', 'arena', 'twin'];
 const OBJECTIVES = ['sharpe', 'sortino', 'calmar', 'net_return', 'profit_factor'] as const;
-const MODES = ['conservative', 'standard', 'aggressive'] as const;
 
 const DEFAULT_SPEC: SpecForm = { strategy: 'sma_cross', symbols: 'BTC-USD', timeframe: '1h', from: '2018-01-01', to: '2019-06-01', feePct: '0.1' };
 
@@ -152,7 +152,7 @@ function studyInput(s: StudyForm, params: Catalog[number]['params']) {
 interface Contestant {
   label: string;
   kind: 'policy' | 'agent';
-  mode: (typeof MODES)[number];
+  mode: ExecutionMode;
   every: string;
   model: string;
   baseUrl: string;
@@ -170,7 +170,7 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
   const [wf, setWf] = useState({ mode: 'rolling' as 'rolling' | 'anchored', windows: '5', isDays: '', oosDays: '', trials: '30' });
   const [bias, setBias] = useState({ cuts: '10', offsets: '50, 200, 1000', horizon: '2000' });
   const [arena, setArena] = useState({ contestants: DEFAULT_CONTESTANTS, samples: '1', maxCost: '5' });
-  const [twin, setTwin] = useState({ from: '', to: '', symbols: '', strategy: 'policy' as 'policy' | 'agent', mode: 'standard' as (typeof MODES)[number], every: '' });
+  const [twin, setTwin] = useState({ from: '', to: '', symbols: '', strategy: 'policy' as 'policy' | 'agent', mode: 'standard' as ExecutionMode, every: '' });
   const [label, setLabel] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
   const optimize = useAction('optimize_strategy', ['list_research_runs']);
@@ -287,7 +287,7 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
                   <option>agent</option>
                 </select>
                 <select value={c.mode} aria-label="Mode" onChange={(e) => setContestant(i, { mode: e.target.value as Contestant['mode'] })}>
-                  {MODES.map((m) => <option key={m}>{m}</option>)}
+                  {EXECUTION_MODES.map((m) => <option key={m}>{m}</option>)}
                 </select>
                 {arena.contestants.length > 2 ? (
                   <button type="button" className="btn small" onClick={() => setArena({ ...arena, contestants: arena.contestants.filter((_, k) => k !== i) })}>
@@ -338,8 +338,8 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
               </select>
             </Field>
             <Field label="Mode">
-              <select value={twin.mode} onChange={(e) => setTwin({ ...twin, mode: e.target.value as (typeof MODES)[number] })}>
-                {MODES.map((m) => <option key={m}>{m}</option>)}
+              <select value={twin.mode} onChange={(e) => setTwin({ ...twin, mode: e.target.value as ExecutionMode })}>
+                {EXECUTION_MODES.map((m) => <option key={m}>{m}</option>)}
               </select>
             </Field>
           </div>
