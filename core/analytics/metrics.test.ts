@@ -64,8 +64,8 @@ describe('daily returns: the period every ratio is computed at', () => {
     expect(rel(sharpeRatio(r), s.sharpe)).toBeLessThan(1e-12);
     expect(rel(sortinoRatio(r), s.sortino)).toBeLessThan(1e-12);
     const v = historicalVaR(r, 0.95, '10000')!;
-    expect(rel(v.var, s.var95)).toBeLessThan(1e-12);
-    expect(rel(v.cvar, s.cvar95)).toBeLessThan(1e-12);
+    expect(rel(Number(v.var), s.var95)).toBeLessThan(1e-12);
+    expect(rel(Number(v.cvar), s.cvar95)).toBeLessThan(1e-12);
     // performanceMetrics over the same curve: the same numbers, whatever the curve's spacing.
     const curve = s.t.map((t, i) => ({ t, equity: String(s.equity[i]), exposure: '0' }));
     const m = performanceMetrics(s.initialCash, curve, { wins: 0, losses: 0, grossProfit: '0', grossLoss: '0', feesPaid: '0' });
@@ -102,8 +102,8 @@ describe('backtest ratios', () => {
         expect(p.dailyReturns, `${points} points`).toBe(ref.dailyReturns);
         expect(rel(p.sharpe, ref.sharpe), `sharpe with ${points} points: ${p.sharpe} vs ${ref.sharpe}`).toBeLessThan(1e-9);
         expect(rel(p.sortino, ref.sortino), `sortino with ${points} points`).toBeLessThan(1e-9);
-        expect(rel(r.risk.var95!.var, ref.var95)).toBeLessThan(1e-9);
-        expect(rel(r.risk.var95!.cvar, ref.cvar95)).toBeLessThan(1e-9);
+        expect(rel(Number(r.risk.var95!.var), ref.var95)).toBeLessThan(1e-9);
+        expect(rel(Number(r.risk.var95!.cvar), ref.cvar95)).toBeLessThan(1e-9);
         expect(r.summary.sharpe).toBe(p.sharpe);
         expect(r.risk.var95!.varAmount).toMatch(/^\d+(\.\d{1,8})?$/);
         // Drawdown depth comes from every bar too.

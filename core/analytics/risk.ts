@@ -1,25 +1,24 @@
 /**
  * Risk of the current book: concentration, exposure, cash share, leverage, and historical
- * VaR / CVaR of daily returns. References in docs/analytics.md. Money (equity, cash, position
- * values, VaR amounts) is returned as decimal strings; shares and return fractions are floats
- * (measurements).
+ * VaR / CVaR of daily returns. References in docs/analytics.md. Every value is a decimal string:
+ * money (equity, cash, position values, VaR amounts) exact or to 8 places, shares of equity
+ * computed exactly from the amounts and rounded to 12 places, VaR fractions as the measured
+ * return's shortest decimal (returns are float measurements).
  */
 import { Dec } from '../domain/decimal';
-import { finite } from './stats';
+import type { RiskMetrics, TailRisk } from './schema';
 
-export interface TailRisk {
-  /** Loss fraction not exceeded with this confidence over one day (positive = loss). */
-  var: number;
-  /** Mean loss fraction in the worst (1 - confidence) tail (expected shortfall). */
-  cvar: number;
-  /** The same in quote currency against current equity (decimal strings, 8 places). */
-  varAmount: string;
-  cvarAmount: string;
-}
+/** Places a share of equity is rounded to. */
+const SHARE_PLACES = 12;
 
 /** A measured fraction of an exact amount, as a decimal string rounded to 8 places. */
 function amountOf(equity: string, fraction: number): string {
   return Dec.of(equity).mul(Dec.fromMeasured(fraction)).round(8).toString();
+}
+
+/** An exact amount as a share of another, to 12 places. */
+function shareOf(part: Dec, whole: Dec): string {
+  return part.div(whole).round(SHARE_PLACES).toString();
 }
 
 /**
@@ -37,7 +36,7 @@ export function historicalVaR(returns: readonly number[], confidence: number, eq
   let sum = 0;
   for (let i = 0; i < k; i++) sum += s[i]!;
   const cv = -(sum / k);
-  return { var: v, cvar: cv, varAmount: amountOf(equity, v), cvarAmount: amountOf(equity, cv) };
+  return { var: Dec.fromMeasured(v).toString(), cvar: Dec.fromMeasured(cv).toString(), varAmount: amountOf(equity, v), cvarAmount: amountOf(equity, cv) };
 }
 
 export interface BookPosition {
@@ -46,45 +45,24 @@ export interface BookPosition {
   marketValue: string;
 }
 
-export interface RiskMetrics {
-  equity: string;
-  cash: string;
-  /** Gross value of the positions (sum of |market value|), exact. */
-  positionsValue: string;
-  /** Positions value / equity. */
-  exposure: number | null;
-  /** Cash / equity. */
-  cashShare: number | null;
-  /** Gross position value / (cash + positions): 1 or less for a fully funded spot book. */
-  leverage: number | null;
-  /** Per-symbol share of equity, largest first. */
-  concentration: { symbol: string; share: number; marketValue: string }[];
-  /** Herfindahl-Hirschman index of position weights (1 = all in one symbol). */
-  herfindahl: number | null;
-  /** One-day VaR / CVaR from daily returns. */
-  var95: TailRisk | null;
-  var99: TailRisk | null;
-  /** Daily returns the VaR was computed from. */
-  returnsUsed: number;
-}
-
 export function riskMetrics(args: { equity: string; cash: string; tradingEquity: string; positions: readonly BookPosition[]; returns: readonly number[] }): RiskMetrics {
   const { positions, returns } = args;
-  const equity = Number(args.equity);
-  const grossDec = Dec.sum(positions.map((p) => Dec.of(p.marketValue).abs()));
-  const gross = grossDec.toNumber();
-  const conc = positions
-    .map((p) => ({ symbol: p.symbol, marketValue: Dec.of(p.marketValue).toString(), share: equity > 0 ? Number(p.marketValue) / equity : 0 }))
-    .sort((a, b) => b.share - a.share || a.symbol.localeCompare(b.symbol));
-  const hhi = gross > 0 ? positions.reduce((s, p) => s + (Math.abs(Number(p.marketValue)) / gross) ** 2, 0) : null;
-  const tradingEquity = Number(args.tradingEquity);
+  const equity = Dec.of(args.equity);
+  const values = positions.map((p) => ({ symbol: p.symbol, value: Dec.of(p.marketValue) }));
+  const gross = Dec.sum(values.map((p) => p.value.abs()));
+  const conc = values
+    .map((p) => ({ symbol: p.symbol, marketValue: p.value.toString(), share: equity.isPositive() ? shareOf(p.value, equity) : '0' }))
+    .sort((a, b) => Dec.of(b.share).cmp(a.share) || a.symbol.localeCompare(b.symbol));
+  // Sum of squared weights, each exact to the division's 40 digits, then rounded once.
+  const hhi = gross.isPositive() ? Dec.sum(values.map((p) => { const w = p.value.abs().div(gross); return w.mul(w); })).round(SHARE_PLACES).toString() : null;
+  const tradingEquity = Dec.of(args.tradingEquity);
   return {
-    equity: Dec.of(args.equity).toString(),
+    equity: equity.toString(),
     cash: Dec.of(args.cash).toString(),
-    positionsValue: grossDec.toString(),
-    exposure: equity > 0 ? finite(gross / equity) : null,
-    cashShare: equity > 0 ? finite(Number(args.cash) / equity) : null,
-    leverage: tradingEquity > 0 ? finite(gross / tradingEquity) : null,
+    positionsValue: gross.toString(),
+    exposure: equity.isPositive() ? shareOf(gross, equity) : null,
+    cashShare: equity.isPositive() ? shareOf(Dec.of(args.cash), equity) : null,
+    leverage: tradingEquity.isPositive() ? shareOf(gross, tradingEquity) : null,
     concentration: conc,
     herfindahl: hhi,
     var95: historicalVaR(returns, 0.95, args.equity),

@@ -1,6 +1,7 @@
 /** The stored and returned shape of a finished backtest (validated on the way out of every door). */
 import { z } from 'zod';
-import { PerformanceMetricsSchema, TailRiskSchema } from '../analytics/schema';
+import { Dec } from '../domain/decimal';
+import { DecimalText, PerformanceMetricsSchema } from '../analytics/schema';
 import { EXIT_REASONS } from './strategies/exits';
 import { ExecutionMode } from '../agents/prompt-ids';
 
@@ -14,7 +15,15 @@ export const ExitCountsSchema = z.object({ stopLoss: z.number(), takeProfit: z.n
 
 export const PerformanceSchema = PerformanceMetricsSchema;
 
-const Tail = TailRiskSchema;
+/**
+ * A risk value as results store it: a decimal string, or the number a result stored before risk
+ * metrics were decimal strings holds, read as its shortest decimal.
+ */
+const storedRatio = z.union([z.string(), z.number().transform((n) => Dec.fromMeasured(n).toString())]).pipe(DecimalText);
+const StoredTail = z.object({ var: storedRatio, cvar: storedRatio, varAmount: DecimalText, cvarAmount: DecimalText }).nullable();
+
+/** The book's risk at the end of a run: VaR / CVaR, exposure, cash share and concentration (the values of RiskMetricsSchema, core/analytics/schema.ts). */
+export const BacktestRiskSchema = z.object({ var95: StoredTail, var99: StoredTail, exposure: storedRatio.nullable(), cashShare: storedRatio.nullable(), herfindahl: storedRatio.nullable() });
 
 /** The `agent` strategy's model use: decisions by outcome, cache, tokens and cost. */
 export const ModelUsageSchema = z.object({
@@ -86,7 +95,7 @@ export const BacktestResultSchema = z.object({
   summary: BacktestSummarySchema,
   spec: z.record(z.string(), z.unknown()),
   performance: PerformanceSchema,
-  risk: z.object({ var95: Tail, var99: Tail, exposure: num, cashShare: num, herfindahl: num }),
+  risk: BacktestRiskSchema,
   /** Exact end state: cash, scraped profits, positions at the last closes, realised P&L. */
   final: z.object({
     cash: z.string(),

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { Dec } from '../domain/decimal';
 import { TIMEFRAME_MS, type Bar } from '../domain/market';
 import { performanceMetrics, type EquitySample, type PerformanceMetrics } from '../analytics/performance';
-import { riskMetrics, type RiskMetrics } from '../analytics/risk';
+import { riskMetrics } from '../analytics/risk';
+import { RiskMetricsSchema } from '../analytics/schema';
 import { dayOfClose, type DailyEquity } from '../analytics/stats';
 import { accountDailyReturns } from '../analytics/performance';
 import { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskRule } from '../risk/limits';
@@ -958,11 +959,13 @@ export function performance(s: LedgerState): PerformanceMetrics {
   return performanceMetrics(s.portfolio.initialCash, s.equity, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, valuation(s).equity, { daily: dailyOf(s) });
 }
 
-export interface LedgerRisk extends RiskMetrics {
-  limits: RiskLimits;
-  killSwitch: boolean;
-  usage: { ordersToday: number; dayPnl: string; lossStreak: number; lastLossAt: number | null };
-}
+/** The paper book's risk: the book's metrics, its limits and today's use of them. */
+export const LedgerRiskSchema = RiskMetricsSchema.extend({
+  limits: RiskLimitsSchema,
+  killSwitch: z.boolean(),
+  usage: z.object({ ordersToday: z.number(), dayPnl: z.string(), lossStreak: z.number(), lastLossAt: z.number().nullable() }),
+});
+export type LedgerRisk = z.infer<typeof LedgerRiskSchema>;
 
 export function risk(s: LedgerState): LedgerRisk {
   const v = valuation(s);

@@ -173,7 +173,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(perf).toMatchObject({ closedTrades: 1, winRate: 0 });
     expect(perf.feesPaid as number).toBeGreaterThan(1.1);
     const risk = await call('get_risk_metrics', {});
-    expect(risk).toMatchObject({ exposure: 0, cashShare: 1, killSwitch: false, usage: { ordersToday: 2, lossStreak: 1 } });
+    expect(risk).toMatchObject({ exposure: '0', cashShare: '1', killSwitch: false, usage: { ordersToday: 2, lossStreak: 1 } });
     expect(await call('get_user_preferences', {})).toMatchObject({ profitScrapePct: '0.2', killSwitch: false });
     expect(await call('cancel_order', { orderId: 'ord-404' })).toMatchObject({ cancelled: false });
   });

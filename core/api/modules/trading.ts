@@ -8,8 +8,8 @@ import { GuardRuleSchema } from '../../orders/guard';
 import { PROTECTION_RULES, ProtectionsSchema } from '../../risk/protections';
 import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../../trading/orders';
 import { CONDITIONAL_KINDS } from '../../trading/conditional';
-import { CancelOrderSchema, FeeRateSchema as FeeRate, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
-import { PerformanceMetricsSchema, TailRiskSchema } from '../../analytics/schema';
+import { CancelOrderSchema, FeeRateSchema as FeeRate, LedgerRiskSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
+import { PerformanceMetricsSchema } from '../../analytics/schema';
 
 export const FeeSettingSchema = z.object({
   taker: z.string(),
@@ -22,7 +22,6 @@ export const FeeSettingSchema = z.object({
 });
 
 const dec = z.string();
-const num = z.number().nullable();
 const side = z.enum(['buy', 'sell']);
 /** The order port's rules (kill switch, risk limits, cost gate), then what only the paper book refuses. */
 const blockRule = z.enum([
@@ -157,24 +156,6 @@ export const PortfolioStatusSchema = z.object({
 
 export { PerformanceMetricsSchema };
 
-
-export const RiskMetricsSchema = z.object({
-  equity: dec,
-  cash: dec,
-  positionsValue: dec,
-  exposure: num,
-  cashShare: num,
-  leverage: num,
-  concentration: z.array(z.object({ symbol: z.string(), share: z.number(), marketValue: dec })),
-  herfindahl: num,
-  var95: TailRiskSchema,
-  var99: TailRiskSchema,
-  returnsUsed: z.number(),
-  limits: PreferencesSchema.shape.riskLimits,
-  killSwitch: z.boolean(),
-  usage: z.object({ ordersToday: z.number(), dayPnl: dec, lossStreak: z.number(), lastLossAt: z.number().nullable() }),
-});
-
 /**
  * What a caller sends. Who placed it is not an input: the handler takes it from the door (an MCP
  * client naming itself the execution agent is refused like any unknown key). The correlation id
@@ -235,7 +216,7 @@ export const tradingApi = {
   get_risk_metrics: verb({
     description: 'Concentration per symbol, exposure, cash share, leverage, historical VaR/CVaR, and the risk limits with today\'s usage.',
     input: z.object({}).strict(),
-    output: RiskMetricsSchema,
+    output: LedgerRiskSchema,
     annotations: READ,
     temporal: 'query',
     mcp: true,

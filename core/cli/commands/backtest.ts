@@ -42,7 +42,7 @@ export function printResult(ctx: CliContext, g: Got): void {
   const r = g.result;
   if (!r) return;
   const p = r.performance;
-  ctx.io.out(`  sortino ${num(p.sortino)}  win rate ${pct(p.winRate)}  profit factor ${num(p.profitFactor)}  time in market ${pct(p.timeInMarket)}  VaR95 ${pct(r.risk.var95?.var)}`);
+  ctx.io.out(`  sortino ${num(p.sortino)}  win rate ${pct(p.winRate)}  profit factor ${num(p.profitFactor)}  time in market ${pct(p.timeInMarket)}  VaR95 ${pct(r.risk.var95 ? Number(r.risk.var95.var) : null)}`);
   const m = r.model;
   if (m) {
     ctx.io.out(`  model ${m.model}${m.baseUrl ? ` at ${m.baseUrl}` : ''}, prompt ${m.promptId} v${m.promptVersion}, a nudge every ${m.every} bars`);

@@ -22,4 +22,11 @@ describe('format', () => {
     expect(fmtPct(0.1234)).toBe('12.34%');
     expect(fmtPct(null)).toBe('—');
   });
+
+  it('formats a decimal-string share exactly as a percentage', () => {
+    expect(fmtPct('0.1234')).toBe('12.34%');
+    expect(fmtPct('0.000000000005', 2)).toBe('0.00%');
+    expect(fmtPct('-0.5', 0)).toBe('-50%');
+    expect(fmtPct('not a number')).toBe('—');
+  });
 });

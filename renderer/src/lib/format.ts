@@ -58,8 +58,9 @@ export function fmtQty(v: string | null | undefined, max = 8): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** A ratio (a measured float, not money) as a percentage. */
-export function fmtPct(n: number | null | undefined, places = 2): string {
+/** A ratio as a percentage: a measured float, or a decimal string (shifted exactly, never through a float). */
+export function fmtPct(n: number | string | null | undefined, places = 2): string {
+  if (typeof n === 'string') return Dec.isDecimalString(n) ? `${Dec.of(fractionToPercent(n)).toFixed(places)}%` : '—';
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   return `${(n * 100).toFixed(places)}%`;
 }

@@ -46,14 +46,14 @@ function RiskPanel() {
           const n = (s: string | null) => (s === null ? null : Number(s));
           return (
             <div>
-              <Gauge label="Exposure" used={r.exposure} limit={n(L.maxExposurePct)} text={`${fmtPct(r.exposure)} / ${L.maxExposurePct === null ? 'off' : fmtPct(Number(L.maxExposurePct), 0)}`} />
+              <Gauge label="Exposure" used={n(r.exposure)} limit={n(L.maxExposurePct)} text={`${fmtPct(r.exposure)} / ${L.maxExposurePct === null ? 'off' : fmtPct(Number(L.maxExposurePct), 0)}`} />
               <Gauge label="Trades today" used={r.usage.ordersToday} limit={L.maxTradesPerDay} text={`${r.usage.ordersToday} / ${L.maxTradesPerDay ?? 'off'}`} />
               <Gauge label="Day loss" used={Math.min(0, Number(r.usage.dayPnl))} limit={n(L.dailyLossLimit)} text={`${fmtSigned(r.usage.dayPnl)} / ${L.dailyLossLimit === null ? 'off' : fmtDec(L.dailyLossLimit)}`} />
               <Gauge label="Loss streak" used={r.usage.lossStreak} limit={L.lossCooldown?.losses ?? null} text={`${r.usage.lossStreak} / ${L.lossCooldown?.losses ?? 'off'}`} />
               <div className="row" style={{ marginTop: 6 }}>
                 <span className="dim" title={`one-day historical VaR from ${r.returnsUsed} daily returns (20 needed)`}>VaR95 1d <b className="mono">{r.var95 ? fmtDec(r.var95.varAmount) : '—'}</b></span>
                 <span className="dim">CVaR95 1d <b className="mono">{r.var95 ? fmtDec(r.var95.cvarAmount) : '—'}</b></span>
-                <span className="dim">HHI <b className="mono">{fmtNum(r.herfindahl, 3)}</b></span>
+                <span className="dim">HHI <b className="mono">{fmtDec(r.herfindahl, 3)}</b></span>
               </div>
             </div>
           );
