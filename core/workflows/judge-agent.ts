@@ -23,7 +23,7 @@ import type { createAgentActivities } from '../activities/agents';
 import { calibration, computeScores, ConstraintProposal, replanDecision, tighten, type Calibration, type ReplanDecision, type Scores } from '../agents/scoring';
 import type { AgentConstraints } from '../agents/policy';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { constraintsSignal, judgeModeSignal } from './execution-agent';
+import { constraintsSignal, judgeModeSignal } from './execution-agent-messages';
 
 type Mode = 'conservative' | 'standard' | 'aggressive';
 const MODES: readonly string[] = ['conservative', 'standard', 'aggressive'];
