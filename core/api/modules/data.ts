@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { DatasetSchema } from '../../market/data/datasets';
+import { DatasetSchema } from '../../market/data/dataset-schema';
 import { TimeframeSchema } from '../../backtest/spec';
 
 const Symbol = z
