@@ -1,5 +1,5 @@
 /** What the host injects into activity factories. Capabilities extend this with optional fields. */
-import type { EventBus } from '../host/bus';
+import type { EventBus } from '../api/bus';
 import type { VigilConfig } from '../runtime/config';
 import type { Logger } from '../runtime/log';
 import type { Ledger } from '../ledger/ledger';

@@ -9,9 +9,9 @@
 import { Dec } from '../domain/decimal';
 import { PRODUCT_RE } from '../domain/product';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
-import { defaultProductSpec } from '../trading/products';
 import type { AgentConstraints, MarketPoint } from './policy';
 import type { ExecutionMode } from './prompt-ids';
+import { roundTripBps, type TradingCosts } from './costs';
 
 /** Model steps per nudge (each a model call; tool results go back to the model in between). */
 export const EXECUTION_MAX_MODEL_STEPS = 5;
@@ -22,12 +22,6 @@ export interface ExecutionPortfolioView {
   quote: string;
   positions: { symbol: string; quantity: string; avgPrice: string; unrealizedPnl: string }[];
   limits: { name: string; value: string }[];
-}
-
-/** What a fill costs where the agent trades: fee rates and the spread estimate (bps) per symbol. */
-export interface TradingCosts {
-  fees: { taker: string; maker: string };
-  spreadBps: Record<string, string>;
 }
 
 export interface ExecutionRecentDecision {
@@ -50,26 +44,6 @@ export interface ExecutionViewInput {
   recent: readonly ExecutionRecentDecision[];
   /** The ledger's fees and spreads (absent in older recorded reads: the paper defaults). */
   costs?: TradingCosts;
-}
-
-/** Spread estimate in bps for a symbol: the ledger's, else the product default. */
-function spreadOf(costs: TradingCosts | undefined, symbol: string): number {
-  const given = costs?.spreadBps[symbol];
-  if (given !== undefined && Number.isFinite(Number(given))) return Number(given);
-  try {
-    return Number(defaultProductSpec(symbol).spreadBps);
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * The cost of a round trip in bps: a taker fee each way plus the spread (slippage comes on top
- * and grows with size). Rounded: a figure for the model to weigh an edge against.
- */
-export function roundTripBps(costs: TradingCosts | undefined, symbol: string): number {
-  const taker = Number((costs?.fees ?? COINBASE_ENTRY_TIER).taker);
-  return Math.round(2 * taker * 10_000 + spreadOf(costs, symbol));
 }
 
 export function executionPromptView(i: ExecutionViewInput): Record<string, unknown> {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PRODUCT_RE } from '../domain/product';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
-import type { TradingCosts } from './execution-prompt';
+import type { TradingCosts } from './costs';
 import type { MarketPoint } from './policy';
 
 export interface MarketRead {

@@ -24,7 +24,7 @@ import { Dec } from '../domain/decimal';
 import { MINUTES_PER_YEAR, RISK_PREMIUM_SHARPE, TREND, hasMeasuredVol, minuteVol } from '../market/calibration';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
 import { DEFAULT_SLIPPAGE, slippageBps } from '../trading/fill';
-import { roundTripBps, type TradingCosts } from './execution-prompt';
+import { roundTripBps, type TradingCosts } from './costs';
 import type { ExecutionMode } from './prompt-ids';
 
 export interface MarketPoint {

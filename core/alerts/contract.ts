@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../api/define';
 import { AlertKindSchema, AlertLevelSchema, RouteSchema } from './kinds';
-import { webhookUrlProblem } from './webhook';
+import { webhookUrlProblem } from './webhook-url';
 
 export const AlertSettingsSchema = z.object({
   kinds: z.array(z.object({ kind: AlertKindSchema, label: z.string(), desktop: z.boolean(), webhook: z.boolean() })),

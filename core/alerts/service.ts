@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { EventBus } from '../host/bus';
+import type { EventBus } from '../api/bus';
 import type { Logger } from '../runtime/log';
 import type { SettingsStore } from '../runtime/settings-store';
 import { WORKFLOW_IDS } from '../domain/ids';

@@ -12,6 +12,8 @@
 import crypto from 'node:crypto';
 import type { Alert } from './kinds';
 
+export { webhookUrlProblem } from './webhook-url';
+
 export const SIGNATURE_HEADER = 'x-vigil-signature';
 export const DELIVERY_HEADER = 'x-vigil-delivery';
 export const EVENT_HEADER = 'x-vigil-event';
@@ -32,23 +34,6 @@ export function verifySignature(secret: string, body: string, header: string | u
   const expected = Buffer.from(sign(secret, body, t).split('v1=')[1]!, 'hex');
   const got = Buffer.from(parts.v1, 'hex');
   return got.length === expected.length && crypto.timingSafeEqual(got, expected);
-}
-
-/**
- * Where a webhook may point: https anywhere, plain http only to this machine (a local receiver,
- * a test). Null when acceptable, else why not.
- */
-export function webhookUrlProblem(raw: string): string | null {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return 'not a URL';
-  }
-  if (u.username || u.password) return 'no credentials in the URL: the payload is signed with the secret instead';
-  if (u.protocol === 'https:') return null;
-  if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return null;
-  return 'use https (plain http only to 127.0.0.1 or localhost)';
 }
 
 /** The URL as logs and the delivery log show it: origin and path, no query (it may carry a token). */

@@ -1,58 +1,19 @@
 /**
- * How CLI commands and the MCP bridge reach a running cockpit: runtime.json in the data dir names
- * the Temporal address; the handler map is rebuilt over a client of our own, so every call goes
- * through Temporal exactly as it does from the UI.
+ * How CLI commands reach a running cockpit: through core/host/remote.ts, with "no cockpit" and
+ * "its Temporal does not answer" turned into the CLI's exit code for an unavailable cockpit.
  */
-import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { HandlerContext, Handlers } from '../api/contract';
-import { dispatch } from '../api/dispatch';
-import type { ApiResult } from '../api/result';
-import { createHandlers } from '../host/handlers';
 import type { VigilConfig } from '../runtime/config';
-import { readRuntimeInfo, type RuntimeInfo } from '../runtime/runtime-file';
-import { CliError, EXIT, noCockpitMessage } from './registry';
+import { CockpitUnavailable, connectRemote, type RemoteRuntime } from '../host/remote';
+import { CliError, EXIT } from './registry';
 
-export { noCockpitMessage };
-
-export interface RemoteRuntime {
-  info: RuntimeInfo;
-  client: Client;
-  handlers: Partial<Handlers>;
-  call(verb: string, input: unknown, door?: HandlerContext['door']): Promise<ApiResult<unknown>>;
-  close(): Promise<void>;
-}
-
+export { noCockpitMessage } from '../runtime/runtime-file';
+export type { RemoteRuntime } from '../host/remote';
 
 export async function connectRuntime(config: VigilConfig, dataDir: string): Promise<RemoteRuntime> {
-  const info = readRuntimeInfo(dataDir);
-  if (!info) throw new CliError(EXIT.unavailable, noCockpitMessage(dataDir));
-  let connection: Connection;
   try {
-    connection = await Connection.connect({ address: info.address, connectTimeout: 5000 });
+    return await connectRemote(config, dataDir);
   } catch (err) {
-    throw new CliError(EXIT.unavailable, `the cockpit (pid ${info.pid}) is registered but Temporal at ${info.address} does not answer: ${(err as Error).message}`);
+    if (err instanceof CockpitUnavailable) throw new CliError(EXIT.unavailable, err.message);
+    throw err;
   }
-  const client = new Client({ connection, namespace: info.namespace });
-  const handlers = createHandlers({
-    client,
-    config,
-    taskQueue: info.taskQueue,
-    dataDir,
-    status: () => ({
-      version: info.version,
-      mode: 'cli',
-      temporal: { address: info.address, namespace: info.namespace, uiUrl: info.uiUrl, embedded: info.embedded, state: info.embedded ? 'ready' : 'external', restarts: 0 },
-      workers: [{ taskQueue: info.taskQueue, state: 'remote' }],
-      dataDir,
-      startedAt: info.startedAt,
-    }),
-  });
-  return {
-    info,
-    client,
-    handlers,
-    call: (verb, input, door = 'cli') => dispatch(handlers, verb, input, { door, correlationId: randomUUID() }),
-    close: () => connection.close(),
-  };
 }

@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import type { VigilConfig } from '../runtime/config';
 import { progressPrinter, type ProgressPrinter } from '../runtime/progress-line';
 
+export { noCockpitMessage } from '../runtime/runtime-file';
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, rejected: 3, unavailable: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -33,10 +35,6 @@ export interface CliIO {
   ask(question: string): Promise<string>;
   /** A progress printer on stderr (one line rewritten in place on a terminal); default: `err` lines. */
   progress?: () => ProgressPrinter;
-}
-
-export function noCockpitMessage(dataDir: string): string {
-  return `no Vigil cockpit is running for the data dir ${dataDir}. Start one with \`npm start\` (or \`vigil serve\`), or pass --data-dir.`;
 }
 
 /** Start-up and build progress for a command: the IO's printer, else plain lines through `err`. */

@@ -6,10 +6,11 @@
  * starts nothing (tests, or a user who wants a quiet cockpit).
  */
 import type { Client } from '@temporalio/client';
+import type { HandlerContext } from '../api/contract';
+import type { ApiResult } from '../api/result';
 import type { VigilConfig } from '../runtime/config';
 import type { Logger } from '../runtime/log';
 import type { EventBus } from './bus';
-import type { Host } from './host';
 
 export interface BootstrapContext {
   client: Client;
@@ -17,7 +18,8 @@ export interface BootstrapContext {
   taskQueue: string;
   log: Logger;
   bus: EventBus;
-  call: Host['call'];
+  /** The host's `call`: a verb through dispatch, as the UI would call it. */
+  call: (verb: string, input: unknown, ctx?: Partial<HandlerContext>) => Promise<ApiResult<unknown>>;
 }
 
 interface Step {

@@ -1,14 +1,15 @@
 /**
- * The host's in-process event bus. Typed by the event map; the gateway and the Electron IPC
- * router forward every event to subscribed windows. Synchronous fan-out: a slow subscriber must
- * buffer on its own side (the WebSocket adapter drops frames for a client that falls behind).
+ * The host's in-process event bus, the implementation of the contract's bus interface
+ * (core/api/bus.ts). Typed by the event map; the gateway and the Electron IPC router forward every
+ * event to subscribed windows. Synchronous fan-out: a slow subscriber must buffer on its own side
+ * (the WebSocket adapter drops frames for a client that falls behind).
  */
+import type { AnyListener, EventBus as Bus, Listener } from '../api/bus';
 import type { EventName, EventPayload } from '../api/events';
 
-export type Listener<K extends EventName> = (payload: EventPayload<K>) => void;
-export type AnyListener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+export type { AnyListener, Listener } from '../api/bus';
 
-export class EventBus {
+export class EventBus implements Bus {
   private readonly byName = new Map<EventName, Set<(p: unknown) => void>>();
   private readonly any = new Set<AnyListener>();
 

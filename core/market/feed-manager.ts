@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar, Tick, Timeframe } from '../domain/market';
-import type { EventBus } from '../host/bus';
+import type { EventBus } from '../api/bus';
 import type { VigilConfig } from '../runtime/config';
 import type { Logger } from '../runtime/log';
 import { BarAggregator } from './aggregator';

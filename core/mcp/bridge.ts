@@ -21,8 +21,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { inputSizeOk } from '../api/dispatch';
 import type { ApiResult } from '../api/result';
 import type { VigilConfig } from '../runtime/config';
-import { connectRuntime, noCockpitMessage, type RemoteRuntime } from '../cli/connect';
-import { CliError } from '../cli/registry';
+import { CockpitUnavailable, connectRemote, type RemoteRuntime } from '../host/remote';
+import { noCockpitMessage } from '../runtime/runtime-file';
 import { describeTools, errorResult, toToolResult, type ToolDescriptor } from './tools';
 import { MCP_PROMPTS, renderPrompt } from './prompts';
 import { strictStdin } from './strict-stdin';
@@ -55,11 +55,11 @@ export function createBridge(opts: BridgeOptions): Bridge {
     if (embedded) return embedded.call;
     if (remote) return (v, i) => remote!.call(v, i, 'mcp');
     try {
-      remote = await connectRuntime(opts.config, opts.dataDir);
+      remote = await connectRemote(opts.config, opts.dataDir);
       opts.log(`connected to the cockpit (pid ${remote.info.pid}) at ${remote.info.address}`);
       return (v, i) => remote!.call(v, i, 'mcp');
     } catch (err) {
-      if (!(err instanceof CliError) || !opts.startIfMissing) throw err;
+      if (!(err instanceof CockpitUnavailable) || !opts.startIfMissing) throw err;
     }
     opts.log('no cockpit running: starting the headless runtime');
     const { startHeadless } = await import('../host/headless');
@@ -73,7 +73,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
     try {
       call = await caller();
     } catch (err) {
-      const msg = err instanceof CliError ? err.message : `cannot reach the cockpit: ${(err as Error).message}`;
+      const msg = err instanceof CockpitUnavailable ? err.message : `cannot reach the cockpit: ${(err as Error).message}`;
       return { ok: false, error: { code: 'unavailable', message: `${msg}${opts.startIfMissing ? '' : ' (or run the bridge with --start)'}` } };
     }
     const r = await call(verb, input);

@@ -36,6 +36,11 @@ export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): void {
   fs.renameSync(tmp, file);
 }
 
+/** What the CLI and the MCP bridge say when no cockpit is registered for the data dir. */
+export function noCockpitMessage(dataDir: string): string {
+  return `no Vigil cockpit is running for the data dir ${dataDir}. Start one with \`npm start\` (or \`vigil serve\`), or pass --data-dir.`;
+}
+
 /** The running cockpit for this data dir, or null (no file, unreadable, or its process is gone). */
 export function readRuntimeInfo(dataDir: string): RuntimeInfo | null {
   const file = dataPaths(dataDir).runtimeFile;

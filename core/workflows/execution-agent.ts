@@ -13,9 +13,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
@@ -28,14 +25,43 @@ import type { AgentOrderIntent } from '../orders/agent-orders';
 import { productionSummary } from '../orders/summary';
 import type { OrderOutcome } from '../ledger/router';
 import { ledgerOrderWorkflow } from './ledger-ops';
-import { decide, maxMovePct, type AgentConstraints, type MarketPoint, type PolicyDecision } from '../agents/policy';
+import { decide, maxMovePct, type MarketPoint, type PolicyDecision } from '../agents/policy';
 import { decideLegacy } from '../agents/policy-legacy';
 import type { ChatMessage } from '../agents/llm/types';
-import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView, type TradingCosts } from '../agents/execution-prompt';
+import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView } from '../agents/execution-prompt';
+import type { TradingCosts } from '../agents/costs';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { EXECUTION_MODES, isExecutionMode, type ExecutionMode } from '../agents/prompt-ids';
+import { EXECUTION_MODES, isExecutionMode } from '../agents/prompt-ids';
+import {
+  constraintsSignal,
+  drawdownAlertSignalName,
+  executionStatusQuery,
+  judgeModeSignal,
+  nudgeNowSignal,
+  pauseExecutionUpdate,
+  resumeExecutionUpdate,
+  setExecutionModeUpdate,
+  stopExecutionSignal,
+  type DecisionRecord,
+  type ExecutionAgentMode,
+  type ExecutionAgentState,
+  type ExecutionStatus,
+} from './execution-agent-messages';
 
-type Mode = ExecutionMode;
+export {
+  constraintsSignal,
+  drawdownAlertSignalName,
+  executionStatusQuery,
+  judgeModeSignal,
+  nudgeNowSignal,
+  pauseExecutionUpdate,
+  resumeExecutionUpdate,
+  setExecutionModeUpdate,
+  stopExecutionSignal,
+} from './execution-agent-messages';
+export type { DecisionRecord, ExecutionAgentMode, ExecutionAgentState, ExecutionStatus } from './execution-agent-messages';
+
+type Mode = ExecutionAgentMode;
 
 const acts = proxyActivities<ReturnType<typeof createAgentActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -46,34 +72,6 @@ const llmActs = proxyActivities<ReturnType<typeof createAgentActivities>>({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 1 },
 });
-
-export interface DecisionRecord {
-  nudge: number;
-  at: number;
-  correlationId: string;
-  action: 'buy' | 'sell' | 'hold' | 'skip';
-  symbol: string | null;
-  rationale: string;
-  expectedEdgeBps: number | null;
-  source: 'model' | 'policy' | 'gate';
-  order: { ok: boolean; summary: string } | null;
-}
-
-export interface ExecutionAgentState {
-  epoch: string;
-  mode: Mode;
-  paused: boolean;
-  nudges: number;
-  decisions: number;
-  skips: number;
-  lastNudgeAt: number | null;
-  lastDecisionPrices: Record<string, string>;
-  history: Record<string, string[]>;
-  recent: DecisionRecord[];
-  constraints: AgentConstraints;
-  modeChanges: { at: number; from: Mode; to: Mode; by: string; reason: string }[];
-  lastModel: { configured: boolean; model: string; lastError: string | null };
-}
 
 export interface ExecutionAgentInput {
   portfolioId?: string;
@@ -89,32 +87,6 @@ export interface ExecutionAgentInput {
   symbols?: string[];
   state?: ExecutionAgentState;
 }
-
-export interface ExecutionStatus {
-  mode: Mode;
-  paused: boolean;
-  nudges: number;
-  decisions: number;
-  skips: number;
-  lastNudgeAt: number | null;
-  lastDecision: DecisionRecord | null;
-  recent: DecisionRecord[];
-  constraints: AgentConstraints;
-  modeChanges: ExecutionAgentState['modeChanges'];
-  model: ExecutionAgentState['lastModel'];
-}
-
-export const executionStatusQuery = defineQuery<ExecutionStatus>('status');
-export const pauseExecutionUpdate = defineUpdate<ExecutionStatus, [{ reason?: string }]>('pause');
-export const resumeExecutionUpdate = defineUpdate<ExecutionStatus, []>('resume');
-export const setExecutionModeUpdate = defineUpdate<ExecutionStatus, [{ mode: Mode; by: string; reason: string }]>('set_mode');
-/** From the judge (workflows cannot send updates): same effect as set_mode. */
-export const judgeModeSignal = defineSignal<[{ mode: Mode; reason: string }]>('judge_mode');
-export const constraintsSignal = defineSignal<[AgentConstraints]>('constraints');
-export const nudgeNowSignal = defineSignal('nudge_now');
-export const stopExecutionSignal = defineSignal('stop');
-/** Sent to the judge when drawdown is high (defined here so the judge can import it by type). */
-export const drawdownAlertSignalName = 'drawdown_alert';
 
 const MAX_RECENT = 30;
 const MAX_HISTORY = 60;

@@ -24,7 +24,7 @@ import { calibration, computeScores, ConstraintProposal, replanDecision, tighten
 import type { AgentConstraints } from '../agents/policy';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { isExecutionMode, type ExecutionMode } from '../agents/prompt-ids';
-import { constraintsSignal, judgeModeSignal } from './execution-agent';
+import { constraintsSignal, judgeModeSignal } from './execution-agent-messages';
 
 type Mode = ExecutionMode;
 

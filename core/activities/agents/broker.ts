@@ -11,7 +11,7 @@ import { COMMAND_HELP, parseCommand } from '../../agents/commands';
 import { brokerCallRefusal } from '../../agents/broker-guard';
 import { parseToolJson } from '../../agents/tools';
 import { compactJson } from '../../agents/compact-json';
-import { executionStatusQuery } from '../../workflows/execution-agent';
+import { executionStatusQuery } from '../../workflows/execution-agent-messages';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
 

@@ -8,7 +8,7 @@ import { renderTemplate, type PromptId as PromptIdT } from '../../agents/prompts
 import type { PromptVersion } from '../../agents/store';
 import type { CalibrationPair, JudgeMetrics } from '../../agents/scoring';
 import { WORKFLOW_IDS } from '../../domain/ids';
-import { executionStatusQuery } from '../../workflows/execution-agent';
+import { executionStatusQuery } from '../../workflows/execution-agent-messages';
 import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../workflows/execution-ledger';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
 import { productIdSchema } from '../../domain/product';
 import { DOWNLOAD_TIMEFRAMES } from '../../market/coinbase/schemas';
-import { DatasetSchema } from '../../market/data/datasets';
+import { DatasetSchema } from '../../market/data/dataset-schema';
 import { TimeframeSchema } from '../../domain/market';
 
 const Symbol = z
