@@ -223,10 +223,18 @@ describe('live orders through every door pass the kill switch and the risk limit
     const r = await ok<{ status: string; mode: string }>('place_ledger_order', { walletId: funding, product: 'ETH-USD', side: 'BUY', notional: '30', expectedEdge: '0.05', idempotencyKey: nextKey('open'), live: true });
     expect(r).toMatchObject({ status: 'filled', mode: 'live' });
     expect(fake.orderRequests()).toBe(1);
-    // The agent's door too: its order runs as its child ledger order and fills live.
+    // The agent's door too: its order runs as its child ledger order and fills live, and its
+    // mandatory protective stop follows it to the exchange as a resting stop-limit sell.
+    const before = new Set(fake.orders.keys());
     const a = await doors.agent!('30');
     expect(a.text).toMatch(/^real ledger: BUY ETH-USD filled/);
-    expect(fake.orderRequests()).toBe(2);
+    const placed = [...fake.orders.values()].filter((o) => !before.has(o.order_id));
+    const entry = placed.find((o) => o.side === 'BUY');
+    expect(entry).toMatchObject({ status: 'FILLED', product_id: 'ETH-USD' });
+    await waitFor('the agent entry\'s protective stop', async () => [...fake.orders.values()].some((o) => o.client_order_id === `${entry!.client_order_id}:exits`));
+    const stop = [...fake.orders.values()].find((o) => o.client_order_id === `${entry!.client_order_id}:exits`)!;
+    expect(stop).toMatchObject({ side: 'SELL', status: 'OPEN', type: 'stop_limit', stop_direction: 'STOP_DIRECTION_STOP_DOWN', base_size: entry!.filled_size });
+    expect(fake.orderRequests()).toBe(3);
   });
 
   it('kill switch engaged: no door reaches the order endpoint, and every answer names the kill switch', async () => {
