@@ -9,7 +9,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: path.resolve('electron/main/index.ts') } },
+      // runtime.js: the utility process that hosts Temporal, the ledgers and backtests (electron/main/runtime.ts).
+      rollupOptions: { input: { index: path.resolve('electron/main/index.ts'), runtime: path.resolve('core/host/process/entry.ts') } },
     },
   },
   preload: {

@@ -52,7 +52,8 @@ async function step(name, output, inputs, fn) {
 await step('cli', path.join(dist, 'cli.mjs'), { dirs: ['core'], files: ['package.json'] }, () =>
   fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true }) ||
   build({
-    entryPoints: { cli: path.join(root, 'core/cli/main.ts') },
+    // host-process: the desktop app's runtime process entry, runnable with Node's fork (tests).
+    entryPoints: { cli: path.join(root, 'core/cli/main.ts'), 'host-process': path.join(root, 'core/host/process/entry.ts') },
     outdir: dist,
     outExtension: { '.js': '.mjs' },
     bundle: true,

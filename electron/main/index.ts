@@ -4,13 +4,14 @@
  *                                 permission guards on every webContents (./security)
  *   1. single instance            a second launch focuses the first window
  *   2. setupWindows               start-up screen, then the sandboxed cockpit window
- *   3. startRuntime               the core host (Temporal, workers, ledger, agents) in this process
+ *   3. startRuntime               the core host (Temporal, workers, ledgers, agents, backtests) in a
+ *                                 utility process, restarted after a crash (./runtime)
  *   4. setupIpc                   typed verbs and push events over IPC, sender-checked
  *   5. setupTray                  open, kill switch, quit
  *   6. setupNotifications         system notifications for `notify` events
- *   7. shutdown                   stop the host (and its Temporal server) in order
+ *   7. shutdown                   the runtime stops its host (and its Temporal server) in order
  */
-import { app, dialog, safeStorage, session, shell } from 'electron';
+import { app, dialog, Notification, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { devServerUrl, guardContents, guardSession, type AppOrigin } from './security';
@@ -18,7 +19,8 @@ import { setupWindows } from './windows';
 import { setupIpc } from './ipc';
 import { setupTray } from './tray';
 import { setupNotifications } from './notifications';
-import { startRuntime, type Runtime } from './runtime';
+import { startRuntime } from './runtime';
+import type { RuntimeProcess } from '../../core/host/process/parent';
 import { createSecretStore } from '../../core/runtime/secret-store';
 import { defaultDataDir } from '../../core/runtime/paths';
 
@@ -35,7 +37,7 @@ app.on('web-contents-created', (_e, contents) => guardContents(contents, () => o
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  let runtime: Runtime | null = null;
+  let runtime: RuntimeProcess | null = null;
   let quitting = false;
 
   app.whenReady().then(async () => {
@@ -52,21 +54,25 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     try {
-      runtime = await startRuntime({ secrets, dataDir, onProgress: (l) => windows.progress(l) });
+      runtime = await startRuntime({ here, secrets, dataDir, onProgress: (l) => windows.progress(l) });
     } catch (err) {
       windows.closeSplash();
       dialog.showErrorBox('Vigil could not start', (err as Error).message);
       app.exit(1);
       return;
     }
-    const host = runtime.host;
+    const rt = runtime;
+    // A crash of the runtime process is said out loud: it restarts on its own, or stays down.
+    rt.onState((state, detail) => {
+      if ((state === 'restarting' || state === 'down') && Notification.isSupported()) new Notification({ title: state === 'down' ? 'Vigil runtime is down' : 'Vigil runtime restarting', body: detail, urgency: 'critical' }).show();
+    });
     setupIpc({
-      host: () => host,
+      runtime: rt,
       policy: () => ({ windowIds: new Set(windows.main ? [windows.main.webContents.id] : []), devOrigin: windows.devOrigin, indexFileUrl: windows.indexFileUrl }),
       targets: () => (windows.main ? [windows.main.webContents] : []),
     });
-    setupTray({ iconPath: path.join(process.resourcesPath ?? '', 'resources', 'icon.png'), host: () => host, show: () => windows.showMain(), quit: () => app.quit() });
-    setupNotifications(host, () => windows.showMain());
+    setupTray({ iconPath: path.join(process.resourcesPath ?? '', 'resources', 'icon.png'), runtime: rt, show: () => windows.showMain(), quit: () => app.quit() });
+    setupNotifications(rt, () => windows.showMain());
     windows.showMain().once('ready-to-show', () => windows.closeSplash());
   });
 
@@ -79,6 +85,6 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting || !runtime) return;
     e.preventDefault();
     quitting = true;
-    void runtime.host.stop().finally(() => app.exit(0));
+    void runtime.stop().finally(() => app.exit(0));
   });
 }

@@ -1,48 +1,35 @@
 /**
- * The runtime inside Electron's main process: the same core host the headless server uses
- * (Temporal dev server, workers, ledger, agents), without the HTTP gateway — the renderer talks
- * over IPC. Secrets the user stored through the app are handed to the config as environment.
+ * The runtime off the main process: the Temporal worker, the SQLite ledgers and the backtest
+ * engine run in a utility process (core/host/process/entry.ts, built to out/main/runtime.js), so
+ * a synchronous ledger write or a backtest chunk never stalls the window. The main process keeps
+ * the windows, IPC, tray and notifications and reaches the runtime through RuntimeProcess
+ * (core/host/process/parent.ts), which also restarts it after a crash.
  */
 import path from 'node:path';
-import fs from 'node:fs';
-import { loadConfig, secretValues, SECRET_KEYS } from '../../core/runtime/config';
-import { createLogger, Redactor } from '../../core/runtime/log';
-import { dataPaths, defaultDataDir } from '../../core/runtime/paths';
-import { startHost, type Host } from '../../core/host/host';
+import { utilityProcess } from 'electron';
+import { RuntimeProcess, type RuntimeChildHandle } from '../../core/host/process/parent';
 import type { SecretStore } from '../../core/runtime/secret-store';
 
-export interface Runtime {
-  host: Host;
-  dataDir: string;
+function utilityHandle(entry: string): RuntimeChildHandle {
+  const child = utilityProcess.fork(entry, [], { serviceName: 'Vigil runtime', stdio: 'inherit' });
+  return {
+    post: (m) => child.postMessage(m),
+    onMessage: (fn) => void child.on('message', (m: unknown) => fn(m)),
+    onExit: (fn) => void child.once('exit', (code: number) => fn(code)),
+    kill: () => void child.kill(),
+    get pid() {
+      return child.pid;
+    },
+  };
 }
 
-export async function startRuntime(opts: { secrets: SecretStore | null; onProgress: (line: string) => void; dataDir?: string }): Promise<Runtime> {
-  const stored: Record<string, string> = {};
-  for (const name of opts.secrets?.names() ?? []) {
-    const v = opts.secrets!.get(name);
-    if (v && process.env[name] === undefined) stored[name] = v;
-  }
-  const config = loadConfig({ ...process.env, ...stored });
-  const dataDir = path.resolve(opts.dataDir ?? config.VIGIL_DATA_DIR ?? defaultDataDir());
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const redactor = new Redactor(secretValues(config));
-  const log = createLogger({
-    file: path.join(dataPaths(dataDir).logs, 'vigil.log'),
-    level: config.VIGIL_LOG_LEVEL,
-    stderr: !!process.env.VIGIL_DEBUG,
-    redactor,
-  });
-  const secretsFromEnv = new Set(SECRET_KEYS.filter((k) => Boolean(process.env[k]?.trim())));
-  const host = await startHost({
-    mode: 'electron',
-    config,
-    dataDir,
-    log,
+export function startRuntime(opts: { here: string; secrets: SecretStore | null; dataDir: string; onProgress: (line: string) => void }): Promise<RuntimeProcess> {
+  const entry = path.join(opts.here, 'runtime.js');
+  return RuntimeProcess.start({
+    spawn: () => utilityHandle(entry),
+    dataDir: opts.dataDir,
+    secrets: opts.secrets,
     onProgress: opts.onProgress,
-    ...(opts.secrets ? { secretStore: opts.secrets } : {}),
-    redactor,
-    secretsFromEnv,
+    log: (line) => process.stderr.write(`[vigil] ${line}\n`),
   });
-  host.publish();
-  return { host, dataDir };
 }

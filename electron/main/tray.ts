@@ -1,8 +1,8 @@
 /** Tray: open the cockpit, the kill switch one click away, quit. */
 import { Menu, Tray, nativeImage } from 'electron';
-import type { Host } from '../../core/host/host';
+import type { RuntimeProcess } from '../../core/host/process/parent';
 
-export function setupTray(opts: { iconPath: string | null; host: () => Host | null; show: () => void; quit: () => void }): Tray | null {
+export function setupTray(opts: { iconPath: string | null; runtime: RuntimeProcess; show: () => void; quit: () => void }): Tray | null {
   const icon = opts.iconPath ? nativeImage.createFromPath(opts.iconPath) : nativeImage.createEmpty();
   let tray: Tray;
   try {
@@ -11,7 +11,7 @@ export function setupTray(opts: { iconPath: string | null; host: () => Host | nu
     return null; // no system tray (some Linux desktops)
   }
   const kill = async (on: boolean) => {
-    await opts.host()?.call('set_kill_switch', { on }, { door: 'ipc' });
+    await opts.runtime.call('set_kill_switch', { on });
     rebuild();
   };
   const rebuild = () =>
