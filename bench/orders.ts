@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createTradingActivities } from '../core/activities/trading';
+import { createTradingActivities } from '../core/paper/activities';
 import { EventBus } from '../core/host/bus';
 import { DevServer } from '../core/runtime/dev-server';
 import { silentLogger } from '../core/runtime/log';
 import type { PlaceOrder } from '../core/trading/orders';
-import { barsSignal, echoUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery } from '../core/workflows/execution-ledger';
+import { barsSignal, echoUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery } from '../core/paper/paper-book.workflow';
 
 const SEQ = Number(process.argv[2] ?? 300);
 const THR = Number(process.argv[3] ?? 1000);

@@ -5,7 +5,7 @@
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
-import { createTradingActivities } from './trading';
+import { createTradingActivities } from '../paper/activities';
 import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';

@@ -15,7 +15,7 @@ import { silentLogger } from '../runtime/log';
 import { loadConfig, type VigilConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, transactionsQuery } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, transactionsQuery } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate, stopExecutionSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow, stopJudgeSignal } from '../workflows/judge-agent';
 import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate, endChatSignal } from '../workflows/broker-agent';

@@ -28,7 +28,7 @@ import type { Bar } from '../domain/market';
 import { createHandlers } from '../host/handlers';
 import type { AgentDoor } from '../activities/deps';
 import { dispatch } from '../api/dispatch';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';

@@ -12,7 +12,7 @@ import { createEngine } from '../backtest/engine';
 import { buildResult, prepare } from '../backtest/runner';
 import { BacktestSpecSchema } from '../backtest/spec';
 import { defaultMarketDataDir } from '../market/data/columns';
-import { createLedgerState, LIMITS, onBars, performance, placeOrder, risk } from '../trading/ledger';
+import { createLedgerState, LIMITS, onBars, performance, placeOrder, risk } from '../paper/book';
 import type { Bar } from '../domain/market';
 import { METRIC_RUNS } from '../../tests/reference/metric-runs';
 import { dailyCloses, dailyReturns, dayOfClose, historicalVaR, mean, performanceMetrics, sharpeRatio, simpleReturns, sortinoRatio, stdev, samplingIntervalSeconds } from './index';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
-import { tradingEvents } from './modules/trading';
+import { tradingEvents } from '../paper/contract';
 import { backtestEvents } from './modules/backtest';
 import { dataEvents } from './modules/data';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';

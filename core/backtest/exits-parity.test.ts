@@ -1,6 +1,6 @@
 /**
  * Paper vs backtest: the same bars and the same orders give the same fills. The paper book's pure
- * state machine (core/trading/ledger.ts: an entry with a bracket, then `onBars`) and the backtest
+ * state machine (core/paper/book.ts: an entry with a bracket, then `onBars`) and the backtest
  * engine (buy_and_hold with protective exits) are run over one bar path with one fee schedule,
  * spread and slippage model, and every fill's side, price, quantity, value and fee must agree.
  *
@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
 import { ceilTo, DEFAULT_SLIPPAGE } from '../trading/fill';
-import { createLedgerState, onBars, placeOrder } from '../trading/ledger';
+import { createLedgerState, onBars, placeOrder } from '../paper/book';
 import { PlaceOrderSchema, type Bracket } from '../trading/orders';
 import { defaultProductSpec } from '../trading/products';
 import type { FeeSchedule, SlippageModel } from '../trading/types';

@@ -14,7 +14,7 @@ import { createLedgerHandlers } from '../host/handlers/ledger';
 import { LIVE_ARM_PHRASE } from './ledger';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
-import { setPreferencesUpdate } from '../workflows/execution-ledger';
+import { setPreferencesUpdate } from '../paper/paper-book.workflow';
 import type { LiveTriggerState } from './triggers.workflow';
 import { cliPath, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';

@@ -18,9 +18,9 @@ import { WORKFLOW_IDS } from '../domain/ids';
 import type { Ledger } from '../ledger/ledger';
 import type { PlaceOrderInput } from '../ledger/router';
 import { describeIssues, PlaceOrderSchema, type PlaceOrder } from '../trading/orders';
-import type { OrderResult } from '../trading/ledger';
+import type { OrderResult } from '../paper/book';
 import { originOf } from './origin';
-import { placeOrderUpdate, preferencesQuery } from '../workflows/execution-ledger';
+import { placeOrderUpdate, preferencesQuery } from '../paper/paper-book.workflow';
 
 /** An order the execution agent decided: what it wants, before the port says where it goes. */
 export const AgentOrderIntentSchema = z

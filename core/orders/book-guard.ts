@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { preferencesQuery } from '../workflows/execution-ledger';
+import { preferencesQuery } from '../paper/paper-book.workflow';
 import { GuardStateSchema, GuardUnavailable, type GuardReader } from './guard';
 
 export const DEFAULT_PORTFOLIO = 'default';

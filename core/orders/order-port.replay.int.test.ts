@@ -19,7 +19,7 @@ import { silentLogger } from '../runtime/log';
 import { loadConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { LIVE_ARM_PHRASE } from '../ledger/live';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, ORDER_PORT_PATCH } from '../workflows/execution-agent';
 
 const EXEC_ID = 'vigil/agent/execution/port-replay';

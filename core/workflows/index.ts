@@ -7,7 +7,7 @@ export * from './smoke';
 export * from './ledger-ops';
 export * from '../ledger/triggers.workflow';
 export * from './live-orders';
-export * from './execution-ledger';
+export * from '../paper/paper-book.workflow';
 export * from './execution-agent';
 export * from './judge-agent';
 export * from './broker-agent';

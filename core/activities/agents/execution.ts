@@ -16,7 +16,7 @@ import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
 import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
 import { marketSnapshotQuery } from '../../workflows/market-stream';
-import { portfolioStatusQuery } from '../../workflows/execution-ledger';
+import { portfolioStatusQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
 

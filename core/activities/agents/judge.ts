@@ -9,7 +9,7 @@ import type { PromptVersion } from '../../agents/store';
 import type { CalibrationPair, JudgeMetrics } from '../../agents/scoring';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import { executionStatusQuery } from '../../workflows/execution-agent-messages';
-import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../workflows/execution-ledger';
+import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
 

@@ -7,7 +7,7 @@ import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
-import { createTradingHandlers } from './trading';
+import { createTradingHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';

@@ -5,16 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Handlers } from '../../api/contract';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import { originOf } from '../../orders/origin';
-import type { HandlerDeps } from '../handler-deps';
-import { Dec } from '../../domain/decimal';
-import type { FeeTier } from '../../exchange/coinbase/types';
-import { COINBASE_ENTRY_TIER } from '../../trading/fees';
-import { ledgerOpWorkflow } from '../../workflows/ledger-ops';
-import { ledgerInput } from './paper-book';
-import { unwrapLedgerFailure } from './ledger';
+import type { Handlers } from '../api/contract';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { originOf } from '../orders/origin';
+import type { HandlerDeps } from '../host/handler-deps';
+import { Dec } from '../domain/decimal';
+import type { FeeTier } from '../exchange/coinbase/types';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import { ledgerOpWorkflow } from '../workflows/ledger-ops';
+import { ledgerInput } from './start';
+import { unwrapLedgerFailure } from '../host/handlers/ledger';
 import {
   cancelOrderUpdate,
   executionLedgerWorkflow,
@@ -28,7 +28,7 @@ import {
   setPreferencesUpdate,
   transactionsQuery,
   type ExecutionLedgerInput,
-} from '../../workflows/execution-ledger';
+} from './paper-book.workflow';
 
 type TradingVerbs =
   | 'place_mock_order'

@@ -56,8 +56,8 @@ import {
   type Preferences,
   type PreferencesPatch,
   type TransactionFilter,
-} from '../trading/ledger';
-import type { createTradingActivities } from '../activities/trading';
+} from './book';
+import type { createTradingActivities } from './activities';
 
 export interface ExecutionLedgerInput extends LedgerConfig {
   portfolioId: string;

@@ -2,9 +2,9 @@
  * Announces what the paper ledger did (fills, risk blocks, cancellations) on the host's event
  * bus, so the UI, tray and notifications react without polling.
  */
-import type { LedgerEvent } from '../trading/ledger';
+import type { LedgerEvent } from './book';
 import { PROTECTION_RULES } from '../risk/protections';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activities/deps';
 
 export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>) {
   return {

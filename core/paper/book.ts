@@ -31,15 +31,15 @@ import {
   type ProtectionState,
 } from '../risk/protections';
 import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
-import { COINBASE_ENTRY_TIER } from './fees';
-import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
-import type { Bracket, OrderAgent, PlaceOrder } from './orders';
-import type { OrderType } from './types';
-import { legPriority, newTrailing, stepConditional, type Conditional, type ConditionalKind, type Trail } from './conditional';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from '../trading/fill';
+import type { Bracket, OrderAgent, PlaceOrder } from '../trading/orders';
+import type { OrderType } from '../trading/types';
+import { legPriority, newTrailing, stepConditional, type Conditional, type ConditionalKind, type Trail } from '../trading/conditional';
 
-import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from './portfolio';
-import { productSpec } from './products';
-import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from './types';
+import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from '../trading/portfolio';
+import { productSpec } from '../trading/products';
+import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from '../trading/types';
 
 export const LIMITS = { fills: 500, blocked: 100, keys: 1000, equity: 1000, daily: 3660, rationale: 280 } as const;
 const DAY_MS = 86_400_000;

@@ -3,13 +3,13 @@
  * history and analytics out of it (queries). The MCP tool names are these verb names.
  */
 import { z } from 'zod';
-import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { GuardRuleSchema } from '../../orders/guard';
-import { PROTECTION_RULES, ProtectionsSchema } from '../../risk/protections';
-import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../../trading/orders';
-import { CONDITIONAL_KINDS } from '../../trading/conditional';
-import { CancelOrderSchema, FeeRateSchema as FeeRate, LedgerRiskSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
-import { PerformanceMetricsSchema } from '../../analytics/schema';
+import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { GuardRuleSchema } from '../orders/guard';
+import { PROTECTION_RULES, ProtectionsSchema } from '../risk/protections';
+import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../trading/orders';
+import { CONDITIONAL_KINDS } from '../trading/conditional';
+import { CancelOrderSchema, FeeRateSchema as FeeRate, LedgerRiskSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from './book';
+import { PerformanceMetricsSchema } from '../analytics/schema';
 
 export const FeeSettingSchema = z.object({
   taker: z.string(),

@@ -9,11 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
-import { createTradingActivities } from '../activities/trading';
+import { createTradingActivities } from './activities';
 import { EventBus } from '../host/bus';
 import { silentLogger } from '../runtime/log';
 import type { Bar } from '../domain/market';
-import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './execution-ledger';
+import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './paper-book.workflow';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0);

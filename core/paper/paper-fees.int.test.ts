@@ -9,7 +9,7 @@ import { Dec } from '../domain/decimal';
 import type { ApiResult } from '../api/result';
 import { createLedgerActivities } from '../activities/ledger';
 import { EventBus } from '../host/bus';
-import { createTradingHandlers } from '../host/handlers/trading';
+import { createTradingHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { runWorker, startDevServer, type RunningWorker, type TestServer } from '../../tests/support/temporal';

@@ -3,9 +3,9 @@
  * holds the account's preferences — the kill switch and the risk limits every order of every door
  * is checked against (core/orders/guard.ts) — so a production order starts it too.
  */
-import type { HandlerDeps } from '../handler-deps';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import { executionLedgerWorkflow, type ExecutionLedgerInput } from '../../workflows/execution-ledger';
+import type { HandlerDeps } from '../host/handler-deps';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { executionLedgerWorkflow, type ExecutionLedgerInput } from './paper-book.workflow';
 
 export function ledgerInput(deps: Pick<HandlerDeps, 'config'>, portfolioId = 'default'): ExecutionLedgerInput {
   return { portfolioId, initialCash: deps.config.INITIAL_PORTFOLIO_BALANCE, profitScrapePct: deps.config.PROFIT_SCRAPE_PCT };

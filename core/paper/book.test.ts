@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
-import { cancelOrder, createLedgerState, enableProtections, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './ledger';
+import { cancelOrder, createLedgerState, enableProtections, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './book';
 import fc from 'fast-check';
-import type { PlaceOrder } from './orders';
+import type { PlaceOrder } from '../trading/orders';
 
 const bar = (i: number, close: string, high = close, low = close): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: i * 60_000, open: close, high, low, close, volume: '1' });
 let k = 0;

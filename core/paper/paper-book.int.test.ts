@@ -6,16 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
-import { createTradingActivities } from '../activities/trading';
+import { createTradingActivities } from './activities';
 import { dispatch } from '../api/dispatch';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { EventBus } from '../host/bus';
-import { createTradingHandlers } from '../host/handlers/trading';
+import { createTradingHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import type { PlaceOrder } from '../trading/orders';
-import { barsSignal, blockedOrdersQuery, equityHistoryQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './execution-ledger';
+import { barsSignal, blockedOrdersQuery, equityHistoryQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './paper-book.workflow';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
 const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
