@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createTradingActivities } from '../core/paper/activities';
+import { createPaperActivities } from '../core/paper/activities';
 import { EventBus } from '../core/host/bus';
 import { DevServer } from '../core/runtime/dev-server';
 import { silentLogger } from '../core/runtime/log';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     connection: nc,
     taskQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: path.resolve('core/workflows/index.ts'), logger: new DefaultLogger('WARN') }),
-    activities: createTradingActivities({ bus: new EventBus(), log: silentLogger }),
+    activities: createPaperActivities({ bus: new EventBus(), log: silentLogger }),
   });
   const running = worker.run();
   try {

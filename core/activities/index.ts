@@ -5,7 +5,7 @@
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
-import { createTradingActivities } from '../paper/activities';
+import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
@@ -17,7 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
     ...createLedgerActivities(deps),
-    ...createTradingActivities(deps),
+    ...createPaperActivities(deps),
     ...createAgentActivities(deps),
     ...createBacktestActivities(deps),
     ...createMarketActivities(deps),

@@ -8,7 +8,7 @@ import type { Door } from '../orders/origin';
 import { systemApi } from './modules/system';
 import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
-import { tradingApi } from '../paper/contract';
+import { paperApi } from '../paper/contract';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
@@ -20,7 +20,7 @@ export const api = {
   ...systemApi,
   ...settingsApi,
   ...ledgerApi,
-  ...tradingApi,
+  ...paperApi,
   ...backtestApi,
   ...agentsApi,
   ...marketApi,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
-import { tradingEvents } from '../paper/contract';
+import { paperEvents } from '../paper/contract';
 import { backtestEvents } from './modules/backtest';
 import { dataEvents } from './modules/data';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
@@ -13,7 +13,7 @@ import { BarSchema, TickSchema } from '../domain/market';
 
 export const events = {
   'runtime.status': RuntimeStatus,
-  ...tradingEvents,
+  ...paperEvents,
   ...backtestEvents,
   ...dataEvents,
   /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */

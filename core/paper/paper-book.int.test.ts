@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
-import { createTradingActivities } from './activities';
+import { createPaperActivities } from './activities';
 import { dispatch } from '../api/dispatch';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { EventBus } from '../host/bus';
-import { createTradingHandlers } from './handlers';
+import { createPaperHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import type { PlaceOrder } from '../trading/orders';
@@ -27,7 +27,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
   const bus = new EventBus();
   const seen: string[] = [];
   bus.onAny((name) => seen.push(name));
-  const activities = createTradingActivities({ bus, log: silentLogger });
+  const activities = createPaperActivities({ bus, log: silentLogger });
   const taskQueue = `ledger-it-${process.pid}`;
 
   beforeAll(async () => {
@@ -40,7 +40,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
   });
 
   it('matches a hand-computed ledger across continue-as-new and a worker restart', async () => {
-    const id = WORKFLOW_IDS.executionLedger('scripted');
+    const id = WORKFLOW_IDS.paperBook('scripted');
     const h = await env.client.workflow.start(executionLedgerWorkflow, {
       taskQueue,
       workflowId: id,
@@ -110,7 +110,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
   });
 
   it('refuses malformed orders in the validator and loses nothing', async () => {
-    const h = env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('scripted'));
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('scripted'));
     const before = await h.query(portfolioStatusQuery);
     const bad = { ...order({ symbol: 'BTC-USD', side: 'buy', idempotencyKey: 'scripted-bad' }), quantity: '-1' };
     await expect(h.executeUpdate(placeOrderUpdate, { args: [bad] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
@@ -120,7 +120,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
 
   it('enforces every risk limit and the kill switch through the verbs, recording why', async () => {
     const config = loadConfig({});
-    const handlers = createTradingHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } }, 'risk');
+    const handlers = createPaperHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } }, 'risk');
     const ctx = { door: 'test' as const, correlationId: 'risk-test' };
     const call = async (verb: string, input: unknown) => {
       const r = await dispatch(handlers, verb, input, ctx);
@@ -132,7 +132,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
 
     // The first order of a fresh install starts the ledger; without a mark it is refused clearly.
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'no_price', reason: 'no market price for BTC-USD: start a market stream' });
-    await env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('risk')).signal(barsSignal, [bar('BTC-USD', 0, '50000')]);
+    await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('risk')).signal(barsSignal, [bar('BTC-USD', 0, '50000')]);
 
     await call('set_kill_switch', { on: true });
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'kill_switch' });
@@ -155,7 +155,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     await call('set_user_preferences', { riskLimits: { dailyLossLimit: null, maxTradesPerDay: 2 } });
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'max_trades_per_day' });
 
-    const blocked = await env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('risk')).query(blockedOrdersQuery);
+    const blocked = await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('risk')).query(blockedOrdersQuery);
     expect(new Set(blocked.map((b) => b.rule))).toEqual(
       new Set(['no_price', 'kill_switch', 'max_order_notional', 'max_position', 'max_exposure', 'loss_cooldown', 'daily_loss_limit', 'max_trades_per_day']),
     );
@@ -166,7 +166,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
 
     const status = await call('get_portfolio_status', {});
-    expect(status).toMatchObject({ workflowId: WORKFLOW_IDS.executionLedger('risk'), initialCash: '1000', today: { orders: 2 } });
+    expect(status).toMatchObject({ workflowId: WORKFLOW_IDS.paperBook('risk'), initialCash: '1000', today: { orders: 2 } });
     expect((await call('get_transaction_history', { side: 'sell' })).transactions).toHaveLength(1);
     expect((await call('get_transaction_history', { agent: 'test', limit: 1 })).transactions).toHaveLength(1);
     const perf = await call('get_performance_metrics', {});

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
-import { createTradingActivities } from './activities';
+import { createPaperActivities } from './activities';
 import { EventBus } from '../host/bus';
 import { silentLogger } from '../runtime/log';
 import type { Bar } from '../domain/market';
@@ -21,7 +21,7 @@ const bar = (symbol: string, i: number, close: string, high = close, low = close
 
 async function record(): Promise<void> {
   const env = await startDevServer();
-  const w = await runWorker(env, { activities: createTradingActivities({ bus: new EventBus(), log: silentLogger }) });
+  const w = await runWorker(env, { activities: createPaperActivities({ bus: new EventBus(), log: silentLogger }) });
   try {
     const h = await env.client.workflow.start(executionLedgerWorkflow, {
       taskQueue: w.taskQueue,

@@ -69,7 +69,7 @@ const asTwinFill = (f: Pick<PaperFill, 'symbol' | 'side' | 'time' | 'quantity' |
 const KEEP = 500;
 
 export async function runTwin(input: TwinInput, deps: { client: Client; cache: DataCache; arena: Omit<ArenaRunDeps, 'cache' | 'data' | 'keepFills'> }): Promise<TwinState> {
-  const ledger = deps.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(input.portfolio));
+  const ledger = deps.client.workflow.getHandle(WORKFLOW_IDS.paperBook(input.portfolio));
   const to = input.to ?? Date.now();
   const window = `${new Date(input.from).toISOString()} and ${new Date(to).toISOString()}`;
   let fills: PaperFill[];

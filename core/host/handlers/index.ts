@@ -7,7 +7,7 @@ import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
-import { createTradingHandlers } from '../../paper/handlers';
+import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
@@ -20,7 +20,7 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createSystemHandlers(deps),
     ...createSettingsHandlers(deps),
     ...createLedgerHandlers(deps),
-    ...createTradingHandlers(deps),
+    ...createPaperHandlers(deps),
     ...createBacktestHandlers(deps),
     ...createAgentHandlers(deps),
     ...createMarketHandlers(deps),
