@@ -4,7 +4,7 @@ import { systemCommands } from './system';
 import { ledgerCommands } from './ledger';
 import { walletCommands } from './wallet';
 import { tradeCommands } from './trade';
-import { paperCommands } from './paper';
+import { paperCommands } from '../../paper/cli';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
