@@ -9,7 +9,7 @@ import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
-import { createDataActivities } from './data';
+import { createDataActivities } from '../market/data/activities';
 import { createAlertActivities } from './alerts';
 import { createResearchActivities } from '../research/activities';
 

@@ -12,7 +12,7 @@ import { paperApi } from '../paper/contract';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
-import { dataApi } from './modules/data';
+import { dataApi } from '../market/data/contract';
 import { alertsApi } from '../alerts/contract';
 import { researchApi } from '../research/api';
 

@@ -13,7 +13,7 @@ export * from './judge-agent';
 export * from './broker-agent';
 export * from './backtest';
 export * from './market-stream';
-export * from './data';
+export * from '../market/data/download.workflow';
 export * from './alerts';
 export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';

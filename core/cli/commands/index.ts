@@ -9,7 +9,7 @@ import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
 import { marketCommands } from './market';
-import { dataCommands } from './data';
+import { dataCommands } from '../../market/data/cli';
 import { researchCommands } from '../../research/cli';
 
 export const allCommands: CliCommand[] = [

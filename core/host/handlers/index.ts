@@ -11,7 +11,7 @@ import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
-import { createDataHandlers } from './data';
+import { createDataHandlers } from '../../market/data/handlers';
 import { createAlertHandlers } from '../../alerts/handlers';
 import { createResearchHandlers } from '../../research/handlers';
 
