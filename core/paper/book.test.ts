@@ -10,7 +10,7 @@ let k = 0;
 const o = (x: Partial<PlaceOrder>): PlaceOrder => ({ symbol: 'BTC-USD', side: 'buy', type: 'market', idempotencyKey: `key-${String(++k).padStart(6, '0')}`, agent: 'test', correlationId: 'c', ...x });
 const off = { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null };
 
-describe('paper ledger state machine', () => {
+describe('paper book state machine', () => {
   it('reserves cash for resting buys so a later order cannot spend it twice', () => {
     const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);

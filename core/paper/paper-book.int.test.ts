@@ -1,6 +1,6 @@
 /**
- * The execution ledger on a real Temporal dev server: a scripted sequence checked against a
- * hand-computed ledger to the last unit, across continue-as-new and a worker restart; duplicate
+ * The paper book on a real Temporal dev server: a scripted sequence checked against a
+ * hand-computed book to the last unit, across continue-as-new and a worker restart; duplicate
  * keys; every risk limit; the kill switch; and the verbs through the real handler map.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const T0 = Date.UTC(2025, 0, 6, 12, 0);
 const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
 const order = (o: Partial<PlaceOrder> & Pick<PlaceOrder, 'symbol' | 'side' | 'idempotencyKey'>): PlaceOrder => ({ type: 'market', agent: 'test', correlationId: `c-${o.idempotencyKey}`, ...o });
 
-describe('ExecutionLedgerWorkflow on a real dev server', () => {
+describe('the paper book workflow (executionLedgerWorkflow) on a real dev server', () => {
   let env: TestServer;
   let w: RunningWorker;
   const bus = new EventBus();
@@ -39,7 +39,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     await env?.stop({ clean: true });
   });
 
-  it('matches a hand-computed ledger across continue-as-new and a worker restart', async () => {
+  it('matches a hand-computed book across continue-as-new and a worker restart', async () => {
     const id = WORKFLOW_IDS.paperBook('scripted');
     const h = await env.client.workflow.start(executionLedgerWorkflow, {
       taskQueue,
@@ -58,7 +58,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     const e1 = await h.executeUpdate(placeOrderUpdate, { args: [order({ symbol: 'ETH-USD', side: 'buy', notional: '200', idempotencyKey: 'scripted-k2' })] });
     expect(e1).toMatchObject({ status: 'filled', fill: { price: '3000.67', quantity: '0.06665178' } });
 
-    // 4 messages handled: the ledger continues as new; the key must survive it.
+    // 4 messages handled: the book continues as new; the key must survive it.
     await waitFor(async () => (await env.client.workflow.getHandle(id).describe()).runId !== firstRun);
     const afterCan = await env.client.workflow.getHandle(id).executeUpdate(placeOrderUpdate, { args: [order({ symbol: 'BTC-USD', side: 'buy', quantity: '0.004', idempotencyKey: 'scripted-k1' })] });
     expect(afterCan).toEqual({ ...b1, duplicate: true });
@@ -78,7 +78,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(b2).toMatchObject({ status: 'filled', fill: { price: '52042.14', realizedPnl: '1.61798368', scraped: '0.323596736' } });
 
     const s = await h.query(portfolioStatusQuery);
-    // Hand ledger (docs/paper-trading.md): every fee and P&L line, 1000 starting cash.
+    // Hand-computed book (docs/paper-trading.md): every fee and P&L line, 1000 starting cash.
     expect(s.valuation.cash).toBe('991.5498971255592');
     expect(s.valuation.feesPaid).toBe('8.9923912986408');
     expect(s.valuation.realizedPnl).toBe('-7.6947631304408');
@@ -130,7 +130,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     let n = 0;
     const buy = (extra: Record<string, unknown> = {}) => call('place_mock_order', { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '50', idempotencyKey: `risk-order-${++n}`, ...extra });
 
-    // The first order of a fresh install starts the ledger; without a mark it is refused clearly.
+    // The first order of a fresh install starts the book; without a mark it is refused clearly.
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'no_price', reason: 'no market price for BTC-USD: start a market stream' });
     await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('risk')).signal(barsSignal, [bar('BTC-USD', 0, '50000')]);
 

@@ -1,10 +1,12 @@
 /**
- * Determinism guard: replays a committed history of a real ExecutionLedgerWorkflow run (orders,
- * a duplicate key, a resting limit crossed by bars, risk blocks, preference changes, the event
- * activity) against today's workflow code. A change that would break running ledgers fails here.
+ * Determinism guard: replays a committed history of a real paper book run (workflow type
+ * `executionLedgerWorkflow`: orders, a duplicate key, a resting limit crossed by bars, risk blocks,
+ * preference changes, the event activity) against today's workflow code. A change that would
+ * break running books fails here.
  *
- * A missing history fails. Re-record only for an intended, versioned change:
- * `npm run record:histories -- execution-ledger` (docs/reliability.md, "Committed histories").
+ * A missing history fails. The history keeps the name it was recorded under, `execution-ledger`.
+ * Re-record only for an intended, versioned change: `npm run record:histories -- execution-ledger`
+ * (docs/reliability.md, "Committed histories").
  */
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -53,7 +55,7 @@ async function record(): Promise<void> {
   }
 }
 
-describe('ExecutionLedgerWorkflow replay', () => {
+describe('paper book (executionLedgerWorkflow) replay', () => {
   it('replays the committed history deterministically', async () => {
     if (recordingHistory('execution-ledger')) await record();
     installRuntimeOnce();

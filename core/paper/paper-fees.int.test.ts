@@ -1,7 +1,7 @@
 /**
  * Paper fees: the rates later paper fills pay, set by hand, from the account's Coinbase fee tier
- * (read by the ledger's activity through the real client against the local brokerage), or back
- * to the entry tier. Real dev server; the paper ledger workflow takes the update.
+ * (read by the production ledger's activity through the real client against the local brokerage), or back
+ * to the entry tier. Real dev server; the paper book workflow takes the update.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
