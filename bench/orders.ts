@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createTradingActivities } from '../core/activities/trading';
+import { createPaperActivities } from '../core/paper/activities';
 import { EventBus } from '../core/host/bus';
 import { DevServer } from '../core/runtime/dev-server';
 import { silentLogger } from '../core/runtime/log';
 import type { PlaceOrder } from '../core/trading/orders';
-import { barsSignal, echoUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery } from '../core/workflows/execution-ledger';
+import { barsSignal, echoUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery } from '../core/paper/paper-book.workflow';
 
 const SEQ = Number(process.argv[2] ?? 300);
 const THR = Number(process.argv[3] ?? 1000);
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     connection: nc,
     taskQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: path.resolve('core/workflows/index.ts'), logger: new DefaultLogger('WARN') }),
-    activities: createTradingActivities({ bus: new EventBus(), log: silentLogger }),
+    activities: createPaperActivities({ bus: new EventBus(), log: silentLogger }),
   });
   const running = worker.run();
   try {

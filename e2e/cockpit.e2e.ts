@@ -46,7 +46,7 @@ async function settled(id: string): Promise<string> {
 async function feedPrice(close: string): Promise<void> {
   const now = Date.now() - (Date.now() % 60_000);
   await cockpit.host.client.workflow
-    .getHandle(WORKFLOW_IDS.executionLedger('default'))
+    .getHandle(WORKFLOW_IDS.paperBook('default'))
     .signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: close, high: close, low: close, close, volume: '10' }]);
 }
 

@@ -102,7 +102,7 @@ export function pageDriver(page: Page, runtime: { client: TemporalClient; call: 
     async feedPrice(symbol, close) {
       const now = Date.now() - (Date.now() % 60_000);
       await runtime.client.workflow
-        .getHandle(WORKFLOW_IDS.executionLedger('default'))
+        .getHandle(WORKFLOW_IDS.paperBook('default'))
         .signal('bars', [{ symbol, timeframe: '1m', time: now, open: close, high: close, low: close, close, volume: '10' }]);
     },
   };

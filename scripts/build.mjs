@@ -71,7 +71,7 @@ await step('cli', path.join(dist, 'cli.mjs'), { dirs: ['core'], files: ['package
   }),
 );
 
-await step('workflows', path.join(dist, 'workflow-bundle.js'), { dirs: ['core/workflows', 'core/domain', 'core/indicators', 'core/trading', 'core/risk', 'core/analytics', 'core/agents', 'core/backtest', 'core/market'], files: ['package.json'] }, async () => {
+await step('workflows', path.join(dist, 'workflow-bundle.js'), { dirs: ['core/workflows', 'core/paper', 'core/research', 'core/ledger', 'core/orders', 'core/domain', 'core/indicators', 'core/trading', 'core/risk', 'core/analytics', 'core/agents', 'core/backtest', 'core/market'], files: ['package.json'] }, async () => {
   const { bundleWorkflowCode } = await import('@temporalio/worker');
   const silent = { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => log(m), error: (m) => log(m) };
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'core/workflows/index.ts'), logger: silent });
@@ -80,7 +80,7 @@ await step('workflows', path.join(dist, 'workflow-bundle.js'), { dirs: ['core/wo
 
 const viteConfig = path.join(root, 'renderer/vite.config.ts');
 if (fs.existsSync(viteConfig) && !args.has('--no-renderer')) {
-  await step('renderer', path.join(dist, 'renderer', 'index.html'), { dirs: ['renderer', 'core/api', 'core/domain'] }, async () => {
+  await step('renderer', path.join(dist, 'renderer', 'index.html'), { dirs: ['renderer', 'core/api', 'core/domain', 'core/paper', 'core/market/data'] }, async () => {
     const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', viteConfig, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('renderer build failed');
   });

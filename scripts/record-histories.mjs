@@ -24,7 +24,7 @@ export const FROZEN = new Set(['execution-agent-policy-v1']);
 
 /** Every committed history and the test file that records and replays it. */
 export const HISTORIES = {
-  'execution-ledger': 'core/workflows/execution-ledger.replay.int.test.ts',
+  'execution-ledger': 'core/paper/paper-book.replay.int.test.ts',
   'market-stream': 'core/workflows/market-stream.replay.int.test.ts',
   'market-stream-gap': 'core/workflows/market-stream.replay.int.test.ts',
   'execution-agent': 'core/agents/agents.replay.int.test.ts',

@@ -5,11 +5,11 @@
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
-import { createTradingActivities } from './trading';
+import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from './agents';
 import { createBacktestActivities } from './backtest';
 import { createMarketActivities } from './market';
-import { createDataActivities } from './data';
+import { createDataActivities } from '../market/data/activities';
 import { createAlertActivities } from './alerts';
 import { createResearchActivities } from '../research/activities';
 
@@ -17,7 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
     ...createLedgerActivities(deps),
-    ...createTradingActivities(deps),
+    ...createPaperActivities(deps),
     ...createAgentActivities(deps),
     ...createBacktestActivities(deps),
     ...createMarketActivities(deps),

@@ -15,7 +15,7 @@ import { silentLogger } from '../runtime/log';
 import { loadConfig, type VigilConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, transactionsQuery } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, transactionsQuery } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate, stopExecutionSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow, stopJudgeSignal } from '../workflows/judge-agent';
 import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate, endChatSignal } from '../workflows/broker-agent';
@@ -56,7 +56,7 @@ async function setup(cfgEnv: Record<string, string>) {
 }
 
 async function startLedger(taskQueue: string, portfolioId: string) {
-  const id = WORKFLOW_IDS.executionLedger(portfolioId);
+  const id = WORKFLOW_IDS.paperBook(portfolioId);
   started.ids.push(id);
   return env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: id, args: [{ portfolioId, initialCash: '1000', notify: false }] });
 }
@@ -304,7 +304,7 @@ describe('broker chat', () => {
     const s = await setup({ OPENAI_BASE_URL: fake.baseURL, OPENAI_MODEL: 'gpt-4o-mini', LLM_MAX_RETRIES: '0' });
     try {
       // The first broker test's ledger lives on a stopped worker's queue: start a fresh one here.
-      await env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default')).terminate('next test').catch(() => undefined);
+      await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('default')).terminate('next test').catch(() => undefined);
       const ledger = await startLedger(s.taskQueue, 'default');
       await ledger.signal(barsSignal, [bar('BTC-USD', '60000', Date.now())]);
       const deltas: string[] = [];

@@ -28,7 +28,7 @@ import type { Bar } from '../domain/market';
 import { createHandlers } from '../host/handlers';
 import type { AgentDoor } from '../activities/deps';
 import { dispatch } from '../api/dispatch';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
 import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
 import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
@@ -64,7 +64,7 @@ async function record(): Promise<void> {
     return { kind: 'message', content: 'Your portfolio is shown above.' };
   });
   try {
-    const ledger = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.executionLedger('default'), args: [{ portfolioId: 'default', initialCash: '1000', notify: false }] });
+    const ledger = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.paperBook('default'), args: [{ portfolioId: 'default', initialCash: '1000', notify: false }] });
     await ledger.signal(barsSignal, [bar('60000', Date.now())]);
     await waitFor(async () => Object.keys((await ledger.query(portfolioStatusQuery)).marks).length > 0);
     const exec = await env.client.workflow.start(executionAgentWorkflow, {
@@ -96,7 +96,7 @@ async function record(): Promise<void> {
     for (const k of ['exec', 'judge', 'broker'] as const) {
       if (recordingHistory(NAMES[k])) saveHistory(NAMES[k], { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId: IDS[k] });
     }
-    for (const id of [IDS.exec, IDS.judge, IDS.broker, WORKFLOW_IDS.executionLedger('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
+    for (const id of [IDS.exec, IDS.judge, IDS.broker, WORKFLOW_IDS.paperBook('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
   } finally {
     await w.stop();
     await fake.close();

@@ -12,7 +12,7 @@ import { createEngine } from '../backtest/engine';
 import { buildResult, prepare } from '../backtest/runner';
 import { BacktestSpecSchema } from '../backtest/spec';
 import { defaultMarketDataDir } from '../market/data/columns';
-import { createLedgerState, LIMITS, onBars, performance, placeOrder, risk } from '../trading/ledger';
+import { createPaperBook, LIMITS, onBars, performance, placeOrder, risk } from '../paper/book';
 import type { Bar } from '../domain/market';
 import { METRIC_RUNS } from '../../tests/reference/metric-runs';
 import { dailyCloses, dailyReturns, dayOfClose, historicalVaR, mean, performanceMetrics, sharpeRatio, simpleReturns, sortinoRatio, stdev, samplingIntervalSeconds } from './index';
@@ -128,7 +128,7 @@ describe('backtest ratios', () => {
 
 describe('paper ledger ratios', () => {
   it('come from every bar batch’s equity, not from the thinned curve', () => {
-    const s = createLedgerState({ initialCash: '10000', riskLimits: { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null } });
+    const s = createPaperBook({ initialCash: '10000', riskLimits: { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null } });
     // 2,000 hourly batches (83 days) of a recorded ETH-USD path, holding a position throughout.
     const c = prepare(BacktestSpecSchema.parse({ strategy: 'buy_and_hold', symbols: ['ETH-USD'], timeframe: '1h', from: '2018-01-01' }), defaultMarketDataDir()).series[0]!;
     const bars: Bar[] = Array.from({ length: 2000 }, (_, i) => ({ symbol: 'ETH-USD', timeframe: '1h', time: c.time[i]!, open: String(c.open[i]), high: String(c.high[i]), low: String(c.low[i]), close: String(c.close[i]), volume: '1' }));

@@ -8,11 +8,11 @@ import type { Door } from '../orders/origin';
 import { systemApi } from './modules/system';
 import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
-import { tradingApi } from './modules/trading';
+import { paperApi } from '../paper/contract';
 import { backtestApi } from './modules/backtest';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
-import { dataApi } from './modules/data';
+import { dataApi } from '../market/data/contract';
 import { alertsApi } from '../alerts/contract';
 import { researchApi } from '../research/api';
 
@@ -20,7 +20,7 @@ export const api = {
   ...systemApi,
   ...settingsApi,
   ...ledgerApi,
-  ...tradingApi,
+  ...paperApi,
   ...backtestApi,
   ...agentsApi,
   ...marketApi,

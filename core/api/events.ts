@@ -5,15 +5,15 @@
  */
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
-import { tradingEvents } from './modules/trading';
+import { paperEvents } from '../paper/contract';
 import { backtestEvents } from './modules/backtest';
-import { dataEvents } from './modules/data';
+import { dataEvents } from '../market/data/contract';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
 import { BarSchema, TickSchema } from '../domain/market';
 
 export const events = {
   'runtime.status': RuntimeStatus,
-  ...tradingEvents,
+  ...paperEvents,
   ...backtestEvents,
   ...dataEvents,
   /** A domain event appended to the log (intent, decision, gate, order, fill, judge, ...). */

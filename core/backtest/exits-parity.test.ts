@@ -1,6 +1,6 @@
 /**
  * Paper vs backtest: the same bars and the same orders give the same fills. The paper book's pure
- * state machine (core/trading/ledger.ts: an entry with a bracket, then `onBars`) and the backtest
+ * state machine (core/paper/book.ts: an entry with a bracket, then `onBars`) and the backtest
  * engine (buy_and_hold with protective exits) are run over one bar path with one fee schedule,
  * spread and slippage model, and every fill's side, price, quantity, value and fee must agree.
  *
@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
 import { ceilTo, DEFAULT_SLIPPAGE } from '../trading/fill';
-import { createLedgerState, onBars, placeOrder } from '../trading/ledger';
+import { createPaperBook, onBars, placeOrder } from '../paper/book';
 import { PlaceOrderSchema, type Bracket } from '../trading/orders';
 import { defaultProductSpec } from '../trading/products';
 import type { FeeSchedule, SlippageModel } from '../trading/types';
@@ -77,7 +77,7 @@ function backtest(bars: OHLC[], exits: Exits, costs: Costs): SameFill[] {
 
 function paper(bars: OHLC[], exits: Exits, costs: Costs): SameFill[] {
   const product = { ...defaultProductSpec('BTC-USD'), spreadBps: String(costs.spreadBps) };
-  const s = createLedgerState({ initialCash: CASH, profitScrapePct: '0', riskLimits: off, fees: costs.fees, slippage: costs.slippage ? DEFAULT_SLIPPAGE : NO_SLIPPAGE, products: { 'BTC-USD': product } });
+  const s = createPaperBook({ initialCash: CASH, profitScrapePct: '0', riskLimits: off, fees: costs.fees, slippage: costs.slippage ? DEFAULT_SLIPPAGE : NO_SLIPPAGE, products: { 'BTC-USD': product } });
   const bar = (i: number): Bar => {
     const [o, h, l, c] = bars[i]!;
     return { symbol: 'BTC-USD', timeframe: '1m', time: T0 + i * MIN, open: String(o), high: String(h), low: String(l), close: String(c), volume: '1' };
@@ -86,7 +86,7 @@ function paper(bars: OHLC[], exits: Exits, costs: Costs): SameFill[] {
   // The entry: all cash net of the taker fee, at the mark (bar 0's close = bar 1's open).
   const notional = Dec.of(CASH).div(Dec.ONE.add(costs.fees.taker)).round(10, 'down');
   // Its bracket, from the price the entry fills at: levels rounded to the cent away from it.
-  const probe = createLedgerState({ initialCash: CASH, riskLimits: off, fees: costs.fees, slippage: costs.slippage ? DEFAULT_SLIPPAGE : NO_SLIPPAGE, products: { 'BTC-USD': product } });
+  const probe = createPaperBook({ initialCash: CASH, riskLimits: off, fees: costs.fees, slippage: costs.slippage ? DEFAULT_SLIPPAGE : NO_SLIPPAGE, products: { 'BTC-USD': product } });
   onBars(probe, [bar(0)], T0 + MIN);
   const dry = placeOrder(probe, PlaceOrderSchema.parse({ symbol: 'BTC-USD', side: 'buy', type: 'market', notional: notional.toString(), idempotencyKey: 'parity-probe', agent: 'test', correlationId: 'parity' }), T0 + MIN);
   const price = Dec.of(dry.fill!.price);

@@ -2,7 +2,7 @@
 export const WORKFLOW_IDS = {
   smoke: (key: string) => `vigil/smoke/${key}`,
   marketStream: 'vigil/market-stream',
-  executionLedger: (portfolio = 'default') => `vigil/execution-ledger/${portfolio}`,
+  paperBook: (portfolio = 'default') => `vigil/execution-ledger/${portfolio}`,
   executionAgent: 'vigil/agent/execution',
   judgeAgent: 'vigil/agent/judge',
   brokerSession: (session: string) => `vigil/agent/broker/${session}`,

@@ -14,7 +14,7 @@ import { createLedgerHandlers } from '../host/handlers/ledger';
 import { LIVE_ARM_PHRASE } from './ledger';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
-import { setPreferencesUpdate } from '../workflows/execution-ledger';
+import { setPreferencesUpdate } from '../paper/paper-book.workflow';
 import type { LiveTriggerState } from './triggers.workflow';
 import { cliPath, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
@@ -158,7 +158,7 @@ describe('emulated live stops on a real Temporal dev server', () => {
   it('when the kill switch is on as it fires, the market order is refused by it: nothing reaches Coinbase', async () => {
     book('3000');
     await call('place_ledger_stop', sell('live-stop-kill', { kind: 'stop', stopPrice: '2900' }));
-    const paper = env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default'));
+    const paper = env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('default'));
     await paper.executeUpdate(setPreferencesUpdate, { args: [{ killSwitch: true }] });
     const before = rig.fake.orderRequests();
     book('2800');

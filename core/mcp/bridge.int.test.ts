@@ -180,7 +180,7 @@ describe('vigil mcp over stdio', () => {
     // The paper book (started by its first call) and a price to fill at.
     await cockpit!.host.call('get_portfolio_status', {}, { door: 'test' });
     const now = Date.now() - (Date.now() % 60_000);
-    await cockpit!.host.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default')).signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: '50000', high: '50000', low: '50000', close: '50000', volume: '1' }]);
+    await cockpit!.host.client.workflow.getHandle(WORKFLOW_IDS.paperBook('default')).signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: '50000', high: '50000', low: '50000', close: '50000', volume: '1' }]);
     const order = { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '20', idempotencyKey: 'mcp-door-0001' };
     // Raw JSON-RPC lines, exactly as a client would write them (an SDK client might normalise them).
     const session = rawSession();

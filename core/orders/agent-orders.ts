@@ -18,9 +18,9 @@ import { WORKFLOW_IDS } from '../domain/ids';
 import type { Ledger } from '../ledger/ledger';
 import type { PlaceOrderInput } from '../ledger/router';
 import { describeIssues, PlaceOrderSchema, type PlaceOrder } from '../trading/orders';
-import type { OrderResult } from '../trading/ledger';
+import type { OrderResult } from '../paper/book';
 import { originOf } from './origin';
-import { placeOrderUpdate, preferencesQuery } from '../workflows/execution-ledger';
+import { placeOrderUpdate, preferencesQuery } from '../paper/paper-book.workflow';
 
 /** An order the execution agent decided: what it wants, before the port says where it goes. */
 export const AgentOrderIntentSchema = z
@@ -78,7 +78,7 @@ export interface AgentOrderDeps {
  */
 async function productionRouting(d: AgentOrderDeps, portfolioId: string): Promise<{ production: boolean; agentStopPct: string | null }> {
   try {
-    const prefs = await d.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(preferencesQuery);
+    const prefs = await d.client.workflow.getHandle(WORKFLOW_IDS.paperBook(portfolioId)).query(preferencesQuery);
     return { production: d.enabledByConfig || prefs.realLedgerRouting, agentStopPct: prefs.protections?.agentStopPct ?? null };
   } catch {
     // No paper book yet means no preference was ever set: the default is paper.
@@ -151,7 +151,7 @@ export async function placePaper(d: Pick<AgentOrderDeps, 'client'>, portfolioId:
   if (!order.success) return refused(`invalid order: ${describeIssues(order.error)}`);
   let r: OrderResult;
   try {
-    r = await d.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).executeUpdate(placeOrderUpdate, { args: [order.data] });
+    r = await d.client.workflow.getHandle(WORKFLOW_IDS.paperBook(portfolioId)).executeUpdate(placeOrderUpdate, { args: [order.data] });
   } catch (err) {
     const e = err as { cause?: { message?: string }; message?: string };
     return refused(e.cause?.message ?? e.message ?? String(err));

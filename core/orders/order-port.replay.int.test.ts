@@ -19,7 +19,7 @@ import { silentLogger } from '../runtime/log';
 import { loadConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { LIVE_ARM_PHRASE } from '../ledger/live';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, ORDER_PORT_PATCH } from '../workflows/execution-agent';
 
 const EXEC_ID = 'vigil/agent/execution/port-replay';
@@ -39,7 +39,7 @@ async function record(): Promise<void> {
     return { kind: 'tool_calls', calls: [{ name: 'place_order', arguments: JSON.stringify({ symbol: 'ETH-USD', side: 'buy', notional: '60', expected_edge_bps: 500, rationale: 'breakout' }) }] };
   });
   try {
-    const book = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.executionLedger('default'), args: [{ portfolioId: 'default', initialCash: '10000', notify: false }] });
+    const book = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.paperBook('default'), args: [{ portfolioId: 'default', initialCash: '10000', notify: false }] });
     const t = Date.now() - (Date.now() % 60_000);
     await book.signal(barsSignal, [{ symbol: 'ETH-USD', timeframe: '1m', time: t - 60_000, open: '3000', high: '3000', low: '3000', close: '3000', volume: '1' }]);
     await waitFor(async () => Object.keys((await book.query(portfolioStatusQuery)).marks).length > 0);
@@ -67,7 +67,7 @@ async function record(): Promise<void> {
     ] as const) {
       if (recordingHistory(name)) saveHistory(name, { cli: cliPath(), address: env.address, namespace: env.namespace, workflowId });
     }
-    for (const id of [EXEC_ID, WORKFLOW_IDS.executionLedger('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
+    for (const id of [EXEC_ID, WORKFLOW_IDS.paperBook('default')]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
   } finally {
     await w.stop();
     await fake.close();

@@ -10,8 +10,8 @@ import { Dec } from '../domain/decimal';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar } from '../domain/market';
 import type { ExecutionMode } from '../agents/prompt-ids';
-import type { FillRecord as PaperFill } from '../trading/ledger';
-import { equityHistoryQuery, portfolioStatusQuery, transactionsQuery } from '../workflows/execution-ledger';
+import type { FillRecord as PaperFill } from '../paper/book';
+import { equityHistoryQuery, portfolioStatusQuery, transactionsQuery } from '../paper/paper-book.workflow';
 import { marketCandlesQuery } from '../workflows/market-stream';
 import { runArena, type ArenaRunDeps } from './arena-run';
 import { asData } from './bias';
@@ -69,7 +69,7 @@ const asTwinFill = (f: Pick<PaperFill, 'symbol' | 'side' | 'time' | 'quantity' |
 const KEEP = 500;
 
 export async function runTwin(input: TwinInput, deps: { client: Client; cache: DataCache; arena: Omit<ArenaRunDeps, 'cache' | 'data' | 'keepFills'> }): Promise<TwinState> {
-  const ledger = deps.client.workflow.getHandle(WORKFLOW_IDS.executionLedger(input.portfolio));
+  const ledger = deps.client.workflow.getHandle(WORKFLOW_IDS.paperBook(input.portfolio));
   const to = input.to ?? Date.now();
   const window = `${new Date(input.from).toISOString()} and ${new Date(to).toISOString()}`;
   let fills: PaperFill[];

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { createMarketActivities } from '../activities/market';
-import { createTradingActivities } from '../activities/trading';
+import { createPaperActivities } from '../paper/activities';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { Dec } from '../domain/decimal';
@@ -23,7 +23,7 @@ import { CoinbaseFeed } from '../market/feeds/coinbase';
 import { loadConfig, type VigilConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { FakeCoinbaseMarket } from '../testing/fake-coinbase-market/server';
-import { barsSignal, executionLedgerWorkflow, placeOrderUpdate } from '../workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, placeOrderUpdate } from '../paper/paper-book.workflow';
 import { marketBackfillProgressQuery, marketCandlesQuery } from '../workflows/market-stream';
 import { createResearchActivities } from './activities';
 import { createResearchHandlers } from './handlers';
@@ -58,7 +58,7 @@ beforeAll(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-twin-'));
   w = await runWorker(env, {
     taskQueue,
-    activities: { ...createMarketActivities({ bus, log: silentLogger, market: fm }), ...createTradingActivities({ bus, log: silentLogger }), ...createResearchActivities({ dataDir, config, client: env.client }) },
+    activities: { ...createMarketActivities({ bus, log: silentLogger, market: fm }), ...createPaperActivities({ bus, log: silentLogger }), ...createResearchActivities({ dataDir, config, client: env.client }) },
   });
   research = createResearchHandlers({ client: env.client, taskQueue, dataDir, config, status: () => ({}) } as unknown as HandlerDeps);
 });
@@ -80,7 +80,7 @@ describe('twin report on a real dev server', () => {
     expect(held.length).toBe(BACKFILL);
 
     // The paper session: marks from the same bars, then orders through the ledger's update.
-    const ledger = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.executionLedger('default'), args: [{ portfolioId: 'default', initialCash: '10000', notify: false }] });
+    const ledger = await env.client.workflow.start(executionLedgerWorkflow, { taskQueue, workflowId: WORKFLOW_IDS.paperBook('default'), args: [{ portfolioId: 'default', initialCash: '10000', notify: false }] });
     await ledger.signal(barsSignal, bars);
     const place = (side: 'buy' | 'sell', key: string, amount: { notional?: string; quantity?: string }) =>
       ledger.executeUpdate(placeOrderUpdate, { args: [{ symbol: 'BTC-USD', side, type: 'market', ...amount, idempotencyKey: key, agent: 'execution-agent', correlationId: key }] });

@@ -6,4 +6,3 @@ export * from './fill';
 export * from './portfolio';
 export * from './orders';
 export { checkOrder, defaultRiskLimits, RiskLimitsSchema, type RiskLimits, type RiskContext, type RiskVerdict, type RiskRule } from '../risk/limits';
-export * from './ledger';

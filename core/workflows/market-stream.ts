@@ -247,7 +247,7 @@ export async function marketStreamWorkflow(input: MarketStreamInput): Promise<Ma
   const forward = (bars: Bar[]) => {
     if (!forwardTo || bars.length === 0) return;
     // The paper ledger may not be running; marks are best effort and never stop the stream.
-    getExternalWorkflowHandle(WORKFLOW_IDS.executionLedger(forwardTo))
+    getExternalWorkflowHandle(WORKFLOW_IDS.paperBook(forwardTo))
       .signal('bars', bars)
       .catch(() => undefined);
   };

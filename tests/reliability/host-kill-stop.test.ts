@@ -22,7 +22,7 @@ afterAll(async () => {
 async function feed(c: CockpitProcess, minute: number, o: { open: string; high: string; low: string; close: string }): Promise<void> {
   const t = await c.temporal();
   try {
-    await t.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default')).signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: minute * 60_000, volume: '10', ...o }]);
+    await t.client.workflow.getHandle(WORKFLOW_IDS.paperBook('default')).signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: minute * 60_000, volume: '10', ...o }]);
   } finally {
     await t.close();
   }

@@ -24,7 +24,7 @@ async function feedPrice(c: CockpitProcess, close: string): Promise<void> {
   const t = await c.temporal();
   try {
     const now = Date.now() - (Date.now() % 60_000);
-    await t.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('default')).signal('bars', [
+    await t.client.workflow.getHandle(WORKFLOW_IDS.paperBook('default')).signal('bars', [
       { symbol: 'BTC-USD', timeframe: '1m', time: now, open: close, high: close, low: close, close, volume: '10' },
     ]);
   } finally {

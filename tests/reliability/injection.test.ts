@@ -160,7 +160,7 @@ beforeAll(async () => {
   await result('get_portfolio_status', {});
   const now = Date.now() - (Date.now() % 60_000);
   await hl.host.client.workflow
-    .getHandle(WORKFLOW_IDS.executionLedger('default'))
+    .getHandle(WORKFLOW_IDS.paperBook('default'))
     .signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: '50000', high: '50000', low: '50000', close: '50000', volume: '1' }]);
   // Pause the execution agent until its scenario; the broker and the boundaries come first.
   await waitFor('the execution agent', async () => (await call('pause_execution_agent', {})).ok);

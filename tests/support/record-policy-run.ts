@@ -15,7 +15,7 @@ import { EventBus } from '../../core/host/bus';
 import { silentLogger } from '../../core/runtime/log';
 import { loadConfig } from '../../core/runtime/config';
 import type { Bar } from '../../core/domain/market';
-import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../../core/workflows/execution-ledger';
+import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../../core/paper/paper-book.workflow';
 import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate } from '../../core/workflows/execution-agent';
 
 export const POLICY_RUN_ID = 'vigil/agent/execution/policy-replay';

@@ -16,7 +16,7 @@ import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
 import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
 import { marketSnapshotQuery } from '../../workflows/market-stream';
-import { portfolioStatusQuery } from '../../workflows/execution-ledger';
+import { portfolioStatusQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
 
@@ -47,7 +47,7 @@ export function createExecutionActivities(deps: ActivityDeps, sh: AgentShared) {
   const portDeps = () => ({ client: sh.client(), enabledByConfig: deps.config.ENABLE_REAL_LEDGER, ledger: deps.ledger });
 
   async function readPortfolio(portfolioId: string): Promise<PortfolioView> {
-    return portfolioView(await sh.client().workflow.getHandle(WORKFLOW_IDS.executionLedger(portfolioId)).query(portfolioStatusQuery));
+    return portfolioView(await sh.client().workflow.getHandle(WORKFLOW_IDS.paperBook(portfolioId)).query(portfolioStatusQuery));
   }
 
   /** The model's arguments checked as strictly as any door's input, then against the judge's constraints. */
@@ -145,7 +145,7 @@ export function createExecutionActivities(deps: ActivityDeps, sh: AgentShared) {
       if (points.length === 0) {
         // Without a stream, the book's marks (the last bar closes it was sent) still let the policy work.
         try {
-          const st = await sh.client().workflow.getHandle(WORKFLOW_IDS.executionLedger(input.portfolioId)).query(portfolioStatusQuery);
+          const st = await sh.client().workflow.getHandle(WORKFLOW_IDS.paperBook(input.portfolioId)).query(portfolioStatusQuery);
           points = parseSnapshot(st.marks);
           if (points.length) source = 'ledger-marks';
         } catch (err) {

@@ -9,7 +9,7 @@ import type { PromptVersion } from '../../agents/store';
 import type { CalibrationPair, JudgeMetrics } from '../../agents/scoring';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import { executionStatusQuery } from '../../workflows/execution-agent-messages';
-import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../workflows/execution-ledger';
+import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../deps';
 import type { AgentShared } from './shared';
 
@@ -46,7 +46,7 @@ export function createJudgeActivities(_deps: ActivityDeps, sh: AgentShared) {
   return {
     /** What the judge's scores are computed from: the book's analytics and the execution agent's fills (tagged by its door). */
     async gatherJudgeInputs(input: { portfolioId: string; executionWorkflowId: string }): Promise<JudgeInputs> {
-      const h = sh.client().workflow.getHandle(WORKFLOW_IDS.executionLedger(input.portfolioId));
+      const h = sh.client().workflow.getHandle(WORKFLOW_IDS.paperBook(input.portfolioId));
       let executionMode: string | null = null;
       try {
         executionMode = (await sh.client().workflow.getHandle(input.executionWorkflowId).query(executionStatusQuery)).mode;

@@ -4,12 +4,12 @@ import { systemCommands } from './system';
 import { ledgerCommands } from './ledger';
 import { walletCommands } from './wallet';
 import { tradeCommands } from './trade';
-import { paperCommands } from './paper';
+import { paperCommands } from '../../paper/cli';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from './backtest';
 import { marketCommands } from './market';
-import { dataCommands } from './data';
+import { dataCommands } from '../../market/data/cli';
 import { researchCommands } from '../../research/cli';
 
 export const allCommands: CliCommand[] = [

@@ -7,11 +7,11 @@ import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
-import { createTradingHandlers } from './trading';
+import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from './backtest';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
-import { createDataHandlers } from './data';
+import { createDataHandlers } from '../../market/data/handlers';
 import { createAlertHandlers } from '../../alerts/handlers';
 import { createResearchHandlers } from '../../research/handlers';
 
@@ -20,7 +20,7 @@ export function createHandlers(deps: HandlerDeps): Partial<Handlers> {
     ...createSystemHandlers(deps),
     ...createSettingsHandlers(deps),
     ...createLedgerHandlers(deps),
-    ...createTradingHandlers(deps),
+    ...createPaperHandlers(deps),
     ...createBacktestHandlers(deps),
     ...createAgentHandlers(deps),
     ...createMarketHandlers(deps),

@@ -13,7 +13,7 @@ import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from '
 import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from '../../workflows/live-orders';
 import type { HandlerDeps } from '../handler-deps';
 import { APP_DOORS, originOf } from '../../orders/origin';
-import { ensurePaperBook } from './paper-book';
+import { ensurePaperBook } from '../../paper/start';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TriggerState } from '../../ledger/triggers';
 import { cancelTriggerUpdate, liveTriggerArmedUpdate, liveTriggerQuery, liveTriggerWorkflow, type LiveTriggerState } from '../../ledger/triggers.workflow';

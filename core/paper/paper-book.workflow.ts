@@ -1,8 +1,10 @@
 /**
- * ExecutionLedgerWorkflow: one long-lived paper portfolio. Orders arrive as `place_order`
+ * The paper book: one long-lived paper portfolio. Its workflow type keeps its first name,
+ * `executionLedgerWorkflow` (committed histories and running books use it), as do its message
+ * names; the production ledger is core/ledger. Orders arrive as `place_order`
  * updates (validated, idempotent by key across continue-as-new), marks as `bars` signals from
  * the market stream, and the UI reads through queries. The accounting lives in the pure
- * `core/trading/ledger` state machine; this file only wires messages to it.
+ * `core/paper/book.ts` state machine; this file only wires messages to it.
  *
  * Update handlers are synchronous, so two orders can never interleave half-way through a fill.
  * Fills and risk blocks are announced by a batched activity from the main loop, off the update
@@ -28,7 +30,7 @@ import { describeIssues, PlaceOrderSchema, type PlaceOrder } from '../trading/or
 import {
   cancelOrder,
   CancelOrderSchema,
-  createLedgerState,
+  createPaperBook,
   enableProtections,
   onBars,
   performance,
@@ -47,19 +49,19 @@ import {
   type FeeSetting,
   type FillRecord,
   type SetFees,
-  type LedgerConfig,
-  type LedgerEvent,
-  type LedgerRisk,
-  type LedgerState,
+  type PaperBookConfig,
+  type PaperBookEvent,
+  type PaperRisk,
+  type PaperBookState,
   type OrderResult,
   type PortfolioStatus,
   type Preferences,
   type PreferencesPatch,
   type TransactionFilter,
-} from '../trading/ledger';
-import type { createTradingActivities } from '../activities/trading';
+} from './book';
+import type { createPaperActivities } from './activities';
 
-export interface ExecutionLedgerInput extends LedgerConfig {
+export interface PaperBookInput extends PaperBookConfig {
   portfolioId: string;
   /** Announce fills and blocks through the `publishTradingEvents` activity (default true). */
   notify?: boolean;
@@ -67,8 +69,8 @@ export interface ExecutionLedgerInput extends LedgerConfig {
   continueAsNewEvery?: number;
   /** Fills and blocks are announced in batches at most this often (default 250 ms). */
   notifyEveryMs?: number;
-  /** Carried by continue-as-new: the whole ledger, idempotency keys included. */
-  state?: LedgerState;
+  /** Carried by continue-as-new: the whole book, idempotency keys included. */
+  state?: PaperBookState;
 }
 
 export const barsSignal = defineSignal<[Bar[]]>('bars');
@@ -83,7 +85,7 @@ export const echoUpdate = defineUpdate<string, [string]>('echo');
 export const portfolioStatusQuery = defineQuery<PortfolioStatus>('portfolio_status');
 export const transactionsQuery = defineQuery<FillRecord[], [TransactionFilter?]>('transactions');
 export const performanceQuery = defineQuery<PerformanceMetrics>('performance_metrics');
-export const riskQuery = defineQuery<LedgerRisk>('risk_metrics');
+export const riskQuery = defineQuery<PaperRisk>('risk_metrics');
 export const preferencesQuery = defineQuery<Preferences>('preferences');
 export const blockedOrdersQuery = defineQuery<BlockedOrder[]>('blocked_orders');
 /** The equity curve sampled at bar closes (bounded: thinned by halves past 1,000 points). */
@@ -96,7 +98,7 @@ export interface EquityHistory {
   points: EquitySample[];
 }
 
-const { publishTradingEvents } = proxyActivities<ReturnType<typeof createTradingActivities>>({
+const { publishTradingEvents } = proxyActivities<ReturnType<typeof createPaperActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3 },
 });
@@ -115,8 +117,8 @@ export const KILL_SWITCH_ALERT_PATCH = 'kill-switch-alert';
 /** Marker for the paper cost gate (buys with a stated edge must pay their costs). */
 export const PAPER_COST_GATE_PATCH = 'paper-cost-gate';
 
-export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Promise<void> {
-  const state: LedgerState = input.state ?? createLedgerState(input);
+export async function executionLedgerWorkflow(input: PaperBookInput): Promise<void> {
+  const state: PaperBookState = input.state ?? createPaperBook(input);
   // Protections are on for every book from this version on (an older history replays without).
   if (patched(PROTECTIONS_PATCH)) enableProtections(state);
   const every = input.continueAsNewEvery ?? 2000;
@@ -206,9 +208,9 @@ export async function executionLedgerWorkflow(input: ExecutionLedgerInput): Prom
       // Coalesce: one timer and one activity per burst instead of per order keeps the history
       // (and the worker) free for the orders themselves.
       if (notify && !shouldContinue()) await sleep(input.notifyEveryMs ?? 250);
-      const batch: LedgerEvent[] = state.outbox.splice(0, state.outbox.length);
+      const batch: PaperBookEvent[] = state.outbox.splice(0, state.outbox.length);
       if (notify) {
-        // Announcements are best effort: a failed publish must not stop the ledger.
+        // Announcements are best effort: a failed publish must not stop the book.
         await publishTradingEvents(input.portfolioId, batch).catch(() => undefined);
       }
       continue;

@@ -1,7 +1,7 @@
 /**
  * Paper fees: the rates later paper fills pay, set by hand, from the account's Coinbase fee tier
- * (read by the ledger's activity through the real client against the local brokerage), or back
- * to the entry tier. Real dev server; the paper ledger workflow takes the update.
+ * (read by the production ledger's activity through the real client against the local brokerage), or back
+ * to the entry tier. Real dev server; the paper book workflow takes the update.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
@@ -9,7 +9,7 @@ import { Dec } from '../domain/decimal';
 import type { ApiResult } from '../api/result';
 import { createLedgerActivities } from '../activities/ledger';
 import { EventBus } from '../host/bus';
-import { createTradingHandlers } from '../host/handlers/trading';
+import { createPaperHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { runWorker, startDevServer, type RunningWorker, type TestServer } from '../../tests/support/temporal';
@@ -19,7 +19,7 @@ describe('paper trading fees', () => {
   let env: TestServer;
   let worker: RunningWorker;
   let rig: BrokerageLedger;
-  let handlers: ReturnType<typeof createTradingHandlers>;
+  let handlers: ReturnType<typeof createPaperHandlers>;
   const call = (name: string, input: unknown, door: 'http' | 'mcp' = 'http') => dispatch(handlers, name, input, { door, correlationId: 'it-fees' });
   const result = <T,>(r: ApiResult<unknown>): T => {
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -32,7 +32,7 @@ describe('paper trading fees', () => {
     const config = loadConfig({});
     const activities = createLedgerActivities({ config, dataDir: env.dir, bus: new EventBus(), log: silentLogger, ledger: rig.ledger, exchange: rig.exchange });
     worker = await runWorker(env, { activities });
-    handlers = createTradingHandlers(
+    handlers = createPaperHandlers(
       {
         client: env.client,
         config,

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { VerbResult } from '../../api/contract';
-import { Dec } from '../../domain/decimal';
-import { typedProductIdSchema } from '../../domain/product';
-import { command, EXIT, type CliCommand } from '../registry';
-import { callVerb, withRuntime } from '../remote';
+import type { VerbResult } from '../api/contract';
+import { Dec } from '../domain/decimal';
+import { typedProductIdSchema } from '../domain/product';
+import { command, EXIT, type CliCommand } from '../cli/registry';
+import { callVerb, withRuntime } from '../cli/remote';
 
 const decimal = (what: string) => z.string().regex(/^\d+(\.\d+)?$/, `${what} must be a positive decimal like 0.01`);
 /** "2.5" (percent) as the exact fraction "0.025". */

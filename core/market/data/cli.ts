@@ -4,14 +4,14 @@
  * (COINBASE_REST_URL) with a progress bar on a terminal, and resumes where an earlier one stopped.
  */
 import { z } from 'zod';
-import { MarketDataError, CoinbaseMarketRest } from '../../market/coinbase/rest';
-import { listDatasets, userMarketDir, type Dataset } from '../../market/data/datasets';
-import { DownloadError, downloadCandles, type DownloadProgress } from '../../market/data/download';
-import { DOWNLOAD_TIMEFRAMES } from '../../market/coinbase/schemas';
-import { ImportError, importCsv, type ImportResult } from '../../market/data/import';
-import { defaultMarketDataDir } from '../../market/data/columns';
+import { MarketDataError, CoinbaseMarketRest } from '../coinbase/rest';
+import { listDatasets, userMarketDir, type Dataset } from './datasets';
+import { DownloadError, downloadCandles, type DownloadProgress } from './download';
+import { DOWNLOAD_TIMEFRAMES } from '../coinbase/schemas';
+import { ImportError, importCsv, type ImportResult } from './import';
+import { defaultMarketDataDir } from './columns';
 import { TimeframeSchema } from '../../domain/market';
-import { command, CliError, EXIT, type CliCommand } from '../registry';
+import { command, CliError, EXIT, type CliCommand } from '../../cli/registry';
 
 const day = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().slice(0, 16).replace('T', ' '));
 const n = (x: number) => x.toLocaleString('en-US');

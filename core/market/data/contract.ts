@@ -6,10 +6,10 @@
  * cockpit's workers (the CLI downloads in process).
  */
 import { z } from 'zod';
-import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
+import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../../api/define';
 import { productIdSchema } from '../../domain/product';
-import { DOWNLOAD_TIMEFRAMES } from '../../market/coinbase/schemas';
-import { DatasetSchema } from '../../market/data/dataset-schema';
+import { DOWNLOAD_TIMEFRAMES } from '../coinbase/schemas';
+import { DatasetSchema } from './dataset-schema';
 import { TimeframeSchema } from '../../domain/market';
 
 const Symbol = z

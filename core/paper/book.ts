@@ -1,11 +1,13 @@
 /**
- * The paper execution ledger as a plain state machine: orders in, fills and rejections recorded,
- * marks from bars, resting limit orders crossed by bars. The ExecutionLedgerWorkflow keeps one
- * `LedgerState` and forwards each message here; tests and tools can drive it without Temporal.
+ * The paper book as a plain state machine: orders in, fills and rejections recorded, marks from
+ * bars, resting limit orders crossed by bars. The paper book workflow
+ * (core/paper/paper-book.workflow.ts) keeps one `PaperBookState` and forwards each message here;
+ * tests and tools can drive it without Temporal.
  *
  * Mutates the state in place (it is the workflow's own object) and never reads a clock: callers
  * pass `now`. Bounded: fills, blocked orders, idempotency keys and the equity curve are capped
- * so that continue-as-new carries a small payload; the SQLite ledger is the permanent record.
+ * so that continue-as-new carries a small payload; the SQLite ledger (core/ledger) is the
+ * permanent record.
  */
 import { z } from 'zod';
 import { Dec } from '../domain/decimal';
@@ -31,15 +33,15 @@ import {
   type ProtectionState,
 } from '../risk/protections';
 import { costVerdict, DEFAULT_SAFETY_BUFFER } from '../ledger/cost-gate';
-import { COINBASE_ENTRY_TIER } from './fees';
-import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from './fill';
-import type { Bracket, OrderAgent, PlaceOrder } from './orders';
-import type { OrderType } from './types';
-import { legPriority, newTrailing, stepConditional, type Conditional, type ConditionalKind, type Trail } from './conditional';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import { checkLimitPrice, checkQuantity, DEFAULT_SLIPPAGE, limitCrossFill, limitQuantity, marketableLimitFill, quoteMarketFill, type FillQuote } from '../trading/fill';
+import type { Bracket, OrderAgent, PlaceOrder } from '../trading/orders';
+import type { OrderType } from '../trading/types';
+import { legPriority, newTrailing, stepConditional, type Conditional, type ConditionalKind, type Trail } from '../trading/conditional';
 
-import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from './portfolio';
-import { productSpec } from './products';
-import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from './types';
+import { applyFill, checkFillable, newPortfolio, valuePortfolio, type Valuation } from '../trading/portfolio';
+import { productSpec } from '../trading/products';
+import type { FeeSchedule, Fill, Portfolio, ProductSpec, Side, SlippageModel } from '../trading/types';
 
 export const LIMITS = { fills: 500, blocked: 100, keys: 1000, equity: 1000, daily: 3660, rationale: 280 } as const;
 const DAY_MS = 86_400_000;
@@ -136,8 +138,8 @@ export interface OrderResult {
   duplicate: boolean;
 }
 
-/** What the ledger wants announced (fills, blocks); the workflow hands these to an activity. */
-export type LedgerEvent =
+/** What the paper book wants announced (fills, blocks); the workflow hands these to an activity. */
+export type PaperBookEvent =
   | { kind: 'fill'; fill: FillRecord }
   | { kind: 'blocked'; order: BlockedOrder }
   | { kind: 'cancelled'; orderId: string; symbol: string; reason: string }
@@ -148,7 +150,7 @@ export type LedgerEvent =
   /** A stop (stop, stop-limit, trailing) filled: the position it protected was closed by it. */
   | { kind: 'stop_hit'; orderId: string; symbol: string; side: Side; type: ConditionalKind; triggerPrice: string; price: string; quantity: string; gap: boolean; at: number };
 
-export interface LedgerConfig {
+export interface PaperBookConfig {
   initialCash: string;
   quoteCurrency?: string;
   profitScrapePct?: string;
@@ -158,11 +160,11 @@ export interface LedgerConfig {
   products?: Record<string, ProductSpec>;
 }
 
-export interface LedgerState {
+export interface PaperBookState {
   portfolio: Portfolio;
   prefs: Preferences;
   fees: FeeSchedule;
-  /** Where `fees` came from (absent: the defaults the ledger started with). */
+  /** Where `fees` came from (absent: the defaults the book started with). */
   feeSource?: { source: FeeSource; pricingTier: string | null; at: number };
   slippage: SlippageModel;
   products: Record<string, ProductSpec>;
@@ -184,10 +186,10 @@ export interface LedgerState {
   barBatches: number;
   day: { index: number; startEquity: string; orders: number };
   seq: number;
-  outbox: LedgerEvent[];
+  outbox: PaperBookEvent[];
 }
 
-export function createLedgerState(c: LedgerConfig): LedgerState {
+export function createPaperBook(c: PaperBookConfig): PaperBookState {
   const portfolio = newPortfolio(c.initialCash, c.quoteCurrency ?? 'USD');
   return {
     portfolio,
@@ -216,28 +218,28 @@ export function createLedgerState(c: LedgerConfig): LedgerState {
   };
 }
 
-function marksOf(s: LedgerState): Record<string, string> {
+function marksOf(s: PaperBookState): Record<string, string> {
   const m: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.marks)) m[k] = v.price;
   return m;
 }
 
 /** The protections in force (their defaults for a book whose preferences predate them). */
-export function protectionsOf(s: LedgerState): Protections {
+export function protectionsOf(s: PaperBookState): Protections {
   return s.prefs.protections ?? defaultProtections();
 }
 
 /** Turns protections on for this book (the workflow does, versioned); idempotent. */
-export function enableProtections(s: LedgerState): void {
+export function enableProtections(s: PaperBookState): void {
   s.protect ??= newProtectionState();
   s.prefs.protections ??= defaultProtections();
 }
 
-export function valuation(s: LedgerState): Valuation {
+export function valuation(s: PaperBookState): Valuation {
   return valuePortfolio(s.portfolio, marksOf(s));
 }
 
-function rollDay(s: LedgerState, now: number): void {
+function rollDay(s: PaperBookState, now: number): void {
   const index = Math.floor(now / DAY_MS);
   if (index !== s.day.index) s.day = { index, startEquity: valuation(s).equity, orders: 0 };
 }
@@ -257,7 +259,7 @@ function metaOf(o: PlaceOrder): OrderMeta {
   };
 }
 
-function remember(s: LedgerState, r: OrderResult): OrderResult {
+function remember(s: PaperBookState, r: OrderResult): OrderResult {
   s.results[r.idempotencyKey] = r;
   s.resultKeys.push(r.idempotencyKey);
   while (s.resultKeys.length > LIMITS.keys) delete s.results[s.resultKeys.shift()!];
@@ -269,7 +271,7 @@ function remember(s: LedgerState, r: OrderResult): OrderResult {
  * out the exits of filled entries (bracket legs), which a sell of the position they protect may
  * shrink instead of being refused (see `shrinkExits`).
  */
-function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec; free: Dec } {
+function reserved(s: PaperBookState, symbol: string): { cash: Dec; base: Dec; free: Dec } {
   let free = Dec.ZERO;
   let cash = Dec.ZERO;
   let base = Dec.ZERO;
@@ -299,7 +301,7 @@ function reserved(s: LedgerState, symbol: string): { cash: Dec; base: Dec; free:
  * rests (a limit, a stop) still counts every exit: it must not leave part of a position unprotected
  * before it fills.
  */
-function promisedFor(s: LedgerState, res: { base: Dec; free: Dec }): Dec {
+function promisedFor(s: PaperBookState, res: { base: Dec; free: Dec }): Dec {
   return s.protect ? res.free : res.base;
 }
 
@@ -308,7 +310,7 @@ function promisedFor(s: LedgerState, res: { base: Dec; free: Dec }): Dec {
  * that together with the other resting sells they never sell more than is left; an exit left with
  * nothing is cancelled. A stop therefore keeps protecting what remains of a trimmed position.
  */
-function shrinkExits(s: LedgerState, symbol: string, quantity: Dec, res: { base: Dec; free: Dec }): void {
+function shrinkExits(s: PaperBookState, symbol: string, quantity: Dec, res: { base: Dec; free: Dec }): void {
   if (!s.protect) return;
   const held = Dec.of(s.portfolio.positions[symbol]?.quantity ?? '0');
   let excess = quantity.add(res.base).sub(held);
@@ -348,7 +350,7 @@ function asConditional(o: OpenOrder): Conditional {
  * what the entry bought, in one group — when one fills the other is cancelled. They work from the
  * next bar batch on (never on the bar that filled the entry).
  */
-function attachBracket(s: LedgerState, entry: { orderId: string; symbol: string; quantity: Dec; price: Dec; meta: OrderMeta }, b: Bracket, now: number): void {
+function attachBracket(s: PaperBookState, entry: { orderId: string; symbol: string; quantity: Dec; price: Dec; meta: OrderMeta }, b: Bracket, now: number): void {
   const spec = productSpec(entry.symbol, s.products);
   const leg = (suffix: string, o: Omit<OpenOrder, keyof OrderMeta | 'orderId' | 'symbol' | 'side' | 'quantity' | 'placedAt' | 'afterBatch' | 'oco'>): void => {
     const orderId = `ord-${++s.seq}`;
@@ -381,7 +383,7 @@ function attachBracket(s: LedgerState, entry: { orderId: string; symbol: string;
  * The execution agent's entries always leave with a stop: its own, or the protections' default
  * distance below the fill. Only once protections are on (older books replay as they were).
  */
-function withAgentStop(s: LedgerState, o: PlaceOrder): Bracket | undefined {
+function withAgentStop(s: PaperBookState, o: PlaceOrder): Bracket | undefined {
   if (!s.protect || o.agent !== 'execution-agent' || o.side !== 'buy' || o.bracket?.stopLoss) return o.bracket;
   return { ...(o.bracket ?? {}), stopLoss: { stopPct: protectionsOf(s).agentStopPct } };
 }
@@ -393,7 +395,7 @@ function bracketProblem(b: Bracket, price: Dec): string | null {
   return null;
 }
 
-function record(s: LedgerState, q: Extract<FillQuote, { ok: true }>, symbol: string, side: Side, orderId: string, meta: OrderMeta, now: number): FillRecord {
+function record(s: PaperBookState, q: Extract<FillQuote, { ok: true }>, symbol: string, side: Side, orderId: string, meta: OrderMeta, now: number): FillRecord {
   const fill: Fill = {
     id: `${orderId}-f`,
     orderId,
@@ -451,7 +453,7 @@ export function paperCostGate(o: PlaceOrder, q: { quantity: Dec; notional: Dec; 
 const BPS = Dec.int(10_000);
 
 /** Places one order. Never throws for a business rejection: it is recorded and returned. */
-export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: PlaceOptions = { costGate: false }): OrderResult {
+export function placeOrder(s: PaperBookState, o: PlaceOrder, now: number, opts: PlaceOptions = { costGate: false }): OrderResult {
   const seen = s.results[o.idempotencyKey];
   if (seen) return { ...seen, duplicate: true };
   rollDay(s, now);
@@ -574,7 +576,7 @@ export function placeOrder(s: LedgerState, o: PlaceOrder, now: number, opts: Pla
  * waits in the book for a later bar (core/trading/conditional.ts).
  */
 function placeConditional(
-  s: LedgerState,
+  s: PaperBookState,
   o: PlaceOrder,
   now: number,
   c: { orderId: string; meta: OrderMeta; base: Pick<OrderResult, 'orderId' | 'idempotencyKey' | 'symbol' | 'side' | 'type' | 'duplicate'>; reject: (rule: BlockRule, reason: string) => OrderResult },
@@ -648,7 +650,7 @@ export interface CancelResult {
   reason: string | null;
 }
 
-export function cancelOrder(s: LedgerState, c: CancelOrder): CancelResult {
+export function cancelOrder(s: PaperBookState, c: CancelOrder): CancelResult {
   const i = s.openOrders.findIndex((o) => (c.orderId !== undefined ? o.orderId === c.orderId : o.idempotencyKey === c.idempotencyKey));
   const ref = c.orderId ?? s.results[c.idempotencyKey ?? '']?.orderId ?? c.idempotencyKey ?? '';
   if (i < 0) {
@@ -663,7 +665,7 @@ export function cancelOrder(s: LedgerState, c: CancelOrder): CancelResult {
 }
 
 /** Marks from closed bars, then resting limit orders crossed by them, then one equity sample. */
-export function onBars(s: LedgerState, bars: readonly Bar[], now: number): void {
+export function onBars(s: PaperBookState, bars: readonly Bar[], now: number): void {
   if (bars.length === 0) return;
   s.barBatches++;
   rollDay(s, now);
@@ -678,7 +680,7 @@ export function onBars(s: LedgerState, bars: readonly Bar[], now: number): void 
   sampleEquity(s, sampleT);
 }
 
-function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
+function crossRestingOrders(s: PaperBookState, b: Bar, time: number): void {
   const model = { fees: s.fees, slippage: s.slippage };
   // Placement order, except that the legs of one bracket are judged together, stops first: a bar
   // that reaches both cannot say which came first, so the worse one is taken.
@@ -774,7 +776,7 @@ function crossRestingOrders(s: LedgerState, b: Bar, time: number): void {
 }
 
 /** The day's closing equity so far, on every batch; a state from before days were kept starts from its curve. */
-function recordDay(s: LedgerState, t: number, equity: string): void {
+function recordDay(s: PaperBookState, t: number, equity: string): void {
   s.daily ??= dailyFromCurve(s.equity);
   const day = dayOfClose(t);
   const last = s.daily[s.daily.length - 1];
@@ -796,12 +798,12 @@ function dailyFromCurve(curve: readonly EquitySample[]): { day: number; equity: 
   return out;
 }
 
-function dailyOf(s: LedgerState): DailyEquity[] {
+function dailyOf(s: PaperBookState): DailyEquity[] {
   return (s.daily ?? dailyFromCurve(s.equity)).map((d) => ({ day: d.day, equity: Number(d.equity) }));
 }
 
 /** Appends a sample; on overflow keeps every other one and samples half as often from then on. */
-function sampleEquity(s: LedgerState, t: number): void {
+function sampleEquity(s: PaperBookState, t: number): void {
   const v = valuation(s);
   recordDay(s, t, v.equity);
   if (s.protect) {
@@ -824,7 +826,7 @@ function sampleEquity(s: LedgerState, t: number): void {
   }
 }
 
-export function setPreferences(s: LedgerState, patch: PreferencesPatch, opts: { announce: boolean; now: number } = { announce: false, now: 0 }): Preferences {
+export function setPreferences(s: PaperBookState, patch: PreferencesPatch, opts: { announce: boolean; now: number } = { announce: false, now: 0 }): Preferences {
   if (opts.announce && patch.killSwitch !== undefined && patch.killSwitch !== s.prefs.killSwitch) s.outbox.push({ kind: 'kill_switch', on: patch.killSwitch, at: opts.now });
   const protections = patch.protections ? { ...protectionsOf(s), ...patch.protections } : s.prefs.protections;
   s.prefs = {
@@ -837,7 +839,7 @@ export function setPreferences(s: LedgerState, patch: PreferencesPatch, opts: { 
   return s.prefs;
 }
 
-/** A fee rate as the ledger stores it: a decimal fraction below 10% ("0.006" is 0.60%). */
+/** A fee rate as the paper book stores it: a decimal fraction below 10% ("0.006" is 0.60%). */
 const FEE_RATE_RE = /^0(\.\d{1,8})?$/;
 export const FeeRateSchema = z
   .string()
@@ -845,7 +847,7 @@ export const FeeRateSchema = z
   // (zod runs this after a failed regex too: only a well-formed rate is compared)
   .refine((r) => !FEE_RATE_RE.test(r) || Dec.of(r).lt('0.1'), 'a fee rate must be below 0.1 (10%)');
 
-/** Where the paper ledger's fee rates come from. */
+/** Where the paper book's fee rates come from. */
 export const FeeSourceSchema = z.enum(['default', 'manual', 'coinbase']);
 export type FeeSource = z.infer<typeof FeeSourceSchema>;
 
@@ -865,18 +867,18 @@ export interface FeeSetting {
   maker: string;
   source: FeeSource;
   pricingTier: string | null;
-  /** When they were set (ms; 0 for the defaults the ledger started with). */
+  /** When they were set (ms; 0 for the defaults the book started with). */
   at: number;
 }
 
 /** The fee rates later fills are charged with; fills already booked keep theirs. */
-export function setFees(s: LedgerState, f: z.output<typeof SetFeesSchema>, now: number): FeeSetting {
+export function setFees(s: PaperBookState, f: z.output<typeof SetFeesSchema>, now: number): FeeSetting {
   s.fees = { taker: f.taker, maker: f.maker };
   s.feeSource = { source: f.source, pricingTier: f.pricingTier, at: now };
   return feeSetting(s);
 }
 
-export function feeSetting(s: LedgerState): FeeSetting {
+export function feeSetting(s: PaperBookState): FeeSetting {
   const src = s.feeSource ?? { source: 'default' as const, pricingTier: null, at: 0 };
   return { taker: s.fees.taker, maker: s.fees.maker, ...src };
 }
@@ -894,7 +896,7 @@ export const TransactionFilterSchema = z
 export type TransactionFilter = z.infer<typeof TransactionFilterSchema>;
 
 /** Newest first. */
-export function transactions(s: LedgerState, f: TransactionFilter = {}): FillRecord[] {
+export function transactions(s: PaperBookState, f: TransactionFilter = {}): FillRecord[] {
   const out: FillRecord[] = [];
   const limit = f.limit ?? 100;
   for (let i = s.fills.length - 1; i >= 0 && out.length < limit; i--) {
@@ -927,7 +929,7 @@ export interface PortfolioStatus {
 }
 
 /** Symbols the book knows of (marked, held, or stopped out / closed), for the locks it may hold. */
-function knownSymbols(s: LedgerState): string[] {
+function knownSymbols(s: PaperBookState): string[] {
   const out = new Set([...Object.keys(s.marks), ...Object.keys(s.portfolio.positions)]);
   for (const x of s.protect?.stopOuts ?? []) out.add(x.symbol);
   for (const x of s.protect?.closes ?? []) out.add(x.symbol);
@@ -935,7 +937,7 @@ function knownSymbols(s: LedgerState): string[] {
 }
 
 /** `now`: the time locks are judged at (workflow time in the book). */
-export function status(s: LedgerState, now = 0): PortfolioStatus {
+export function status(s: PaperBookState, now = 0): PortfolioStatus {
   const v = valuation(s);
   const t = s.portfolio.totals;
   return {
@@ -954,20 +956,20 @@ export function status(s: LedgerState, now = 0): PortfolioStatus {
   };
 }
 
-export function performance(s: LedgerState): PerformanceMetrics {
+export function performance(s: PaperBookState): PerformanceMetrics {
   const t = s.portfolio.totals;
   return performanceMetrics(s.portfolio.initialCash, s.equity, { wins: t.wins, losses: t.losses, grossProfit: t.grossProfit, grossLoss: t.grossLoss, feesPaid: t.feesPaid }, valuation(s).equity, { daily: dailyOf(s) });
 }
 
 /** The paper book's risk: the book's metrics, its limits and today's use of them. */
-export const LedgerRiskSchema = RiskMetricsSchema.extend({
+export const PaperRiskSchema = RiskMetricsSchema.extend({
   limits: RiskLimitsSchema,
   killSwitch: z.boolean(),
   usage: z.object({ ordersToday: z.number(), dayPnl: z.string(), lossStreak: z.number(), lastLossAt: z.number().nullable() }),
 });
-export type LedgerRisk = z.infer<typeof LedgerRiskSchema>;
+export type PaperRisk = z.infer<typeof PaperRiskSchema>;
 
-export function risk(s: LedgerState): LedgerRisk {
+export function risk(s: PaperBookState): PaperRisk {
   const v = valuation(s);
   const m = riskMetrics({
     equity: v.equity,

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCoinbaseMarket } from '../../testing/fake-coinbase-market/server';
-import { barAt, defaultMarketDataDir, loadRecorded } from '../../market/data/columns';
-import type { Dataset } from '../../market/data/datasets';
-import { main } from '../main';
-import type { CliIO } from '../registry';
+import { barAt, defaultMarketDataDir, loadRecorded } from './columns';
+import type { Dataset } from './datasets';
+import { main } from '../../cli/main';
+import type { CliIO } from '../../cli/registry';
 
 let fake: FakeCoinbaseMarket;
 let dir: string;

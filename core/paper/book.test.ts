@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../domain/decimal';
 import type { Bar } from '../domain/market';
-import { cancelOrder, createLedgerState, enableProtections, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './ledger';
+import { cancelOrder, createPaperBook, enableProtections, LIMITS, onBars, placeOrder, setFees, SetFeesSchema, setPreferences, status } from './book';
 import fc from 'fast-check';
-import type { PlaceOrder } from './orders';
+import type { PlaceOrder } from '../trading/orders';
 
 const bar = (i: number, close: string, high = close, low = close): Bar => ({ symbol: 'BTC-USD', timeframe: '1m', time: i * 60_000, open: close, high, low, close, volume: '1' });
 let k = 0;
 const o = (x: Partial<PlaceOrder>): PlaceOrder => ({ symbol: 'BTC-USD', side: 'buy', type: 'market', idempotencyKey: `key-${String(++k).padStart(6, '0')}`, agent: 'test', correlationId: 'c', ...x });
 const off = { maxPositionNotional: null, maxExposurePct: null, maxOrderNotional: null, dailyLossLimit: null, maxTradesPerDay: null, lossCooldown: null };
 
-describe('paper ledger state machine', () => {
+describe('paper book state machine', () => {
   it('reserves cash for resting buys so a later order cannot spend it twice', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     // 9 @ 100 + 0.6% maker fee = 905.4 reserved
     expect(placeOrder(s, o({ type: 'limit', quantity: '9', limitPrice: '100' }), 1)).toMatchObject({ status: 'open' });
@@ -24,7 +24,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('fills a resting order only on bars arriving after it, at the limit, as maker', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '95' }), 1);
     onBars(s, [bar(1, '97', '98', '96')], 2);
@@ -37,7 +37,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('charges later fills the fee rates set, keeps booked fills as they were, and says where the rates came from', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     expect(status(s).fees).toEqual({ taker: '0.012', maker: '0.006', source: 'default', pricingTier: null, at: 0 });
     placeOrder(s, o({ quantity: '1' }), 1);
@@ -53,7 +53,7 @@ describe('paper ledger state machine', () => {
   });
 
   it("the cost gate: a buy's stated edge must pay the fee and the adverse price plus 10%; sells and edgeless orders pass", () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     const gate = { costGate: true };
     // Default entry tier: 1.2% taker + half the spread + impact ≈ 124 bps; x 1.1 ≈ 136 bps needed.
@@ -74,7 +74,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('a stop-loss on a held position fills on the bar that trades through it — from the open on a gap — and says so', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     expect(placeOrder(s, o({ quantity: '2' }), 1)).toMatchObject({ status: 'filled' });
     const stop = placeOrder(s, o({ side: 'sell', type: 'stop', quantity: '2', stopPrice: '95' }), 2);
@@ -94,7 +94,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('a bracket: exits placed when the entry fills, working from the next batch; the take-profit filling cancels the stop', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     expect(placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '110' }, stopLoss: { stopPrice: '90' } } }), 1)).toMatchObject({ status: 'filled' });
     expect(s.openOrders.map((x) => [x.kind, x.side, x.oco !== null])).toEqual([['take_profit', 'sell', true], ['stop', 'sell', true]]);
@@ -109,7 +109,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('a bar that reaches both legs takes the stop (the worse outcome: a bar cannot say which came first)', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '110' }, stopLoss: { stopPrice: '90' } } }), 1);
     onBars(s, [bar(1, '100', '115', '85')], 2);
@@ -118,7 +118,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('a resting entry carries its bracket; a trailing stop follows the high from the fill', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     expect(placeOrder(s, o({ type: 'limit', quantity: '1', limitPrice: '98', bracket: { stopLoss: { trailingPct: '0.05' } } }), 1)).toMatchObject({ status: 'open' });
     onBars(s, [bar(1, '99', '100', '97')], 2);
@@ -130,7 +130,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('a buy stop that triggers while the kill switch is on is cancelled with the rule, not filled', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(s, [bar(0, '100')], 0);
     expect(placeOrder(s, o({ type: 'stop', quantity: '1', stopPrice: '105' }), 1)).toMatchObject({ status: 'open' });
     setPreferences(s, { killSwitch: true });
@@ -142,7 +142,7 @@ describe('paper ledger state machine', () => {
   it('property: an open bracket never leaves both legs or neither leg live while its position is held', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 80, max: 120 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 })), { minLength: 1, maxLength: 30 }), fc.boolean(), (moves, trailing) => {
-        const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+        const s = createPaperBook({ initialCash: '1000', riskLimits: off });
         onBars(s, [bar(0, '100')], 0);
         placeOrder(s, o({ quantity: '1', bracket: { takeProfit: { limitPrice: '112' }, stopLoss: trailing ? { trailingPct: '0.08' } : { stopPrice: '91', limitPrice: '90' } } }), 1);
         moves.forEach(([open, up, down], k) => {
@@ -164,7 +164,7 @@ describe('paper ledger state machine', () => {
   });
 
   it("protections: the execution agent's entries always get a stop; a person's do not", () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     enableProtections(s);
     onBars(s, [bar(0, '100')], 0);
     placeOrder(s, o({ quantity: '1', agent: 'execution-agent' }), 1);
@@ -176,14 +176,14 @@ describe('paper ledger state machine', () => {
     placeOrder(s, o({ quantity: '1' }), 3);
     expect(s.openOrders).toHaveLength(2);
     // Not on (a book replaying an older history): no stop is added.
-    const old = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const old = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(old, [bar(0, '100')], 0);
     placeOrder(old, o({ quantity: '1', agent: 'execution-agent' }), 1);
     expect(old.openOrders).toHaveLength(0);
   });
 
   it('protections: selling part of a protected position shrinks its exits to what is left, newest first; a resting sell still may not take their coins', () => {
-    const s = createLedgerState({ initialCash: '10000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '10000', riskLimits: off });
     enableProtections(s);
     onBars(s, [bar(0, '100')], 0);
     placeOrder(s, o({ quantity: '1', agent: 'execution-agent', bracket: { takeProfit: { limitPrice: '130' } } }), 1);
@@ -206,14 +206,14 @@ describe('paper ledger state machine', () => {
     placeOrder(s, o({ quantity: '1', agent: 'execution-agent' }), 7);
     expect(placeOrder(s, o({ side: 'sell', quantity: '1.5' }), 8)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
     // Without protections (an older book) every resting sell still holds its coins.
-    const old = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const old = createPaperBook({ initialCash: '1000', riskLimits: off });
     onBars(old, [bar(0, '100')], 0);
     placeOrder(old, o({ quantity: '1', bracket: { stopLoss: { stopPrice: '90' } } }), 1);
     expect(placeOrder(old, o({ side: 'sell', quantity: '0.5' }), 2)).toMatchObject({ status: 'rejected', rule: 'insufficient_funds' });
   });
 
   it('protections: a stop-out cools the symbol down, repeated stops pause it, losing closes lock it — buys only, with the rule named', () => {
-    const s = createLedgerState({ initialCash: '10000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '10000', riskLimits: off });
     enableProtections(s);
     setPreferences(s, { protections: { stopCooldown: { minutes: 30 }, stoplossGuard: { stops: 2, windowMinutes: 600, pauseMinutes: 120 }, pairLock: null, drawdownHalt: null } });
     onBars(s, [bar(0, '100')], 0);
@@ -244,7 +244,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('protections: a drawdown from the peak halts new entries for a while, says so once, then starts from the new equity', () => {
-    const s = createLedgerState({ initialCash: '1000', riskLimits: off });
+    const s = createPaperBook({ initialCash: '1000', riskLimits: off });
     enableProtections(s);
     setPreferences(s, { protections: { drawdownHalt: { pct: '0.1', hours: 1 }, pairLock: null } });
     onBars(s, [bar(0, '100')], 0);
@@ -260,7 +260,7 @@ describe('paper ledger state machine', () => {
   });
 
   it('bounds the equity curve by halving the sampling rate', () => {
-    const s = createLedgerState({ initialCash: '1000' });
+    const s = createPaperBook({ initialCash: '1000' });
     for (let i = 0; i < LIMITS.equity * 3; i++) onBars(s, [bar(i, '100')], i);
     expect(s.equity.length).toBeLessThanOrEqual(LIMITS.equity + 1);
     expect(s.equityStride).toBeGreaterThan(1);

@@ -1,19 +1,21 @@
 /**
- * Determinism guard: replays a committed history of a real ExecutionLedgerWorkflow run (orders,
- * a duplicate key, a resting limit crossed by bars, risk blocks, preference changes, the event
- * activity) against today's workflow code. A change that would break running ledgers fails here.
+ * Determinism guard: replays a committed history of a real paper book run (workflow type
+ * `executionLedgerWorkflow`: orders, a duplicate key, a resting limit crossed by bars, risk blocks,
+ * preference changes, the event activity) against today's workflow code. A change that would
+ * break running books fails here.
  *
- * A missing history fails. Re-record only for an intended, versioned change:
- * `npm run record:histories -- execution-ledger` (docs/reliability.md, "Committed histories").
+ * A missing history fails. The history keeps the name it was recorded under, `execution-ledger`.
+ * Re-record only for an intended, versioned change: `npm run record:histories -- execution-ledger`
+ * (docs/reliability.md, "Committed histories").
  */
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
-import { createTradingActivities } from '../activities/trading';
+import { createPaperActivities } from './activities';
 import { EventBus } from '../host/bus';
 import { silentLogger } from '../runtime/log';
 import type { Bar } from '../domain/market';
-import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './execution-ledger';
+import { barsSignal, cancelOrderUpdate, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, setPreferencesUpdate } from './paper-book.workflow';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
@@ -21,7 +23,7 @@ const bar = (symbol: string, i: number, close: string, high = close, low = close
 
 async function record(): Promise<void> {
   const env = await startDevServer();
-  const w = await runWorker(env, { activities: createTradingActivities({ bus: new EventBus(), log: silentLogger }) });
+  const w = await runWorker(env, { activities: createPaperActivities({ bus: new EventBus(), log: silentLogger }) });
   try {
     const h = await env.client.workflow.start(executionLedgerWorkflow, {
       taskQueue: w.taskQueue,
@@ -53,7 +55,7 @@ async function record(): Promise<void> {
   }
 }
 
-describe('ExecutionLedgerWorkflow replay', () => {
+describe('paper book (executionLedgerWorkflow) replay', () => {
   it('replays the committed history deterministically', async () => {
     if (recordingHistory('execution-ledger')) await record();
     installRuntimeOnce();

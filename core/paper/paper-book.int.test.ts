@@ -1,33 +1,33 @@
 /**
- * The execution ledger on a real Temporal dev server: a scripted sequence checked against a
- * hand-computed ledger to the last unit, across continue-as-new and a worker restart; duplicate
+ * The paper book on a real Temporal dev server: a scripted sequence checked against a
+ * hand-computed book to the last unit, across continue-as-new and a worker restart; duplicate
  * keys; every risk limit; the kill switch; and the verbs through the real handler map.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
-import { createTradingActivities } from '../activities/trading';
+import { createPaperActivities } from './activities';
 import { dispatch } from '../api/dispatch';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { EventBus } from '../host/bus';
-import { createTradingHandlers } from '../host/handlers/trading';
+import { createPaperHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import type { PlaceOrder } from '../trading/orders';
-import { barsSignal, blockedOrdersQuery, equityHistoryQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './execution-ledger';
+import { barsSignal, blockedOrdersQuery, equityHistoryQuery, executionLedgerWorkflow, placeOrderUpdate, portfolioStatusQuery, transactionsQuery } from './paper-book.workflow';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0);
 const bar = (symbol: string, i: number, close: string, high = close, low = close): Bar => ({ symbol, timeframe: '1m', time: T0 + i * 60_000, open: close, high, low, close, volume: '1' });
 const order = (o: Partial<PlaceOrder> & Pick<PlaceOrder, 'symbol' | 'side' | 'idempotencyKey'>): PlaceOrder => ({ type: 'market', agent: 'test', correlationId: `c-${o.idempotencyKey}`, ...o });
 
-describe('ExecutionLedgerWorkflow on a real dev server', () => {
+describe('the paper book workflow (executionLedgerWorkflow) on a real dev server', () => {
   let env: TestServer;
   let w: RunningWorker;
   const bus = new EventBus();
   const seen: string[] = [];
   bus.onAny((name) => seen.push(name));
-  const activities = createTradingActivities({ bus, log: silentLogger });
+  const activities = createPaperActivities({ bus, log: silentLogger });
   const taskQueue = `ledger-it-${process.pid}`;
 
   beforeAll(async () => {
@@ -39,8 +39,8 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     await env?.stop({ clean: true });
   });
 
-  it('matches a hand-computed ledger across continue-as-new and a worker restart', async () => {
-    const id = WORKFLOW_IDS.executionLedger('scripted');
+  it('matches a hand-computed book across continue-as-new and a worker restart', async () => {
+    const id = WORKFLOW_IDS.paperBook('scripted');
     const h = await env.client.workflow.start(executionLedgerWorkflow, {
       taskQueue,
       workflowId: id,
@@ -58,7 +58,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     const e1 = await h.executeUpdate(placeOrderUpdate, { args: [order({ symbol: 'ETH-USD', side: 'buy', notional: '200', idempotencyKey: 'scripted-k2' })] });
     expect(e1).toMatchObject({ status: 'filled', fill: { price: '3000.67', quantity: '0.06665178' } });
 
-    // 4 messages handled: the ledger continues as new; the key must survive it.
+    // 4 messages handled: the book continues as new; the key must survive it.
     await waitFor(async () => (await env.client.workflow.getHandle(id).describe()).runId !== firstRun);
     const afterCan = await env.client.workflow.getHandle(id).executeUpdate(placeOrderUpdate, { args: [order({ symbol: 'BTC-USD', side: 'buy', quantity: '0.004', idempotencyKey: 'scripted-k1' })] });
     expect(afterCan).toEqual({ ...b1, duplicate: true });
@@ -78,7 +78,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(b2).toMatchObject({ status: 'filled', fill: { price: '52042.14', realizedPnl: '1.61798368', scraped: '0.323596736' } });
 
     const s = await h.query(portfolioStatusQuery);
-    // Hand ledger (docs/paper-trading.md): every fee and P&L line, 1000 starting cash.
+    // Hand-computed book (docs/paper-trading.md): every fee and P&L line, 1000 starting cash.
     expect(s.valuation.cash).toBe('991.5498971255592');
     expect(s.valuation.feesPaid).toBe('8.9923912986408');
     expect(s.valuation.realizedPnl).toBe('-7.6947631304408');
@@ -110,7 +110,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
   });
 
   it('refuses malformed orders in the validator and loses nothing', async () => {
-    const h = env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('scripted'));
+    const h = env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('scripted'));
     const before = await h.query(portfolioStatusQuery);
     const bad = { ...order({ symbol: 'BTC-USD', side: 'buy', idempotencyKey: 'scripted-bad' }), quantity: '-1' };
     await expect(h.executeUpdate(placeOrderUpdate, { args: [bad] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
@@ -120,7 +120,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
 
   it('enforces every risk limit and the kill switch through the verbs, recording why', async () => {
     const config = loadConfig({});
-    const handlers = createTradingHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } }, 'risk');
+    const handlers = createPaperHandlers({ client: env.client, config, taskQueue, dataDir: env.dir, status: () => { throw new Error('unused'); } }, 'risk');
     const ctx = { door: 'test' as const, correlationId: 'risk-test' };
     const call = async (verb: string, input: unknown) => {
       const r = await dispatch(handlers, verb, input, ctx);
@@ -130,9 +130,9 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     let n = 0;
     const buy = (extra: Record<string, unknown> = {}) => call('place_mock_order', { symbol: 'BTC-USD', side: 'buy', type: 'market', notional: '50', idempotencyKey: `risk-order-${++n}`, ...extra });
 
-    // The first order of a fresh install starts the ledger; without a mark it is refused clearly.
+    // The first order of a fresh install starts the book; without a mark it is refused clearly.
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'no_price', reason: 'no market price for BTC-USD: start a market stream' });
-    await env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('risk')).signal(barsSignal, [bar('BTC-USD', 0, '50000')]);
+    await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('risk')).signal(barsSignal, [bar('BTC-USD', 0, '50000')]);
 
     await call('set_kill_switch', { on: true });
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'kill_switch' });
@@ -155,7 +155,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     await call('set_user_preferences', { riskLimits: { dailyLossLimit: null, maxTradesPerDay: 2 } });
     expect(await buy()).toMatchObject({ status: 'rejected', rule: 'max_trades_per_day' });
 
-    const blocked = await env.client.workflow.getHandle(WORKFLOW_IDS.executionLedger('risk')).query(blockedOrdersQuery);
+    const blocked = await env.client.workflow.getHandle(WORKFLOW_IDS.paperBook('risk')).query(blockedOrdersQuery);
     expect(new Set(blocked.map((b) => b.rule))).toEqual(
       new Set(['no_price', 'kill_switch', 'max_order_notional', 'max_position', 'max_exposure', 'loss_cooldown', 'daily_loss_limit', 'max_trades_per_day']),
     );
@@ -166,7 +166,7 @@ describe('ExecutionLedgerWorkflow on a real dev server', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
 
     const status = await call('get_portfolio_status', {});
-    expect(status).toMatchObject({ workflowId: WORKFLOW_IDS.executionLedger('risk'), initialCash: '1000', today: { orders: 2 } });
+    expect(status).toMatchObject({ workflowId: WORKFLOW_IDS.paperBook('risk'), initialCash: '1000', today: { orders: 2 } });
     expect((await call('get_transaction_history', { side: 'sell' })).transactions).toHaveLength(1);
     expect((await call('get_transaction_history', { agent: 'test', limit: 1 })).transactions).toHaveLength(1);
     const perf = await call('get_performance_metrics', {});

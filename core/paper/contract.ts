@@ -1,15 +1,15 @@
 /**
- * Paper trading verbs: orders into the execution ledger workflow (Temporal updates), portfolio,
+ * Paper trading verbs: orders into the paper book workflow (Temporal updates), portfolio,
  * history and analytics out of it (queries). The MCP tool names are these verb names.
  */
 import { z } from 'zod';
-import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { GuardRuleSchema } from '../../orders/guard';
-import { PROTECTION_RULES, ProtectionsSchema } from '../../risk/protections';
-import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../../trading/orders';
-import { CONDITIONAL_KINDS } from '../../trading/conditional';
-import { CancelOrderSchema, FeeRateSchema as FeeRate, LedgerRiskSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from '../../trading/ledger';
-import { PerformanceMetricsSchema } from '../../analytics/schema';
+import { READ, WRITE, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { GuardRuleSchema } from '../orders/guard';
+import { PROTECTION_RULES, ProtectionsSchema } from '../risk/protections';
+import { BracketSchema, OrderAgent, OrderTypeSchema, PlaceOrderFields, refineOrder } from '../trading/orders';
+import { CONDITIONAL_KINDS } from '../trading/conditional';
+import { CancelOrderSchema, FeeRateSchema as FeeRate, PaperRiskSchema, PreferencesPatchSchema, PreferencesSchema, TransactionFilterSchema } from './book';
+import { PerformanceMetricsSchema } from '../analytics/schema';
 
 export const FeeSettingSchema = z.object({
   taker: z.string(),
@@ -17,7 +17,7 @@ export const FeeSettingSchema = z.object({
   source: z.enum(['default', 'manual', 'coinbase']),
   /** The exchange's name for the tier, when the rates came from it. */
   pricingTier: z.string().nullable(),
-  /** When the rates were set (ms; 0: the defaults the ledger started with). */
+  /** When the rates were set (ms; 0: the defaults the book started with). */
   at: z.number(),
 });
 
@@ -163,7 +163,7 @@ export { PerformanceMetricsSchema };
  */
 export const PlaceMockOrderInput = PlaceOrderFields.omit({ agent: true }).extend({ correlationId: z.string().min(1).max(128).optional() }).superRefine(refineOrder);
 
-export const tradingApi = {
+export const paperApi = {
   place_mock_order: verb({
     description:
       'Place a paper order (market or limit, buy or sell, quantity in base units or notional in quote currency) in the execution ledger. Same idempotencyKey returns the first result; risk-limit rejections come back with status "rejected" and the reason.',
@@ -216,7 +216,7 @@ export const tradingApi = {
   get_risk_metrics: verb({
     description: 'Concentration per symbol, exposure, cash share, leverage, historical VaR/CVaR, and the risk limits with today\'s usage.',
     input: z.object({}).strict(),
-    output: LedgerRiskSchema,
+    output: PaperRiskSchema,
     annotations: READ,
     temporal: 'query',
     mcp: true,
@@ -240,7 +240,7 @@ export const tradingApi = {
     annotations: WRITE_IDEMPOTENT,
     temporal: 'update',
     // Not an MCP or broker tool: an agent that could lower its own costs would flatter the
-    // scores the judge reads from this ledger.
+    // scores the judge reads from this book.
     mcp: false,
   }),
   get_user_preferences: verb({
@@ -261,7 +261,7 @@ export const tradingApi = {
   }),
 };
 
-export const tradingEvents = {
+export const paperEvents = {
   'trading.fill': z.object({ portfolioId: z.string(), fill: FillRecordSchema }),
   'trading.blocked': z.object({ portfolioId: z.string(), order: BlockedOrderSchema }),
   'trading.cancelled': z.object({ portfolioId: z.string(), orderId: z.string(), symbol: z.string(), reason: z.string() }),

@@ -1,20 +1,20 @@
 /**
- * Paper trading handlers: each verb is one update or query on the execution ledger workflow.
- * The first call starts the ledger if it is not running (conflict policy USE_EXISTING), so the
+ * Paper trading handlers: each verb is one update or query on the paper book workflow.
+ * The first call starts the book if it is not running (conflict policy USE_EXISTING), so the
  * first order just works; the starting cash comes from config, nowhere else.
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { Handlers } from '../../api/contract';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import { originOf } from '../../orders/origin';
-import type { HandlerDeps } from '../handler-deps';
-import { Dec } from '../../domain/decimal';
-import type { FeeTier } from '../../exchange/coinbase/types';
-import { COINBASE_ENTRY_TIER } from '../../trading/fees';
-import { ledgerOpWorkflow } from '../../workflows/ledger-ops';
-import { ledgerInput } from './paper-book';
-import { unwrapLedgerFailure } from './ledger';
+import type { Handlers } from '../api/contract';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { originOf } from '../orders/origin';
+import type { HandlerDeps } from '../host/handler-deps';
+import { Dec } from '../domain/decimal';
+import type { FeeTier } from '../exchange/coinbase/types';
+import { COINBASE_ENTRY_TIER } from '../trading/fees';
+import { ledgerOpWorkflow } from '../workflows/ledger-ops';
+import { paperBookInput } from './start';
+import { unwrapLedgerFailure } from '../host/handlers/ledger';
 import {
   cancelOrderUpdate,
   executionLedgerWorkflow,
@@ -27,10 +27,10 @@ import {
   setFeesUpdate,
   setPreferencesUpdate,
   transactionsQuery,
-  type ExecutionLedgerInput,
-} from '../../workflows/execution-ledger';
+  type PaperBookInput,
+} from './paper-book.workflow';
 
-type TradingVerbs =
+type PaperVerbs =
   | 'place_mock_order'
   | 'cancel_order'
   | 'get_portfolio_status'
@@ -44,18 +44,18 @@ type TradingVerbs =
   | 'set_kill_switch';
 
 
-export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'): Pick<Handlers, TradingVerbs> {
-  const workflowId = WORKFLOW_IDS.executionLedger(portfolioId);
+export function createPaperHandlers(deps: HandlerDeps, portfolioId = 'default'): Pick<Handlers, PaperVerbs> {
+  const workflowId = WORKFLOW_IDS.paperBook(portfolioId);
   const startOptions = () => ({
     workflowId,
     taskQueue: deps.taskQueue,
-    args: [ledgerInput(deps, portfolioId)] as [ExecutionLedgerInput],
+    args: [paperBookInput(deps, portfolioId)] as [PaperBookInput],
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
   });
   let started: Promise<unknown> | null = null;
 
-  /** A handle to the running ledger, starting it once per process if needed. */
-  async function ledger(): Promise<WorkflowHandle<typeof executionLedgerWorkflow>> {
+  /** A handle to the running book, starting it once per process if needed. */
+  async function book(): Promise<WorkflowHandle<typeof executionLedgerWorkflow>> {
     started ??= deps.client.workflow.start(executionLedgerWorkflow, startOptions()).catch((err: unknown) => {
       started = null;
       throw err;
@@ -64,24 +64,24 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
     return deps.client.workflow.getHandle<typeof executionLedgerWorkflow>(workflowId);
   }
 
-  /** Runs `op`; if the ledger was closed (terminated by hand), starts a fresh one and retries once. */
-  async function withLedger<T>(op: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>): Promise<T> {
+  /** Runs `op`; if the book was closed (terminated by hand), starts a fresh one and retries once. */
+  async function withBook<T>(op: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>): Promise<T> {
     try {
-      return await op(await ledger());
+      return await op(await book());
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       started = null;
-      return op(await ledger());
+      return op(await book());
     }
   }
 
-  const update = <T>(fn: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>) => withLedger(fn);
+  const update = <T>(fn: (h: WorkflowHandle<typeof executionLedgerWorkflow>) => Promise<T>) => withBook(fn);
 
   return {
     async place_mock_order(args, ctx) {
       // The door, not the caller, says who placed the order (the judge scores the execution agent's fills).
       const order = { ...args, agent: originOf(ctx.door), correlationId: args.correlationId ?? ctx.correlationId };
-      // Update-with-start: the first order of a fresh install starts the ledger in the same call.
+      // Update-with-start: the first order of a fresh install starts the book in the same call.
       const op = new WithStartWorkflowOperation(executionLedgerWorkflow, startOptions());
       return deps.client.workflow.executeUpdateWithStart(placeOrderUpdate, { args: [order], startWorkflowOperation: op });
     },
@@ -89,21 +89,21 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
       return update((h) => h.executeUpdate(cancelOrderUpdate, { args: [args] }));
     },
     async get_portfolio_status() {
-      const s = await withLedger((h) => h.query(portfolioStatusQuery));
+      const s = await withBook((h) => h.query(portfolioStatusQuery));
       return { workflowId, ...s };
     },
     async get_transaction_history(filter) {
-      return { transactions: await withLedger((h) => h.query(transactionsQuery, filter)) };
+      return { transactions: await withBook((h) => h.query(transactionsQuery, filter)) };
     },
     async get_performance_metrics() {
-      return withLedger((h) => h.query(performanceQuery));
+      return withBook((h) => h.query(performanceQuery));
     },
     async get_equity_history({ since }) {
-      const h = await withLedger((x) => x.query(equityHistoryQuery));
+      const h = await withBook((x) => x.query(equityHistoryQuery));
       return { initialCash: h.initialCash, points: since === undefined ? h.points : h.points.filter((p) => p.t >= since) };
     },
     async get_risk_metrics() {
-      return withLedger((h) => h.query(riskQuery));
+      return withBook((h) => h.query(riskQuery));
     },
     async set_user_preferences(patch) {
       return update((h) => h.executeUpdate(setPreferencesUpdate, { args: [patch] }));
@@ -111,7 +111,7 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
     async set_paper_fees(input) {
       if ('taker' in input) return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ taker: input.taker, maker: input.maker, source: 'manual' }] }));
       if (input.source === 'default') return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ ...COINBASE_ENTRY_TIER, source: 'default' }] }));
-      // The account's tier, read from Coinbase by the ledger's activity (the key lives there).
+      // The account's tier, read from Coinbase by the production ledger's activity (the key lives there).
       let tier: FeeTier;
       try {
         tier = (await deps.client.workflow.execute(ledgerOpWorkflow, { workflowId: WORKFLOW_IDS.ledgerOps(`get_fee_tier/${randomUUID()}`), taskQueue: deps.taskQueue, args: [{ op: 'get_fee_tier' }] })) as FeeTier;
@@ -123,7 +123,7 @@ export function createTradingHandlers(deps: HandlerDeps, portfolioId = 'default'
       return update((h) => h.executeUpdate(setFeesUpdate, { args: [{ taker, maker, source: 'coinbase', pricingTier: tier.pricingTier }] }));
     },
     async get_user_preferences() {
-      return withLedger((h) => h.query(preferencesQuery));
+      return withBook((h) => h.query(preferencesQuery));
     },
     async set_kill_switch({ on }) {
       return update((h) => h.executeUpdate(setPreferencesUpdate, { args: [{ killSwitch: on }] }));

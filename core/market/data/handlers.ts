@@ -10,12 +10,12 @@ import type { Handlers, VerbResult } from '../../api/contract';
 import { ApiFailure } from '../../api/result';
 import { WORKFLOW_IDS } from '../../domain/ids';
 import type { Timeframe } from '../../domain/market';
-import { listDatasets, userMarketDir } from '../../market/data/datasets';
-import { DownloadError, normaliseRequest } from '../../market/data/download';
-import { ImportError, importCsv } from '../../market/data/import';
-import { defaultMarketDataDir } from '../../market/data/columns';
-import { dataDownloadStatusQuery, dataDownloadWorkflow, type DataDownloadStatus } from '../../workflows/data';
-import type { HandlerDeps } from '../handler-deps';
+import { listDatasets, userMarketDir } from './datasets';
+import { DownloadError, normaliseRequest } from './download';
+import { ImportError, importCsv } from './import';
+import { defaultMarketDataDir } from './columns';
+import { dataDownloadStatusQuery, dataDownloadWorkflow, type DataDownloadStatus } from './download.workflow';
+import type { HandlerDeps } from '../../host/handler-deps';
 import { AGENT_DOORS } from '../../orders/origin';
 
 type DataVerbs = 'list_market_data' | 'upload_market_data' | 'import_market_data' | 'download_market_data' | 'get_market_data_download' | 'cancel_market_data_download';

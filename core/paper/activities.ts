@@ -1,14 +1,14 @@
 /**
- * Announces what the paper ledger did (fills, risk blocks, cancellations) on the host's event
+ * Announces what the paper book did (fills, risk blocks, cancellations) on the host's event
  * bus, so the UI, tray and notifications react without polling.
  */
-import type { LedgerEvent } from '../trading/ledger';
+import type { PaperBookEvent } from './book';
 import { PROTECTION_RULES } from '../risk/protections';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activities/deps';
 
-export function createTradingActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>) {
+export function createPaperActivities(deps: Pick<ActivityDeps, 'bus' | 'log'>) {
   return {
-    async publishTradingEvents(portfolioId: string, events: LedgerEvent[]): Promise<number> {
+    async publishTradingEvents(portfolioId: string, events: PaperBookEvent[]): Promise<number> {
       for (const e of events) {
         if (e.kind === 'fill') {
           const f = e.fill;

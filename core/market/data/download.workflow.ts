@@ -7,8 +7,8 @@
  * minutes stay a few hundred history events: no continue-as-new needed.
  */
 import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createDataActivities } from '../activities/data';
-import type { DownloadProgress, DownloadRequest } from '../market/data/download';
+import type { createDataActivities } from './activities';
+import type { DownloadProgress, DownloadRequest } from './download';
 
 type DataActivities = ReturnType<typeof createDataActivities>;
 

@@ -4,9 +4,9 @@
  * retried or restarted chunk asks only for the pages not yet recorded.
  */
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { CoinbaseMarketRest } from '../market/coinbase/rest';
-import { DownloadError, downloadCandles, type DownloadProgress, type DownloadRequest } from '../market/data/download';
-import type { ActivityDeps } from './deps';
+import { CoinbaseMarketRest } from '../coinbase/rest';
+import { DownloadError, downloadCandles, type DownloadProgress, type DownloadRequest } from './download';
+import type { ActivityDeps } from '../../activities/deps';
 
 export interface DataDownloadChunkInput extends DownloadRequest {
   /** Pages fetched by this activity at most (its history granularity). */
