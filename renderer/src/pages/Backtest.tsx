@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { useQueries } from '@tanstack/react-query';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { client, type ApiCallError, type InputOf } from '../api/client';
 import { LineChart } from '../components/LineChart';
@@ -392,7 +392,6 @@ function ParamField({ p, value, invalid, onChange }: { p: StrategyParam; value: 
 }
 
 export function BacktestPage() {
-  const qc = useQueryClient();
   const [form, setForm] = useState<FormState>(DEFAULT_FORM);
   const [extras, setExtras] = useState<RunExtras>(EMPTY_EXTRAS);
   const [formErrors, setFormErrors] = useState<Record<string, string>>({});
@@ -410,18 +409,11 @@ export function BacktestPage() {
   // Progress comes by push; while a run is unfinished the list also refreshes itself, so a missed
   // final event cannot leave a row "running".
   const list = useVerb('list_backtests', { limit: 100 }, { refetchInterval: (query) => (query.state.data?.backtests.some((b) => b.status === 'running') ? 2_000 : false) });
-  const run = useAction('run_backtest', ['list_backtests']);
-  const cancel = useAction('cancel_backtest', ['list_backtests', 'get_backtest_result']);
+  const run = useAction('run_backtest');
+  const cancel = useAction('cancel_backtest');
 
-  // Progress arrives by push; a run's end refreshes the list and its result once.
-  useEvent('backtest.progress', (e) => {
-    setProgress((s) => foldProgress(s, e));
-    if (e.status !== 'running') {
-      void qc.invalidateQueries({ queryKey: ['list_backtests'] });
-      void qc.invalidateQueries({ queryKey: ['get_backtest_result', { id: e.id }] });
-      void qc.invalidateQueries({ queryKey: ['compare_backtests'] });
-    }
-  });
+  // Progress arrives by push; a run's end refreshes the list and its result (invalidation.ts).
+  useEvent('backtest.progress', (e) => setProgress((s) => foldProgress(s, e)));
 
   const issues = run.error?.error.issues ?? [];
   const invalid = new Set(issues.map((i) => String(i.path).split('.')[0]));

@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useAction, useVerb } from '../api/hooks';
 import { ChatContent } from '../components/ChatContent';
 import { ErrorState, IssuesAlert, Loading, Panel } from '../components/ui';
@@ -20,7 +19,6 @@ export function BrokerPage() {
   const [sid, setSid] = useState(sessionId);
   const [text, setText] = useState('');
   const [pending, setPending] = useState<string | null>(null);
-  const qc = useQueryClient();
   const history = useVerb('get_chat_history', { sessionId: sid });
   const agents = useVerb('get_agent_status', {});
   const send = useAction('broker_chat');
@@ -42,10 +40,7 @@ export function BrokerPage() {
     send.mutate(
       { sessionId: sid, message },
       {
-        onSettled: () => {
-          setPending(null);
-          void qc.invalidateQueries({ queryKey: ['get_chat_history'] });
-        },
+        onSettled: () => setPending(null),
       },
     );
   };
