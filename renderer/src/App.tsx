@@ -10,7 +10,7 @@ import { MarketPage } from './pages/Market';
 const PortfolioPage = lazy(() => import('./pages/Portfolio').then((m) => ({ default: m.PortfolioPage })));
 const BrokerPage = lazy(() => import('./pages/Broker').then((m) => ({ default: m.BrokerPage })));
 const AgentsPage = lazy(() => import('./pages/Agents').then((m) => ({ default: m.AgentsPage })));
-const BacktestPage = lazy(() => import('./pages/Backtest').then((m) => ({ default: m.BacktestPage })));
+const BacktestPage = lazy(() => import('./pages/backtest').then((m) => ({ default: m.BacktestPage })));
 const DataPage = lazy(() => import('./pages/Data').then((m) => ({ default: m.DataPage })));
 const LedgerPage = lazy(() => import('./pages/Ledger').then((m) => ({ default: m.LedgerPage })));
 const ResearchPage = lazy(() => import('./pages/Research').then((m) => ({ default: m.ResearchPage })));
