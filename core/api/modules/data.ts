@@ -31,18 +31,13 @@ export const DownloadProgressSchema = z.object({
   timeframe: TimeframeSchema,
   from: z.number(),
   to: z.number(),
-  /** Pages of this range already in the file (before this run or during it). */
   pagesDone: z.number(),
   pagesTotal: z.number(),
-  /** Requests this run made (pages fetched). */
   requests: z.number(),
-  /** Candles this run added to the file. */
   added: z.number(),
-  /** Rows in the file now. */
   rows: z.number(),
   done: z.boolean(),
 });
-export type DownloadProgress = z.infer<typeof DownloadProgressSchema>;
 
 export const DownloadStatusSchema = z.object({
   workflowId: z.string(),
@@ -58,31 +53,22 @@ export const DownloadStatusSchema = z.object({
 export const ImportResultSchema = z.object({
   symbol: z.string(),
   timeframe: TimeframeSchema,
-  /** Whether the timeframe was inferred from the rows' spacing. */
   timeframeInferred: z.boolean(),
-  /** The dataset file written (in the data dir). */
   file: z.string(),
   replaced: z.boolean(),
   rows: z.number(),
   from: z.number(),
-  /** Close time of the last bar. */
   to: z.number(),
-  /** The source file was newest first (reversed). */
   descending: z.boolean(),
   header: z.boolean(),
-  /** Which column of the source each field came from. */
   columns: z.object({ time: z.string(), open: z.string(), high: z.string(), low: z.string(), close: z.string(), volume: z.string() }),
   gaps: z.number(),
   missingBars: z.number(),
-  /** The first 20 gaps, with the line of the row after each. */
   gapList: z.array(z.object({ after: z.number(), before: z.number(), missing: z.number(), line: z.number() })),
   zeroVolumeBars: z.number(),
-  /** Bars at times other data-dir datasets of the series also hold, with the same values. */
   overlapping: z.number(),
-  /** Bars that will replace a shipped recording's bar with different values (the data dir wins). */
   supersedesShipped: z.number(),
 });
-export type ImportResult = z.infer<typeof ImportResultSchema>;
 
 export const dataEvents = {
   /** A market data download's progress after each page, and its end. */

@@ -17,7 +17,6 @@ import { DOWNLOAD_TIMEFRAMES } from '../coinbase/schemas';
 import { listRecorded, loadFiles, RecordedDataError, VIGIL_HEADER, vigilFileName } from './columns';
 import { userMarketDir } from './datasets';
 import { pagesOf, pidAlive, readDownloadState, stateFileOf, type DownloadRequest, type DownloadState } from './download-state';
-import type { DownloadProgress } from '../../api/modules/data';
 
 export type { DownloadRequest } from './download-state';
 
@@ -38,7 +37,22 @@ export class DownloadError extends Error {
   }
 }
 
-export type { DownloadProgress };
+export interface DownloadProgress {
+  symbol: string;
+  timeframe: Timeframe;
+  from: number;
+  to: number;
+  /** Pages of this range already in the file (before this run or during it). */
+  pagesDone: number;
+  pagesTotal: number;
+  /** Requests this run made (pages fetched). */
+  requests: number;
+  /** Candles this run added to the file. */
+  added: number;
+  /** Rows in the file now. */
+  rows: number;
+  done: boolean;
+}
 
 export interface DownloadOptions {
   /** Stop after this many fetched pages (a chunk); the rest is resumed by the next call. */

@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
 import { PRODUCT_RE } from '../../domain/product';
-import { decStr, listRecorded, loadFiles, parseCddTime, parseDecimal, RecordedDataError, VIGIL_HEADER, vigilFileName } from './columns';
+import { decStr, listRecorded, loadFiles, parseCddTime, parseDecimal, RecordedDataError, VIGIL_HEADER, vigilFileName, type Gap } from './columns';
 import { userMarketDir } from './datasets';
-import type { ImportResult } from '../../api/modules/data';
 
 export class ImportError extends Error {
   constructor(
@@ -40,7 +39,33 @@ export interface ImportOptions {
   shippedDir?: string | undefined;
 }
 
-export type { ImportResult };
+export interface ImportResult {
+  symbol: string;
+  timeframe: Timeframe;
+  /** Whether the timeframe was inferred from the rows' spacing. */
+  timeframeInferred: boolean;
+  /** The dataset file written (in the data dir). */
+  file: string;
+  replaced: boolean;
+  rows: number;
+  from: number;
+  /** Close time of the last bar. */
+  to: number;
+  /** The source file was newest first (reversed). */
+  descending: boolean;
+  header: boolean;
+  /** Which column of the source each field came from. */
+  columns: Record<'time' | 'open' | 'high' | 'low' | 'close' | 'volume', string>;
+  gaps: number;
+  missingBars: number;
+  /** The first 20 gaps, with the line of the row after each. */
+  gapList: (Gap & { line: number })[];
+  zeroVolumeBars: number;
+  /** Bars at times other data-dir datasets of the series also hold, with the same values. */
+  overlapping: number;
+  /** Bars that will replace a shipped recording's bar with different values (the data dir wins). */
+  supersedesShipped: number;
+}
 
 const TIME_NAMES = ['time', 'timestamp', 'date', 'datetime', 'date_time', 'open_time', 'opentime', 'open time', 'unix', 'start', 'time_period_start'];
 const NAMES = { open: ['open', 'o'], high: ['high', 'h'], low: ['low', 'l'], close: ['close', 'c'] } as const;
