@@ -1,30 +1,36 @@
 /** Several finished runs side by side. */
-import { useMemo } from 'react';
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, type UseQueryResult } from '@tanstack/react-query';
 import { useVerb } from '../../api/hooks';
 import { client, type ApiCallError } from '../../api/client';
 import { LineChart } from '../../components/LineChart';
 import { Empty, ErrorState, Loading, Panel, Q } from '../../components/ui';
 import { fmtNum } from '../../lib/format';
-import { METRICS, OVERLAY_COLORS, bestIndex, metricValue, returnCurve, runLabel } from '../../lib/backtest';
+import { METRICS, OVERLAY_COLORS, bestIndex, metricValue, returnCurve, runLabel, type BacktestView } from '../../lib/backtest';
+
+/**
+ * The runs' return curves for the overlay, whether any is still loading and the first error. A
+ * module-level function, so react-query reruns it only when a run's query changes and keeps the
+ * previous series when nothing in them did.
+ */
+function combineCurves(results: UseQueryResult<BacktestView>[]): { series: { name: string; color: string; points: ReturnType<typeof returnCurve> }[]; loading: boolean; error: ApiCallError | undefined } {
+  return {
+    series: results.flatMap((q, i) => {
+      const v = q.data;
+      if (!v?.result) return [];
+      return [{ name: runLabel(v.summary), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: returnCurve(v.result) }];
+    }),
+    loading: results.some((q) => q.isLoading),
+    error: results.find((q) => q.error)?.error as ApiCallError | undefined,
+  };
+}
 
 /** Several runs overlaid as % return from each run's own start, with the metrics side by side. */
 export function Comparison({ ids, onClose }: { ids: string[]; onClose: () => void }) {
   const cmp = useVerb('compare_backtests', { ids });
-  const results = useQueries({
+  const { series, loading: loadingCurves, error: curveError } = useQueries({
     queries: ids.map((id) => ({ queryKey: ['get_backtest_result', { id, full: true }], queryFn: () => client().get('get_backtest_result', { id, full: true }) })),
+    combine: combineCurves,
   });
-  const series = useMemo(
-    () =>
-      results.flatMap((q, i) => {
-        const v = q.data;
-        if (!v?.result) return [];
-        return [{ name: runLabel(v.summary), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: returnCurve(v.result) }];
-      }),
-    [results.map((q) => q.dataUpdatedAt).join(',')],
-  );
-  const loadingCurves = results.some((q) => q.isLoading);
-  const curveError = results.find((q) => q.error)?.error as ApiCallError | undefined;
 
   return (
     <Panel title={`Comparison of ${ids.length} runs`} testId="backtest-compare" right={<button className="btn small" onClick={onClose}>Close</button>}>

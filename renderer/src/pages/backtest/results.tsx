@@ -1,8 +1,8 @@
 /** The selected run: its spec, progress, KPIs, model use, equity and drawdown, metrics, blocked orders and every trade. */
 import { useMemo } from 'react';
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, type UseQueryResult } from '@tanstack/react-query';
 import { useVerb } from '../../api/hooks';
-import { client } from '../../api/client';
+import { client, type ResultOf } from '../../api/client';
 import { LineChart } from '../../components/LineChart';
 import { VirtualTable, type Column } from '../../components/VirtualTable';
 import { Empty, Kpi, Panel, Q } from '../../components/ui';
@@ -56,6 +56,16 @@ const TRADE_COLUMNS: Column<Trade>[] = [
 ];
 
 /**
+ * The trade pages as one list once every page is in (null while any is loading, or when there
+ * are none). A module-level function, so react-query reruns it only when a page changes and keeps
+ * the previous list when nothing in it did.
+ */
+function combineTradePages(pages: UseQueryResult<ResultOf<'get_backtest_rows'>>[]): { trades: Trade[] | null; loading: boolean } {
+  const loading = pages.some((q) => q.isLoading);
+  return { trades: pages.length > 0 && !loading ? pages.flatMap((q) => q.data?.trades ?? []) : null, loading };
+}
+
+/**
  * Every round trip of a run: the result carries the newest ones; when the run had more, the rest
  * page in with get_backtest_rows (2,000 a page, so no payload grows with the run).
  */
@@ -71,13 +81,9 @@ function useAllTrades(id: string, r: BacktestView['result']): { trades: Trade[];
             staleTime: Infinity,
           }))
         : [],
+    combine: combineTradePages,
   });
-  const loading = more.some((q) => q.isLoading);
-  const trades = useMemo(
-    () => (more.length > 0 && !loading ? more.flatMap((q) => q.data?.trades ?? []) : shown),
-    [shown, loading, more.map((q) => q.dataUpdatedAt).join(',')],
-  );
-  return { trades, total, loading };
+  return { trades: more.trades ?? shown, total, loading: more.loading };
 }
 
 function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live: Progress | undefined; catalog: StrategyInfo[] | undefined; onReuse: (spec: Record<string, unknown>) => void }) {
