@@ -25,12 +25,12 @@ export function useInvalidateAfter(): (verb: VerbName) => void {
   );
 }
 
-/** A write verb; once it settles, the reads it can change are invalidated (invalidation.ts). */
+/** A write verb; on success the reads it can change are invalidated (invalidation.ts). */
 export function useAction<K extends VerbName>(verb: K) {
   const invalidateAfter = useInvalidateAfter();
   return useMutation<ResultOf<K>, ApiCallError, InputOf<K>>({
     mutationFn: (input) => client().get(verb, input),
-    onSettled: () => invalidateAfter(verb),
+    onSuccess: () => invalidateAfter(verb),
   });
 }
 

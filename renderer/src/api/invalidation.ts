@@ -2,8 +2,7 @@
  * Which queries go stale: the one table. A query's key starts with its read verb
  * (`useVerb` → `[verb, input]`), so invalidating a verb refetches every query of it that a page
  * shows. Two rules fill the table:
- * - after a write verb of the contract succeeds or fails (a failure may still have changed
- *   state, e.g. a timeout after the host accepted it), the reads it can change (`AFTER_VERB`);
+ * - after a write verb of the contract succeeds, the reads it can change (`AFTER_VERB`);
  * - after a push event, the reads the change it announces makes stale (`AFTER_EVENT`).
  * `useAction` (hooks.ts) and the live wiring (live.ts) read this table and nothing else.
  * invalidation.test.ts fails when a write verb of the contract is missing here or a rule names a

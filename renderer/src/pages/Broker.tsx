@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useAction, useVerb } from '../api/hooks';
+import { useAction, useInvalidateAfter, useVerb } from '../api/hooks';
 import { ChatContent } from '../components/ChatContent';
 import { ErrorState, IssuesAlert, Loading, Panel } from '../components/ui';
 import { useUi } from '../store';
@@ -22,6 +22,7 @@ export function BrokerPage() {
   const history = useVerb('get_chat_history', { sessionId: sid });
   const agents = useVerb('get_agent_status', {});
   const send = useAction('broker_chat');
+  const invalidateAfter = useInvalidateAfter();
   const stream = useUi((s) => s.chatStream[sid]);
   const logRef = useRef<HTMLDivElement>(null);
   const brokerModel = agents.data?.models.find((m) => m.agent === 'broker');
@@ -41,6 +42,8 @@ export function BrokerPage() {
       { sessionId: sid, message },
       {
         onSettled: () => setPending(null),
+        // A failed reply may still have recorded the user's message: the history is read again either way.
+        onError: () => invalidateAfter('broker_chat'),
       },
     );
   };
