@@ -24,6 +24,7 @@ import { packageRoot } from '../runtime/package-root';
 import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, RateLimiter, systemClock, type Clock, type ModelDriver, type ModelPort } from '../backtest/model-driver';
 import { AgentParams } from '../backtest/strategies/agent';
 import type { ActivityDeps } from './deps';
+import type { BacktestProgress } from '../api/modules/backtest';
 
 export interface BacktestStartInput {
   id: string;
@@ -31,12 +32,7 @@ export interface BacktestStartInput {
   createdAt: number;
 }
 
-export interface BacktestProgress {
-  stepsDone: number;
-  totalSteps: number;
-  barsDone: number;
-  totalBars: number;
-}
+export type { BacktestProgress };
 
 /** What `backtestPrepare` tells the workflow beyond progress. */
 export interface BacktestPrepared extends BacktestProgress {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { nanoToUsd } from './llm/pricing';
 import { validateTemplate, type PromptId } from './prompts';
 import type { AgentName } from './llm/types';
+import type { PromptVersion } from '../api/modules/agents';
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -101,15 +102,7 @@ export interface UsageSummary {
   byPromptVersion: UsageGroup[];
 }
 
-export interface PromptVersion {
-  promptId: PromptId;
-  version: number;
-  template: string;
-  author: string;
-  reason: string;
-  createdAt: number;
-  scores: Record<string, number> | null;
-}
+export type { PromptVersion };
 
 export interface LogEntry {
   id: number;

@@ -38,6 +38,7 @@ import { checkOrder, type RiskLimits } from '../risk/limits';
 import type { BarSeries } from './bars';
 import { DEFER, type Strategy, type StrategyDef } from './strategies/types';
 import type { ExitConfig, ExitReason } from './strategies/exits';
+import type { ExitCounts } from './result';
 
 export interface EngineConfig {
   symbols: string[];
@@ -137,11 +138,7 @@ export interface OpenExits {
   legs: ExitLeg[];
 }
 
-export interface ExitCounts {
-  stopLoss: number;
-  takeProfit: number;
-  trailingStop: number;
-}
+export type { ExitCounts };
 
 /** An open round trip's running figures, as decimals. */
 interface OpenTrade {

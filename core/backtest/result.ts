@@ -12,6 +12,7 @@ export const ExitReasonSchema = z.enum(EXIT_REASONS);
 
 /** Positions closed by each protective exit over the whole run. */
 export const ExitCountsSchema = z.object({ stopLoss: z.number(), takeProfit: z.number(), trailingStop: z.number() });
+export type ExitCounts = z.infer<typeof ExitCountsSchema>;
 
 export const PerformanceSchema = PerformanceMetricsSchema;
 

@@ -5,17 +5,12 @@
  * are statistics. Pure.
  */
 import { Dec } from '../domain/decimal';
+import type { SymbolTape } from './types';
 
 /** What a configuration did at one bar: '-' no decision there, 'h' hold, 'b' buy, 's' sell. */
 export type Action = '-' | 'h' | 'b' | 's';
 
-/** One symbol's decisions, one action per bar from `from`, run-length encoded ("3-1b2h"). */
-export interface SymbolTape {
-  symbol: string;
-  from: number;
-  barMs: number;
-  actions: string;
-}
+export type { SymbolTape };
 
 export function encodeActions(actions: readonly Action[]): string {
   let out = '';

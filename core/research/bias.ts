@@ -25,6 +25,7 @@ import { isAgentStrategy, type AgentStrategy } from '../backtest/strategies/agen
 import { DEFAULT_FEATURE_PARAMS, featureInit, featureUpdate, featureValues } from '../indicators/features';
 import { metricsOf, type TrialMetrics } from './objective';
 import type { LoadedData, RunHooks } from './runner';
+import type { Difference, FeatureLookaheadReport, LookaheadReport, WarmupReport } from './types';
 
 export const MAX_REPORTED = 100;
 
@@ -93,21 +94,7 @@ export async function tapedRun(spec: BacktestSpec, series: BarSeries[], hooks: R
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 const shown = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export interface Difference {
-  symbol: string;
-  /** Bar index in the full series. */
-  bar: number;
-  time: number;
-  full: number | null;
-  truncated: number | null;
-}
-
-export interface LookaheadReport {
-  cuts: { time: number; compared: number; differences: number }[];
-  compared: number;
-  differenceCount: number;
-  differences: Difference[];
-}
+export type { Difference, LookaheadReport };
 
 /** Cut times spread evenly over the first series (after the first tenth, so strategies have warmed up). */
 export function cutTimes(series: BarSeries[], n: number): number[] {
@@ -182,11 +169,7 @@ export interface FeatureCheck {
   first: { symbol: string; bar: number; time: number; full: number | null; truncated: number | null } | null;
 }
 
-export interface FeatureLookaheadReport {
-  cuts: number;
-  features: FeatureCheck[];
-  differenceCount: number;
-}
+export type { FeatureLookaheadReport };
 
 const differs = (a: number | null | undefined, b: number | null | undefined) => !(a === b || (a === null && b === undefined) || (a === undefined && b === null) || (typeof a === 'number' && typeof b === 'number' && same(a, b)));
 
@@ -245,12 +228,7 @@ export interface FeatureWarmup {
   bars: number | null;
 }
 
-export interface WarmupReport {
-  reference: TrialMetrics;
-  offsets: OffsetReport[];
-  features: FeatureWarmup[];
-  horizon: number;
-}
+export type { WarmupReport };
 
 const TOLERANCE = 1e-9;
 const close = (a: number | null | undefined, b: number | null | undefined) => {

@@ -18,15 +18,6 @@ export type ParamDim =
   | { name: string; kind: 'float'; min: number; max: number; step: number | null; log: boolean }
   | { name: string; kind: 'choice'; values: ParamValue[] };
 
-export interface ParamSpace {
-  strategy: string;
-  dims: ParamDim[];
-  /** Parameters that do not vary: what every trial passes besides the drawn ones. */
-  fixed: Record<string, unknown>;
-  /** Pairs [a, b] that must satisfy a < b (the strategies' own cross-field rules). */
-  constraints: [string, string][];
-}
-
 /**
  * The cross-field rules of the strategies' params schemas (their `refine`s), as data the samplers
  * can respect before drawing. `space.test.ts` proves each pair against the real schema, so this
@@ -67,9 +58,12 @@ export const ParamDimSchema = z.discriminatedUnion('kind', [
 export const ParamSpaceSchema = z.object({
   strategy: z.string(),
   dims: z.array(ParamDimSchema),
+  /** Parameters that do not vary: what every trial passes besides the drawn ones. */
   fixed: z.record(z.string(), z.unknown()),
+  /** Pairs [a, b] that must satisfy a < b (the strategies' own cross-field rules). */
   constraints: z.array(z.tuple([z.string(), z.string()])),
 });
+export type ParamSpace = z.infer<typeof ParamSpaceSchema>;
 
 export class SpaceError extends Error {
   constructor(message: string) {

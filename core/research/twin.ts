@@ -13,18 +13,9 @@
  * Fills without a partner are listed with what the twin or the session did instead. Pure.
  */
 import { Dec } from '../domain/decimal';
+import type { TwinFill } from './types';
 
-export interface TwinFill {
-  symbol: string;
-  side: 'buy' | 'sell';
-  time: number;
-  quantity: string;
-  price: string;
-  notional: string;
-  fee: string;
-  referencePrice: string;
-  slippageBps: number;
-}
+export type { TwinFill };
 
 export interface TwinPair {
   symbol: string;

@@ -117,7 +117,8 @@ export type ResearchSummary = z.infer<typeof ResearchSummarySchema>;
 // ---------------------------------------------------------------------------------------------
 // Walk forward
 
-const CurvePointSchema = z.object({ t: z.number(), equity: z.number() });
+export const CurvePointSchema = z.object({ t: z.number(), equity: z.number() });
+export type CurvePoint = z.infer<typeof CurvePointSchema>;
 
 export const WindowsInputSchema = z
   .object({
@@ -224,7 +225,15 @@ export const BiasRequestSchema = z
   .strict();
 export type BiasRequest = z.output<typeof BiasRequestSchema>;
 
-const DifferenceSchema = z.object({ symbol: z.string(), bar: z.number(), time: z.number(), full: z.number().nullable(), truncated: z.number().nullable() });
+export const DifferenceSchema = z.object({
+  symbol: z.string(),
+  /** Bar index in the full series. */
+  bar: z.number(),
+  time: z.number(),
+  full: z.number().nullable(),
+  truncated: z.number().nullable(),
+});
+export type Difference = z.infer<typeof DifferenceSchema>;
 
 export const LookaheadReportSchema = z.object({
   cuts: z.array(z.object({ time: z.number(), compared: z.number(), differences: z.number() })),
@@ -233,12 +242,14 @@ export const LookaheadReportSchema = z.object({
   /** The first differences (up to 100), oldest first: a decision (target; null = no change) that changed when the future was cut. */
   differences: z.array(DifferenceSchema),
 });
+export type LookaheadReport = z.infer<typeof LookaheadReportSchema>;
 
 export const FeatureLookaheadReportSchema = z.object({
   cuts: z.number(),
   features: z.array(z.object({ name: z.string(), checked: z.number(), differences: z.number(), maxAbsDiff: z.number(), first: DifferenceSchema.nullable() })),
   differenceCount: z.number(),
 });
+export type FeatureLookaheadReport = z.infer<typeof FeatureLookaheadReportSchema>;
 
 export const WarmupReportSchema = z.object({
   /** The full run's figures. */
@@ -260,6 +271,7 @@ export const WarmupReportSchema = z.object({
   features: z.array(z.object({ name: z.string(), bars: z.number().nullable() })),
   horizon: z.number(),
 });
+export type WarmupReport = z.infer<typeof WarmupReportSchema>;
 
 const PartStatus = z.enum(['running', 'done', 'failed']);
 
@@ -317,7 +329,9 @@ export const ArenaRequestSchema = z
   .strict();
 export type ArenaRequest = z.output<typeof ArenaRequestSchema>;
 
+/** One symbol's decisions, one action per bar from `from`, run-length encoded ("3-1b2h"). */
 export const SymbolTapeSchema = z.object({ symbol: z.string(), from: z.number(), barMs: z.number(), actions: z.string() });
+export type SymbolTape = z.infer<typeof SymbolTapeSchema>;
 
 export const ArenaRunSchema = z.object({
   contestant: z.number(),
@@ -398,7 +412,8 @@ export const TwinRequestSchema = z
   .refine((r) => r.to === undefined || r.to > r.from, { message: '`to` must be after `from`', path: ['to'] });
 export type TwinRequest = z.output<typeof TwinRequestSchema>;
 
-const TwinFillSchema = z.object({ symbol: z.string(), side: z.enum(['buy', 'sell']), time: z.number(), quantity: z.string(), price: z.string(), notional: z.string(), fee: z.string(), referencePrice: z.string(), slippageBps: z.number() });
+export const TwinFillSchema = z.object({ symbol: z.string(), side: z.enum(['buy', 'sell']), time: z.number(), quantity: z.string(), price: z.string(), notional: z.string(), fee: z.string(), referencePrice: z.string(), slippageBps: z.number() });
+export type TwinFill = z.infer<typeof TwinFillSchema>;
 
 export const TwinStateSchema = z.object({
   portfolio: z.string(),

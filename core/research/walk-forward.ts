@@ -11,6 +11,7 @@
  * Pure: the workflow plans windows with it; the report activity stitches with it.
  */
 import type { TrialMetrics } from './objective';
+import type { CurvePoint } from './types';
 
 export const DAY_MS = 86_400_000;
 
@@ -75,10 +76,7 @@ export function planWindows(from: number, to: number, barMs: number, o: WindowOp
   return out;
 }
 
-export interface CurvePoint {
-  t: number;
-  equity: number;
-}
+export type { CurvePoint };
 
 /**
  * The OOS curves chained into one: each window starts with the equity the previous one ended

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { client } from './api/client';
-import { useLiveInvalidation } from './api/live';
+import { onEvent, useLiveInvalidation } from './api/live';
 import { useUi } from './store';
 import { PAGES, pageForKey, type PageId } from './lib/keys';
 import { StatusBar } from './components/StatusBar';
@@ -10,7 +10,7 @@ import { MarketPage } from './pages/Market';
 const PortfolioPage = lazy(() => import('./pages/Portfolio').then((m) => ({ default: m.PortfolioPage })));
 const BrokerPage = lazy(() => import('./pages/Broker').then((m) => ({ default: m.BrokerPage })));
 const AgentsPage = lazy(() => import('./pages/Agents').then((m) => ({ default: m.AgentsPage })));
-const BacktestPage = lazy(() => import('./pages/Backtest').then((m) => ({ default: m.BacktestPage })));
+const BacktestPage = lazy(() => import('./pages/backtest').then((m) => ({ default: m.BacktestPage })));
 const DataPage = lazy(() => import('./pages/Data').then((m) => ({ default: m.DataPage })));
 const LedgerPage = lazy(() => import('./pages/Ledger').then((m) => ({ default: m.LedgerPage })));
 const ResearchPage = lazy(() => import('./pages/Research').then((m) => ({ default: m.ResearchPage })));
@@ -31,15 +31,15 @@ function useEventWiring() {
         ui.setConnection(s);
         if (s === 'open') void c.call('get_runtime_status', {}).then((r) => r.ok && ui.setStatus(r.result));
       }),
-      c.on('runtime.status', (s) => ui.setStatus(s)),
-      c.on('market.tick', (t) => {
+      onEvent('runtime.status', (s) => ui.setStatus(s)),
+      onEvent('market.tick', (t) => {
         if (t && typeof t.symbol === 'string') ui.tick(t.symbol, String(t.price), typeof t.time === 'number' ? t.time : Date.now());
       }),
-      c.on('market.health', (h) => ui.setFeedHealth(h)),
-      c.on('notify', (n) => ui.toast(n)),
-      c.on('domain.event', (e) => ui.addDomainEvent(e)),
-      c.on('agent.log', (e) => ui.addAgentLog(e)),
-      c.on('agent.chat', (e) => ui.chatDelta(e)),
+      onEvent('market.health', (h) => ui.setFeedHealth(h)),
+      onEvent('notify', (n) => ui.toast(n)),
+      onEvent('domain.event', (e) => ui.addDomainEvent(e)),
+      onEvent('agent.log', (e) => ui.addAgentLog(e)),
+      onEvent('agent.chat', (e) => ui.chatDelta(e)),
     ];
     return () => offs.forEach((o) => o());
   }, []);

@@ -61,6 +61,7 @@ export const PromptVersionSchema = z.object({
   createdAt: z.number(),
   scores: z.record(z.string(), z.number()).nullable(),
 });
+export type PromptVersion = z.infer<typeof PromptVersionSchema>;
 
 const UsageTotals = z.object({ calls: z.number(), promptTokens: z.number(), completionTokens: z.number(), costUsd: z.string() });
 export const UsageSchema = z.object({

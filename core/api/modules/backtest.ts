@@ -17,6 +17,7 @@ export const BacktestProgressSchema = z.object({
   barsDone: z.number(),
   totalBars: z.number(),
 });
+export type BacktestProgress = z.infer<typeof BacktestProgressSchema>;
 
 export const backtestEvents = {
   /** Progress of a running backtest (after each slice of bars) and its end. */

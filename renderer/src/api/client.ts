@@ -1,29 +1,16 @@
 /**
  * The one typed client. Verbs and events come from the contract (core/api); the transport is
  * Electron IPC (`window.vigil` from the preload) or HTTP + WebSocket (the headless gateway).
- * Pages never see the difference.
+ * Pages never see the difference. Push events reach the pages through `onEvent` (live.ts), which
+ * parses each one with its schema; the transport's `on` hands over raw payloads only.
  */
 import type { VerbName, VerbInput, VerbResult } from '../../../core/api/contract';
 import type { EventName, EventPayload } from '../../../core/api/events';
 import type { ApiError, ApiResult } from '../../../core/api/result';
-import type { PendingApi, PendingVerb } from './pending';
 
-export type { ApiResult, ApiError, EventName, EventPayload };
-
-/** Every verb the cockpit may call: the contract's plus the ones still landing. */
-export type AnyVerb = VerbName | Exclude<PendingVerb, VerbName>;
-export type InputOf<K extends AnyVerb> = K extends VerbName ? VerbInput<K> : K extends PendingVerb ? PendingApi[K]['input'] : never;
-export type ResultOf<K extends AnyVerb> = K extends VerbName ? VerbResult<K> : K extends PendingVerb ? PendingApi[K]['result'] : never;
-
-/** Events the cockpit listens to beyond the contract's current map (market, backtest). */
-export interface PendingEvents {
-  'market.tick': { symbol: string; price: string; time: number; bid?: string; ask?: string; volume?: string };
-  'market.bar': { symbol: string; timeframe?: string; bar: { time: number; open: string; high: string; low: string; close: string; volume: string } } | Record<string, unknown>;
-  'market.health': Record<string, unknown>;
-  'backtest.progress': { id: string; progress: number; done?: boolean; message?: string } | Record<string, unknown>;
-}
-export type AnyEvent = EventName | Exclude<keyof PendingEvents, EventName>;
-export type PayloadOf<E extends AnyEvent> = E extends EventName ? EventPayload<E> : E extends keyof PendingEvents ? PendingEvents[E] : never;
+export type { ApiResult, ApiError, EventName, EventPayload, VerbName };
+export type InputOf<K extends VerbName> = VerbInput<K>;
+export type ResultOf<K extends VerbName> = VerbResult<K>;
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -56,7 +43,7 @@ export function takeToken(loc: Pick<Location, 'hash' | 'pathname' | 'search'>, s
 }
 
 /** One listener's exception must not keep the event from the others (a page's progress, a toast). */
-function deliver(cb: (p: unknown) => void, payload: unknown): void {
+export function deliver(cb: (p: unknown) => void, payload: unknown): void {
   try {
     cb(payload);
   } catch (err) {
@@ -160,10 +147,9 @@ export function ipcTransport(bridge: VigilBridge): Transport {
 
 export interface Client {
   readonly transport: Transport;
-  call<K extends AnyVerb>(verb: K, input: InputOf<K>): Promise<ApiResult<ResultOf<K>>>;
+  call<K extends VerbName>(verb: K, input: InputOf<K>): Promise<ApiResult<ResultOf<K>>>;
   /** Like call, but throws an ApiCallError: for react-query. */
-  get<K extends AnyVerb>(verb: K, input: InputOf<K>): Promise<ResultOf<K>>;
-  on<E extends AnyEvent>(event: E, cb: (payload: PayloadOf<E>) => void): () => void;
+  get<K extends VerbName>(verb: K, input: InputOf<K>): Promise<ResultOf<K>>;
 }
 
 export class ApiCallError extends Error {
@@ -182,7 +168,6 @@ export function createClient(transport: Transport): Client {
       if (!r.ok) throw new ApiCallError(verb, r.error);
       return r.result as never;
     },
-    on: (event, cb) => transport.on(event, cb as (p: unknown) => void),
   };
 }
 

@@ -1,9 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
-import { ApiCallError, client, type AnyEvent, type AnyVerb, type InputOf, type PayloadOf, type ResultOf } from './client';
+import { ApiCallError, client, type EventName, type EventPayload, type InputOf, type ResultOf, type VerbName } from './client';
+import { verbsAfter } from './invalidation';
+import { onEvent } from './live';
 
 /** A read verb as a react-query query; errors are ApiCallError with the verb's error result. */
-export function useVerb<K extends AnyVerb>(verb: K, input: InputOf<K>, opts: Partial<UseQueryOptions<ResultOf<K>, ApiCallError>> = {}) {
+export function useVerb<K extends VerbName>(verb: K, input: InputOf<K>, opts: Partial<UseQueryOptions<ResultOf<K>, ApiCallError>> = {}) {
   return useQuery<ResultOf<K>, ApiCallError>({
     queryKey: [verb, input],
     queryFn: () => client().get(verb, input),
@@ -12,19 +14,29 @@ export function useVerb<K extends AnyVerb>(verb: K, input: InputOf<K>, opts: Par
   });
 }
 
-/** A write verb; on success invalidates the given verbs' queries. */
-export function useAction<K extends AnyVerb>(verb: K, invalidate: AnyVerb[] = []) {
+/** Invalidates the reads a write verb can change (invalidation.ts), for writes made with client() directly. */
+export function useInvalidateAfter(): (verb: VerbName) => void {
   const qc = useQueryClient();
+  return useCallback(
+    (verb: VerbName) => {
+      for (const v of verbsAfter(verb)) void qc.invalidateQueries({ queryKey: [v] });
+    },
+    [qc],
+  );
+}
+
+/** A write verb; on success the reads it can change are invalidated (invalidation.ts). */
+export function useAction<K extends VerbName>(verb: K) {
+  const invalidateAfter = useInvalidateAfter();
   return useMutation<ResultOf<K>, ApiCallError, InputOf<K>>({
     mutationFn: (input) => client().get(verb, input),
-    onSuccess: () => {
-      for (const v of invalidate) void qc.invalidateQueries({ queryKey: [v] });
-    },
+    onSuccess: () => invalidateAfter(verb),
   });
 }
 
-export function useEvent<E extends AnyEvent>(event: E, cb: (payload: PayloadOf<E>) => void): void {
+/** A push event, parsed with its schema where it entered (live.ts). */
+export function useEvent<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): void {
   const ref = useRef(cb);
   ref.current = cb;
-  useEffect(() => client().on(event, (p) => ref.current(p)), [event]);
+  useEffect(() => onEvent(event, (p) => ref.current(p)), [event]);
 }

@@ -1,69 +1,85 @@
 /**
+ * Push events enter the renderer here. Each event is parsed with its schema from the contract
+ * (core/api/events.ts) once, where it arrives from the transport; a malformed one is dropped with a
+ * console warning naming the event and what was wrong, and never reaches a page. Pages, the store
+ * wiring (App.tsx) and the live invalidation all subscribe through `onEvent`.
+ *
  * Live data by push: each event the host emits names the server state it changed, and the
- * queries of those verbs are invalidated (refetched only if a page shows them). Pages keep at
- * most a slow refetch as a safety net for events missed while the connection was down.
+ * queries of those verbs are invalidated (refetched only if a page shows them) by the one table in
+ * invalidation.ts. Pages keep at most a slow refetch as a safety net for events missed while the
+ * connection was down.
  */
 import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { client, type AnyEvent, type AnyVerb } from './client';
+import { events, type EventName, type EventPayload } from '../../../core/api/events';
+import { client, deliver, type Transport, type VerbName } from './client';
+import { LIVE_EVENTS, verbsToRefresh } from './invalidation';
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
+export type Warn = (message: string) => void;
+const consoleWarn: Warn = (message) => console.warn(message);
 
-const PORTFOLIO: AnyVerb[] = ['get_portfolio_status', 'get_risk_metrics'];
-
-/** The verbs whose results an event makes stale. */
-export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
-  const p = rec(payload);
-  switch (event) {
-    case 'trading.fill':
-      return [...PORTFOLIO, 'get_transaction_history', 'get_performance_metrics'];
-    case 'trading.blocked':
-    case 'trading.cancelled':
-      return PORTFOLIO;
-    case 'agent.log': {
-      const kind = String(p.kind ?? '');
-      const out: AnyVerb[] = ['get_agent_logs', 'get_agent_status', 'get_execution_agent_status'];
-      if (kind === 'evaluation' || kind === 'mode_switch') out.push('get_judge_scores', 'get_prompt_history', 'get_llm_usage');
-      if (kind === 'prompt' || kind === 'mode_switch') out.push('get_prompt_history', 'get_prompt');
-      if (kind === 'decision' || kind === 'chat') out.push('get_llm_usage');
-      if (kind === 'chat') out.push('get_chat_history');
-      return [...new Set(out)];
-    }
-    case 'domain.event': {
-      const type = String(p.type ?? '');
-      const [domain] = type.split('.');
-      if (domain === 'reconcile') return ['get_reconcile_history', 'list_wallets', 'get_journal', 'get_ledger_events'];
-      if (domain === 'wallet') return ['list_wallets', 'get_ledger_events'];
-      if (domain === 'ledger' || domain === 'order') return ['list_wallets', 'get_journal', 'get_reservations', 'get_ledger_events'];
-      if (domain === 'live_trading') return ['get_live_trading_status', 'get_ledger_events'];
-      if (domain === 'live_order') return ['list_live_order_requests', 'get_live_order_request', 'get_ledger_events', 'list_wallets', 'get_journal'];
-      return [];
-    }
-    case 'market.health':
-      // The stream starting, stopping or recovering changes what can be read about the market.
-      return ['get_feature_vector', 'get_market_snapshot'];
-    case 'market.bar':
-      // A closed bar moves the features and the paper ledger's marks (unrealised P&L, exposure).
-      return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics', 'get_equity_history'];
-    case 'backtest.progress':
-      return p.status === 'running' ? [] : ['list_backtests', 'get_backtest_result', 'compare_backtests'];
-    default:
-      return [];
-  }
+/** The payload parsed with the event's schema, or undefined (and a warning) when it does not match. */
+export function parseEvent<E extends EventName>(event: E, payload: unknown, warn: Warn = consoleWarn): EventPayload<E> | undefined {
+  const parsed = events[event].safeParse(payload);
+  if (parsed.success) return parsed.data as EventPayload<E>;
+  const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`).join('; ');
+  warn(`Dropped a malformed '${event}' push event: ${issues}`);
+  return undefined;
 }
 
-export const LIVE_EVENTS: AnyEvent[] = ['trading.fill', 'trading.blocked', 'trading.cancelled', 'agent.log', 'domain.event', 'market.health', 'market.bar', 'backtest.progress'];
+export interface EventHub {
+  on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void;
+}
+
+/**
+ * One transport subscription per event name, whatever the number of listeners: each event is
+ * parsed once and warned about once. A listener's exception does not keep the event from the others.
+ */
+export function createEventHub(transport: Pick<Transport, 'on'>, warn: Warn = consoleWarn): EventHub {
+  const subs = new Map<EventName, { off: () => void; listeners: Set<(payload: unknown) => void> }>();
+  return {
+    on(event, cb) {
+      let sub = subs.get(event);
+      if (!sub) {
+        const listeners = new Set<(payload: unknown) => void>();
+        const off = transport.on(event, (raw) => {
+          const payload = parseEvent(event, raw, warn);
+          if (payload === undefined) return;
+          for (const l of [...listeners]) deliver(l, payload);
+        });
+        sub = { off, listeners };
+        subs.set(event, sub);
+      }
+      const listener = cb as (payload: unknown) => void;
+      const own = sub;
+      own.listeners.add(listener);
+      return () => {
+        own.listeners.delete(listener);
+        if (own.listeners.size === 0 && subs.get(event) === own) {
+          own.off();
+          subs.delete(event);
+        }
+      };
+    },
+  };
+}
+
+let hub: EventHub | null = null;
+/** Subscribe to a push event of the app's client; the payload has been parsed with its schema. */
+export function onEvent<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
+  hub ??= createEventHub(client().transport);
+  return hub.on(event, cb);
+}
 
 /**
  * Collects verbs and flushes them once per `delay`: a burst of fills or log lines becomes one
  * refetch per query, not one per event.
  */
-export function createCoalescer(flush: (verbs: AnyVerb[]) => void, delay = 250, timers: { set: (fn: () => void, ms: number) => ReturnType<typeof setTimeout>; clear: (t: ReturnType<typeof setTimeout>) => void } = { set: (fn, ms) => setTimeout(fn, ms), clear: (t) => clearTimeout(t) }) {
-  let pending = new Set<AnyVerb>();
+export function createCoalescer(flush: (verbs: VerbName[]) => void, delay = 250, timers: { set: (fn: () => void, ms: number) => ReturnType<typeof setTimeout>; clear: (t: ReturnType<typeof setTimeout>) => void } = { set: (fn, ms) => setTimeout(fn, ms), clear: (t) => clearTimeout(t) }) {
+  let pending = new Set<VerbName>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   return {
-    add(verbs: AnyVerb[]) {
+    add(verbs: readonly VerbName[]) {
       if (!verbs.length) return;
       for (const v of verbs) pending.add(v);
       if (timer === null)
@@ -86,13 +102,12 @@ export function createCoalescer(flush: (verbs: AnyVerb[]) => void, delay = 250, 
 export function useLiveInvalidation(): void {
   const qc = useQueryClient();
   useEffect(() => {
-    const c = client();
     const co = createCoalescer((verbs) => {
       for (const v of verbs) void qc.invalidateQueries({ queryKey: [v] });
     });
-    const offs = LIVE_EVENTS.map((e) => c.on(e, (payload) => co.add(verbsToRefresh(e, payload))));
+    const offs = LIVE_EVENTS.map((e) => onEvent(e, (payload) => co.add(verbsToRefresh(e, payload))));
     // Back from a dropped connection: whatever changed meanwhile is unknown, so refresh it all.
-    const offConn = c.transport.onConnection((s) => {
+    const offConn = client().transport.onConnection((s) => {
       if (s === 'open') void qc.invalidateQueries();
     });
     return () => {

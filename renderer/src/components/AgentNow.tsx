@@ -1,17 +1,13 @@
 /**
  * What the execution agent is doing or waiting for (renderer/src/lib/agent-now.ts), kept fresh by
- * its log events: the Portfolio and Agents pages' empty states and the line above the timeline.
+ * its log events (renderer/src/api/invalidation.ts): the Portfolio and Agents pages' empty states
+ * and the line above the timeline.
  */
-import { useQueryClient } from '@tanstack/react-query';
-import { useEvent, useVerb } from '../api/hooks';
+import { useVerb } from '../api/hooks';
 import { executionNow, type AgentNow } from '../lib/agent-now';
 
 export function useExecutionNow(): AgentNow | null {
-  const qc = useQueryClient();
   const q = useVerb('get_execution_agent_status', {}, { refetchInterval: 15_000 });
-  useEvent('agent.log', (e) => {
-    if (e.agent === 'execution') void qc.invalidateQueries({ queryKey: ['get_execution_agent_status'] });
-  });
   if (q.isLoading) return null;
   return executionNow(q.data, q.error ? q.error.error.message : null);
 }

@@ -20,10 +20,10 @@ export function AlertsSettings() {
   const settings = useVerb('get_alert_settings', {});
   const log = useVerb('get_alert_log', { limit: 8 }, { refetchInterval: 5000 });
   const keys = useVerb('get_secrets_status', {});
-  const routes = useAction('set_alert_routes', ['get_alert_settings']);
-  const webhook = useAction('set_alert_webhook', ['get_alert_settings']);
-  const saveSecret = useAction('set_secret', ['get_alert_settings', 'get_secrets_status']);
-  const test = useAction('test_alert_webhook', ['get_alert_log']);
+  const routes = useAction('set_alert_routes');
+  const webhook = useAction('set_alert_webhook');
+  const saveSecret = useAction('set_secret');
+  const test = useAction('test_alert_webhook');
   const [url, setUrl] = useState('');
   const [shown, setShown] = useState<string | null>(null);
   if (settings.isLoading) return <Loading rows={6} />;

@@ -31,7 +31,7 @@ export function OrderTicket({ defaultSymbol = 'BTC-USD' }: { defaultSymbol?: str
   const [sl, setSl] = useState('');
   const conditional = type !== 'market' && type !== 'limit';
   const bracketable = side === 'buy' && !conditional;
-  const place = useAction('place_mock_order', ['get_portfolio_status', 'get_transaction_history', 'get_risk_metrics', 'get_performance_metrics']);
+  const place = useAction('place_mock_order');
   const r = place.data;
   const bad = (path: string) => place.error?.error.issues?.some((i) => i.path === path || i.path.startsWith(path + '.')) ?? false;
 

@@ -23,7 +23,7 @@ const blank = (s: string) => s.trim() === '';
  */
 export function ProtectionsSettings() {
   const prefs = useVerb('get_user_preferences', {});
-  const save = useAction('set_user_preferences', ['get_user_preferences', 'get_portfolio_status']);
+  const save = useAction('set_user_preferences');
   const [d, setD] = useState<Draft | null>(null);
   const [bad, setBad] = useState<string | null>(null);
   useEffect(() => {

@@ -134,11 +134,10 @@ export function AgentsPage() {
   const portfolio = useVerb('get_portfolio_status', {}, { refetchInterval: 60_000 });
   const judge = useVerb('get_judge_scores', { limit: 20 }, { refetchInterval: 60_000 });
   const usage = useVerb('get_llm_usage', {}, { refetchInterval: 60_000 });
-  const inv = ['get_agent_status', 'get_execution_agent_status', 'get_agent_logs', 'get_judge_scores'] as const;
-  const pause = useAction('pause_execution_agent', [...inv]);
-  const resume = useAction('resume_execution_agent', [...inv]);
-  const trigger = useAction('trigger_performance_evaluation', [...inv]);
-  const setMode = useAction('set_execution_mode', [...inv]);
+  const pause = useAction('pause_execution_agent');
+  const resume = useAction('resume_execution_agent');
+  const trigger = useAction('trigger_performance_evaluation');
+  const setMode = useAction('set_execution_mode');
   const liveLogs = useUi((s) => s.agentLogs);
   const err = pause.error ?? resume.error ?? trigger.error ?? setMode.error;
 

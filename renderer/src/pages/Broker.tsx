@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { useAction, useVerb } from '../api/hooks';
+import { useAction, useInvalidateAfter, useVerb } from '../api/hooks';
 import { ChatContent } from '../components/ChatContent';
 import { ErrorState, IssuesAlert, Loading, Panel } from '../components/ui';
 import { useUi } from '../store';
@@ -20,10 +19,10 @@ export function BrokerPage() {
   const [sid, setSid] = useState(sessionId);
   const [text, setText] = useState('');
   const [pending, setPending] = useState<string | null>(null);
-  const qc = useQueryClient();
   const history = useVerb('get_chat_history', { sessionId: sid });
   const agents = useVerb('get_agent_status', {});
   const send = useAction('broker_chat');
+  const invalidateAfter = useInvalidateAfter();
   const stream = useUi((s) => s.chatStream[sid]);
   const logRef = useRef<HTMLDivElement>(null);
   const brokerModel = agents.data?.models.find((m) => m.agent === 'broker');
@@ -42,10 +41,9 @@ export function BrokerPage() {
     send.mutate(
       { sessionId: sid, message },
       {
-        onSettled: () => {
-          setPending(null);
-          void qc.invalidateQueries({ queryKey: ['get_chat_history'] });
-        },
+        onSettled: () => setPending(null),
+        // A failed reply may still have recorded the user's message: the history is read again either way.
+        onError: () => invalidateAfter('broker_chat'),
       },
     );
   };

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { useAction, useEvent, useVerb } from '../api/hooks';
+import { useAction, useEvent, useInvalidateAfter, useVerb } from '../api/hooks';
 import { ApiCallError, client, type InputOf, type ResultOf } from '../api/client';
 import { IssuesAlert, Panel, Q, Seg } from '../components/ui';
 import { fmtNum } from '../lib/format';
@@ -83,7 +82,7 @@ function DatasetsTable({ datasets, live }: { datasets: Dataset[]; live: Download
 }
 
 function ImportPanel() {
-  const qc = useQueryClient();
+  const invalidateAfter = useInvalidateAfter();
   const [symbol, setSymbol] = useState('');
   const [timeframe, setTimeframe] = useState<(typeof IMPORT_TIMEFRAMES)[number]>('auto');
   const [name, setName] = useState('');
@@ -118,7 +117,7 @@ function ImportPanel() {
       }
       setBusy('checking every row…');
       setResult(await client().get('import_market_data', input));
-      void qc.invalidateQueries({ queryKey: ['list_market_data'] });
+      invalidateAfter('import_market_data');
     } catch (err) {
       setError(err instanceof ApiCallError ? err : new ApiCallError('import_market_data', { code: 'internal', message: (err as Error).message }));
     } finally {
@@ -194,8 +193,8 @@ function DownloadPanel({ live }: { live: DownloadProgressMap }) {
   const [timeframe, setTimeframe] = useState<(typeof DOWNLOAD_TIMEFRAMES)[number]>('1h');
   const [from, setFrom] = useState('2024-01-01');
   const [to, setTo] = useState('');
-  const download = useAction('download_market_data', ['list_market_data']);
-  const cancel = useAction('cancel_market_data_download', ['list_market_data']);
+  const download = useAction('download_market_data');
+  const cancel = useAction('cancel_market_data_download');
   const key = seriesKey(symbol.trim().toUpperCase(), timeframe);
   const ev = live[key];
   const submit = (e: React.FormEvent) => {
@@ -266,14 +265,10 @@ function DownloadPanel({ live }: { live: DownloadProgressMap }) {
 }
 
 export function DataPage() {
-  const qc = useQueryClient();
   const [live, setLive] = useState<DownloadProgressMap>({});
   const list = useVerb('list_market_data', {}, { refetchInterval: (q) => (q.state.data?.datasets.some((d) => d.downloading) ? 2_000 : false) });
-  useEvent('data.progress', (e) => {
-    setLive((s) => foldDownload(s, e));
-    // The first page of a new series, and the end of every download, change the list.
-    if (e.state !== 'running' || e.pagesDone <= 1) void qc.invalidateQueries({ queryKey: ['list_market_data'] });
-  });
+  // The first page of a new series, and the end of every download, refresh the list (invalidation.ts).
+  useEvent('data.progress', (e) => setLive((s) => foldDownload(s, e)));
   return (
     <div className="page">
       <div className="page-head">

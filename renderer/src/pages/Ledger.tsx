@@ -33,7 +33,7 @@ function DriftChart({ runs }: { runs: readonly ReconcileRun[] }) {
 
 function FractionEditor({ walletId, value }: { walletId: string; value: string }) {
   const [v, setV] = useState(value);
-  const set = useAction('set_tradeable_fraction', ['list_wallets']);
+  const set = useAction('set_tradeable_fraction');
   return (
     <span className="row" style={{ flexWrap: 'nowrap' }}>
       <input value={v} onChange={(e) => setV(e.target.value)} style={{ width: 70 }} aria-label={`Tradeable fraction of ${walletId}`} aria-invalid={!!set.error} />
@@ -53,7 +53,7 @@ function timeLeft(expiresAt: number, now: number): string {
 /** Live orders asked for by MCP clients or the broker: what each would do, and Approve / Deny. */
 function LiveRequests() {
   const list = useVerb('list_live_order_requests', { pendingOnly: false, limit: 20 }, { refetchInterval: 15_000 });
-  const decide = useAction('decide_live_order_request', ['list_live_order_requests', 'get_ledger_events']);
+  const decide = useAction('decide_live_order_request');
   const [notes, setNotes] = useState<Record<string, string>>({});
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -142,7 +142,7 @@ function stopKind(s: LiveStop): string {
 /** Stops Vigil watches on the live book (Coinbase has no stop-market or trailing-stop order). */
 function LiveStops() {
   const list = useVerb('list_ledger_stops', { activeOnly: false, limit: 20 }, { refetchInterval: 5_000 });
-  const cancel = useAction('cancel_ledger_stop', ['list_ledger_stops', 'get_ledger_events']);
+  const cancel = useAction('cancel_ledger_stop');
   const stops = list.data?.stops ?? [];
   if (stops.length === 0 && !list.error) return null;
   const waiting = stops.filter((s) => s.status === 'waiting').length;
@@ -209,9 +209,9 @@ export function LedgerPage() {
   const journal = useVerb('get_journal', { limit: 1000 });
   const reservations = useVerb('get_reservations', { limit: 100 });
   const history = useVerb('get_reconcile_history', { limit: 50 });
-  const reconcile = useAction('reconcile', ['get_reconcile_history', 'list_wallets']);
-  const approve = useAction('approve_correction', ['get_reconcile_history', 'list_wallets', 'get_journal']);
-  const reject = useAction('reject_correction', ['get_reconcile_history']);
+  const reconcile = useAction('reconcile');
+  const approve = useAction('approve_correction');
+  const reject = useAction('reject_correction');
 
   return (
     <div className="page">

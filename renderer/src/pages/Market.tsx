@@ -85,8 +85,8 @@ export function MarketPage() {
   const [barCount, setBarCount] = useState(0);
   const [candleError, setCandleError] = useState<ApiCallError | null>(null);
   const [loading, setLoading] = useState(true);
-  const start = useAction('start_market_stream', ['get_market_snapshot', 'get_feature_vector']);
-  const stop = useAction('stop_market_stream', ['get_market_snapshot', 'get_feature_vector']);
+  const start = useAction('start_market_stream');
+  const stop = useAction('stop_market_stream');
   const fills = useVerb('get_transaction_history', { symbol, limit: 200 }, { refetchInterval: 60_000 });
   // Minutes the live feed missed and the stream refilled over REST: read every minute and when the feed's health changes (api/live.ts).
   // While a backfill runs it is read every second, so the chart reloads as soon as it lands.

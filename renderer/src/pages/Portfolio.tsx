@@ -1,11 +1,10 @@
 import { useMemo } from 'react';
-import { useAction, useEvent, useVerb } from '../api/hooks';
+import { useAction, useVerb } from '../api/hooks';
 import { OrderTicket } from '../components/OrderTicket';
 import { AgentNowLine, useExecutionNow } from '../components/AgentNow';
 import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
 import { feeRatesText, fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
-import { useQueryClient } from '@tanstack/react-query';
 
 function tone(v: string | null | undefined) {
   const s = sign(v);
@@ -27,7 +26,7 @@ function Gauge({ label, used, limit, text }: { label: string; used: number | nul
 
 function RiskPanel() {
   const q = useVerb('get_risk_metrics', {}, { refetchInterval: 60_000 });
-  const kill = useAction('set_kill_switch', ['get_risk_metrics', 'get_portfolio_status', 'get_user_preferences']);
+  const kill = useAction('set_kill_switch');
   return (
     <Panel
       title="Risk"
@@ -117,15 +116,9 @@ function openOrderPrice(o: OpenOrderView, fmt: (v: string) => string): string {
 }
 
 export function PortfolioPage() {
-  const qc = useQueryClient();
   const p = useVerb('get_portfolio_status', {}, { refetchInterval: 30_000 });
   const fills = useVerb('get_transaction_history', { limit: 50 }, { refetchInterval: 60_000 });
   const perf = useVerb('get_performance_metrics', {}, { refetchInterval: 60_000 });
-  useEvent('trading.fill', () => {
-    void qc.invalidateQueries({ queryKey: ['get_portfolio_status'] });
-    void qc.invalidateQueries({ queryKey: ['get_transaction_history'] });
-  });
-  useEvent('trading.blocked', () => void qc.invalidateQueries({ queryKey: ['get_portfolio_status'] }));
   const ccy = p.data?.quoteCurrency ?? 'USD';
   const v = p.data?.valuation;
   const agentNow = useExecutionNow();

@@ -173,11 +173,11 @@ function RunForm({ tab, onStarted }: { tab: Tab; onStarted: (id: string) => void
   const [twin, setTwin] = useState({ from: '', to: '', symbols: '', strategy: 'policy' as 'policy' | 'agent', mode: 'standard' as ExecutionMode, every: '' });
   const [label, setLabel] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
-  const optimize = useAction('optimize_strategy', ['list_research_runs']);
-  const walk = useAction('walk_forward', ['list_research_runs']);
-  const check = useAction('check_bias', ['list_research_runs']);
-  const runArena = useAction('run_arena', ['list_research_runs']);
-  const runTwin = useAction('twin_report', ['list_research_runs']);
+  const optimize = useAction('optimize_strategy');
+  const walk = useAction('walk_forward');
+  const check = useAction('check_bias');
+  const runArena = useAction('run_arena');
+  const runTwin = useAction('twin_report');
   const strategies = (catalog.data?.strategies ?? []).filter((s) => s.name !== 'agent' && s.name !== 'buy_and_hold');
   const params = strategies.find((s) => s.name === spec.strategy)?.params ?? [];
   const pending = optimize.isPending || walk.isPending || check.isPending || runArena.isPending || runTwin.isPending;
@@ -437,7 +437,7 @@ function Heatmap({ view, px, py }: { view: OptimizeView; px: string; py: string 
 }
 
 function useOpenBacktest() {
-  const open = useAction('open_trial_backtest', ['list_backtests']);
+  const open = useAction('open_trial_backtest');
   const request = useUi((s) => s.requestPage);
   return {
     open: (id: string, trial: number) => open.mutate({ id, trial }, { onSuccess: (r) => request('backtest', r.backtestId) }),
@@ -952,7 +952,7 @@ function TwinRun({ view }: { view: NonNullable<ResearchRun['twin']> }) {
 
 function RunView({ id }: { id: string }) {
   const q = useVerb('get_research_run', { id }, { refetchInterval: (query) => (query.state.data?.summary.status === 'running' ? 1500 : false) });
-  const cancel = useAction('cancel_research_run', ['list_research_runs', 'get_research_run']);
+  const cancel = useAction('cancel_research_run');
   return (
     <Q q={q} what="Research run" rows={6}>
       {(r) => (

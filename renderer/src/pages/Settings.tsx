@@ -12,8 +12,8 @@ const blankToNull = (s: string) => (s.trim() === '' ? null : s.trim());
 
 function LiveArming() {
   const live = useVerb('get_live_trading_status', {});
-  const arm = useAction('arm_live_trading', ['get_live_trading_status']);
-  const disarm = useAction('disarm_live_trading', ['get_live_trading_status']);
+  const arm = useAction('arm_live_trading');
+  const disarm = useAction('disarm_live_trading');
   const [typed, setTyped] = useState('');
   if (live.isLoading) return <Loading />;
   if (live.error) return <ErrorState error={live.error} what="Live trading status" />;
@@ -45,7 +45,7 @@ function LiveArming() {
 /** Whether MCP clients and the broker agent may ask for live orders (each still approved on the Ledger page). */
 function OutsideRequests() {
   const safety = useVerb('get_safety_settings', {});
-  const set = useAction('set_mcp_live_orders', ['get_safety_settings']);
+  const set = useAction('set_mcp_live_orders');
   if (safety.isLoading) return <Loading />;
   if (safety.error) return <ErrorState error={safety.error} what="Safety settings" />;
   const s = safety.data!;
@@ -68,7 +68,7 @@ const FEE_SOURCES: Record<string, string> = { default: "Coinbase's entry tier (t
 /** The fee rates paper fills are charged with: by hand, from the account's Coinbase tier, or the default. */
 function PaperFees() {
   const status = useVerb('get_portfolio_status', {});
-  const set = useAction('set_paper_fees', ['get_portfolio_status']);
+  const set = useAction('set_paper_fees');
   const [taker, setTaker] = useState('');
   const [maker, setMaker] = useState('');
   const [bad, setBad] = useState<string | null>(null);
@@ -127,8 +127,8 @@ const KEY_LABELS: Record<string, string> = {
 /** API keys: values go in, never come back; the panel says where they are kept. */
 function Keys() {
   const keys = useVerb('get_secrets_status', {});
-  const save = useAction('set_secret', ['get_secrets_status', 'get_agent_status']);
-  const remove = useAction('delete_secret', ['get_secrets_status', 'get_agent_status']);
+  const save = useAction('set_secret');
+  const remove = useAction('delete_secret');
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   if (keys.isLoading) return <Loading rows={4} />;
   if (keys.error) return <ErrorState error={keys.error} what="Keys" />;
@@ -186,7 +186,7 @@ const MODEL_ROWS: { agent: string; model: ModelSetting; baseUrl: ModelSetting }[
 /** Model and OpenAI-compatible server per agent (OpenAI, Ollama, LM Studio, vLLM…). */
 function Models() {
   const models = useVerb('get_model_settings', {});
-  const save = useAction('set_model_setting', ['get_model_settings', 'get_agent_status']);
+  const save = useAction('set_model_setting');
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   if (models.isLoading) return <Loading rows={4} />;
   if (models.error) return <ErrorState error={models.error} what="Model settings" />;
@@ -245,7 +245,7 @@ function Models() {
 
 export function SettingsPage() {
   const prefs = useVerb('get_user_preferences', {});
-  const save = useAction('set_user_preferences', ['get_user_preferences', 'get_portfolio_status', 'get_risk_metrics']);
+  const save = useAction('set_user_preferences');
   const status = useUi((s) => s.status);
   const [scrape, setScrape] = useState('');
   const [routing, setRouting] = useState(false);
