@@ -102,7 +102,7 @@ describe('the runtime process behind the desktop window', () => {
     try {
       const now = Date.now() - (Date.now() % 60_000);
       await new Client({ connection, namespace: info.namespace })
-        .workflow.getHandle(WORKFLOW_IDS.executionLedger('default'))
+        .workflow.getHandle(WORKFLOW_IDS.paperBook('default'))
         .signal('bars', [{ symbol: 'BTC-USD', timeframe: '1m', time: now, open: '60000', high: '60000', low: '60000', close: '60000', volume: '10' }]);
     } finally {
       await connection.close();
