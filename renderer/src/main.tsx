@@ -1,3 +1,5 @@
+// First: no schema may be built before zod is told not to compile with eval (CSP).
+import './zod-jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
