@@ -1,4 +1,8 @@
 import tseslint from 'typescript-eslint';
+import boundaries from 'eslint-plugin-boundaries';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const forbiddenInWorkflows = [
   { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'], message: 'Workflows are deterministic: no Node APIs. Do I/O in an activity.' },
@@ -11,6 +15,120 @@ const forbiddenInWorkflows = [
   { group: ['**/runtime/*', '**/host/*', '**/ledger/db*', '**/exchange/*', '**/orders/agent-orders', '**/orders/book-guard'], message: 'Workflows must not import host-side modules.', allowTypeImports: true },
 ];
 
+/*
+ * The layers, lowest first. A file may import its own layer and the layers its policy below names;
+ * anything else fails `npm run lint` (boundaries/dependencies). The first pattern that matches a
+ * file decides its layer, so the exceptions come before the folders they are in. docs/architecture.md
+ * describes the same table.
+ *
+ *   domain     core/domain: Dec, Money, ids, market types (pure)
+ *   kernel     the pure parts of the capabilities (trading, risk, indicators, analytics, market,
+ *              backtest, ledger, orders, agents, alerts, research): a new file in one of those folders
+ *              is a kernel until it is listed as a service below
+ *   contract   core/api (verbs, events, the bus interface) and the capabilities' contract modules
+ *   workflow   core/workflows and every *.workflow.ts: deterministic
+ *   service    the capabilities' side-effecting modules that activities and handlers are built over:
+ *              SQLite stores, exchange and model clients, feeds, data files, runners; core/runtime,
+ *              core/exchange
+ *   activity   core/activities and the capabilities' activity modules
+ *   handlers   core/host/handlers, the handlers' deps and the capabilities' handler modules
+ *   host, cli, mcp, electron   the processes; the MCP bridge does not import the CLI
+ *   renderer   renderer/src: the contract's types, domain and kernels only
+ */
+const SERVICES = [
+  'core/runtime/**',
+  'core/exchange/**',
+  'core/agents/llm/client.ts',
+  'core/agents/llm/models.ts',
+  'core/agents/llm/tracing.ts',
+  'core/agents/prompts.ts',
+  'core/agents/store.ts',
+  'core/agents/tools.ts',
+  'core/alerts/service.ts',
+  'core/alerts/settings.ts',
+  'core/alerts/store.ts',
+  'core/alerts/webhook.ts',
+  'core/backtest/model-driver.ts',
+  'core/backtest/runner.ts',
+  'core/backtest/store.ts',
+  'core/ledger/db.ts',
+  'core/ledger/ledger.ts',
+  'core/ledger/router.ts',
+  'core/ledger/schema.ts',
+  'core/market/calibrate.ts',
+  'core/market/feed-manager.ts',
+  'core/market/sim-clock.ts',
+  'core/market/coinbase/rest.ts',
+  'core/market/coinbase/ws.ts',
+  'core/market/data/columns.ts',
+  'core/market/data/datasets.ts',
+  'core/market/data/download-state.ts',
+  'core/market/data/download.ts',
+  'core/market/data/import.ts',
+  'core/market/feeds/coinbase.ts',
+  'core/market/feeds/replay.ts',
+  'core/market/feeds/simulated.ts',
+  'core/orders/agent-orders.ts',
+  'core/orders/book-guard.ts',
+  'core/research/arena-run.ts',
+  'core/research/bias.ts',
+  'core/research/runner.ts',
+  'core/research/store.ts',
+  'core/research/twin-run.ts',
+];
+
+const LAYERS = [
+  { type: 'domain', pattern: ['core/domain/**'] },
+  { type: 'contract', pattern: ['core/api/**', 'core/alerts/contract.ts', 'core/research/api.ts'] },
+  { type: 'workflow', pattern: ['core/workflows/**', 'core/**/*.workflow.ts'] },
+  { type: 'activity', pattern: ['core/activities/**', 'core/research/activities.ts'] },
+  { type: 'handlers', pattern: ['core/host/handlers/**', 'core/host/handler-deps.ts', 'core/alerts/handlers.ts', 'core/research/handlers.ts'] },
+  { type: 'host', pattern: ['core/host/**'] },
+  { type: 'cli', pattern: ['core/cli/**', 'core/research/cli.ts'] },
+  { type: 'mcp', pattern: ['core/mcp/**'] },
+  { type: 'electron', pattern: ['electron/**'] },
+  { type: 'renderer', pattern: ['renderer/src/**'] },
+  { type: 'testing', pattern: ['core/testing/**'] },
+  { type: 'service', pattern: SERVICES },
+  { type: 'kernel', pattern: ['core/{agents,alerts,analytics,backtest,indicators,ledger,market,orders,research,risk,trading}/**'] },
+].map((l) => ({ ...l, mode: 'full' }));
+
+const below = {
+  domain: [],
+  kernel: ['domain'],
+  contract: ['domain', 'kernel'],
+  workflow: ['domain', 'kernel'],
+  service: ['domain', 'kernel', 'contract', 'workflow'],
+  activity: ['domain', 'kernel', 'contract', 'workflow', 'service'],
+  handlers: ['domain', 'kernel', 'contract', 'workflow', 'service', 'activity'],
+  host: ['domain', 'kernel', 'contract', 'workflow', 'service', 'activity', 'handlers'],
+  cli: ['domain', 'kernel', 'contract', 'workflow', 'service', 'activity', 'handlers', 'host', 'mcp'],
+  mcp: ['domain', 'kernel', 'contract', 'workflow', 'service', 'activity', 'handlers', 'host'],
+  electron: ['domain', 'kernel', 'contract', 'workflow', 'service', 'activity', 'handlers', 'host'],
+  renderer: ['domain', 'kernel'],
+  testing: ['domain', 'kernel', 'contract', 'service'],
+};
+/** Imports allowed as `import type` only. */
+const typesOnly = {
+  workflow: ['activity', 'service'],
+  renderer: ['contract'],
+};
+
+const layerPolicies = [
+  ...Object.entries(below).map(([from, to]) => ({
+    from: { element: { type: from } },
+    allow: { to: { element: { type: [from, ...to] } } },
+  })),
+  ...Object.entries(typesOnly).map(([from, to]) => ({
+    from: { element: { type: from } },
+    allow: { to: { element: { type: to } }, dependency: { kind: 'type' } },
+  })),
+];
+
+const resolver = createTypeScriptImportResolver({ project: 'tsconfig.json' });
+
+const TESTS = ['**/*.test.ts', '**/*.test.tsx', 'tests/**', 'e2e/**', 'bench/**', 'scripts/**'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'e2e/artifacts/**', 'bench/peers/**', 'bench/results/**', 'drizzle/**', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
@@ -19,6 +137,51 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-empty-function': 'off',
+    },
+  },
+  {
+    // Type-checked rules: every TypeScript file through the project it belongs to (tsconfig.node.json
+    // or tsconfig.web.json, found through tsconfig.json's references); the three files in neither
+    // get the node project's settings.
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['renderer/vite.config.ts', 'scripts/*.ts'],
+          defaultProject: 'tsconfig.node.json',
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+    },
+  },
+  {
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
+  {
+    // Layers that point one way, and no import cycles.
+    files: ['core/**/*.ts', 'electron/**/*.ts', 'renderer/src/**/*.ts', 'renderer/src/**/*.tsx'],
+    ignores: TESTS,
+    plugins: { boundaries, 'import-x': importX },
+    settings: {
+      'boundaries/elements': LAYERS,
+      'boundaries/include': ['core/**', 'electron/**', 'renderer/src/**'],
+      'import/resolver': { typescript: { project: 'tsconfig.json' } },
+      'import-x/resolver-next': [resolver],
+    },
+    rules: {
+      'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }],
+      'boundaries/no-unknown-files': 'error',
+      'import-x/no-cycle': 'error',
     },
   },
   {
