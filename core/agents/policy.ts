@@ -1,7 +1,3 @@
-import { EventBus } from '../host/bus';
-import { listDatasets } from '../market/data/datasets';
-import { api } from '../api/contract';
-export const __probe = [EventBus, listDatasets, api];
 /**
  * The built-in deterministic execution policy: what the execution agent does without a model
  * (formulas and numbers in docs/agents.md). It trades only when the move it can honestly expect
