@@ -68,6 +68,11 @@ if (!app.requestSingleInstanceLock()) {
     setupTray({ iconPath: path.join(process.resourcesPath ?? '', 'resources', 'icon.png'), host: () => host, show: () => windows.showMain(), quit: () => app.quit() });
     setupNotifications(host, () => windows.showMain());
     windows.showMain().once('ready-to-show', () => windows.closeSplash());
+  }).catch(async (err: unknown) => {
+    // A failure after the runtime started (windows, IPC, tray): say so, stop what started, exit.
+    dialog.showErrorBox('Vigil could not start', err instanceof Error ? err.message : String(err));
+    await runtime?.host.stop().catch(() => undefined);
+    app.exit(1);
   });
 
   app.on('window-all-closed', () => {

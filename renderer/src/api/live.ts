@@ -48,7 +48,14 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics', 'get_equity_history'];
     case 'backtest.progress':
       return p.status === 'running' ? [] : ['list_backtests', 'get_backtest_result', 'compare_backtests'];
-    default:
+    // These change no query result: ticks go to the chart and the store, the rest to toasts,
+    // the status bar, the chat stream and the data page's own progress.
+    case 'market.tick':
+    case 'agent.chat':
+    case 'alert':
+    case 'data.progress':
+    case 'notify':
+    case 'runtime.status':
       return [];
   }
 }

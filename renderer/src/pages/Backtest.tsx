@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { useQueries, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useAction, useEvent, useVerb } from '../api/hooks';
-import { client, type ApiCallError, type InputOf } from '../api/client';
+import { client, type ApiCallError, type InputOf, type ResultOf } from '../api/client';
 import { LineChart } from '../components/LineChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { Empty, ErrorState, IssuesAlert, Kpi, Loading, Panel, Q } from '../components/ui';
@@ -122,6 +122,16 @@ const TRADE_COLUMNS: Column<Trade>[] = [
 ];
 
 /**
+ * The trade pages as one list once every page is in (null while any is loading, or when there
+ * are none). A module-level function, so react-query reruns it only when a page changes and keeps
+ * the previous list when nothing in it did.
+ */
+function combineTradePages(pages: UseQueryResult<ResultOf<'get_backtest_rows'>>[]): { trades: Trade[] | null; loading: boolean } {
+  const loading = pages.some((q) => q.isLoading);
+  return { trades: pages.length > 0 && !loading ? pages.flatMap((q) => q.data?.trades ?? []) : null, loading };
+}
+
+/**
  * Every round trip of a run: the result carries the newest ones; when the run had more, the rest
  * page in with get_backtest_rows (2,000 a page, so no payload grows with the run).
  */
@@ -137,13 +147,9 @@ function useAllTrades(id: string, r: BacktestView['result']): { trades: Trade[];
             staleTime: Infinity,
           }))
         : [],
+    combine: combineTradePages,
   });
-  const loading = more.some((q) => q.isLoading);
-  const trades = useMemo(
-    () => (more.length > 0 && !loading ? more.flatMap((q) => q.data?.trades ?? []) : shown),
-    [shown, loading, more.map((q) => q.dataUpdatedAt).join(',')],
-  );
-  return { trades, total, loading };
+  return { trades: more.trades ?? shown, total, loading: more.loading };
 }
 
 function ResultView({ view, live, catalog, onReuse }: { view: BacktestView; live: Progress | undefined; catalog: StrategyInfo[] | undefined; onReuse: (spec: Record<string, unknown>) => void }) {
@@ -292,23 +298,30 @@ function SelectedRun({ id, live, catalog, onReuse }: { id: string; live: Progres
   );
 }
 
+/**
+ * The runs' return curves for the overlay, whether any is still loading and the first error. A
+ * module-level function, so react-query reruns it only when a run's query changes and keeps the
+ * previous series when nothing in them did.
+ */
+function combineCurves(results: UseQueryResult<BacktestView>[]): { series: { name: string; color: string; points: ReturnType<typeof returnCurve> }[]; loading: boolean; error: ApiCallError | undefined } {
+  return {
+    series: results.flatMap((q, i) => {
+      const v = q.data;
+      if (!v?.result) return [];
+      return [{ name: runLabel(v.summary), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: returnCurve(v.result) }];
+    }),
+    loading: results.some((q) => q.isLoading),
+    error: results.find((q) => q.error)?.error as ApiCallError | undefined,
+  };
+}
+
 /** Several runs overlaid as % return from each run's own start, with the metrics side by side. */
 function Comparison({ ids, onClose }: { ids: string[]; onClose: () => void }) {
   const cmp = useVerb('compare_backtests', { ids });
-  const results = useQueries({
+  const { series, loading: loadingCurves, error: curveError } = useQueries({
     queries: ids.map((id) => ({ queryKey: ['get_backtest_result', { id, full: true }], queryFn: () => client().get('get_backtest_result', { id, full: true }) })),
+    combine: combineCurves,
   });
-  const series = useMemo(
-    () =>
-      results.flatMap((q, i) => {
-        const v = q.data;
-        if (!v?.result) return [];
-        return [{ name: runLabel(v.summary), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: returnCurve(v.result) }];
-      }),
-    [results.map((q) => q.dataUpdatedAt).join(',')],
-  );
-  const loadingCurves = results.some((q) => q.isLoading);
-  const curveError = results.find((q) => q.error)?.error as ApiCallError | undefined;
 
   return (
     <Panel title={`Comparison of ${ids.length} runs`} testId="backtest-compare" right={<button className="btn small" onClick={onClose}>Close</button>}>

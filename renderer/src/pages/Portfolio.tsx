@@ -6,6 +6,7 @@ import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
 import { feeRatesText, fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
 import { useQueryClient } from '@tanstack/react-query';
+import type { ConditionalKind } from '../../../core/trading/conditional';
 
 function tone(v: string | null | undefined) {
   const s = sign(v);
@@ -90,7 +91,7 @@ function EquityPanel() {
   );
 }
 
-type OpenOrderView = { kind?: string | undefined; limitPrice: string; stopPrice?: string | null | undefined; trail?: { pct: string } | { amount: string } | null | undefined; triggered?: boolean | undefined };
+type OpenOrderView = { kind?: 'limit' | ConditionalKind | undefined; limitPrice: string; stopPrice?: string | null | undefined; trail?: { pct: string } | { amount: string } | null | undefined; triggered?: boolean | undefined };
 
 /** What kind of resting order it is, in words. */
 function openOrderKind(o: OpenOrderView): string {
@@ -103,7 +104,8 @@ function openOrderKind(o: OpenOrderView): string {
       return 'take-profit';
     case 'trailing_stop':
       return o.trail && 'pct' in o.trail ? `trailing ${Number(o.trail.pct) * 100}%` : `trailing ${o.trail && 'amount' in o.trail ? o.trail.amount : ''}`;
-    default:
+    case 'limit':
+    case undefined: // absent: a plain limit order
       return 'limit';
   }
 }
