@@ -48,8 +48,9 @@ export function verbsToRefresh(event: AnyEvent, payload: unknown): AnyVerb[] {
       return ['get_feature_vector', 'get_portfolio_status', 'get_risk_metrics', 'get_equity_history'];
     case 'backtest.progress':
       return p.status === 'running' ? [] : ['list_backtests', 'get_backtest_result', 'compare_backtests'];
-    // These change no query result: ticks go to the chart and the store, the rest to toasts,
-    // the status bar, the chat stream and the data page's own progress.
+    // Nothing here refetches on these: the status bar, toasts and chat take runtime.status, notify
+    // and agent.chat from the push (App.tsx), the Market page applies ticks itself, the Data page
+    // refreshes its own list on data.progress, and the alert log is polled.
     case 'market.tick':
     case 'agent.chat':
     case 'alert':
