@@ -69,7 +69,8 @@ if (!app.requestSingleInstanceLock()) {
     setupNotifications(host, () => windows.showMain());
     windows.showMain().once('ready-to-show', () => windows.closeSplash());
   }).catch(async (err: unknown) => {
-    // A failure after the runtime started (windows, IPC, tray): say so, stop what started, exit.
+    // Any other start-up step that throws (windows, session, secrets, IPC, tray): say so, stop the
+    // runtime if it had started, exit.
     dialog.showErrorBox('Vigil could not start', err instanceof Error ? err.message : String(err));
     await runtime?.host.stop().catch(() => undefined);
     app.exit(1);
