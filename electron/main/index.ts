@@ -74,6 +74,12 @@ if (!app.requestSingleInstanceLock()) {
     setupTray({ iconPath: path.join(process.resourcesPath ?? '', 'resources', 'icon.png'), runtime: rt, show: () => windows.showMain(), quit: () => app.quit() });
     setupNotifications(rt, () => windows.showMain());
     windows.showMain().once('ready-to-show', () => windows.closeSplash());
+  }).catch(async (err: unknown) => {
+    // Any other start-up step that throws (windows, session, secrets, IPC, tray): say so, stop the
+    // runtime if it had started, exit.
+    dialog.showErrorBox('Vigil could not start', err instanceof Error ? err.message : String(err));
+    await runtime?.stop().catch(() => undefined);
+    app.exit(1);
   });
 
   app.on('window-all-closed', () => {

@@ -179,7 +179,10 @@ function exitFor(o: OrderOutcome): ExitCode {
       return EXIT.failed;
     case 'submitting':
       throw new CliError(EXIT.unavailable, `order ${o.orderId} was not confirmed by Coinbase; run the same command again to resume it`);
-    default:
+    case 'open':
+    case 'filled':
+    case 'cancelled':
+    case 'dry_run':
       return EXIT.ok;
   }
 }

@@ -127,8 +127,11 @@ export async function startFakeOpenAI(opts: { port?: number; apiKey?: string } =
       case 'error':
         send(res, reply.status, { error: { message: reply.message, type: reply.type ?? 'server_error', code: null } });
         return;
-      default:
-        break;
+      case 'message':
+      case 'refusal':
+      case 'tool_calls':
+        break; // a completion: built below
+
     }
     const id = `chatcmpl-fake-${++seq}`;
     const promptText = JSON.stringify(rec.messages);

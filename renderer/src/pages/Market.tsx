@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { client, type ApiCallError } from '../api/client';
 import { useAction, useEvent, useVerb } from '../api/hooks';
 import { CandleChart, type CandleChartHandle, type ChartMarker, type Overlays } from '../components/CandleChart';
@@ -95,7 +95,7 @@ export function MarketPage() {
   const backfilled = stream.data?.symbols[symbol]?.backfilled ?? false;
   const wasBackfilled = useRef(backfilled);
 
-  const load = async () => {
+  const load = useCallback(async () => {
     setLoading(true);
     try {
       const data = await client().get('get_candles', { symbol, timeframe: tf as Timeframe, limit: 5000 });
@@ -111,16 +111,17 @@ export function MarketPage() {
     chartRef.current?.setBars(bars.current);
     setBarCount(bars.current.length);
     setLoading(false);
-  };
+  }, [symbol, tf]);
+  // load() catches the request's failure itself (the error state above), so nothing is left to await.
   useEffect(() => {
     void load();
-  }, [symbol, tf]);
+  }, [load]);
   // The stream was started after the page loaded its candles: its history arrives by backfill,
   // with no bar events, so load the candles again once it is in.
   useEffect(() => {
     if (backfilled && !wasBackfilled.current) void load();
     wasBackfilled.current = backfilled;
-  }, [backfilled]);
+  }, [backfilled, load]);
 
   useEvent('market.tick', (t) => {
     if (!t || t.symbol !== symbol) return;

@@ -5,6 +5,7 @@ import { AgentNowLine, useExecutionNow } from '../components/AgentNow';
 import { LineChart } from '../components/LineChart';
 import { Empty, ErrorState, Kpi, Loading, Panel, Q } from '../components/ui';
 import { feeRatesText, fmtDec, fmtMoney, fmtNum, fmtPct, fmtQty, fmtSigned, fmtTime, sign } from '../lib/format';
+import type { ConditionalKind } from '../../../core/trading/conditional';
 
 function tone(v: string | null | undefined) {
   const s = sign(v);
@@ -89,7 +90,7 @@ function EquityPanel() {
   );
 }
 
-type OpenOrderView = { kind?: string | undefined; limitPrice: string; stopPrice?: string | null | undefined; trail?: { pct: string } | { amount: string } | null | undefined; triggered?: boolean | undefined };
+type OpenOrderView = { kind?: 'limit' | ConditionalKind | undefined; limitPrice: string; stopPrice?: string | null | undefined; trail?: { pct: string } | { amount: string } | null | undefined; triggered?: boolean | undefined };
 
 /** What kind of resting order it is, in words. */
 function openOrderKind(o: OpenOrderView): string {
@@ -102,7 +103,8 @@ function openOrderKind(o: OpenOrderView): string {
       return 'take-profit';
     case 'trailing_stop':
       return o.trail && 'pct' in o.trail ? `trailing ${Number(o.trail.pct) * 100}%` : `trailing ${o.trail && 'amount' in o.trail ? o.trail.amount : ''}`;
-    default:
+    case 'limit':
+    case undefined: // absent: a plain limit order
       return 'limit';
   }
 }
