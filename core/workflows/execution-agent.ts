@@ -48,18 +48,8 @@ import {
   type ExecutionStatus,
 } from './execution-agent-messages';
 
-export {
-  constraintsSignal,
-  drawdownAlertSignalName,
-  executionStatusQuery,
-  judgeModeSignal,
-  nudgeNowSignal,
-  pauseExecutionUpdate,
-  resumeExecutionUpdate,
-  setExecutionModeUpdate,
-  stopExecutionSignal,
-} from './execution-agent-messages';
-export type { DecisionRecord, ExecutionAgentMode, ExecutionAgentState, ExecutionStatus } from './execution-agent-messages';
+// The agent's messages are defined beside it; importers of the workflow get them here too.
+export * from './execution-agent-messages';
 
 type Mode = ExecutionAgentMode;
 
