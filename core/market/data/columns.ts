@@ -292,7 +292,8 @@ function cddTime(s: string, a: number, b: number): number {
 const iso = (t: number): string => (Number.isFinite(t) && Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t));
 
 /** Rows of all files, in file order; `line` maps a row back to its source line for messages. */
-interface Sink {
+/** Bars as parallel columns (time, OHLCV, and the source line of each), as a file is read into them. */
+export interface ColumnarBars {
   n: number;
   t: Float64Array;
   o: Float64Array;
@@ -303,11 +304,11 @@ interface Sink {
   line: Int32Array;
 }
 
-function newSink(cap: number): Sink {
+function newSink(cap: number): ColumnarBars {
   return { n: 0, t: new Float64Array(cap), o: new Float64Array(cap), h: new Float64Array(cap), l: new Float64Array(cap), c: new Float64Array(cap), v: new Float64Array(cap), line: new Int32Array(cap) };
 }
 
-function ensure(s: Sink, extra: number): Sink {
+function ensure(s: ColumnarBars, extra: number): ColumnarBars {
   if (s.n + extra <= s.t.length) return s;
   const g = newSink(Math.max(s.n + extra, s.t.length * 2));
   g.n = s.n;
@@ -327,15 +328,15 @@ interface Run {
 const BINANCE_HEADER = ['open_time', 'open', 'high', 'low', 'close', 'volume'];
 const CDD_HEADER = ['date', 'symbol', 'open', 'high', 'low', 'close'];
 
-function sameValues(s: Sink, i: number, o: number, h: number, l: number, c: number, v: number): boolean {
+function sameValues(s: ColumnarBars, i: number, o: number, h: number, l: number, c: number, v: number): boolean {
   return s.o[i] === o && s.h[i] === h && s.l[i] === l && s.c[i] === c && s.v[i] === v;
 }
 
 const fmtRow = (o: number, h: number, l: number, c: number, v: number): string => `o ${o}, h ${h}, l ${l}, c ${c}, v ${v}`;
-const describeRow = (s: Sink, i: number): string => fmtRow(s.o[i]!, s.h[i]!, s.l[i]!, s.c[i]!, s.v[i]!);
+const describeRow = (s: ColumnarBars, i: number): string => fmtRow(s.o[i]!, s.h[i]!, s.l[i]!, s.c[i]!, s.v[i]!);
 
 /** Parses one file into the sink in file order, validating every row. */
-function parseFile(f: RecordedFile, sink0: Sink): { sink: Sink; run: Run } {
+function parseFile(f: RecordedFile, sink0: ColumnarBars): { sink: ColumnarBars; run: Run } {
   const text = fs.readFileSync(f.file, 'utf8');
   const len = text.length;
   let lines = 1;
@@ -435,7 +436,7 @@ function runOf(runs: readonly Run[], i: number): Run {
  * rows agree; when they do not, the row of the directory listed first wins if the two come from
  * different directories (`superseded`), and the load is refused, naming both rows, if they do not.
  */
-function toTimeline(s: Sink, runs: readonly Run[]): { sink: Sink; duplicates: number; superseded: number; reordered: boolean; outOfOrder: number } {
+function toTimeline(s: ColumnarBars, runs: readonly Run[]): { sink: ColumnarBars; duplicates: number; superseded: number; reordered: boolean; outOfOrder: number } {
   let reordered = false;
   let sort = false;
   let outOfOrder = 0;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TIMEFRAME_MS, type Timeframe } from '../../domain/market';
 import { PRODUCT_RE } from '../../domain/product';
-import { decStr, listRecorded, loadFiles, parseCddTime, parseDecimal, RecordedDataError, VIGIL_HEADER, vigilFileName, type Gap } from './columns';
+import { decStr, listRecorded, loadFiles, parseCddTime, parseDecimal, RecordedDataError, VIGIL_HEADER, vigilFileName, type ColumnarBars, type Gap } from './columns';
 import { userMarketDir } from './datasets';
 
 export class ImportError extends Error {
@@ -108,15 +108,7 @@ function findColumn(cells: string[], names: readonly string[]): number {
   return cells.findIndex((c) => names.includes(c));
 }
 
-interface Parsed {
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-  line: Int32Array;
-  n: number;
+interface Parsed extends ColumnarBars {
   header: boolean;
   columns: ImportResult['columns'];
 }
