@@ -7,7 +7,7 @@ import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
 import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from './agents';
-import { createBacktestActivities } from './backtest';
+import { createBacktestActivities } from '../backtest/activities';
 import { createMarketActivities } from './market';
 import { createDataActivities } from '../market/data/activities';
 import { createAlertActivities } from './alerts';

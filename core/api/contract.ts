@@ -9,7 +9,7 @@ import { systemApi } from './modules/system';
 import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
 import { paperApi } from '../paper/contract';
-import { backtestApi } from './modules/backtest';
+import { backtestApi } from '../backtest/contract';
 import { agentsApi } from './modules/agents';
 import { marketApi } from './modules/market';
 import { dataApi } from '../market/data/contract';

@@ -11,7 +11,7 @@ export * from '../paper/paper-book.workflow';
 export * from './execution-agent';
 export * from './judge-agent';
 export * from './broker-agent';
-export * from './backtest';
+export * from '../backtest/backtest.workflow';
 export * from './market-stream';
 export * from '../market/data/download.workflow';
 export * from './alerts';

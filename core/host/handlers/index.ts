@@ -8,7 +8,7 @@ import { createSystemHandlers } from './system';
 import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
 import { createPaperHandlers } from '../../paper/handlers';
-import { createBacktestHandlers } from './backtest';
+import { createBacktestHandlers } from '../../backtest/handlers';
 import { createAgentHandlers } from './agents';
 import { createMarketHandlers } from './market';
 import { createDataHandlers } from '../../market/data/handlers';
