@@ -32,7 +32,7 @@ const forbiddenInWorkflows = [
  *   service    side-effecting modules that activities and handlers are built over: core/runtime,
  *              core/exchange, and the capability files in SERVICES (SQLite stores, exchange and model
  *              clients, feeds, data files, runners)
- *   activity   core/activities and a capability's activities.ts
+ *   activity   core/activities and a capability's activities.ts or activities/ folder (core/agents/activities/)
  *   handlers   core/host/handlers, core/host/handler-deps.ts and a capability's handlers.ts
  *   host, cli, mcp, electron   the processes (a capability's cli.ts is cli, and so is
  *              core/backtest/cli-local.ts, the CLI's in-process backtest runner); the MCP bridge does
@@ -107,7 +107,7 @@ const LAYERS = [
   { type: 'events', pattern: ['core/api/events.ts'] },
   { type: 'contract', pattern: ['core/api/**', `${CAP}/**/api.ts`, `${CAP}/**/contract.ts`] },
   { type: 'workflow', pattern: ['core/workflows/**', 'core/**/*.workflow.ts'] },
-  { type: 'activity', pattern: ['core/activities/**', `${CAP}/**/activities.ts`] },
+  { type: 'activity', pattern: ['core/activities/**', `${CAP}/**/activities.ts`, `${CAP}/**/activities/**`] },
   { type: 'handlers', pattern: ['core/host/handlers/**', 'core/host/handler-deps.ts', `${CAP}/**/handlers.ts`, 'core/paper/start.ts'] },
   { type: 'host', pattern: ['core/host/**'] },
   { type: 'cli', pattern: ['core/cli/**', `${CAP}/**/cli.ts`, 'core/backtest/cli-local.ts'] },

@@ -6,7 +6,7 @@ import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
 import { createLedgerActivities } from './ledger';
 import { createPaperActivities } from '../paper/activities';
-import { createAgentActivities } from './agents';
+import { createAgentActivities } from '../agents/activities';
 import { createBacktestActivities } from '../backtest/activities';
 import { createMarketActivities } from './market';
 import { createDataActivities } from '../market/data/activities';

@@ -10,7 +10,7 @@ import { settingsApi } from './modules/settings';
 import { ledgerApi } from './modules/ledger';
 import { paperApi } from '../paper/contract';
 import { backtestApi } from '../backtest/contract';
-import { agentsApi } from './modules/agents';
+import { agentsApi } from '../agents/contract';
 import { marketApi } from './modules/market';
 import { dataApi } from '../market/data/contract';
 import { alertsApi } from '../alerts/contract';

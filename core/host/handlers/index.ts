@@ -9,7 +9,7 @@ import { createSettingsHandlers } from './settings';
 import { createLedgerHandlers } from './ledger';
 import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from '../../backtest/handlers';
-import { createAgentHandlers } from './agents';
+import { createAgentHandlers } from '../../agents/handlers';
 import { createMarketHandlers } from './market';
 import { createDataHandlers } from '../../market/data/handlers';
 import { createAlertHandlers } from '../../alerts/handlers';
