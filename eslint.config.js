@@ -43,7 +43,7 @@ const forbiddenInWorkflows = [
  *
  * When a capability folder is added or renamed, change CAPABILITIES (one entry) and the SERVICES
  * entries of the files that moved; the file-name conventions below (api.ts, contract.ts,
- * activities.ts, handlers.ts, cli.ts, *.workflow.ts) classify the rest.
+ * activities.ts or an activities/ folder, handlers.ts, cli.ts, *.workflow.ts) classify the rest.
  */
 const CAPABILITIES = ['agents', 'alerts', 'analytics', 'backtest', 'indicators', 'ledger', 'market', 'orders', 'paper', 'research', 'risk', 'trading'];
 const CAP = `core/{${CAPABILITIES.join(',')}}`;
