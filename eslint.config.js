@@ -32,17 +32,18 @@ const forbiddenInWorkflows = [
  *   service    side-effecting modules that activities and handlers are built over: core/runtime,
  *              core/exchange, and the capability files in SERVICES (SQLite stores, exchange and model
  *              clients, feeds, data files, runners)
- *   activity   core/activities and a capability's activities.ts
+ *   activity   core/activities and a capability's activities.ts or activities/ folder (core/agents/activities/)
  *   handlers   core/host/handlers, core/host/handler-deps.ts and a capability's handlers.ts
- *   host, cli, mcp, electron   the processes (a capability's cli.ts is cli); the MCP bridge does not
- *              import the CLI
+ *   host, cli, mcp, electron   the processes (a capability's cli.ts is cli, and so is
+ *              core/backtest/cli-local.ts, the CLI's in-process backtest runner); the MCP bridge does
+ *              not import the CLI
  *   renderer   renderer/src: domain and kernels; the contract as `import type` only
  *   testing    core/testing: the local fake servers (domain, kernel, contract, service)
  * Workflows import activities and services as `import type` only.
  *
  * When a capability folder is added or renamed, change CAPABILITIES (one entry) and the SERVICES
  * entries of the files that moved; the file-name conventions below (api.ts, contract.ts,
- * activities.ts, handlers.ts, cli.ts, *.workflow.ts) classify the rest.
+ * activities.ts or an activities/ folder, handlers.ts, cli.ts, *.workflow.ts) classify the rest.
  */
 const CAPABILITIES = ['agents', 'alerts', 'analytics', 'backtest', 'indicators', 'ledger', 'market', 'orders', 'paper', 'research', 'risk', 'trading'];
 const CAP = `core/{${CAPABILITIES.join(',')}}`;
@@ -106,10 +107,10 @@ const LAYERS = [
   { type: 'events', pattern: ['core/api/events.ts'] },
   { type: 'contract', pattern: ['core/api/**', `${CAP}/**/api.ts`, `${CAP}/**/contract.ts`] },
   { type: 'workflow', pattern: ['core/workflows/**', 'core/**/*.workflow.ts'] },
-  { type: 'activity', pattern: ['core/activities/**', `${CAP}/**/activities.ts`] },
+  { type: 'activity', pattern: ['core/activities/**', `${CAP}/**/activities.ts`, `${CAP}/**/activities/**`] },
   { type: 'handlers', pattern: ['core/host/handlers/**', 'core/host/handler-deps.ts', `${CAP}/**/handlers.ts`, 'core/paper/start.ts'] },
   { type: 'host', pattern: ['core/host/**'] },
-  { type: 'cli', pattern: ['core/cli/**', `${CAP}/**/cli.ts`] },
+  { type: 'cli', pattern: ['core/cli/**', `${CAP}/**/cli.ts`, 'core/backtest/cli-local.ts'] },
   { type: 'mcp', pattern: ['core/mcp/**'] },
   { type: 'electron', pattern: ['electron/**'] },
   { type: 'renderer', pattern: ['renderer/src/**'] },

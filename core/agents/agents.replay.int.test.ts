@@ -29,9 +29,9 @@ import { createHandlers } from '../host/handlers';
 import type { AgentDoor } from '../activities/deps';
 import { dispatch } from '../api/dispatch';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../paper/paper-book.workflow';
-import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from '../workflows/execution-agent';
-import { evaluateNowUpdate, judgeAgentWorkflow } from '../workflows/judge-agent';
-import { brokerAgentWorkflow, chatUpdate } from '../workflows/broker-agent';
+import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal } from './execution-agent.workflow';
+import { evaluateNowUpdate, judgeAgentWorkflow } from './judge-agent.workflow';
+import { brokerAgentWorkflow, chatUpdate } from './broker-agent.workflow';
 import { committedHistory, historyPath, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { POLICY_RUN_ID, recordPolicyRun } from '../../tests/support/record-policy-run';
 

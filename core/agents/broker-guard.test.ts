@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../host/bus';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
-import { createAgentActivities } from '../activities/agents';
+import { createAgentActivities } from './activities';
 import { brokerCallRefusal } from './broker-guard';
 
 const LOOSENING: [string, unknown][] = [

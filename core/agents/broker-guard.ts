@@ -1,6 +1,6 @@
 /**
  * What the broker's model may do with a tool it was offered. The tool list already leaves out
- * keys, arming, real orders and prompt edits (core/activities/agents/broker.ts `brokerToolAllowed`); this
+ * keys, arming, real orders and prompt edits (core/agents/activities/broker.ts `brokerToolAllowed`); this
  * refuses the calls of offered tools that would loosen the code-enforced safety net, whatever a
  * chat message, a market text or a tool result talked the model into:
  *

@@ -1,6 +1,6 @@
 /**
  * What the execution agent's prompt is rendered from: the mustache view of one nudge and the
- * nudge's user message. The live workflow (core/workflows/execution-agent.ts) and the backtest's
+ * nudge's user message. The live workflow (core/agents/execution-agent.workflow.ts) and the backtest's
  * `agent` strategy (core/backtest/model-driver.ts) both build their prompts here, so a backtest
  * asks the model exactly what the live agent would have asked at that moment.
  *

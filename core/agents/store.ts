@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { nanoToUsd } from './llm/pricing';
 import { validateTemplate, type PromptId } from './prompts';
 import type { AgentName } from './llm/types';
-import type { PromptVersion } from '../api/modules/agents';
+import type { PromptVersion } from './contract';
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;

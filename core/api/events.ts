@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
 import { paperEvents } from '../paper/contract';
-import { backtestEvents } from './modules/backtest';
+import { backtestEvents } from '../backtest/contract';
 import { dataEvents } from '../market/data/contract';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
 import { BarSchema, TickSchema } from '../domain/market';

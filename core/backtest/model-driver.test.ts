@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBacktestActivities } from '../activities/backtest';
+import { createBacktestActivities } from './activities';
 import type { ActivityDeps } from '../activities/deps';
 import { LlmClient } from '../agents/llm/client';
 import { executionPromptId, loadDefaultTemplates } from '../agents/prompts';

@@ -31,12 +31,12 @@ export interface VerbDoor {
 
 /**
  * Backtest verbs through the running cockpit when there is one (its Backtest page shows the run
- * live), else in this process (core/cli/backtest-local.ts): same validation, same engine, same
+ * live), else in this process (core/backtest/cli-local.ts): same validation, same engine, same
  * store, same result. In-process, the command returns when its runs have settled.
  */
 export async function withBacktests<T>(ctx: CliContext, fn: (door: VerbDoor) => Promise<T>): Promise<T> {
   if (readRuntimeInfo(ctx.dataDir)) return withRuntime(ctx, (rt) => fn({ via: 'cockpit', call: (verb, input) => rt.call(verb, input) }));
-  const { createLocalBacktests } = await import('./backtest-local');
+  const { createLocalBacktests } = await import('../backtest/cli-local');
   const local = createLocalBacktests({ config: ctx.config, dataDir: ctx.dataDir });
   try {
     return await fn({ via: 'in-process', call: (verb, input) => dispatch(local.handlers, verb, input, { door: 'cli', correlationId: randomUUID() }), cancel: () => local.cancelAll() });

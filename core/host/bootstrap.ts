@@ -62,7 +62,7 @@ const steps: Step[] = [
     name: 'agents',
     when: () => true,
     run: async (c) => {
-      const { ensureAgentsStarted } = await import('./handlers/agents');
+      const { ensureAgentsStarted } = await import('../agents/handlers');
       await ensureAgentsStarted(c.client, c.config, c.taskQueue);
     },
   },

@@ -20,7 +20,7 @@ import { loadConfig } from '../runtime/config';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { LIVE_ARM_PHRASE } from '../ledger/live';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery, setPreferencesUpdate } from '../paper/paper-book.workflow';
-import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, ORDER_PORT_PATCH } from '../workflows/execution-agent';
+import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, ORDER_PORT_PATCH } from '../agents/execution-agent.workflow';
 
 const EXEC_ID = 'vigil/agent/execution/port-replay';
 /** The committed histories this test replays (and, in a recording run, records). */

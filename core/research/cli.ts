@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { VerbResult } from '../api/contract';
-import { RunFlags, runBacktestInput } from '../cli/commands/backtest';
+import { RunFlags, runBacktestInput } from '../backtest/cli';
 import { command, EXIT, type CliCommand, type CliContext, type ExitCode } from '../cli/registry';
 import { callVerb, withRuntime } from '../cli/remote';
 import type { RemoteRuntime } from '../cli/connect';

@@ -10,7 +10,7 @@ import { ApiFailure } from '../api/result';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { HandlerDeps } from '../host/handler-deps';
 import { BacktestSpecSchema } from '../backtest/spec';
-import { backtestReadWorkflow, backtestWorkflow } from '../workflows/backtest';
+import { backtestReadWorkflow, backtestWorkflow } from '../backtest/backtest.workflow';
 import type { ResearchRun } from './api';
 import type { ResearchReadOp } from './activities';
 import { optimizeWorkflow, researchStateQuery, type OptimizeInput } from './optimize.workflow';

@@ -16,7 +16,7 @@ import { silentLogger } from '../../core/runtime/log';
 import { loadConfig } from '../../core/runtime/config';
 import type { Bar } from '../../core/domain/market';
 import { barsSignal, executionLedgerWorkflow, portfolioStatusQuery } from '../../core/paper/paper-book.workflow';
-import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate } from '../../core/workflows/execution-agent';
+import { executionAgentWorkflow, executionStatusQuery, nudgeNowSignal, setExecutionModeUpdate } from '../../core/agents/execution-agent.workflow';
 
 export const POLICY_RUN_ID = 'vigil/agent/execution/policy-replay';
 

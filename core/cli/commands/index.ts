@@ -7,7 +7,7 @@ import { tradeCommands } from './trade';
 import { paperCommands } from '../../paper/cli';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
-import { backtestCommands } from './backtest';
+import { backtestCommands } from '../../backtest/cli';
 import { marketCommands } from './market';
 import { dataCommands } from '../../market/data/cli';
 import { researchCommands } from '../../research/cli';

@@ -2,7 +2,7 @@
  * What the execution agent is doing now, or waiting for, in one title and one line of detail:
  * the empty states of the Portfolio and Agents pages and the "now" line above the decision
  * timeline. Read from the agent's own status (its last decision or skip and their reasons, as
- * the workflow and the built-in policy word them in core/workflows/execution-agent.ts and
+ * the workflow and the built-in policy word them in core/agents/execution-agent.workflow.ts and
  * core/agents/policy.ts).
  */
 import type { VerbResult } from '../../../core/api/contract';

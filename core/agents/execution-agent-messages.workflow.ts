@@ -1,12 +1,12 @@
 /**
  * The execution agent's messages: its state and status types and the queries, updates and signals
- * that reach its workflow (core/workflows/execution-agent.ts). Kept apart from the workflow body
+ * that reach its workflow (core/agents/execution-agent.workflow.ts). Kept apart from the workflow body
  * so that the activities that read the agent's status (the judge's, the broker's) import these
  * definitions without depending on the workflow, which imports the activities' types.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AgentConstraints } from '../agents/policy';
-import type { ExecutionMode } from '../agents/prompt-ids';
+import type { AgentConstraints } from './policy';
+import type { ExecutionMode } from './prompt-ids';
 
 export type ExecutionAgentMode = ExecutionMode;
 type Mode = ExecutionAgentMode;

@@ -19,12 +19,12 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createAgentActivities } from '../activities/agents';
-import { calibration, computeScores, ConstraintProposal, replanDecision, tighten, type Calibration, type ReplanDecision, type Scores } from '../agents/scoring';
-import type { AgentConstraints } from '../agents/policy';
+import type { createAgentActivities } from './activities';
+import { calibration, computeScores, ConstraintProposal, replanDecision, tighten, type Calibration, type ReplanDecision, type Scores } from './scoring';
+import type { AgentConstraints } from './policy';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { isExecutionMode, type ExecutionMode } from '../agents/prompt-ids';
-import { constraintsSignal, judgeModeSignal } from './execution-agent-messages';
+import { isExecutionMode, type ExecutionMode } from './prompt-ids';
+import { constraintsSignal, judgeModeSignal } from './execution-agent-messages.workflow';
 
 type Mode = ExecutionMode;
 

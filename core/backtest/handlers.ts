@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Handlers, VerbResult } from '../../api/contract';
-import { ApiFailure } from '../../api/result';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import type { BacktestResult, BacktestSummary } from '../../backtest/result';
-import type { BacktestProgress, BacktestReadOp } from '../../activities/backtest';
-import { backtestProgressQuery, backtestReadWorkflow, backtestWorkflow } from '../../workflows/backtest';
-import type { HandlerDeps } from '../handler-deps';
-import type { PerformanceMetrics } from '../../analytics';
-import { strategyCatalog } from '../../backtest/strategies/catalog';
+import type { Handlers, VerbResult } from '../api/contract';
+import { ApiFailure } from '../api/result';
+import { WORKFLOW_IDS } from '../domain/ids';
+import type { BacktestResult, BacktestSummary } from './result';
+import type { BacktestProgress, BacktestReadOp } from './activities';
+import { backtestProgressQuery, backtestReadWorkflow, backtestWorkflow } from './backtest.workflow';
+import type { HandlerDeps } from '../host/handler-deps';
+import type { PerformanceMetrics } from '../analytics';
+import { strategyCatalog } from './strategies/catalog';
 
 type BacktestVerbs = 'list_backtest_strategies' | 'run_backtest' | 'get_backtest_result' | 'get_backtest_rows' | 'list_backtests' | 'compare_backtests' | 'cancel_backtest';
 

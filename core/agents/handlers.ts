@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Handlers } from '../../api/contract';
-import { ApiFailure } from '../../api/result';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import type { VigilConfig } from '../../runtime/config';
-import type { HandlerDeps } from '../handler-deps';
-import type { AgentStoreOp } from '../../activities/agents';
-import type { PromptVersion, UsageSummary, LogEntry, ScoreRecord } from '../../agents/store';
-import type { ExecutionMode } from '../../agents/prompt-ids';
+import type { Handlers } from '../api/contract';
+import { ApiFailure } from '../api/result';
+import { WORKFLOW_IDS } from '../domain/ids';
+import type { VigilConfig } from '../runtime/config';
+import type { HandlerDeps } from '../host/handler-deps';
+import type { AgentStoreOp } from './activities';
+import type { PromptVersion, UsageSummary, LogEntry, ScoreRecord } from './store';
+import type { ExecutionMode } from './prompt-ids';
 import {
   executionAgentWorkflow,
   executionStatusQuery,
@@ -21,9 +21,9 @@ import {
   resumeExecutionUpdate,
   setExecutionModeUpdate,
   type ExecutionAgentInput,
-} from '../../workflows/execution-agent';
-import { evaluateNowUpdate, judgeAgentWorkflow, judgeStatusQuery, type JudgeAgentInput } from '../../workflows/judge-agent';
-import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate } from '../../workflows/broker-agent';
+} from './execution-agent.workflow';
+import { evaluateNowUpdate, judgeAgentWorkflow, judgeStatusQuery, type JudgeAgentInput } from './judge-agent.workflow';
+import { agentStoreWorkflow, brokerAgentWorkflow, chatHistoryQuery, chatUpdate } from './broker-agent.workflow';
 
 type AgentVerbs =
   | 'get_agent_logs'

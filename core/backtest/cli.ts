@@ -3,15 +3,15 @@
  * bar on a terminal. Through the running cockpit when there is one (its workers run the backtest
  * and its Backtest page shows it live); without one, run, list, show and compare work in this
  * process over the same activities and the same `<dataDir>/backtests.sqlite`
- * (core/cli/backtest-local.ts). Cancelling another process's run needs the cockpit.
+ * (core/backtest/cli-local.ts). Cancelling another process's run needs the cockpit.
  */
 import { z } from 'zod';
-import type { VerbResult } from '../../api/contract';
-import { CliError, command, EXIT, noCockpitMessage, type CliCommand, type CliContext } from '../registry';
-import { callVerb, withBacktests, withRuntime } from '../remote';
-import { strategyCatalog, type StrategyParam } from '../../backtest/strategies/catalog';
-import { EXECUTION_MODES } from '../../agents/prompt-ids';
-import { EXIT_FLAGS, EXIT_PARAM_NAMES, exitFromPercent, type ExitParamName } from '../../backtest/strategies/exits';
+import type { VerbResult } from '../api/contract';
+import { CliError, command, EXIT, noCockpitMessage, type CliCommand, type CliContext } from '../cli/registry';
+import { callVerb, withBacktests, withRuntime } from '../cli/remote';
+import { strategyCatalog, type StrategyParam } from './strategies/catalog';
+import { EXECUTION_MODES } from '../agents/prompt-ids';
+import { EXIT_FLAGS, EXIT_PARAM_NAMES, exitFromPercent, type ExitParamName } from './strategies/exits';
 
 const call = callVerb;
 

@@ -4,8 +4,8 @@
  * (a prompt is the agents' behaviour; only the user edits it, in the app or the CLI).
  */
 import { z } from 'zod';
-import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { ExecutionMode, PROMPT_IDS } from '../../agents/prompt-ids';
+import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { ExecutionMode, PROMPT_IDS } from './prompt-ids';
 
 const Mode = ExecutionMode;
 const PromptIdSchema = z.enum(PROMPT_IDS);

@@ -10,14 +10,14 @@
  */
 import { Dec } from '../../domain/decimal';
 import { WORKFLOW_IDS } from '../../domain/ids';
-import type { AgentConstraints, MarketPoint } from '../../agents/policy';
-import { parseSnapshot, portfolioView, type MarketRead, type PortfolioView } from '../../agents/market-view';
-import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs, ReadFeaturesArgs } from '../../agents/tools';
+import type { AgentConstraints, MarketPoint } from '../policy';
+import { parseSnapshot, portfolioView, type MarketRead, type PortfolioView } from '../market-view';
+import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs, ReadFeaturesArgs } from '../tools';
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
 import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
 import { marketSnapshotQuery } from '../../workflows/market-stream';
 import { portfolioStatusQuery } from '../../paper/paper-book.workflow';
-import type { ActivityDeps } from '../deps';
+import type { ActivityDeps } from '../../activities/deps';
 import type { AgentShared } from './shared';
 
 export { EXECUTION_TOOLS };

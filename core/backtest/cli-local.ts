@@ -13,22 +13,22 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Handlers } from '../api/contract';
 import { ApiFailure } from '../api/result';
-import { createBacktestActivities, type BacktestProgress } from '../activities/backtest';
+import { createBacktestActivities, type BacktestProgress } from './activities';
 import type { ActivityDeps } from '../activities/deps';
-import type { BacktestSummary } from '../backtest/result';
+import type { BacktestSummary } from './result';
 import type { PerformanceMetrics } from '../analytics';
-import { strategyCatalog } from '../backtest/strategies/catalog';
+import { strategyCatalog } from './strategies/catalog';
 import { EventBus } from '../host/bus';
 import type { VigilConfig } from '../runtime/config';
 import { silentLogger, type Logger } from '../runtime/log';
-import { DEFAULT_CHUNK_STEPS } from '../workflows/backtest';
+import { DEFAULT_CHUNK_STEPS } from './backtest.workflow';
 
 type LocalVerbs = 'list_backtest_strategies' | 'run_backtest' | 'get_backtest_result' | 'get_backtest_rows' | 'list_backtests' | 'compare_backtests';
 
 interface GetAnswer {
   summary: BacktestSummary;
   progress: BacktestProgress;
-  result: import('../backtest/result').BacktestResult | null;
+  result: import('./result').BacktestResult | null;
 }
 type CompareAnswer = ({ id: string; found: false } | { id: string; found: true; summary: BacktestSummary; performance: PerformanceMetrics | null; blockedByRule: Record<string, number> })[];
 

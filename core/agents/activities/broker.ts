@@ -6,13 +6,13 @@
 import { z } from 'zod';
 import { api } from '../../api/contract';
 import { WORKFLOW_IDS } from '../../domain/ids';
-import type { ToolSpec } from '../../agents/llm/types';
-import { COMMAND_HELP, parseCommand } from '../../agents/commands';
-import { brokerCallRefusal } from '../../agents/broker-guard';
-import { parseToolJson } from '../../agents/tools';
-import { compactJson } from '../../agents/compact-json';
-import { executionStatusQuery } from '../../workflows/execution-agent-messages';
-import type { ActivityDeps } from '../deps';
+import type { ToolSpec } from '../llm/types';
+import { COMMAND_HELP, parseCommand } from '../commands';
+import { brokerCallRefusal } from '../broker-guard';
+import { parseToolJson } from '../tools';
+import { compactJson } from '../compact-json';
+import { executionStatusQuery } from '../execution-agent-messages.workflow';
+import type { ActivityDeps } from '../../activities/deps';
 import type { AgentShared } from './shared';
 
 /**

@@ -6,15 +6,15 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { packageRoot } from '../../runtime/package-root';
-import { LlmClient } from '../../agents/llm/client';
-import { resolveAgentModel } from '../../agents/llm/models';
-import { costNanoUsd, priceOf } from '../../agents/llm/pricing';
-import { createTracer, type Tracer } from '../../agents/llm/tracing';
-import type { AgentModel, AgentName, ChatMessage, LlmOutcome, ToolSpec } from '../../agents/llm/types';
-import { compact, extractiveSummary, type ContextBudget, type Summariser } from '../../agents/context';
-import { loadDefaultTemplates, renderTemplate, PromptId, type PromptId as PromptIdT } from '../../agents/prompts';
-import { AgentStore, PromptRejected, type PromptVersion } from '../../agents/store';
-import type { ActivityDeps } from '../deps';
+import { LlmClient } from '../llm/client';
+import { resolveAgentModel } from '../llm/models';
+import { costNanoUsd, priceOf } from '../llm/pricing';
+import { createTracer, type Tracer } from '../llm/tracing';
+import type { AgentModel, AgentName, ChatMessage, LlmOutcome, ToolSpec } from '../llm/types';
+import { compact, extractiveSummary, type ContextBudget, type Summariser } from '../context';
+import { loadDefaultTemplates, renderTemplate, PromptId, type PromptId as PromptIdT } from '../prompts';
+import { AgentStore, PromptRejected, type PromptVersion } from '../store';
+import type { ActivityDeps } from '../../activities/deps';
 
 export interface LlmTurnInput {
   agent: AgentName;

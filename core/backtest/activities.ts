@@ -9,22 +9,22 @@ import { heartbeat, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { RecordedDataError as DataError, defaultMarketDataDir as defaultMarketDir } from '../market/data/columns';
 import { marketDirs } from '../market/data/datasets';
-import { createEngine } from '../backtest/engine';
-import { ResampleError } from '../backtest/bars';
-import { buildResult, prepare, SpecError, type Prepared } from '../backtest/runner';
-import { capResult, type BacktestResult, type BacktestSummary, type ModelUsage } from '../backtest/result';
-import { BacktestSpecSchema, type BacktestSpec } from '../backtest/spec';
-import { BacktestStore, rowSummary, type BacktestRow } from '../backtest/store';
+import { createEngine } from './engine';
+import { ResampleError } from './bars';
+import { buildResult, prepare, SpecError, type Prepared } from './runner';
+import { capResult, type BacktestResult, type BacktestSummary, type ModelUsage } from './result';
+import { BacktestSpecSchema, type BacktestSpec } from './spec';
+import { BacktestStore, rowSummary, type BacktestRow } from './store';
 import path from 'node:path';
 import { LlmClient } from '../agents/llm/client';
 import { resolveAgentModel } from '../agents/llm/models';
 import { executionPromptId, loadDefaultTemplates, type PromptId } from '../agents/prompts';
 import { AgentStore } from '../agents/store';
 import { packageRoot } from '../runtime/package-root';
-import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, RateLimiter, systemClock, type Clock, type ModelDriver, type ModelPort } from '../backtest/model-driver';
-import { AgentParams } from '../backtest/strategies/agent';
-import type { ActivityDeps } from './deps';
-import type { BacktestProgress } from '../api/modules/backtest';
+import { createModelDriver, modelUsage, ModelBudgetExceeded, ModelCallFailed, RateLimiter, systemClock, type Clock, type ModelDriver, type ModelPort } from './model-driver';
+import { AgentParams } from './strategies/agent';
+import type { ActivityDeps } from '../activities/deps';
+import type { BacktestProgress } from './contract';
 
 export interface BacktestStartInput {
   id: string;
@@ -50,7 +50,7 @@ export interface BacktestActivityOptions {
 
 /**
  * How a chunk run outside a Temporal worker (`vigil backtest run` with no cockpit,
- * core/cli/backtest-local.ts) is told to stop: the same loop, with this signal in place of the
+ * core/backtest/cli-local.ts) is told to stop: the same loop, with this signal in place of the
  * activity's cancellation and no heartbeats.
  */
 export interface InProcessChunk {

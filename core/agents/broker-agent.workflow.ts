@@ -18,8 +18,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AgentStoreOp, createAgentActivities } from '../activities/agents';
-import type { ChatMessage } from '../agents/llm/types';
+import type { AgentStoreOp, createAgentActivities } from './activities';
+import type { ChatMessage } from './llm/types';
 
 const acts = proxyActivities<ReturnType<typeof createAgentActivities>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
 const llmActs = proxyActivities<ReturnType<typeof createAgentActivities>>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 1 } });

@@ -20,18 +20,18 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createAgentActivities, ExecDecision, ExecToolResult, OrderAttempt } from '../activities/agents';
+import type { createAgentActivities, ExecDecision, ExecToolResult, OrderAttempt } from './activities';
 import type { AgentOrderIntent } from '../orders/agent-orders';
 import { productionSummary } from '../orders/summary';
 import type { OrderOutcome } from '../ledger/router';
-import { ledgerOrderWorkflow } from './ledger-ops';
-import { decide, maxMovePct, type MarketPoint, type PolicyDecision } from '../agents/policy';
-import { decideLegacy } from '../agents/policy-legacy';
-import type { ChatMessage } from '../agents/llm/types';
-import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView } from '../agents/execution-prompt';
-import type { TradingCosts } from '../agents/costs';
+import { ledgerOrderWorkflow } from '../workflows/ledger-ops';
+import { decide, maxMovePct, type MarketPoint, type PolicyDecision } from './policy';
+import { decideLegacy } from './policy-legacy';
+import type { ChatMessage } from './llm/types';
+import { EXECUTION_MAX_MODEL_STEPS, executionNudgeMessage, executionPromptView } from './execution-prompt';
+import type { TradingCosts } from './costs';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { EXECUTION_MODES, isExecutionMode } from '../agents/prompt-ids';
+import { EXECUTION_MODES, isExecutionMode } from './prompt-ids';
 import {
   constraintsSignal,
   drawdownAlertSignalName,
@@ -46,10 +46,10 @@ import {
   type ExecutionAgentMode,
   type ExecutionAgentState,
   type ExecutionStatus,
-} from './execution-agent-messages';
+} from './execution-agent-messages.workflow';
 
 // The agent's messages are defined beside it; importers of the workflow get them here too.
-export * from './execution-agent-messages';
+export * from './execution-agent-messages.workflow';
 
 type Mode = ExecutionAgentMode;
 

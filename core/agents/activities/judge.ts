@@ -3,14 +3,14 @@
  * execution agent's fills, read with the typed queries exported beside the workflows), its
  * narrative from the model, and where scores and prompt versions are kept.
  */
-import type { ChatMessage, ToolSpec } from '../../agents/llm/types';
-import { renderTemplate, type PromptId as PromptIdT } from '../../agents/prompts';
-import type { PromptVersion } from '../../agents/store';
-import type { CalibrationPair, JudgeMetrics } from '../../agents/scoring';
+import type { ChatMessage, ToolSpec } from '../llm/types';
+import { renderTemplate, type PromptId as PromptIdT } from '../prompts';
+import type { PromptVersion } from '../store';
+import type { CalibrationPair, JudgeMetrics } from '../scoring';
 import { WORKFLOW_IDS } from '../../domain/ids';
-import { executionStatusQuery } from '../../workflows/execution-agent-messages';
+import { executionStatusQuery } from '../execution-agent-messages.workflow';
 import { performanceQuery, portfolioStatusQuery, transactionsQuery } from '../../paper/paper-book.workflow';
-import type { ActivityDeps } from '../deps';
+import type { ActivityDeps } from '../../activities/deps';
 import type { AgentShared } from './shared';
 
 export interface JudgeInputs {

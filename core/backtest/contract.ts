@@ -4,10 +4,10 @@
  * `backtests.sqlite`, so the UI, CLI and MCP share one path.
  */
 import { z } from 'zod';
-import { ACTION, READ, WRITE_IDEMPOTENT, verb } from '../define';
-import { BacktestFillSchema, BacktestResultSchema, BacktestSummarySchema, BacktestTradeSchema, PerformanceSchema, RESULT_FILLS, RESULT_TRADES } from '../../backtest/result';
-import { BacktestSpecSchema } from '../../backtest/spec';
-import { StrategyInfoSchema } from '../../backtest/strategies/catalog';
+import { ACTION, READ, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { BacktestFillSchema, BacktestResultSchema, BacktestSummarySchema, BacktestTradeSchema, PerformanceSchema, RESULT_FILLS, RESULT_TRADES } from './result';
+import { BacktestSpecSchema } from './spec';
+import { StrategyInfoSchema } from './strategies/catalog';
 
 const Id = z.string().regex(/^bt_[A-Za-z0-9]{6,40}$/, 'a backtest id looks like bt_3f9a0c1d2e4b');
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { emptySeries } from '../../backtest/bars';
-import { createEngine } from '../../backtest/engine';
-import type { ModelUsage } from '../../backtest/result';
-import { buildResult, engineConfig } from '../../backtest/runner';
-import { BacktestSpecSchema } from '../../backtest/spec';
-import type { CliContext } from '../registry';
-import { backtestCommands, describeParamLine, printResult, runBacktestInput, RunFlags } from './backtest';
+import { emptySeries } from './bars';
+import { createEngine } from './engine';
+import type { ModelUsage } from './result';
+import { buildResult, engineConfig } from './runner';
+import { BacktestSpecSchema } from './spec';
+import type { CliContext } from '../cli/registry';
+import { backtestCommands, describeParamLine, printResult, runBacktestInput, RunFlags } from './cli';
 
 describe('vigil backtest run: agent flags', () => {
   it('become the agent strategy params, validated by its own schema', () => {

@@ -4,11 +4,11 @@
  * corrections, real orders, live-trading arming, prompt edits.
  */
 import { describe, expect, it } from 'vitest';
-import { api } from '../api/contract';
-import { EventBus } from '../host/bus';
-import { loadConfig } from '../runtime/config';
-import { silentLogger } from '../runtime/log';
-import { brokerToolAllowed, brokerTools, createAgentActivities } from './agents';
+import { api } from '../../api/contract';
+import { EventBus } from '../../host/bus';
+import { loadConfig } from '../../runtime/config';
+import { silentLogger } from '../../runtime/log';
+import { brokerToolAllowed, brokerTools, createAgentActivities } from './index';
 
 const FORBIDDEN = ['set_secret', 'delete_secret', 'set_model_setting', 'set_tradeable_fraction', 'approve_correction', 'reject_correction', 'arm_live_trading', 'place_ledger_order', 'update_prompt', 'decide_live_order_request', 'set_mcp_live_orders', 'run_smoke_workflow', 'broker_chat', 'constructor', '__proto__', 'toString'];
 

@@ -7,8 +7,8 @@
  * - backtestReadWorkflow: one read of the results store (get / list / compare).
  */
 import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BacktestProgress, BacktestReadOp, BacktestStartInput, createBacktestActivities } from '../activities/backtest';
-import type { BacktestSummary } from '../backtest/result';
+import type { BacktestProgress, BacktestReadOp, BacktestStartInput, createBacktestActivities } from './activities';
+import type { BacktestSummary } from './result';
 
 type BacktestActivities = ReturnType<typeof createBacktestActivities>;
 
