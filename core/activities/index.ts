@@ -8,7 +8,7 @@ import { createLedgerActivities } from './ledger';
 import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from '../agents/activities';
 import { createBacktestActivities } from '../backtest/activities';
-import { createMarketActivities } from './market';
+import { createMarketActivities } from '../market/activities';
 import { createDataActivities } from '../market/data/activities';
 import { createAlertActivities } from './alerts';
 import { createResearchActivities } from '../research/activities';

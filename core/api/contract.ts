@@ -11,7 +11,7 @@ import { ledgerApi } from './modules/ledger';
 import { paperApi } from '../paper/contract';
 import { backtestApi } from '../backtest/contract';
 import { agentsApi } from '../agents/contract';
-import { marketApi } from './modules/market';
+import { marketApi } from '../market/contract';
 import { dataApi } from '../market/data/contract';
 import { alertsApi } from '../alerts/contract';
 import { researchApi } from '../research/api';

@@ -12,7 +12,7 @@ export * from '../agents/execution-agent.workflow';
 export * from '../agents/judge-agent.workflow';
 export * from '../agents/broker-agent.workflow';
 export * from '../backtest/backtest.workflow';
-export * from './market-stream';
+export * from '../market/market-stream.workflow';
 export * from '../market/data/download.workflow';
 export * from './alerts';
 export * from '../research/optimize.workflow';

@@ -15,7 +15,7 @@ import { parseSnapshot, portfolioView, type MarketRead, type PortfolioView } fro
 import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs, ReadFeaturesArgs } from '../tools';
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
 import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
-import { marketSnapshotQuery } from '../../workflows/market-stream';
+import { marketSnapshotQuery } from '../../market/market-stream.workflow';
 import { portfolioStatusQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../../activities/deps';
 import type { AgentShared } from './shared';

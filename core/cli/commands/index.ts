@@ -8,7 +8,7 @@ import { paperCommands } from '../../paper/cli';
 import { reconcileCommands } from './reconcile';
 import { mcpCommands } from './mcp';
 import { backtestCommands } from '../../backtest/cli';
-import { marketCommands } from './market';
+import { marketCommands } from '../../market/cli';
 import { dataCommands } from '../../market/data/cli';
 import { researchCommands } from '../../research/cli';
 

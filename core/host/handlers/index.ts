@@ -10,7 +10,7 @@ import { createLedgerHandlers } from './ledger';
 import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from '../../backtest/handlers';
 import { createAgentHandlers } from '../../agents/handlers';
-import { createMarketHandlers } from './market';
+import { createMarketHandlers } from '../../market/handlers';
 import { createDataHandlers } from '../../market/data/handlers';
 import { createAlertHandlers } from '../../alerts/handlers';
 import { createResearchHandlers } from '../../research/handlers';
