@@ -30,7 +30,7 @@ export const HISTORIES = {
   'execution-agent': 'core/agents/agents.replay.int.test.ts',
   'judge-agent': 'core/agents/agents.replay.int.test.ts',
   'broker-agent': 'core/agents/agents.replay.int.test.ts',
-  'live-order-request': 'core/workflows/live-orders.int.test.ts',
+  'live-order-request': 'core/ledger/live-orders.int.test.ts',
   'execution-agent-port': 'core/orders/order-port.replay.int.test.ts',
   'ledger-order-live': 'core/orders/order-port.replay.int.test.ts',
   'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',

@@ -4,7 +4,7 @@
  */
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
-import { createLedgerActivities } from './ledger';
+import { createLedgerActivities } from '../ledger/activities';
 import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from '../agents/activities';
 import { createBacktestActivities } from '../backtest/activities';

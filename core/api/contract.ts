@@ -7,7 +7,7 @@ import type { VerbDef } from './define';
 import type { Door } from '../orders/origin';
 import { systemApi } from './modules/system';
 import { settingsApi } from './modules/settings';
-import { ledgerApi } from './modules/ledger';
+import { ledgerApi } from '../ledger/contract';
 import { paperApi } from '../paper/contract';
 import { backtestApi } from '../backtest/contract';
 import { agentsApi } from '../agents/contract';

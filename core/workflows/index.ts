@@ -4,9 +4,9 @@
  * Add a workflow family with one `export *` line.
  */
 export * from './smoke';
-export * from './ledger-ops';
+export * from '../ledger/ledger-ops.workflow';
 export * from '../ledger/triggers.workflow';
-export * from './live-orders';
+export * from '../ledger/live-orders.workflow';
 export * from '../paper/paper-book.workflow';
 export * from '../agents/execution-agent.workflow';
 export * from '../agents/judge-agent.workflow';

@@ -14,7 +14,7 @@ import type { AgentConstraints, MarketPoint } from '../policy';
 import { parseSnapshot, portfolioView, type MarketRead, type PortfolioView } from '../market-view';
 import { EXECUTION_TOOLS, HoldArgs, parseArgs, percentToFraction, PlaceOrderArgs, ReadFeaturesArgs } from '../tools';
 import { AgentOrderIntentSchema, routeAgentOrder, type AgentOrderIntent, type AgentOrderStep, type OrderAttempt } from '../../orders/agent-orders';
-import { ledgerOrderWorkflow } from '../../workflows/ledger-ops';
+import { ledgerOrderWorkflow } from '../../ledger/ledger-ops.workflow';
 import { marketSnapshotQuery } from '../../market/market-stream.workflow';
 import { portfolioStatusQuery } from '../../paper/paper-book.workflow';
 import type { ActivityDeps } from '../../activities/deps';

@@ -6,7 +6,7 @@ import type { Handlers } from '../../api/contract';
 import type { HandlerDeps } from '../handler-deps';
 import { createSystemHandlers } from './system';
 import { createSettingsHandlers } from './settings';
-import { createLedgerHandlers } from './ledger';
+import { createLedgerHandlers } from '../../ledger/handlers';
 import { createPaperHandlers } from '../../paper/handlers';
 import { createBacktestHandlers } from '../../backtest/handlers';
 import { createAgentHandlers } from '../../agents/handlers';
