@@ -10,7 +10,7 @@ import { createAgentActivities } from '../agents/activities';
 import { createBacktestActivities } from '../backtest/activities';
 import { createMarketActivities } from '../market/activities';
 import { createDataActivities } from '../market/data/activities';
-import { createAlertActivities } from './alerts';
+import { createAlertActivities } from '../alerts/activities';
 import { createResearchActivities } from '../research/activities';
 
 export function createActivities(deps: ActivityDeps) {

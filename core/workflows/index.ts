@@ -14,7 +14,7 @@ export * from '../agents/broker-agent.workflow';
 export * from '../backtest/backtest.workflow';
 export * from '../market/market-stream.workflow';
 export * from '../market/data/download.workflow';
-export * from './alerts';
+export * from '../alerts/delivery.workflow';
 export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';
 export * from '../research/walk-forward.workflow';
