@@ -34,9 +34,9 @@ const forbiddenInWorkflows = [
  *              clients, feeds, data files, runners)
  *   activity   core/activities and a capability's activities.ts or activities/ folder (core/agents/activities/)
  *   handlers   core/host/handlers, core/host/handler-deps.ts and a capability's handlers.ts
- *   host, cli, mcp, electron   the processes (a capability's cli.ts is cli, and so is
- *              core/backtest/cli-local.ts, the CLI's in-process backtest runner); the MCP bridge does
- *              not import the CLI
+ *   host, cli, mcp, electron   the processes (a capability's cli.ts is cli, and so are
+ *              core/backtest/cli-local.ts, the CLI's in-process backtest runner, and the production
+ *              ledger's command groups core/ledger/cli-*.ts); the MCP bridge does not import the CLI
  *   renderer   renderer/src: domain and kernels; the contract as `import type` only
  *   testing    core/testing: the local fake servers (domain, kernel, contract, service)
  * Workflows import activities and services as `import type` only.
@@ -110,7 +110,7 @@ const LAYERS = [
   { type: 'activity', pattern: ['core/activities/**', `${CAP}/**/activities.ts`, `${CAP}/**/activities/**`] },
   { type: 'handlers', pattern: ['core/host/handlers/**', 'core/host/handler-deps.ts', `${CAP}/**/handlers.ts`, 'core/paper/start.ts'] },
   { type: 'host', pattern: ['core/host/**'] },
-  { type: 'cli', pattern: ['core/cli/**', `${CAP}/**/cli.ts`, 'core/backtest/cli-local.ts'] },
+  { type: 'cli', pattern: ['core/cli/**', `${CAP}/**/cli.ts`, 'core/backtest/cli-local.ts', 'core/ledger/cli-*.ts'] },
   { type: 'mcp', pattern: ['core/mcp/**'] },
   { type: 'electron', pattern: ['electron/**'] },
   { type: 'renderer', pattern: ['renderer/src/**'] },

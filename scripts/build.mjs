@@ -80,7 +80,7 @@ await step('workflows', path.join(dist, 'workflow-bundle.js'), { dirs: ['core/wo
 
 const viteConfig = path.join(root, 'renderer/vite.config.ts');
 if (fs.existsSync(viteConfig) && !args.has('--no-renderer')) {
-  await step('renderer', path.join(dist, 'renderer', 'index.html'), { dirs: ['renderer', 'core/api', 'core/domain', 'core/paper', 'core/market/data', 'core/backtest'] }, async () => {
+  await step('renderer', path.join(dist, 'renderer', 'index.html'), { dirs: ['renderer', 'core/api', 'core/domain', 'core/paper', 'core/market', 'core/ledger', 'core/backtest'] }, async () => {
     const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', viteConfig, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('renderer build failed');
   });

@@ -25,12 +25,12 @@ export const FROZEN = new Set(['execution-agent-policy-v1']);
 /** Every committed history and the test file that records and replays it. */
 export const HISTORIES = {
   'execution-ledger': 'core/paper/paper-book.replay.int.test.ts',
-  'market-stream': 'core/workflows/market-stream.replay.int.test.ts',
-  'market-stream-gap': 'core/workflows/market-stream.replay.int.test.ts',
+  'market-stream': 'core/market/market-stream.replay.int.test.ts',
+  'market-stream-gap': 'core/market/market-stream.replay.int.test.ts',
   'execution-agent': 'core/agents/agents.replay.int.test.ts',
   'judge-agent': 'core/agents/agents.replay.int.test.ts',
   'broker-agent': 'core/agents/agents.replay.int.test.ts',
-  'live-order-request': 'core/workflows/live-orders.int.test.ts',
+  'live-order-request': 'core/ledger/live-orders.int.test.ts',
   'execution-agent-port': 'core/orders/order-port.replay.int.test.ts',
   'ledger-order-live': 'core/orders/order-port.replay.int.test.ts',
   'ledger-order-blocked': 'core/orders/order-port.replay.int.test.ts',

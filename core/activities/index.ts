@@ -4,13 +4,13 @@
  */
 import type { ActivityDeps } from './deps';
 import { createSystemActivities } from './system';
-import { createLedgerActivities } from './ledger';
+import { createLedgerActivities } from '../ledger/activities';
 import { createPaperActivities } from '../paper/activities';
 import { createAgentActivities } from '../agents/activities';
 import { createBacktestActivities } from '../backtest/activities';
-import { createMarketActivities } from './market';
+import { createMarketActivities } from '../market/activities';
 import { createDataActivities } from '../market/data/activities';
-import { createAlertActivities } from './alerts';
+import { createAlertActivities } from '../alerts/activities';
 import { createResearchActivities } from '../research/activities';
 
 export function createActivities(deps: ActivityDeps) {

@@ -24,7 +24,7 @@ import type { createAgentActivities, ExecDecision, ExecToolResult, OrderAttempt 
 import type { AgentOrderIntent } from '../orders/agent-orders';
 import { productionSummary } from '../orders/summary';
 import type { OrderOutcome } from '../ledger/router';
-import { ledgerOrderWorkflow } from '../workflows/ledger-ops';
+import { ledgerOrderWorkflow } from '../ledger/ledger-ops.workflow';
 import { decide, maxMovePct, type MarketPoint, type PolicyDecision } from './policy';
 import { decideLegacy } from './policy-legacy';
 import type { ChatMessage } from './llm/types';

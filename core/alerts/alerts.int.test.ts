@@ -18,7 +18,7 @@ import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { createSettingsStore } from '../runtime/settings-store';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { alertDeliveryWorkflow } from '../workflows/alerts';
+import { alertDeliveryWorkflow } from './delivery.workflow';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { createAlertService, type AlertService } from './service';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verifySignature } from './webhook';

@@ -16,7 +16,7 @@ import type { EventBus } from '../api/bus';
 import type { Logger } from '../runtime/log';
 import type { SettingsStore } from '../runtime/settings-store';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { alertDeliveryWorkflow } from '../workflows/alerts';
+import { alertDeliveryWorkflow } from './delivery.workflow';
 import { AlertInputSchema, type Alert, type AlertInput, type Route } from './kinds';
 import { readAlertSettings } from './settings';
 import { AlertStore } from './store';

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { RuntimeStatus } from './modules/system';
 import { paperEvents } from '../paper/contract';
 import { backtestEvents } from '../backtest/contract';
+import { marketEvents } from '../market/contract';
 import { dataEvents } from '../market/data/contract';
 import { AlertInputSchema, AlertKindSchema } from '../alerts/kinds';
-import { BarSchema, TickSchema } from '../domain/market';
 
 export const events = {
   'runtime.status': RuntimeStatus,
@@ -25,19 +25,7 @@ export const events = {
     summary: z.string(),
     data: z.record(z.string(), z.unknown()),
   }),
-  /** Every accepted tick (trade or ticker update) at full feed rate. */
-  'market.tick': TickSchema,
-  /** A closed bar (1m), as sent to the market stream workflow. */
-  'market.bar': BarSchema,
-  /** Feed health changes: connected, degraded (gap, stale, reconnecting), down, idle. */
-  'market.health': z.object({
-    feed: z.enum(['coinbase', 'replay', 'simulated']).nullable(),
-    state: z.enum(['ok', 'degraded', 'down', 'idle']),
-    detail: z.string(),
-    symbols: z.array(z.string()),
-    counters: z.record(z.string(), z.number()),
-    at: z.number(),
-  }),
+  ...marketEvents,
   /** Raised by a capability; the alert service records it and routes it by kind (core/alerts). */
   alert: AlertInputSchema,
   /** An alert routed to the desktop: a native notification in Electron, a toast in the page. */

@@ -33,7 +33,7 @@ const steps: Step[] = [
     name: 'reconcile schedule',
     when: (c) => Boolean(c.config.secrets.COINBASE_API_KEY_NAME && c.config.secrets.COINBASE_API_PRIVATE_KEY),
     run: async (c) => {
-      const { ensureReconcileSchedule } = await import('./handlers/ledger');
+      const { ensureReconcileSchedule } = await import('../ledger/handlers');
       await ensureReconcileSchedule(c.client, c.taskQueue);
     },
   },

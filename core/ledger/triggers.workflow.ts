@@ -19,9 +19,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createLedgerActivities } from '../activities/ledger';
+import type { createLedgerActivities } from './activities';
 import { WORKFLOW_IDS } from '../domain/ids';
-import { ledgerOrderWorkflow } from '../workflows/ledger-ops';
+import { ledgerOrderWorkflow } from './ledger-ops.workflow';
 import type { OrderOutcome, PlaceOrderInput } from './router';
 import type { TriggerSpec } from './triggers';
 

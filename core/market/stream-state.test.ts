@@ -12,7 +12,7 @@ import { barAt, defaultMarketDataDir, loadRecorded } from './data/columns';
 import { tradesOfBar } from './feeds/replay';
 import { SimulatedFeed } from './feeds/simulated';
 import { resampleBars } from './resample';
-import { MarketSnapshotOut } from '../api/modules/market';
+import { MarketSnapshotOut } from './contract';
 import {
   GAP_ATTEMPTS,
   addSymbols,

@@ -12,9 +12,9 @@ import type { HandlerDeps } from '../host/handler-deps';
 import { Dec } from '../domain/decimal';
 import type { FeeTier } from '../exchange/coinbase/types';
 import { COINBASE_ENTRY_TIER } from '../trading/fees';
-import { ledgerOpWorkflow } from '../workflows/ledger-ops';
+import { ledgerOpWorkflow } from '../ledger/ledger-ops.workflow';
 import { paperBookInput } from './start';
-import { unwrapLedgerFailure } from '../host/handlers/ledger';
+import { unwrapLedgerFailure } from '../ledger/handlers';
 import {
   cancelOrderUpdate,
   executionLedgerWorkflow,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
 import { Dec } from '../domain/decimal';
 import type { ApiResult } from '../api/result';
-import { createLedgerActivities } from '../activities/ledger';
+import { createLedgerActivities } from '../ledger/activities';
 import { EventBus } from '../host/bus';
 import { createPaperHandlers } from './handlers';
 import { loadConfig } from '../runtime/config';

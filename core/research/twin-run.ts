@@ -12,7 +12,7 @@ import type { Bar } from '../domain/market';
 import type { ExecutionMode } from '../agents/prompt-ids';
 import type { FillRecord as PaperFill } from '../paper/book';
 import { equityHistoryQuery, portfolioStatusQuery, transactionsQuery } from '../paper/paper-book.workflow';
-import { marketCandlesQuery } from '../workflows/market-stream';
+import { marketCandlesQuery } from '../market/market-stream.workflow';
 import { runArena, type ArenaRunDeps } from './arena-run';
 import { asData } from './bias';
 import type { DataCache } from './runner';

@@ -4,17 +4,17 @@
  * Add a workflow family with one `export *` line.
  */
 export * from './smoke';
-export * from './ledger-ops';
+export * from '../ledger/ledger-ops.workflow';
 export * from '../ledger/triggers.workflow';
-export * from './live-orders';
+export * from '../ledger/live-orders.workflow';
 export * from '../paper/paper-book.workflow';
 export * from '../agents/execution-agent.workflow';
 export * from '../agents/judge-agent.workflow';
 export * from '../agents/broker-agent.workflow';
 export * from '../backtest/backtest.workflow';
-export * from './market-stream';
+export * from '../market/market-stream.workflow';
 export * from '../market/data/download.workflow';
-export * from './alerts';
+export * from '../alerts/delivery.workflow';
 export * from '../research/optimize.workflow';
 export * from '../research/read.workflow';
 export * from '../research/walk-forward.workflow';

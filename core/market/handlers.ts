@@ -3,11 +3,11 @@
  * update its symbols, and query what it holds.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Handlers } from '../../api/contract';
-import { ApiFailure } from '../../api/result';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import { resampleBars } from '../../market/resample';
-import type { HandlerDeps } from '../handler-deps';
+import type { Handlers } from '../api/contract';
+import { ApiFailure } from '../api/result';
+import { WORKFLOW_IDS } from '../domain/ids';
+import { resampleBars } from './resample';
+import type { HandlerDeps } from '../host/handler-deps';
 import {
   marketAddSymbolsUpdate,
   marketBackfillProgressQuery,
@@ -18,8 +18,8 @@ import {
   marketSnapshotQuery,
   marketStopSignal,
   type MarketStreamInput,
-} from '../../workflows/market-stream';
-import { TIMEFRAME_MS } from '../../domain/market';
+} from './market-stream.workflow';
+import { TIMEFRAME_MS } from '../domain/market';
 
 type MarketVerbs =
   | 'start_market_stream'

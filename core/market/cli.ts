@@ -3,11 +3,11 @@
  * cockpit (its workers own the feed). Tables on a terminal, JSON with --json.
  */
 import { z } from 'zod';
-import type { VerbResult } from '../../api/contract';
-import { TimeframeSchema } from '../../domain/market';
-import { productIdSchema } from '../../domain/product';
-import { command, EXIT, type CliCommand } from '../registry';
-import { callVerb, withRuntime } from '../remote';
+import type { VerbResult } from '../api/contract';
+import { TimeframeSchema } from '../domain/market';
+import { productIdSchema } from '../domain/product';
+import { command, EXIT, type CliCommand } from '../cli/registry';
+import { callVerb, withRuntime } from '../cli/remote';
 
 const call = callVerb;
 

@@ -10,15 +10,15 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle } from '../../tests/support/temporal';
-import { createMarketActivities } from '../activities/market';
+import { createMarketActivities } from './activities';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { EventBus } from '../host/bus';
-import { FeedManager } from '../market/feed-manager';
-import { SimulatedFeed } from '../market/feeds/simulated';
+import { FeedManager } from './feed-manager';
+import { SimulatedFeed } from './feeds/simulated';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
-import { marketAddSymbolsUpdate, marketBackfillProgressQuery, marketBarsSignal, marketRemoveSymbolsUpdate, marketSnapshotQuery, marketStopSignal, marketStreamWorkflow } from './market-stream';
+import { marketAddSymbolsUpdate, marketBackfillProgressQuery, marketBarsSignal, marketRemoveSymbolsUpdate, marketSnapshotQuery, marketStopSignal, marketStreamWorkflow } from './market-stream.workflow';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 
 const MIN = 60_000;

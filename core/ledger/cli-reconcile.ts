@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { exchangeBalances } from '../../ledger/router';
-import { command, EXIT, type CliCommand } from '../registry';
-import { requireExchange, withLedger } from './ledger';
+import { exchangeBalances } from './router';
+import { command, EXIT, type CliCommand } from '../cli/registry';
+import { requireExchange, withLedger } from './cli';
 
 const run = command({
   name: 'reconcile run',

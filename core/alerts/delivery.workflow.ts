@@ -4,8 +4,8 @@
  * log. Durable: a delivery outlives a host restart and picks up where it was.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { createAlertActivities } from '../activities/alerts';
-import { WEBHOOK_MAX_ATTEMPTS } from '../alerts/kinds';
+import type { createAlertActivities } from './activities';
+import { WEBHOOK_MAX_ATTEMPTS } from './kinds';
 
 export interface AlertDeliveryInput {
   alertId: string;

@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../api/dispatch';
 import type { HandlerContext } from '../api/contract';
 import type { ApiResult } from '../api/result';
-import { createLedgerActivities } from '../activities/ledger';
+import { createLedgerActivities } from './activities';
 import { EventBus } from '../host/bus';
-import { createLedgerHandlers } from '../host/handlers/ledger';
+import { createLedgerHandlers } from './handlers';
 import { createSettingsHandlers } from '../host/handlers/settings';
-import { Ledger, LIVE_ARM_PHRASE } from '../ledger/ledger';
+import { Ledger, LIVE_ARM_PHRASE } from './ledger';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { createSettingsStore } from '../runtime/settings-store';
@@ -22,7 +22,7 @@ import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server
 import { cliPath, installRuntimeOnce, runWorker, startDevServer, waitFor, workflowBundle, type RunningWorker, type TestServer } from '../../tests/support/temporal';
 import { committedHistory, loadHistory, recordingHistory, saveHistory } from '../../tests/support/replay';
 import { startBrokerageLedger, type BrokerageLedger } from '../../tests/support/brokerage-ledger';
-import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders';
+import { liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders.workflow';
 
 /**
  * The approved request's history, committed: today's workflow code must replay it, and a missing

@@ -5,16 +5,16 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { exchangeFromConfig } from '../../activities/ledger';
-import { CoinbaseError } from '../../exchange/coinbase/client';
-import { CdpKeyError } from '../../exchange/coinbase/jwt';
-import { LedgerError } from '../../ledger/errors';
-import { openLedger, type Ledger } from '../../ledger/ledger';
-import { seedFromExchange, type ExchangePort, type RouterContext } from '../../ledger/router';
-import { noGuard } from '../../orders/guard';
-import { createLogger, Redactor, type Logger } from '../../runtime/log';
-import { secretValues } from '../../runtime/config';
-import { command, CliError, EXIT, type CliCommand, type CliContext, type ExitCode } from '../registry';
+import { exchangeFromConfig } from './activities';
+import { CoinbaseError } from '../exchange/coinbase/client';
+import { CdpKeyError } from '../exchange/coinbase/jwt';
+import { LedgerError } from './errors';
+import { openLedger, type Ledger } from './ledger';
+import { seedFromExchange, type ExchangePort, type RouterContext } from './router';
+import { noGuard } from '../orders/guard';
+import { createLogger, Redactor, type Logger } from '../runtime/log';
+import { secretValues } from '../runtime/config';
+import { command, CliError, EXIT, type CliCommand, type CliContext, type ExitCode } from '../cli/registry';
 
 export function ledgerFile(dataDir: string): string {
   return path.join(dataDir, 'ledger.sqlite');

@@ -8,12 +8,12 @@
  * assistant nor the broker agent (whose tools are the MCP tools) can reach them.
  */
 import { z } from 'zod';
-import { LIVE_ARM_PHRASE } from '../../ledger/live';
-import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../define';
-import { productIdSchema } from '../../domain/product';
-import { GuardRuleSchema } from '../../orders/guard';
-import { TriggerKindSchema, TriggerSpecSchema } from '../../ledger/triggers';
-import { ExitsSchema } from '../../ledger/exits';
+import { LIVE_ARM_PHRASE } from './live';
+import { ACTION, READ, WRITE, WRITE_IDEMPOTENT, verb } from '../api/define';
+import { productIdSchema } from '../domain/product';
+import { GuardRuleSchema } from '../orders/guard';
+import { TriggerKindSchema, TriggerSpecSchema } from './triggers';
+import { ExitsSchema } from './exits';
 
 const dec = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string');
 const posDec = z.string().regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal string');

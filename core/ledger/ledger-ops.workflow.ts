@@ -9,8 +9,8 @@
  * - ledgerReconcileWorkflow: compare with the exchange; runs on demand and on a schedule.
  */
 import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, sleep } from '@temporalio/workflow';
-import type { createLedgerActivities, LedgerOp } from '../activities/ledger';
-import type { OrderOutcome, PlaceOrderInput } from '../ledger/router';
+import type { createLedgerActivities, LedgerOp } from './activities';
+import type { OrderOutcome, PlaceOrderInput } from './router';
 import { Dec } from '../domain/decimal';
 import { WORKFLOW_IDS } from '../domain/ids';
 

@@ -5,18 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { HandlerContext, Handlers, VerbResult } from '../../api/contract';
-import { ApiFailure } from '../../api/result';
-import { WORKFLOW_IDS } from '../../domain/ids';
-import type { LedgerOp } from '../../activities/ledger';
-import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from '../../workflows/ledger-ops';
-import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from '../../workflows/live-orders';
-import type { HandlerDeps } from '../handler-deps';
-import { APP_DOORS, originOf } from '../../orders/origin';
-import { ensurePaperBook } from '../../paper/start';
+import type { HandlerContext, Handlers, VerbResult } from '../api/contract';
+import { ApiFailure } from '../api/result';
+import { WORKFLOW_IDS } from '../domain/ids';
+import type { LedgerOp } from './activities';
+import { ledgerOpWorkflow, ledgerOrderWorkflow, ledgerReconcileWorkflow } from './ledger-ops.workflow';
+import { decideLiveOrderUpdate, liveOrderRequestQuery, liveOrderRequestWorkflow, type LiveOrderRequestState } from './live-orders.workflow';
+import type { HandlerDeps } from '../host/handler-deps';
+import { APP_DOORS, originOf } from '../orders/origin';
+import { ensurePaperBook } from '../paper/start';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { TriggerState } from '../../ledger/triggers';
-import { cancelTriggerUpdate, liveTriggerArmedUpdate, liveTriggerQuery, liveTriggerWorkflow, type LiveTriggerState } from '../../ledger/triggers.workflow';
+import type { TriggerState } from './triggers';
+import { cancelTriggerUpdate, liveTriggerArmedUpdate, liveTriggerQuery, liveTriggerWorkflow, type LiveTriggerState } from './triggers.workflow';
 
 type LedgerVerbs =
   | 'list_wallets'

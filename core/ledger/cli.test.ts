@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCdpKey } from '../../exchange/coinbase/jwt';
-import { FakeCoinbaseBrokerage } from '../../testing/fake-coinbase-brokerage/server';
-import { main } from '../main';
-import type { CliIO } from '../registry';
+import { generateCdpKey } from '../exchange/coinbase/jwt';
+import { FakeCoinbaseBrokerage } from '../testing/fake-coinbase-brokerage/server';
+import { main } from '../cli/main';
+import type { CliIO } from '../cli/registry';
 
 const key = generateCdpKey('ES256', 'organizations/cli/apiKeys/test');
 let fake: FakeCoinbaseBrokerage;

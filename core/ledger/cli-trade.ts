@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { Dec } from '../../domain/decimal';
-import { typedProductIdSchema } from '../../domain/product';
-import type { VerbResult } from '../../api/contract';
-import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../registry';
-import { callVerb, withRuntime } from '../remote';
-import { isProtectiveExit, orderTerms } from '../../orders/terms';
+import { Dec } from '../domain/decimal';
+import { typedProductIdSchema } from '../domain/product';
+import type { VerbResult } from '../api/contract';
+import { command, CliError, EXIT, type CliCommand, type ExitCode } from '../cli/registry';
+import { callVerb, withRuntime } from '../cli/remote';
+import { isProtectiveExit, orderTerms } from '../orders/terms';
 
 type OrderOutcome = VerbResult<'place_ledger_order'>;
 

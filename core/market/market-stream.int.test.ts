@@ -8,20 +8,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker, startDevServer, waitFor, type RunningWorker, type TestServer } from '../../tests/support/temporal';
-import { createMarketActivities } from '../activities/market';
+import { createMarketActivities } from './activities';
 import type { Bar } from '../domain/market';
 import { WORKFLOW_IDS } from '../domain/ids';
 import { EventBus } from '../host/bus';
-import { createMarketHandlers } from '../host/handlers/market';
+import { createMarketHandlers } from './handlers';
 import { computeFeatures } from '../indicators/features';
-import { barAt, defaultMarketDataDir, loadRecorded } from '../market/data/columns';
-import { FeedManager } from '../market/feed-manager';
-import { CoinbaseFeed } from '../market/feeds/coinbase';
-import { tradesOfBar } from '../market/feeds/replay';
+import { barAt, defaultMarketDataDir, loadRecorded } from './data/columns';
+import { FeedManager } from './feed-manager';
+import { CoinbaseFeed } from './feeds/coinbase';
+import { tradesOfBar } from './feeds/replay';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
 import { FakeCoinbaseMarket } from '../testing/fake-coinbase-market/server';
-import { marketBackfillProgressQuery, marketCandlesQuery, marketFeatureVectorQuery, marketSnapshotQuery, marketStreamInfoQuery } from './market-stream';
+import { marketBackfillProgressQuery, marketCandlesQuery, marketFeatureVectorQuery, marketSnapshotQuery, marketStreamInfoQuery } from './market-stream.workflow';
 
 const MIN = 60_000;
 const SYMBOLS = ['BTC-USD', 'ETH-USD'] as const;

@@ -4,9 +4,9 @@
  * Temporal queries on MarketStreamWorkflow, so every door sees the same state.
  */
 import { z } from 'zod';
-import { ACTION_IDEMPOTENT, READ, verb } from '../define';
-import { BarSchema, TimeframeSchema } from '../../domain/market';
-import { productIdSchema } from '../../domain/product';
+import { ACTION_IDEMPOTENT, READ, verb } from '../api/define';
+import { BarSchema, TickSchema, TimeframeSchema } from '../domain/market';
+import { productIdSchema } from '../domain/product';
 
 const Symbol = productIdSchema('a product id like BTC-USD');
 const Symbols = z.array(Symbol).min(1).max(50);
@@ -154,5 +154,22 @@ export const marketApi = {
     annotations: READ,
     temporal: 'query',
     mcp: false,
+  }),
+};
+
+/** The market stream's push events (merged into core/api/events.ts). */
+export const marketEvents = {
+  /** Every accepted tick (trade or ticker update) at full feed rate. */
+  'market.tick': TickSchema,
+  /** A closed bar (1m), as sent to the market stream workflow. */
+  'market.bar': BarSchema,
+  /** Feed health changes: connected, degraded (gap, stale, reconnecting), down, idle. */
+  'market.health': z.object({
+    feed: z.enum(['coinbase', 'replay', 'simulated']).nullable(),
+    state: z.enum(['ok', 'degraded', 'down', 'idle']),
+    detail: z.string(),
+    symbols: z.array(z.string()),
+    counters: z.record(z.string(), z.number()),
+    at: z.number(),
   }),
 };

@@ -14,9 +14,9 @@
  * The request never changes what is approved: the order that runs is the one quoted and shown.
  */
 import { condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { createLedgerActivities } from '../activities/ledger';
-import type { OrderOutcome, OrderPlan, PlaceOrderInput } from '../ledger/router';
-import { runLedgerOrder } from './ledger-ops';
+import type { createLedgerActivities } from './activities';
+import type { OrderOutcome, OrderPlan, PlaceOrderInput } from './router';
+import { runLedgerOrder } from './ledger-ops.workflow';
 
 type LedgerActivities = ReturnType<typeof createLedgerActivities>;
 

@@ -7,10 +7,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Bar } from '../domain/market';
-import { MarketDataError } from '../market/coinbase/rest';
-import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from '../market/port';
-import type { FeedHealthView, Rejection } from '../market/stream-state';
-import type { ActivityDeps } from './deps';
+import { MarketDataError } from './coinbase/rest';
+import type { EnsureFeedRequest, HistoryRequest, MarketFeedPort } from './port';
+import type { FeedHealthView, Rejection } from './stream-state';
+import type { ActivityDeps } from '../activities/deps';
 
 export function createMarketActivities(deps: Pick<ActivityDeps, 'bus' | 'log' | 'market'>) {
   const port = (): MarketFeedPort => {

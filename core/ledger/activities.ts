@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { Dec } from '../domain/decimal';
 import { CoinbaseClient, CoinbaseError } from '../exchange/coinbase/client';
-import { LedgerError } from '../ledger/errors';
-import type { Ledger, Reservation } from '../ledger/ledger';
+import { LedgerError } from './errors';
+import type { Ledger, Reservation } from './ledger';
 import { createSettingsStore, MCP_LIVE_ORDERS_SETTING } from '../runtime/settings-store';
 import {
   exchangeBalances,
@@ -32,12 +32,12 @@ import {
   type OrderOutcome,
   PlaceOrderInput,
   type RouterContext,
-} from '../ledger/router';
-import type { ActivityDeps } from './deps';
+} from './router';
+import type { ActivityDeps } from '../activities/deps';
 import { bookGuardReader } from '../orders/book-guard';
 import { WORKFLOW_IDS } from '../domain/ids';
-import type { OrderRow } from '../ledger/ledger';
-import { armTrigger, stepTrigger, TriggerSpecSchema, type TriggerSpec, type TriggerState } from '../ledger/triggers';
+import type { OrderRow } from './ledger';
+import { armTrigger, stepTrigger, TriggerSpecSchema, type TriggerSpec, type TriggerState } from './triggers';
 
 export interface TriggerWatchInput {
   key: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { walletsView } from '../../activities/ledger';
-import { command, EXIT, type CliCommand } from '../registry';
-import { withLedger } from './ledger';
+import { walletsView } from './activities';
+import { command, EXIT, type CliCommand } from '../cli/registry';
+import { withLedger } from './cli';
 
 const list = command({
   name: 'wallet list',

@@ -31,7 +31,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createMarketActivities } from '../activities/market';
+import type { createMarketActivities } from './activities';
 import { WORKFLOW_IDS } from '../domain/ids';
 import type { Bar, Timeframe } from '../domain/market';
 import type { FeatureVector } from '../indicators/features';
@@ -54,7 +54,7 @@ import {
   type MarketSnapshot,
   type Rejection,
   type StreamState,
-} from '../market/stream-state';
+} from './stream-state';
 
 export interface MarketStreamInput {
   symbols: string[];

@@ -5,12 +5,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { WEBHOOK_MAX_ATTEMPTS } from '../alerts/kinds';
-import { readAlertSettings } from '../alerts/settings';
-import { AlertStore } from '../alerts/store';
-import { postAlert, redactUrl, webhookUrlProblem } from '../alerts/webhook';
+import { WEBHOOK_MAX_ATTEMPTS } from './kinds';
+import { readAlertSettings } from './settings';
+import { AlertStore } from './store';
+import { postAlert, redactUrl, webhookUrlProblem } from './webhook';
 import { createSettingsStore } from '../runtime/settings-store';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activities/deps';
 
 export function createAlertActivities(deps: Pick<ActivityDeps, 'config' | 'dataDir' | 'log'>) {
   let store: AlertStore | null = null;

@@ -1,6 +1,6 @@
 /** `vigil market snapshot`'s line about gaps in the live feed (the rest needs a running cockpit). */
 import { describe, expect, it } from 'vitest';
-import { gapsLine } from './market';
+import { gapsLine } from './cli';
 
 describe('market snapshot: gaps line', () => {
   it('is absent until the live feed has had a gap', () => {
