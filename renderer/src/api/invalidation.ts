@@ -130,3 +130,13 @@ export function verbsToRefresh<E extends EventName>(event: E, payload: Partial<E
   const rule = AFTER_EVENT[event] as EventRule<E> | undefined;
   return rule ? [...rule(payload)] : [];
 }
+
+/**
+ * The end of a run (a backtest, a data download) is refreshed at once rather than with the next
+ * batch: the progress bar already says it finished, and the list beside it must agree.
+ */
+export function refreshesAtOnce<E extends EventName>(event: E, payload: Partial<EventPayload<E>>): boolean {
+  if (event === 'data.progress') return (payload as Partial<EventPayload<'data.progress'>>).state !== 'running';
+  if (event === 'backtest.progress') return (payload as Partial<EventPayload<'backtest.progress'>>).status !== 'running';
+  return false;
+}

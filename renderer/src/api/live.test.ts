@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createCoalescer, createEventHub, parseEvent } from './live';
-import { verbsToRefresh } from './invalidation';
+import { refreshesAtOnce, verbsToRefresh } from './invalidation';
 
 describe('live invalidation', () => {
   it('maps each event to the server state it changes', () => {
@@ -30,6 +30,26 @@ describe('live invalidation', () => {
       expect(flushes[0]).toEqual(['get_performance_metrics', 'get_portfolio_status', 'get_risk_metrics', 'get_transaction_history']);
       co.add(['list_wallets']);
       co.cancel();
+      vi.advanceTimersByTime(500);
+      expect(flushes).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refreshes the end of a run at once, with what was pending, and not again later', () => {
+    vi.useFakeTimers();
+    try {
+      const flushes: string[][] = [];
+      const co = createCoalescer((v) => flushes.push(v.slice().sort()), 250);
+      expect(refreshesAtOnce('data.progress', { state: 'running', pagesDone: 3 })).toBe(false);
+      expect(refreshesAtOnce('data.progress', { state: 'completed' })).toBe(true);
+      expect(refreshesAtOnce('backtest.progress', { status: 'running' })).toBe(false);
+      expect(refreshesAtOnce('backtest.progress', { status: 'failed' })).toBe(true);
+      expect(refreshesAtOnce('trading.fill', {})).toBe(false);
+      co.add(['list_wallets']);
+      co.now(verbsToRefresh('data.progress', { state: 'completed' }));
+      expect(flushes).toEqual([['list_market_data', 'list_wallets']]);
       vi.advanceTimersByTime(500);
       expect(flushes).toHaveLength(1);
     } finally {

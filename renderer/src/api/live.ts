@@ -13,7 +13,7 @@ import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { events, type EventName, type EventPayload } from '../../../core/api/events';
 import { client, deliver, type Transport, type VerbName } from './client';
-import { LIVE_EVENTS, verbsToRefresh } from './invalidation';
+import { LIVE_EVENTS, refreshesAtOnce, verbsToRefresh } from './invalidation';
 
 export type Warn = (message: string) => void;
 const consoleWarn: Warn = (message) => console.warn(message);
@@ -90,6 +90,15 @@ export function createCoalescer(flush: (verbs: VerbName[]) => void, delay = 250,
           flush(out);
         }, delay);
     },
+    /** Refresh these and whatever is pending at once (the end of a run: the page shows it now). */
+    now(verbs: readonly VerbName[]) {
+      for (const v of verbs) pending.add(v);
+      if (timer !== null) timers.clear(timer);
+      timer = null;
+      const out = [...pending];
+      pending = new Set();
+      if (out.length) flush(out);
+    },
     cancel() {
       if (timer !== null) timers.clear(timer);
       timer = null;
@@ -105,7 +114,13 @@ export function useLiveInvalidation(): void {
     const co = createCoalescer((verbs) => {
       for (const v of verbs) void qc.invalidateQueries({ queryKey: [v] });
     });
-    const offs = LIVE_EVENTS.map((e) => onEvent(e, (payload) => co.add(verbsToRefresh(e, payload))));
+    const offs = LIVE_EVENTS.map((e) =>
+      onEvent(e, (payload) => {
+        const verbs = verbsToRefresh(e, payload);
+        if (refreshesAtOnce(e, payload)) co.now(verbs);
+        else co.add(verbs);
+      }),
+    );
     // Back from a dropped connection: whatever changed meanwhile is unknown, so refresh it all.
     const offConn = client().transport.onConnection((s) => {
       if (s === 'open') void qc.invalidateQueries();
