@@ -7,7 +7,7 @@
  * process keeps a 60 Hz frame timer, as a window's main process does, and records its event-loop
  * delay. The ratio is the worst stall in-process over the worst stall with the runtime process.
  *
- *   node scripts/build.mjs --no-renderer && npx tsx bench/runtime-stall.ts [--runs 3]
+ *   npm run bench:runtime-stall [-- --runs 3]   (builds dist/host-process.mjs first)
  *
  * Writes bench/results/runtime-stall.json with the machine's load average.
  */
