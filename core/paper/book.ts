@@ -235,6 +235,25 @@ export function enableProtections(s: PaperBookState): void {
   s.prefs.protections ??= defaultProtections();
 }
 
+/** The kill switch and the risk limits on a new order of `orderNotional`, against the book as it is now. */
+function guardVerdict(s: PaperBookState, v: Valuation, o: { side: Side; symbol: string }, orderNotional: Dec, now: number): ReturnType<typeof checkOrder> {
+  return checkOrder({
+    limits: s.prefs.riskLimits,
+    killSwitch: s.prefs.killSwitch,
+    side: o.side,
+    symbol: o.symbol,
+    orderNotional,
+    positionValue: Dec.of(v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0'),
+    exposure: Dec.of(v.positionsValue),
+    equity: Dec.of(v.equity),
+    dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
+    tradesToday: s.day.orders,
+    lossStreak: s.portfolio.totals.lossStreak,
+    lastLossAt: s.portfolio.totals.lastLossAt,
+    now,
+  });
+}
+
 export function valuation(s: PaperBookState): Valuation {
   return valuePortfolio(s.portfolio, marksOf(s));
 }
@@ -505,22 +524,7 @@ export function placeOrder(s: PaperBookState, o: PlaceOrder, now: number, opts: 
   }
 
   const v = valuation(s);
-  const posValue = v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0';
-  const verdict = checkOrder({
-    limits: s.prefs.riskLimits,
-    killSwitch: s.prefs.killSwitch,
-    side: o.side,
-    symbol: o.symbol,
-    orderNotional: estNotional,
-    positionValue: Dec.of(posValue),
-    exposure: Dec.of(v.positionsValue),
-    equity: Dec.of(v.equity),
-    dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
-    tradesToday: s.day.orders,
-    lossStreak: s.portfolio.totals.lossStreak,
-    lastLossAt: s.portfolio.totals.lastLossAt,
-    now,
-  });
+  const verdict = guardVerdict(s, v, o, estNotional, now);
   if (!verdict.ok) return reject(verdict.rule, verdict.reason);
   // Protections hold back new entries (never exits) while a lock is in force.
   if (s.protect && o.side === 'buy') {
@@ -592,21 +596,7 @@ function placeConditional(
   const trigger = Dec.of(o.stopPrice ?? started?.stopPrice ?? o.limitPrice!);
   const value = qty.mul(o.limitPrice ?? trigger.toString());
   const v = valuation(s);
-  const verdict = checkOrder({
-    limits: s.prefs.riskLimits,
-    killSwitch: s.prefs.killSwitch,
-    side: o.side,
-    symbol: o.symbol,
-    orderNotional: value,
-    positionValue: Dec.of(v.positions.find((p) => p.symbol === o.symbol)?.marketValue ?? '0'),
-    exposure: Dec.of(v.positionsValue),
-    equity: Dec.of(v.equity),
-    dayPnl: Dec.of(v.equity).sub(s.day.startEquity),
-    tradesToday: s.day.orders,
-    lossStreak: s.portfolio.totals.lossStreak,
-    lastLossAt: s.portfolio.totals.lastLossAt,
-    now,
-  });
+  const verdict = guardVerdict(s, v, o, value, now);
   if (!verdict.ok) return c.reject(verdict.rule, verdict.reason);
   if (s.protect && o.side === 'buy') {
     const lock = entryLock(protectionsOf(s), s.protect, o.symbol, now);
